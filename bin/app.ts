@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { buildReferenceApp } from '../lib/reference-app';
+
+buildReferenceApp().app.synth();

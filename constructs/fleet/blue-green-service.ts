@@ -1,0 +1,487 @@
+import { CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { IImageResolver, ImageSource } from '../image/image-source';
+import { Colour } from './colour';
+import { ColourFleet, FleetCapacity } from './colour-fleet';
+import { descriptorParameterName, SERVICE_DESCRIPTOR_SCHEMA_VERSION, ServiceDescriptor } from './descriptor';
+import { resolveHealthCheck, ServiceHealthCheck } from './health-check';
+import { checkIntRange, checkSecondsRange, propError } from './private/validate';
+import { ReleaseGuard } from './release-guard';
+import { ReleaseManifest } from './release-manifest';
+import { sessionManagerPolicy } from './session-manager-policy';
+import { WeightedTraffic } from './weighted-traffic';
+
+/** Options of the test listener, which always forwards to the idle colour. */
+export interface TestListenerOptions {
+  /**
+   * Port of the test listener; must differ from the production port (and from 80 when HTTPS redirects it).
+   *
+   * @default 8443 with certificates, 8080 without
+   */
+  readonly port?: number;
+  /**
+   * CIDR ranges that may reach the test listener.
+   *
+   * @default - none
+   */
+  readonly allowedCidrs?: string[];
+  /**
+   * Security groups that may reach the test listener (e.g. a pipeline's smoke-test runner).
+   *
+   * @default - none
+   */
+  readonly allowedSecurityGroups?: ec2.ISecurityGroup[];
+}
+
+/** Properties of a blue/green service. */
+export interface BlueGreenServiceProps {
+  /**
+   * Name of the service: lower-case letters, digits and hyphens, starting with a letter, at most 32 characters.
+   * The `bluegreen` CLI finds the service by this name.
+   */
+  readonly serviceName: string;
+  /** Release manifest: which image each colour runs and its capacity mode. Its `service` must equal `serviceName`. */
+  readonly release: ReleaseManifest;
+  /**
+   * Resolvers for manifest image references beyond `ami-...` and `ssm:...` (for example baked images).
+   *
+   * @default - none
+   */
+  readonly imageResolvers?: IImageResolver[];
+  /**
+   * The VPC. It needs subnets in at least two Availability Zones for the load balancer.
+   *
+   * @default - a new VPC with public and private subnets in two AZs, one NAT gateway and flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Availability Zones of the VPC the construct creates. Ignored when `vpc` is given.
+   *
+   * @default - the stack's first two AZs
+   */
+  readonly availabilityZones?: string[];
+  /**
+   * Subnets of the instances.
+   *
+   * @default - private subnets with egress
+   */
+  readonly instanceSubnets?: ec2.SubnetSelection;
+  /**
+   * Whether the load balancer is reachable from the internet.
+   *
+   * @default true
+   */
+  readonly internetFacing?: boolean;
+  /**
+   * CIDR ranges that may reach the production listener.
+   *
+   * @default - anywhere (0.0.0.0/0) when internet-facing; the VPC's CIDR otherwise
+   */
+  readonly allowedCidrs?: string[];
+  /**
+   * Certificates of the production (and test) listener. With them the listener is HTTPS and port 80 redirects to it.
+   *
+   * @default - plain HTTP, with a warning
+   */
+  readonly certificates?: elbv2.IListenerCertificate[];
+  /**
+   * TLS policy of the HTTPS listeners.
+   *
+   * @default elbv2.SslPolicy.RECOMMENDED_TLS
+   */
+  readonly sslPolicy?: elbv2.SslPolicy;
+  /**
+   * Port of the production listener.
+   *
+   * @default 443 with certificates, 80 without
+   */
+  readonly productionPort?: number;
+  /**
+   * The test listener.
+   *
+   * @default - port 8443 (HTTPS) or 8080 (HTTP), reachable by no one until allowed
+   */
+  readonly testListener?: TestListenerOptions;
+  /**
+   * Port the application listens on.
+   *
+   * @default 8080
+   */
+  readonly appPort?: number;
+  /**
+   * Instance type of both colours.
+   *
+   * @default t3.small
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * User data of the instances.
+   *
+   * @default - none
+   */
+  readonly userData?: ec2.UserData;
+  /**
+   * Minimum instances of a serving colour.
+   *
+   * @default 2
+   */
+  readonly minCapacity?: number;
+  /**
+   * Maximum instances of a colour. Keep one above `desiredCapacity` so a rolling update keeps full capacity.
+   *
+   * @default desiredCapacity + 1
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Desired instances of a serving colour.
+   *
+   * @default minCapacity
+   */
+  readonly desiredCapacity?: number;
+  /**
+   * Target group health check.
+   *
+   * @default - GET /health on the app port every 10 s, 5 s timeout, 2 to become healthy or unhealthy
+   */
+  readonly healthCheck?: ServiceHealthCheck;
+  /**
+   * Time the load balancer drains a target (0 to 3600 seconds). Short, because the old colour stays warm.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly deregistrationDelay?: Duration;
+  /**
+   * Ramp-up time of new targets (30 to 900 seconds).
+   *
+   * @default - no slow start
+   */
+  readonly slowStart?: Duration;
+  /**
+   * Time after launch before failed ELB health checks replace an instance (0 to 7200 seconds).
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly healthCheckGracePeriod?: Duration;
+  /**
+   * Root volume size in GiB (8 to 16384).
+   *
+   * @default 8
+   */
+  readonly rootVolumeSize?: number;
+  /**
+   * Key pair for SSH. Session Manager needs none.
+   *
+   * @default - no key pair
+   */
+  readonly keyPair?: ec2.IKeyPair;
+  /**
+   * Bucket for the load balancer's access logs (SSE-S3 encrypted, as ALB requires).
+   *
+   * @default - a new encrypted, SSL-only bucket that expires logs after 90 days
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+}
+
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * A blue/green service on EC2: one ALB, two colour slots (Auto Scaling group + target group each), a weighted
+ * production route and a test route to the idle colour.
+ *
+ * `cdk deploy` never moves live traffic: the weights sit on listener rules whose template never changes after the
+ * first deploy, and a release guard refuses deploys that would change the live colour's image or scale it down.
+ *
+ * @example
+ * new BlueGreenService(this, 'Web', {
+ *   serviceName: 'web',
+ *   release: ReleaseManifest.fromFile('releases/web.json'),
+ * });
+ */
+export class BlueGreenService extends Construct implements iam.IGrantable, ec2.IConnectable {
+  /** The service name. */
+  public readonly serviceName: string;
+  /** The VPC. */
+  public readonly vpc: ec2.IVpc;
+  /** The load balancer. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** Security group of the load balancer. */
+  public readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  /** Bucket with the load balancer's access logs. */
+  public readonly accessLogsBucket: s3.IBucket;
+  /** Listener rules carrying the weights; owned by the release side after the first deploy. */
+  public readonly traffic: WeightedTraffic;
+  /** The blue slot. */
+  public readonly blue: ColourFleet;
+  /** The green slot. */
+  public readonly green: ColourFleet;
+  /** Role of both colours' instances. */
+  public readonly instanceRole: iam.Role;
+  /** Encrypted topic for fleet notifications and alarms. */
+  public readonly topic: sns.Topic;
+  /** Refuses deploys that would undo a release. */
+  public readonly releaseGuard: ReleaseGuard;
+  /** SSM parameter with the service descriptor. */
+  public readonly descriptorParameter: ssm.StringParameter;
+  /** Serving-size capacity of a colour. */
+  public readonly capacity: FleetCapacity;
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** Both colours' instances, e.g. to admit them to a database. */
+  public readonly connections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
+    super(scope, id);
+    validateNames(props);
+    this.serviceName = props.serviceName;
+    this.capacity = resolveCapacity(props);
+    const healthCheck = resolveHealthCheck(props.healthCheck);
+    const appPort = props.appPort ?? 8080;
+    checkIntRange('appPort', appPort, 1, 65535);
+    checkSecondsRange('deregistrationDelay', props.deregistrationDelay, 0, 3600);
+    checkSecondsRange('healthCheckGracePeriod', props.healthCheckGracePeriod, 0, 7200);
+    checkIntRange('rootVolumeSize', props.rootVolumeSize, 8, 16384);
+    if (props.slowStart && !props.slowStart.isUnresolved() && props.slowStart.toSeconds() !== 0) {
+      checkSecondsRange('slowStart', props.slowStart, 30, 900);
+    }
+
+    this.vpc = props.vpc ?? this.createVpc(props.availabilityZones);
+    const internetFacing = props.internetFacing ?? true;
+    const albSubnets = { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const instanceSubnets = props.instanceSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    checkSubnets(this.vpc, albSubnets, instanceSubnets, Boolean(props.vpc));
+
+    this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: this.vpc,
+      description: `${props.serviceName} load balancer`,
+      allowAllOutbound: false,
+    });
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      vpcSubnets: albSubnets,
+      internetFacing,
+      securityGroup: this.loadBalancerSecurityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket();
+    this.loadBalancer.logAccessLogs(this.accessLogsBucket, props.serviceName);
+
+    this.topic = this.createTopic();
+    this.instanceRole = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `${props.serviceName} instances (both colours)`,
+    });
+    this.instanceRole.attachInlinePolicy(sessionManagerPolicy(this, 'SessionManagerPolicy'));
+    this.grantPrincipal = this.instanceRole;
+
+    const resolvers = props.imageResolvers ?? [];
+    const fleet = (colour: Colour) => {
+      const entry = props.release.colour(colour);
+      return new ColourFleet(this, colour.id, {
+        colour,
+        serviceName: props.serviceName,
+        vpc: this.vpc,
+        vpcSubnets: instanceSubnets,
+        image: ImageSource.fromManifestEntry(entry.image, resolvers, `release manifest ${props.release.source}: ${colour.name}.image`),
+        mode: entry.mode,
+        capacity: this.capacity,
+        instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.SMALL),
+        role: this.instanceRole,
+        loadBalancerSecurityGroup: this.loadBalancerSecurityGroup,
+        appPort,
+        healthCheck,
+        deregistrationDelay: props.deregistrationDelay ?? Duration.seconds(30),
+        slowStart: props.slowStart,
+        healthCheckGracePeriod: props.healthCheckGracePeriod ?? Duration.minutes(5),
+        notificationsTopic: this.topic,
+        rootVolumeSize: props.rootVolumeSize ?? 8,
+        userData: props.userData,
+        keyPair: props.keyPair,
+      });
+    };
+    this.blue = fleet(Colour.BLUE);
+    this.green = fleet(Colour.GREEN);
+    this.connections = new ec2.Connections({ securityGroups: [this.blue.securityGroup, this.green.securityGroup] });
+
+    this.traffic = new WeightedTraffic(this, 'Traffic', {
+      serviceName: props.serviceName,
+      vpc: this.vpc,
+      loadBalancer: this.loadBalancer,
+      blue: this.blue.targetGroup,
+      green: this.green.targetGroup,
+      certificates: props.certificates,
+      sslPolicy: props.sslPolicy,
+      productionPort: props.productionPort,
+      allowedCidrs: props.allowedCidrs ?? (internetFacing ? ['0.0.0.0/0'] : [this.vpc.vpcCidrBlock]),
+      test: props.testListener,
+    });
+
+    const descriptorName = descriptorParameterName(props.serviceName);
+    this.releaseGuard = new ReleaseGuard(this, 'ReleaseGuard', {
+      serviceName: props.serviceName,
+      descriptorParameterName: descriptorName,
+      fleets: [this.blue, this.green],
+    });
+    this.descriptorParameter = new ssm.StringParameter(this, 'Descriptor', {
+      parameterName: descriptorName,
+      description: `cdk-bluegreen descriptor of ${props.serviceName} (schema ${SERVICE_DESCRIPTOR_SCHEMA_VERSION})`,
+      stringValue: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.describe()) }),
+      tier: ssm.ParameterTier.STANDARD,
+    });
+    this.releaseGuard.protect(this);
+    this.addOutputs();
+  }
+
+  /** The slot of `colour`. */
+  public colour(colour: Colour): ColourFleet {
+    return colour === Colour.BLUE ? this.blue : this.green;
+  }
+
+  /** The descriptor published to SSM (tokens resolve at deploy). */
+  public describe(): ServiceDescriptor {
+    const stack = Stack.of(this);
+    const colour = (f: ColourFleet) => ({
+      targetGroupArn: f.targetGroup.targetGroupArn,
+      targetGroupFullName: f.targetGroup.targetGroupFullName,
+      autoScalingGroupName: f.autoScalingGroup.autoScalingGroupName,
+      launchTemplateId: f.launchTemplate.launchTemplateId ?? '',
+      image: f.imageFingerprint,
+      mode: f.mode.name,
+      alarms: f.alarms,
+    });
+    return {
+      schemaVersion: SERVICE_DESCRIPTOR_SCHEMA_VERSION,
+      service: this.serviceName,
+      region: stack.region,
+      stackName: stack.stackName,
+      loadBalancer: {
+        arn: this.loadBalancer.loadBalancerArn,
+        fullName: this.loadBalancer.loadBalancerFullName,
+        dnsName: this.loadBalancer.loadBalancerDnsName,
+      },
+      production: this.traffic.production,
+      test: this.traffic.test,
+      topicArn: this.topic.topicArn,
+      capacity: { min: this.capacity.minCapacity, max: this.capacity.maxCapacity, desired: this.capacity.desiredCapacity },
+      colours: { blue: colour(this.blue), green: colour(this.green) },
+    };
+  }
+
+  /** Grant `grantee` read access to the descriptor (what the `bluegreen` CLI needs to find the service). */
+  public grantReadDescriptor(grantee: iam.IGrantable): iam.Grant {
+    return this.descriptorParameter.grantRead(grantee);
+  }
+
+  private createVpc(availabilityZones?: string[]): ec2.Vpc {
+    return new ec2.Vpc(this, 'Vpc', {
+      ...(availabilityZones ? { availabilityZones } : { maxAzs: 2 }),
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+      flowLogs: { FlowLogs: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+    });
+  }
+
+  private createAccessLogsBucket(): s3.Bucket {
+    return new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private createTopic(): sns.Topic {
+    const key = new kms.Key(this, 'TopicKey', {
+      enableKeyRotation: true,
+      description: `${this.serviceName} fleet notifications`,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // Auto Scaling publishes through its service-linked role, which may not exist yet when the key is created:
+    // name it by condition, not as a principal, so the key policy is valid in a fresh account.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:PrincipalAccount': Stack.of(this).account },
+          ArnLike: { 'aws:PrincipalArn': `arn:${Stack.of(this).partition}:iam::${Stack.of(this).account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*` },
+        },
+      }),
+    );
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    return new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: `${this.serviceName} fleet` });
+  }
+
+  private addOutputs() {
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out('LoadBalancerDnsName', this.loadBalancer.loadBalancerDnsName, 'DNS name of the load balancer');
+    out('DescriptorParameterName', this.descriptorParameter.parameterName, 'SSM parameter with the service descriptor');
+    out('ProductionRuleArn', this.traffic.production.ruleArn, 'Rule whose weights carry live traffic');
+    out('TestRuleArn', this.traffic.test.ruleArn, 'Rule forwarding the test listener to the idle colour');
+    for (const f of [this.blue, this.green]) {
+      out(`${f.colour.id}TargetGroupArn`, f.targetGroup.targetGroupArn, `Target group of ${f.colour.name}`);
+      out(`${f.colour.id}AutoScalingGroupName`, f.autoScalingGroup.autoScalingGroupName, `Auto Scaling group of ${f.colour.name}`);
+    }
+  }
+}
+
+function validateNames(props: BlueGreenServiceProps) {
+  if (!Token.isUnresolved(props.serviceName) && !SERVICE_NAME.test(props.serviceName)) {
+    throw propError('serviceName', props.serviceName, 'must be lower-case letters, digits and hyphens, start with a letter, and be at most 32 characters.');
+  }
+  if (props.release.service !== props.serviceName) {
+    throw propError(
+      'release',
+      props.release.service,
+      `must be the manifest of service '${props.serviceName}': set "service": "${props.serviceName}" in ${props.release.source} or pass that service's manifest.`,
+    );
+  }
+}
+
+function resolveCapacity(props: BlueGreenServiceProps): FleetCapacity {
+  const min = props.minCapacity ?? 2;
+  const desired = props.desiredCapacity ?? min;
+  const max = props.maxCapacity ?? desired + 1;
+  checkIntRange('minCapacity', min, 1, 10000);
+  checkIntRange('maxCapacity', max, 1, 10000);
+  checkIntRange('desiredCapacity', desired, 1, 10000);
+  if (![min, max, desired].some((v) => Token.isUnresolved(v))) {
+    if (min > max) {
+      throw propError('minCapacity', min, `must not exceed maxCapacity (${max}); lower minCapacity or raise maxCapacity.`);
+    }
+    if (desired < min || desired > max) {
+      throw propError('desiredCapacity', desired, `must be within [minCapacity, maxCapacity] = [${min}, ${max}].`);
+    }
+  }
+  return { minCapacity: min, maxCapacity: max, desiredCapacity: desired };
+}
+
+function checkSubnets(vpc: ec2.IVpc, albSubnets: ec2.SubnetSelection, instanceSubnets: ec2.SubnetSelection, given: boolean) {
+  const prop = given ? 'vpc' : 'availabilityZones';
+  const azsOf = (selection: ec2.SubnetSelection, what: string) => {
+    try {
+      return new Set(vpc.selectSubnets(selection).availabilityZones);
+    } catch (e) {
+      throw propError(prop, vpc.node.path, `has no subnets for the ${what} (${(e as Error).message}); add them to the VPC.`);
+    }
+  };
+  const albAzs = azsOf(albSubnets, 'load balancer');
+  if (albAzs.size < 2) {
+    throw propError(prop, [...albAzs], `needs load balancer subnets in at least two Availability Zones; found ${albAzs.size}.`);
+  }
+  if (azsOf(instanceSubnets, 'instances').size < 1) {
+    throw propError(prop, vpc.node.path, 'has no subnets for the instances; add private subnets with egress or set instanceSubnets.');
+  }
+}

@@ -1,0 +1,246 @@
+import { Duration, Tags } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { ImageSource } from '../image/image-source';
+import { CapacityMode } from './capacity-mode';
+import { Colour } from './colour';
+import { ColourAlarmsDescriptor } from './descriptor';
+import { ResolvedHealthCheck } from './health-check';
+
+/** Serving-size capacity of a colour. */
+export interface FleetCapacity {
+  /** Minimum instances. */
+  readonly minCapacity: number;
+  /** Maximum instances. */
+  readonly maxCapacity: number;
+  /** Desired instances. */
+  readonly desiredCapacity: number;
+}
+
+/** Properties of one colour slot. Built by `BlueGreenService`; not usually created directly. */
+export interface ColourFleetProps {
+  /** Which colour this slot is. */
+  readonly colour: Colour;
+  /** Service name, for tags. */
+  readonly serviceName: string;
+  /** The VPC. */
+  readonly vpc: ec2.IVpc;
+  /** Subnets for the instances. */
+  readonly vpcSubnets: ec2.SubnetSelection;
+  /** Image the colour runs. */
+  readonly image: ImageSource;
+  /** Capacity mode the manifest declares. */
+  readonly mode: CapacityMode;
+  /** Serving-size capacity. */
+  readonly capacity: FleetCapacity;
+  /** Instance type. */
+  readonly instanceType: ec2.InstanceType;
+  /** Instance role (Session Manager access and whatever the app grants). */
+  readonly role: iam.IRole;
+  /** Security group of the load balancer: the only source admitted. */
+  readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
+  /** Port the application listens on. */
+  readonly appPort: number;
+  /** Target group health check, defaults applied. */
+  readonly healthCheck: ResolvedHealthCheck;
+  /** Time the target group waits for in-flight requests before deregistering. */
+  readonly deregistrationDelay: Duration;
+  /**
+   * Ramp-up time for new targets.
+   *
+   * @default - no slow start
+   */
+  readonly slowStart?: Duration;
+  /** Time after launch before ELB health checks can fail an instance. */
+  readonly healthCheckGracePeriod: Duration;
+  /** Topic for launch and termination notifications. */
+  readonly notificationsTopic: sns.ITopic;
+  /** Root volume size in GiB. */
+  readonly rootVolumeSize: number;
+  /**
+   * User data for the instances.
+   *
+   * @default - none
+   */
+  readonly userData?: ec2.UserData;
+  /**
+   * Key pair for SSH.
+   *
+   * @default - none: use Session Manager
+   */
+  readonly keyPair?: ec2.IKeyPair;
+}
+
+/**
+ * One colour slot: launch template, security group, Auto Scaling group and target group.
+ */
+export class ColourFleet extends Construct implements ec2.IConnectable {
+  /** The colour of this slot. */
+  public readonly colour: Colour;
+  /** Launch template with the colour's image. */
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  /** Security group of the instances: admits only the load balancer. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The Auto Scaling group. */
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The target group. */
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** Network access of the instances. */
+  public readonly connections: ec2.Connections;
+  /** The capacity mode deployed. */
+  public readonly mode: CapacityMode;
+  /** Fingerprint of the image, known at synth; changes exactly when the image does. */
+  public readonly imageFingerprint: string;
+  private alarmNames: ColourAlarmsDescriptor = {};
+
+  constructor(scope: Construct, id: string, props: ColourFleetProps) {
+    super(scope, id);
+    this.colour = props.colour;
+    this.mode = props.mode;
+    const image = props.image.bind(this);
+    this.imageFingerprint = image.fingerprint;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `${props.serviceName} ${props.colour.name} instances: only the load balancer may connect`,
+      allowAllOutbound: true,
+    });
+    this.admitLoadBalancer(props);
+    this.connections = this.securityGroup.connections;
+
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: { getImage: () => ({ imageId: image.imageId, osType: ec2.OperatingSystemType.LINUX, userData: props.userData ?? ec2.UserData.forLinux() }) },
+      instanceType: props.instanceType,
+      userData: props.userData,
+      role: props.role,
+      securityGroup: this.securityGroup,
+      keyPair: props.keyPair,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(props.rootVolumeSize, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: props.vpc,
+      port: props.appPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.INSTANCE,
+      deregistrationDelay: props.deregistrationDelay,
+      slowStart: props.slowStart,
+      healthCheck: {
+        path: props.healthCheck.path,
+        port: props.healthCheck.port === undefined ? 'traffic-port' : String(props.healthCheck.port),
+        healthyHttpCodes: props.healthCheck.healthyHttpCodes,
+        interval: props.healthCheck.interval,
+        timeout: props.healthCheck.timeout,
+        healthyThresholdCount: props.healthCheck.healthyThresholdCount,
+        unhealthyThresholdCount: props.healthCheck.unhealthyThresholdCount,
+      },
+    });
+
+    const size = capacityFor(props.mode, props.capacity);
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      launchTemplate: this.launchTemplate,
+      ...size,
+      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+        gracePeriod: props.healthCheckGracePeriod,
+      }),
+      notifications: [{ topic: props.notificationsTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      cooldown: Duration.seconds(300),
+      // A deploy that changes the launch template replaces instances one at a time, keeping full capacity
+      // in service when the maximum allows a spare instance.
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
+        maxBatchSize: 1,
+        minInstancesInService: size.maxCapacity > size.desiredCapacity ? size.desiredCapacity : Math.max(size.desiredCapacity - 1, 0),
+      }),
+    });
+    this.autoScalingGroup.attachToApplicationTargetGroup(this.targetGroup);
+    Tags.of(this).add('bluegreen:service', props.serviceName);
+    Tags.of(this).add('bluegreen:colour', props.colour.name);
+  }
+
+  /** Names of the colour's alarms, as published in the descriptor. */
+  public get alarms(): ColourAlarmsDescriptor {
+    return this.alarmNames;
+  }
+
+  /** Record the colour's alarms so the descriptor names them. Later calls add to earlier ones. */
+  public registerAlarms(alarms: ColourAlarmsDescriptor): void {
+    this.alarmNames = { ...this.alarmNames, ...alarms };
+  }
+
+  /**
+   * Targets the load balancer sees as healthy.
+   *
+   * @default - Minimum over 1 minute
+   */
+  public metricHealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.healthyHostCount({ statistic: 'Minimum', period: Duration.minutes(1), ...props });
+  }
+
+  /**
+   * Targets the load balancer sees as unhealthy.
+   *
+   * @default - Maximum over 1 minute
+   */
+  public metricUnhealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.unhealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1), ...props });
+  }
+
+  /**
+   * Requests routed to the colour.
+   *
+   * @default - Sum over 1 minute
+   */
+  public metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.requestCount({ statistic: 'Sum', period: Duration.minutes(1), ...props });
+  }
+
+  /**
+   * 5xx responses returned by the colour's targets.
+   *
+   * @default - Sum over 1 minute
+   */
+  public metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: 'Sum', period: Duration.minutes(1), ...props });
+  }
+
+  /**
+   * Target response time.
+   *
+   * @default - p99 over 1 minute
+   */
+  public metricTargetResponseTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.targetResponseTime({ statistic: 'p99', period: Duration.minutes(1), ...props });
+  }
+
+  private admitLoadBalancer(props: ColourFleetProps) {
+    const ports = new Set([props.appPort, props.healthCheck.port ?? props.appPort]);
+    for (const port of ports) {
+      this.securityGroup.addIngressRule(props.loadBalancerSecurityGroup, ec2.Port.tcp(port), `Load balancer to ${props.colour.name} on ${port}`);
+    }
+  }
+}
+
+/** The Auto Scaling sizes for a mode: serving-size for active and ready, zero for standby. */
+export function capacityFor(mode: CapacityMode, capacity: FleetCapacity): FleetCapacity {
+  return mode.serving ? capacity : { minCapacity: 0, maxCapacity: capacity.maxCapacity, desiredCapacity: 0 };
+}

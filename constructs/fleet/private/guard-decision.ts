@@ -1,0 +1,67 @@
+/**
+ * The release guard's decision, kept free of AWS so it can be tested exhaustively.
+ *
+ * A deploy may change anything about the idle colour. For a colour that holds live traffic it may not change
+ * the image nor scale it to standby: that is how a stale release manifest would undo a release.
+ */
+
+/** What a deploy declares, or last deployed, for one colour. */
+export interface GuardColourState {
+  /** Image fingerprint. */
+  readonly image: string;
+  /** Capacity mode name. */
+  readonly mode: string;
+}
+
+/** Both colours. */
+export interface GuardColours {
+  readonly blue: GuardColourState;
+  readonly green: GuardColourState;
+}
+
+/** Live weights read from the production rule. */
+export interface GuardWeights {
+  readonly blue: number;
+  readonly green: number;
+}
+
+const COLOURS = ['blue', 'green'] as const;
+
+/**
+ * The first deploy routes 100 % to blue (the template's fixed initial weights), so blue must serve.
+ */
+export function firstDeployViolations(service: string, desired: GuardColours): string[] {
+  if (desired.blue.mode === 'standby') {
+    return [
+      `${service}: the first deploy sends 100% of traffic to blue, but the release manifest puts blue in standby. Set blue's mode to "active".`,
+    ];
+  }
+  return [];
+}
+
+/**
+ * Violations of an update, given what the last successful deploy recorded and the live weights.
+ *
+ * @returns one message per violation; empty when the deploy may go ahead
+ */
+export function updateViolations(service: string, desired: GuardColours, deployed: GuardColours, weights: GuardWeights): string[] {
+  const out: string[] = [];
+  for (const colour of COLOURS) {
+    const weight = weights[colour];
+    if (weight <= 0) continue;
+    const share = `${colour} holds live traffic (weight ${weight} of ${weights.blue + weights.green})`;
+    if (desired[colour].image !== deployed[colour].image) {
+      out.push(
+        `${service}: ${share}; this deploy would change its image from ${deployed[colour].image} to ${desired[colour].image}. ` +
+          'The release manifest is stale or stages onto the live colour: stage new images on the idle colour only (bluegreen status shows which).',
+      );
+    }
+    if (desired[colour].mode === 'standby') {
+      out.push(
+        `${service}: ${share}; this deploy would scale it to standby (zero instances). ` +
+          'The release manifest is stale: update it from AWS (bluegreen status) before deploying.',
+      );
+    }
+  }
+  return out;
+}

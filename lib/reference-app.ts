@@ -1,0 +1,22 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { acknowledgeReferenceFindings } from './reference-acknowledgments';
+import { WebServiceStack } from './web-service-stack';
+
+/** Build the reference app: the `web` service in eu-west-1, checked by cdk-nag AwsSolutions. */
+export function buildReferenceApp(app: App = new App()): { app: App; web: WebServiceStack } {
+  const ctx = (key: string) => {
+    const value = app.node.tryGetContext(key);
+    if (value === undefined) throw new Error(`cdk.json: context '${key}' is missing; the reference app needs it to synthesize offline.`);
+    return value;
+  };
+  const web = new WebServiceStack(app, 'BlueGreenWeb', {
+    env: { region: ctx('bluegreen:web:region') },
+    availabilityZones: ctx('bluegreen:web:availabilityZones'),
+    testListenerCidrs: ctx('bluegreen:web:testListenerCidrs'),
+    description: 'cdk-bluegreen reference service web',
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  acknowledgeReferenceFindings(web);
+  return { app, web };
+}
