@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -229,6 +230,8 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   public readonly releaseGuard: ReleaseGuard;
   /** SSM parameter with the service descriptor. */
   public readonly descriptorParameter: ssm.StringParameter;
+  /** Table holding the release state (one item per service), written with compare-and-set. */
+  public readonly releaseStateTable: dynamodb.Table;
   /** Serving-size capacity of a colour. */
   public readonly capacity: FleetCapacity;
   public readonly grantPrincipal: iam.IPrincipal;
@@ -321,6 +324,13 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       test: props.testListener,
     });
 
+    this.releaseStateTable = new dynamodb.Table(this, 'ReleaseState', {
+      partitionKey: { name: 'service', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
     const descriptorName = descriptorParameterName(props.serviceName);
     this.releaseGuard = new ReleaseGuard(this, 'ReleaseGuard', {
       serviceName: props.serviceName,
@@ -367,6 +377,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       production: this.traffic.production,
       test: this.traffic.test,
       topicArn: this.topic.topicArn,
+      releaseStateTable: this.releaseStateTable.tableName,
       capacity: { min: this.capacity.minCapacity, max: this.capacity.maxCapacity, desired: this.capacity.desiredCapacity },
       colours: { blue: colour(this.blue), green: colour(this.green) },
     };
@@ -375,6 +386,11 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   /** Grant `grantee` read access to the descriptor (what the `bluegreen` CLI needs to find the service). */
   public grantReadDescriptor(grantee: iam.IGrantable): iam.Grant {
     return this.descriptorParameter.grantRead(grantee);
+  }
+
+  /** Grant `grantee` read and write access to the release state. */
+  public grantReleaseState(grantee: iam.IGrantable): iam.Grant {
+    return this.releaseStateTable.grantReadWriteData(grantee);
   }
 
   private createVpc(availabilityZones?: string[]): ec2.Vpc {

@@ -1,0 +1,164 @@
+/**
+ * Ports of the release engine. The engine depends on these interfaces only; `lib/aws/` implements them with the
+ * AWS SDK v3, and tests implement them with fakes. Nothing in `lib/release/` imports an AWS SDK.
+ */
+
+/** A colour's lower-case name. */
+export type ColourName = 'blue' | 'green';
+
+/** Both colour names, blue first. */
+export const COLOUR_NAMES: readonly ColourName[] = ['blue', 'green'];
+
+/** The other colour. */
+export function otherColour(c: ColourName): ColourName {
+  return c === 'blue' ? 'green' : 'blue';
+}
+
+/** Weights of the production route (ALB weights, 0..999; the engine uses percentages that add up to 100). */
+export interface Weights {
+  readonly blue: number;
+  readonly green: number;
+}
+
+/** Reads and writes the weights of the production route, and where the test route points. */
+export interface TrafficRouter {
+  /** Current production weights, as the load balancer reports them. */
+  getWeights(): Promise<Weights>;
+  /** Set the production weights in one call. The engine reads them back afterwards. */
+  setWeights(weights: Weights): Promise<void>;
+  /** Point the test route at `colour` (the idle colour). */
+  setTestTarget(colour: ColourName): Promise<void>;
+  /** Which colour the test route points at. */
+  getTestTarget(): Promise<ColourName>;
+}
+
+/** Health of a colour's targets as the load balancer sees them. */
+export interface TargetHealthCount {
+  /** Targets in state `healthy`. */
+  readonly healthy: number;
+  /** All registered targets (any state). */
+  readonly total: number;
+}
+
+/** Reads target health. */
+export interface TargetHealth {
+  count(colour: ColourName): Promise<TargetHealthCount>;
+}
+
+/** Reads the alarms a release gates on. */
+export interface AlarmGate {
+  /** Names of the colour's gate alarms that are in ALARM now (empty when none). */
+  firing(colour: ColourName): Promise<string[]>;
+}
+
+/** Capacity mode names, as in the release manifest. */
+export type CapacityModeName = 'active' | 'ready' | 'standby';
+
+/** Capacity of a colour's Auto Scaling group. */
+export interface CapacityState {
+  readonly min: number;
+  readonly max: number;
+  readonly desired: number;
+  /** Instances in service. */
+  readonly inService: number;
+}
+
+/** Reads and changes a colour's capacity. */
+export interface FleetCapacity {
+  describe(colour: ColourName): Promise<CapacityState>;
+  /** Scale the colour to the sizes of `mode` (serving size for active/ready, zero for standby). */
+  setMode(colour: ColourName, mode: CapacityModeName): Promise<void>;
+}
+
+/** Lifecycle of a release. */
+export type ReleaseStatus = 'in-progress' | 'succeeded' | 'rolled-back' | 'aborted';
+
+/** The release record kept in AWS, so a new process can resume or roll back an interrupted release. */
+export interface ReleaseState {
+  /** Unique id of the release. */
+  readonly releaseId: string;
+  /** Service name. */
+  readonly service: string;
+  readonly status: ReleaseStatus;
+  /** The last good colour: where a rollback sends 100 %. */
+  readonly stable: ColourName;
+  /** The colour being released. */
+  readonly candidate: ColourName;
+  /** Candidate weights of each step, ending at 100. */
+  readonly steps: readonly number[];
+  /** Bake time per step, milliseconds. */
+  readonly bakeMs: number;
+  /** Index of the last step whose weights were applied and verified; -1 before the first. */
+  readonly stepIndex: number;
+  /** Who drives the release (host/pid or `auto-rollback`). */
+  readonly owner: string;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  /** Epoch ms of the last write: a heartbeat while in progress. */
+  readonly updatedAt: number;
+  /** Why it ended, when it did not succeed. */
+  readonly reason?: string;
+  /** When the old colour goes to standby after promotion (epoch ms), if it has not yet. */
+  readonly scaleDownAt?: number;
+}
+
+/** A stored state and its version, for optimistic concurrency. */
+export interface VersionedState {
+  readonly state: ReleaseState;
+  /** Opaque version; pass it back to `write`. */
+  readonly version: number;
+}
+
+/** Raised by `ReleaseStateStore.write` when someone else wrote since `expectedVersion`. */
+export class ConcurrentReleaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConcurrentReleaseError';
+  }
+}
+
+/** Stores the release state with compare-and-set. */
+export interface ReleaseStateStore {
+  /** The current state, or undefined when the service never had a release. */
+  read(): Promise<VersionedState | undefined>;
+  /**
+   * Write `state` if the stored version is still `expectedVersion` (undefined: nothing stored yet).
+   *
+   * @returns the new version
+   * @throws ConcurrentReleaseError when the stored version differs
+   */
+  write(state: ReleaseState, expectedVersion: number | undefined): Promise<number>;
+}
+
+/** Time, injectable so tests run instantly. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** One thing that happened during a command, for progress output and `--json`. */
+export interface ReleaseEvent {
+  readonly type: string;
+  readonly message: string;
+  readonly at: number;
+  readonly weights?: Weights;
+  readonly step?: number;
+  readonly steps?: number;
+}
+
+/** Where events go. */
+export interface Logger {
+  event(event: ReleaseEvent): void;
+}
+
+/** Every port the engine needs. */
+export interface ReleasePorts {
+  readonly traffic: TrafficRouter;
+  readonly health: TargetHealth;
+  readonly alarms: AlarmGate;
+  readonly capacity: FleetCapacity;
+  readonly state: ReleaseStateStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
