@@ -290,7 +290,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
         serviceName: props.serviceName,
         vpc: this.vpc,
         vpcSubnets: instanceSubnets,
-        image: ImageSource.fromManifestEntry(entry.image, resolvers, `release manifest ${props.release.source}: ${colour.name}.image`),
+        image: ImageSource.fromManifestEntry(entry.image, resolvers, `${props.release.location}: ${colour.name}.image`),
         mode: entry.mode,
         capacity: this.capacity,
         instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.SMALL),
@@ -461,7 +461,7 @@ function validateNames(props: BlueGreenServiceProps) {
     throw propError(
       'release',
       props.release.service,
-      `must be the manifest of service '${props.serviceName}': set "service": "${props.serviceName}" in ${props.release.source} or pass that service's manifest.`,
+      `must be the manifest of service '${props.serviceName}': set "service": "${props.serviceName}" in the ${props.release.location} or pass that service's manifest.`,
     );
   }
 }

@@ -72,7 +72,7 @@ export class ReleaseManifest {
     }
     const blue = parseColour(root, Colour.BLUE, where);
     const green = parseColour(root, Colour.GREEN, where);
-    return new ReleaseManifest(root.service, blue, green, source);
+    return new ReleaseManifest(root.service, blue, green, where);
   }
 
   private constructor(
@@ -82,8 +82,8 @@ export class ReleaseManifest {
     public readonly blue: ColourRelease,
     /** What green runs. */
     public readonly green: ColourRelease,
-    /** Where the manifest came from, for error messages. */
-    public readonly source: string,
+    /** Where the manifest came from, for error messages: `release manifest <file>`. */
+    public readonly location: string,
   ) {}
 
   /** What `colour` runs. */
@@ -94,8 +94,8 @@ export class ReleaseManifest {
   /** A copy with one colour's entry replaced; the other colour is untouched. */
   public withColour(colour: Colour, release: ColourRelease): ReleaseManifest {
     return colour === Colour.BLUE
-      ? new ReleaseManifest(this.service, release, this.green, this.source)
-      : new ReleaseManifest(this.service, this.blue, release, this.source);
+      ? new ReleaseManifest(this.service, release, this.green, this.location)
+      : new ReleaseManifest(this.service, this.blue, release, this.location);
   }
 
   /** The file form, with stable key order so diffs stay small. */
