@@ -12,9 +12,6 @@ export function acknowledgeReferenceFindings(web: WebServiceStack): void {
   ack(svc.accessLogsBucket, 'AwsSolutions-S1', 'This bucket holds the ALB access logs; logging access to a log bucket would need yet another log bucket.');
   ack(svc.node.findChild('SessionManagerPolicy'), 'AwsSolutions-IAM5[Resource::*]', 'Session Manager agent actions (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*) support no resource-level permissions.');
   ack(svc.releaseGuard, 'AwsSolutions-IAM5[Resource::*]', 'elasticloadbalancing:DescribeRules supports no resource-level permissions; the guard only reads.');
-  for (const fleet of [svc.blue, svc.green]) {
-    ackWarning(fleet.autoScalingGroup, '@aws-cdk/aws-autoscaling:desiredCapacitySet', 'Intended: the release manifest sets each colour\'s capacity mode, and the CLI keeps it in step with AWS.');
-  }
   ackWarning(svc.traffic, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
 }
 

@@ -141,9 +141,10 @@ export interface BlueGreenServiceProps {
    */
   readonly maxCapacity?: number;
   /**
-   * Desired instances of a serving colour.
+   * Desired instances of a serving colour. Setting it pins DesiredCapacity in the template, which resets the
+   * group's size on every deploy that touches it (undoing any scaling); leave it unset to start at `minCapacity`.
    *
-   * @default minCapacity
+   * @default - not pinned: the group starts at minCapacity
    */
   readonly desiredCapacity?: number;
   /**
@@ -481,7 +482,7 @@ function resolveCapacity(props: BlueGreenServiceProps): FleetCapacity {
       throw propError('desiredCapacity', desired, `must be within [minCapacity, maxCapacity] = [${min}, ${max}].`);
     }
   }
-  return { minCapacity: min, maxCapacity: max, desiredCapacity: desired };
+  return { minCapacity: min, maxCapacity: max, desiredCapacity: desired, pinDesired: props.desiredCapacity !== undefined };
 }
 
 function checkSubnets(vpc: ec2.IVpc, albSubnets: ec2.SubnetSelection, instanceSubnets: ec2.SubnetSelection, given: boolean) {

@@ -18,8 +18,20 @@ export interface FleetCapacity {
   readonly minCapacity: number;
   /** Maximum instances. */
   readonly maxCapacity: number;
-  /** Desired instances. */
+  /** Desired instances when the colour is scaled up (what the CLI restores and alarms expect). */
   readonly desiredCapacity: number;
+  /**
+   * Whether the template pins DesiredCapacity. Pinning resets the group's size on every deploy that touches it,
+   * undoing scaling, so it happens only when the user set `desiredCapacity` explicitly.
+   */
+  readonly pinDesired: boolean;
+}
+
+/** Auto Scaling sizes as written to the template. */
+interface GroupSizes {
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly desiredCapacity?: number;
 }
 
 /** Properties of one colour slot. Built by `BlueGreenService`; not usually created directly. */
@@ -169,7 +181,7 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
       // in service when the maximum allows a spare instance.
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
-        minInstancesInService: size.maxCapacity > size.desiredCapacity ? size.desiredCapacity : Math.max(size.desiredCapacity - 1, 0),
+        minInstancesInService: minInService(size),
       }),
     });
     this.autoScalingGroup.attachToApplicationTargetGroup(this.targetGroup);
@@ -240,7 +252,19 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
   }
 }
 
-/** The Auto Scaling sizes for a mode: serving-size for active and ready, zero for standby. */
-export function capacityFor(mode: CapacityMode, capacity: FleetCapacity): FleetCapacity {
-  return mode.serving ? capacity : { minCapacity: 0, maxCapacity: capacity.maxCapacity, desiredCapacity: 0 };
+/**
+ * The Auto Scaling sizes for a mode: serving-size for active and ready; zero for standby, forced by a maximum of
+ * zero so no DesiredCapacity needs pinning.
+ */
+export function capacityFor(mode: CapacityMode, capacity: FleetCapacity): GroupSizes {
+  if (!mode.serving) {
+    return { minCapacity: 0, maxCapacity: 0, desiredCapacity: capacity.pinDesired ? 0 : undefined };
+  }
+  return { minCapacity: capacity.minCapacity, maxCapacity: capacity.maxCapacity, desiredCapacity: capacity.pinDesired ? capacity.desiredCapacity : undefined };
+}
+
+/** Instances kept in service while a rolling update replaces the rest: all of them when the maximum allows a spare. */
+function minInService(size: GroupSizes): number {
+  const running = size.desiredCapacity ?? size.minCapacity;
+  return size.maxCapacity > running ? running : Math.max(running - 1, 0);
 }

@@ -20,6 +20,15 @@ describe('BlueGreenService resources', () => {
     });
   });
 
+  it('pins DesiredCapacity only when desiredCapacity is set explicitly', () => {
+    // GIVEN / WHEN
+    const pinned = buildService({ minCapacity: 2, desiredCapacity: 3, maxCapacity: 5 }).template();
+    const unpinned = buildService({ minCapacity: 2, maxCapacity: 5 }).template();
+    // THEN
+    pinned.allResourcesProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '2', MaxSize: '5', DesiredCapacity: '3' });
+    unpinned.allResourcesProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '2', MaxSize: '5', DesiredCapacity: Match.absent() });
+  });
+
   it('sizes colours by capacity mode: active and ready serve, standby is zero', () => {
     // GIVEN / WHEN
     const { service, template } = buildService({ minCapacity: 3 }, {
@@ -31,8 +40,9 @@ describe('BlueGreenService resources', () => {
     // THEN
     const t = template();
     const asg = (id: string) => resources(t)[Stack.of(service).getLogicalId(service.node.findChild(id).node.findChild('AutoScalingGroup').node.defaultChild as never)].Properties;
-    expect(asg('Blue')).toMatchObject({ MinSize: '3', DesiredCapacity: '3', MaxSize: '4' });
-    expect(asg('Green')).toMatchObject({ MinSize: '0', DesiredCapacity: '0', MaxSize: '4' });
+    expect(asg('Blue')).toMatchObject({ MinSize: '3', MaxSize: '4' });
+    expect(asg('Green')).toMatchObject({ MinSize: '0', MaxSize: '0' });
+    expect(asg('Blue')?.DesiredCapacity).toBeUndefined();
   });
 
   it('creates one target group per colour with the health-check defaults and a short deregistration delay', () => {

@@ -1,0 +1,28 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+
+const EXAMPLES = path.join(__dirname, '..', 'examples');
+
+describe('examples', () => {
+  const names = fs.readdirSync(EXAMPLES).filter((n) => fs.existsSync(path.join(EXAMPLES, n, 'app.ts')));
+
+  it('exist', () => {
+    expect(names.length).toBeGreaterThan(0);
+  });
+
+  for (const name of names) {
+    it(`${name} synthesizes a blue/green service`, async () => {
+      // GIVEN
+      const { build } = (await import(path.join(EXAMPLES, name, 'app.ts'))) as { build: (app: App) => Stack };
+      // WHEN
+      const stack = build(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+      // THEN
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 2);
+      template.resourceCountIs('Custom::BlueGreenReleaseGuard', 1);
+    });
+  }
+});
