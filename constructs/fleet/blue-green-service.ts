@@ -235,6 +235,8 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   public readonly releaseStateTable: dynamodb.Table;
   /** Serving-size capacity of a colour. */
   public readonly capacity: FleetCapacity;
+  /** Protocol and port of the target groups; changing them replaces the target groups, so the guard refuses it. */
+  public readonly targetGroupShape: string;
   public readonly grantPrincipal: iam.IPrincipal;
   /** Both colours' instances, e.g. to admit them to a database. */
   public readonly connections: ec2.Connections;
@@ -247,6 +249,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
     const healthCheck = resolveHealthCheck(props.healthCheck);
     const appPort = props.appPort ?? 8080;
     checkIntRange('appPort', appPort, 1, 65535);
+    this.targetGroupShape = `HTTP:${appPort}`;
     checkSecondsRange('deregistrationDelay', props.deregistrationDelay, 0, 3600);
     checkSecondsRange('healthCheckGracePeriod', props.healthCheckGracePeriod, 0, 7200);
     checkIntRange('rootVolumeSize', props.rootVolumeSize, 8, 16384);
@@ -337,6 +340,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       serviceName: props.serviceName,
       descriptorParameterName: descriptorName,
       fleets: [this.blue, this.green],
+      targetGroupShape: this.targetGroupShape,
     });
     this.descriptorParameter = new ssm.StringParameter(this, 'Descriptor', {
       parameterName: descriptorName,
@@ -379,6 +383,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       test: this.traffic.test,
       topicArn: this.topic.topicArn,
       releaseStateTable: this.releaseStateTable.tableName,
+      targetGroupShape: this.targetGroupShape,
       capacity: { min: this.capacity.minCapacity, max: this.capacity.maxCapacity, desired: this.capacity.desiredCapacity },
       colours: { blue: colour(this.blue), green: colour(this.green) },
     };

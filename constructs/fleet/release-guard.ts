@@ -16,6 +16,8 @@ export interface ReleaseGuardProps {
   readonly descriptorParameterName: string;
   /** Both colour slots, for what they declare. */
   readonly fleets: ColourFleet[];
+  /** Port and protocol of the target groups (`HTTP:8080`): changing them replaces the target groups. */
+  readonly targetGroupShape: string;
 }
 
 /**
@@ -66,7 +68,12 @@ export class ReleaseGuard extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.function.functionArn,
       resourceType: 'Custom::BlueGreenReleaseGuard',
-      properties: { ServiceName: props.serviceName, DescriptorParameter: props.descriptorParameterName, Colours: colours },
+      properties: {
+        ServiceName: props.serviceName,
+        DescriptorParameter: props.descriptorParameterName,
+        Colours: colours,
+        TargetGroupShape: props.targetGroupShape,
+      },
     });
     this.resource.node.addDependency(role);
     if (!Colour.all().every((c) => colours[c.name])) {

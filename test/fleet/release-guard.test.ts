@@ -41,6 +41,12 @@ describe('release guard decision', () => {
     expect(v.map((m) => m.split(' ')[1])).toEqual(['blue', 'green']);
   });
 
+  it('refuses a change of target-group port, which would replace them and reset the weights', () => {
+    const v = updateViolations('web', deployed, deployed, { blue: 0, green: 100 }, { desired: 'HTTP:9090', deployed: 'HTTP:8080' });
+    expect(v).toEqual([expect.stringMatching(/^web: this deploy changes the target groups' port or protocol \(HTTP:8080 to HTTP:9090\)/)]);
+    expect(updateViolations('web', deployed, deployed, { blue: 0, green: 100 }, { desired: 'HTTP:8080', deployed: 'HTTP:8080' })).toEqual([]);
+  });
+
   it('refuses a first deploy that puts blue (100 % on first deploy) in standby', () => {
     const desired = { ...deployed, blue: { image: AMI_BLUE, mode: 'standby' } };
     expect(firstDeployViolations('web', desired)).toEqual([expect.stringMatching(/first deploy sends 100% of traffic to blue.*Set blue's mode to "active"/)]);
@@ -57,6 +63,7 @@ describe('release guard wiring', () => {
       ServiceName: 'web',
       DescriptorParameter: '/bluegreen/web/descriptor',
       Colours: { blue: { image: AMI_BLUE, mode: 'active' }, green: { image: 'ssm:/my/ami', mode: 'standby' } },
+      TargetGroupShape: 'HTTP:8080',
     });
   });
 

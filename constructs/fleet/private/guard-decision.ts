@@ -19,6 +19,14 @@ export interface GuardColours {
   readonly green: GuardColourState;
 }
 
+/**
+ * What forces CloudFormation to replace the target groups (port and protocol). A replaced target group gets a new
+ * ARN, so the weighted rules are re-sent with their first-deploy weights: that would move live traffic.
+ */
+export interface GuardTargetGroupShape {
+  readonly targetGroupShape: string;
+}
+
 /** Live weights read from the production rule. */
 export interface GuardWeights {
   readonly blue: number;
@@ -44,8 +52,20 @@ export function firstDeployViolations(service: string, desired: GuardColours): s
  *
  * @returns one message per violation; empty when the deploy may go ahead
  */
-export function updateViolations(service: string, desired: GuardColours, deployed: GuardColours, weights: GuardWeights): string[] {
+export function updateViolations(
+  service: string,
+  desired: GuardColours,
+  deployed: GuardColours,
+  weights: GuardWeights,
+  shapes?: { readonly desired: string; readonly deployed?: string },
+): string[] {
   const out: string[] = [];
+  if (shapes?.deployed !== undefined && shapes.desired !== shapes.deployed) {
+    out.push(
+      `${service}: this deploy changes the target groups' port or protocol (${shapes.deployed} to ${shapes.desired}), which replaces them and ` +
+        'resets the weighted rules to their first-deploy weights, moving live traffic. Keep the port, or deploy the new port as a new service and move DNS.',
+    );
+  }
   for (const colour of COLOURS) {
     const weight = weights[colour];
     if (weight <= 0) continue;

@@ -14,6 +14,7 @@ interface GuardProperties {
   readonly ServiceName: string;
   readonly DescriptorParameter: string;
   readonly Colours: GuardColours;
+  readonly TargetGroupShape: string;
 }
 
 interface CfnEvent {
@@ -27,6 +28,7 @@ interface CfnEvent {
 }
 
 interface DescriptorSubset {
+  readonly targetGroupShape?: string;
   readonly production: { readonly ruleArn: string };
   readonly colours: {
     readonly blue: { readonly targetGroupArn: string; readonly image: string; readonly mode: string };
@@ -53,7 +55,10 @@ export async function evaluate(event: CfnEvent): Promise<string[]> {
   const descriptor = await readDescriptor(props.DescriptorParameter);
   if (!descriptor) return firstDeployViolations(props.ServiceName, props.Colours);
   const weights = await readWeights(descriptor);
-  return updateViolations(props.ServiceName, props.Colours, descriptor.colours, weights);
+  return updateViolations(props.ServiceName, props.Colours, descriptor.colours, weights, {
+    desired: props.TargetGroupShape,
+    deployed: descriptor.targetGroupShape,
+  });
 }
 
 async function readDescriptor(name: string): Promise<DescriptorSubset | undefined> {
