@@ -1,0 +1,52 @@
+import { AutoScalingClient, AutoScalingGroup, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { CapacityModeName, CapacityState, ColourName, FleetCapacity } from '../release/ports';
+
+/**
+ * Capacity of the colours' Auto Scaling groups.
+ *
+ * `active` and `ready` run the descriptor's serving capacity; `standby` sets min, max and desired to 0, the sizes a
+ * deploy writes for standby (docs/ARCHITECTURE.md, decision 3): max 0 also keeps scaling policies from starting
+ * instances. A serving colour whose desired capacity was scaled out above the serving size keeps it: re-asserting a
+ * mode must never scale in a colour that carries traffic.
+ */
+export class AutoScalingFleetCapacity implements FleetCapacity {
+  constructor(
+    private readonly descriptor: ServiceDescriptor,
+    private readonly autoscaling: AutoScalingClient,
+  ) {}
+
+  /** One DescribeAutoScalingGroups call. */
+  public async describe(colour: ColourName): Promise<CapacityState> {
+    const group = await this.group(colour);
+    return {
+      min: group.MinSize ?? 0,
+      max: group.MaxSize ?? 0,
+      desired: group.DesiredCapacity ?? 0,
+      inService: (group.Instances ?? []).filter((i) => i.LifecycleState === 'InService').length,
+    };
+  }
+
+  /** Standby: one UpdateAutoScalingGroup call. Active/ready: one DescribeAutoScalingGroups and one update. */
+  public async setMode(colour: ColourName, mode: CapacityModeName): Promise<void> {
+    const name = this.descriptor.colours[colour].autoScalingGroupName;
+    if (mode === 'standby') {
+      await this.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: 0, MaxSize: 0, DesiredCapacity: 0 }));
+      return;
+    }
+    const { min, max, desired } = this.descriptor.capacity;
+    const current = await this.group(colour);
+    const keep = Math.min(Math.max(current.DesiredCapacity ?? 0, desired), max);
+    await this.autoscaling.send(
+      new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: min, MaxSize: max, DesiredCapacity: keep }),
+    );
+  }
+
+  private async group(colour: ColourName): Promise<AutoScalingGroup> {
+    const name = this.descriptor.colours[colour].autoScalingGroupName;
+    const out = await this.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+    const group = out.AutoScalingGroups?.[0];
+    if (!group) throw new Error(`The ${colour} Auto Scaling group ${name} does not exist. Redeploy the service (cdk deploy).`);
+    return group;
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * What a deployed `BlueGreenService` leaves in an account, built with the SDK against moto, plus levers for what
+ * moto does not simulate (alarm evaluation, failing health checks).
+ *
+ * moto 5.2 facts the levers work around (see the report in adapters.test.ts):
+ * - No PutCompositeAlarm: the gate `<svc>-<colour>-gate` is a metric alarm standing in for the composite. The
+ *   gate adapter matches alarms by name and asks for both types, so it reads it the same way.
+ * - No alarm evaluation: alarms stay INSUFFICIENT_DATA until `setAlarmState`.
+ * - Targets are always `healthy` while their instance runs; a stopped instance reports `unused`
+ *   (Target.InvalidState), a deregistered one disappears from DescribeTargetHealth.
+ * - Scaling an ASG in terminates instances but leaves them registered, still reported `healthy`; real ALB drains
+ *   and drops them. `pruneTerminatedTargets` does what ALB would.
+ */
+import { CreateAutoScalingGroupCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { PutMetricAlarmCommand, SetAlarmStateCommand, StateValue } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateLaunchTemplateCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  Action,
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DeregisterTargetsCommand,
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  ModifyRuleCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { descriptorParameterName, ServiceDescriptor, TrafficRouteDescriptor } from '../../constructs/fleet/descriptor';
+import { AwsClients, createAwsClients } from '../../lib/aws';
+import { COLOUR_NAMES, ColourName, Weights } from '../../lib/release/ports';
+import { MOTO_ACCOUNT, MOTO_REGION } from './moto-server';
+
+/** An AMI that moto ships. */
+export const FIXTURE_AMI = 'ami-12c6146b';
+
+/** Options of `createServiceFixture`. */
+export interface ServiceFixtureOptions {
+  /**
+   * Service name.
+   *
+   * @default 'shop'
+   */
+  readonly service?: string;
+  /**
+   * Serving capacity of each colour.
+   *
+   * @default { min: 2, max: 4, desired: 2 }
+   */
+  readonly capacity?: { readonly min: number; readonly max: number; readonly desired: number };
+  /**
+   * Clients to build with.
+   *
+   * @default - new clients from the environment (call after the moto env is applied)
+   */
+  readonly clients?: AwsClients;
+}
+
+/** Resources of one colour. */
+export interface FixtureColour {
+  readonly targetGroupArn: string;
+  readonly autoScalingGroupName: string;
+  readonly launchTemplateId: string;
+  /** Gate alarm (a metric alarm standing in for the composite). */
+  readonly gateAlarm: string;
+  /** Metric alarms. */
+  readonly errorRateAlarm: string;
+  readonly latencyAlarm: string;
+}
+
+/** A deployed-looking service in moto. */
+export interface ServiceFixture {
+  readonly service: string;
+  /** What is in SSM. */
+  readonly descriptor: ServiceDescriptor;
+  /** The clients the fixture uses (its own call counter, separate from the code under test). */
+  readonly clients: AwsClients;
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupId: string;
+  readonly colours: { readonly blue: FixtureColour; readonly green: FixtureColour };
+
+  /** Raw weights of a route, read with DescribeRules (independent of the adapter under test). */
+  weights(route?: 'production' | 'test'): Promise<Weights>;
+  /** Set a route's weights with a raw ModifyRule, e.g. to stage an interrupted release or a hand edit. */
+  setWeights(route: 'production' | 'test', weights: Weights): Promise<void>;
+  /** SetAlarmState on any alarm. */
+  setAlarmState(alarmName: string, state: StateValue, reason?: string): Promise<void>;
+  /** SetAlarmState on the colour's gate alarm. */
+  setGateState(colour: ColourName, state: StateValue): Promise<void>;
+  /** IDs of the colour's running or stopped instances, from EC2 (tag aws:autoscaling:groupName). */
+  instanceIds(colour: ColourName): Promise<string[]>;
+  /** Stop the colour's instances: moto then reports its targets `unused` (Target.InvalidState), so healthy 0 of N. */
+  makeUnhealthy(colour: ColourName): Promise<void>;
+  /** Start the colour's stopped instances again: back to `healthy`. */
+  makeHealthy(colour: ColourName): Promise<void>;
+  /** Scale the colour to standby (min, max, desired 0) and drop its terminated targets, as ALB would. */
+  scaleToZero(colour: ColourName): Promise<void>;
+  /** Deregister targets whose instance is terminated (moto keeps them, reported healthy). */
+  pruneTerminatedTargets(colour?: ColourName): Promise<void>;
+}
+
+/** Build the fixture: about 0.3 s on a warm moto, 2-3 s for the first one (moto imports each service lazily). */
+export async function createServiceFixture(options: ServiceFixtureOptions = {}): Promise<ServiceFixture> {
+  const service = options.service ?? 'shop';
+  const capacity = options.capacity ?? { min: 2, max: 4, desired: 2 };
+  const clients = options.clients ?? createAwsClients();
+  const network = await createNetwork(clients, service);
+  const [lb, blue, green, releaseStateTable] = await Promise.all([
+    createLoadBalancer(clients, service, network),
+    createColour(clients, service, 'blue', network, capacity),
+    createColour(clients, service, 'green', network, capacity),
+    createStateTable(clients, service),
+  ]);
+  const colours = { blue, green };
+  const groups = groupsOf(colours);
+  const [production, test] = await Promise.all([
+    createRoute(clients, lb.arn, 80, groups, { blue: 100, green: 0 }),
+    createRoute(clients, lb.arn, 8080, groups, { blue: 0, green: 100 }),
+  ]);
+  const descriptor = descriptorOf(service, lb, production, test, releaseStateTable, capacity, colours);
+  await clients.ssm.send(
+    new PutParameterCommand({ Name: descriptorParameterName(service), Type: 'String', Value: JSON.stringify(descriptor), Overwrite: true }),
+  );
+  return levers({ service, descriptor, clients, ...network, colours });
+}
+
+interface Network {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupId: string;
+}
+
+async function createNetwork(clients: AwsClients, service: string): Promise<Network> {
+  const vpc = await clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const vpcId = vpc.Vpc?.VpcId ?? fail('CreateVpc returned no id');
+  const subnetIds: string[] = [];
+  for (const [i, az] of ['a', 'b'].entries()) {
+    const s = await clients.ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.0.${i}.0/24`, AvailabilityZone: `${MOTO_REGION}${az}` }),
+    );
+    subnetIds.push(s.Subnet?.SubnetId ?? fail('CreateSubnet returned no id'));
+  }
+  const sg = await clients.ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: `${service}-sg`, Description: `${service} load balancer and instances`, VpcId: vpcId }),
+  );
+  return { vpcId, subnetIds, securityGroupId: sg.GroupId ?? fail('CreateSecurityGroup returned no id') };
+}
+
+interface LoadBalancer {
+  readonly arn: string;
+  readonly dnsName: string;
+}
+
+async function createLoadBalancer(clients: AwsClients, service: string, network: Network): Promise<LoadBalancer> {
+  const out = await clients.elbv2.send(
+    new CreateLoadBalancerCommand({
+      Name: `${service}-alb`,
+      Type: 'application',
+      Scheme: 'internet-facing',
+      Subnets: [...network.subnetIds],
+      SecurityGroups: [network.securityGroupId],
+    }),
+  );
+  const lb = out.LoadBalancers?.[0];
+  return { arn: lb?.LoadBalancerArn ?? fail('CreateLoadBalancer returned no ARN'), dnsName: lb?.DNSName ?? '' };
+}
+
+async function createColour(
+  clients: AwsClients,
+  service: string,
+  colour: ColourName,
+  network: Network,
+  capacity: { readonly min: number; readonly max: number; readonly desired: number },
+): Promise<FixtureColour> {
+  const name = `${service}-${colour}`;
+  const tg = await clients.elbv2.send(
+    new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: network.vpcId, TargetType: 'instance', HealthCheckPath: '/health' }),
+  );
+  const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? fail('CreateTargetGroup returned no ARN');
+  const lt = await clients.ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: name,
+      LaunchTemplateData: { ImageId: FIXTURE_AMI, InstanceType: 't3.micro', SecurityGroupIds: [network.securityGroupId] },
+    }),
+  );
+  const launchTemplateId = lt.LaunchTemplate?.LaunchTemplateId ?? fail('CreateLaunchTemplate returned no id');
+  await clients.autoscaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: '$Latest' },
+      MinSize: capacity.min,
+      MaxSize: capacity.max,
+      DesiredCapacity: capacity.desired,
+      VPCZoneIdentifier: network.subnetIds.join(','),
+      TargetGroupARNs: [targetGroupArn],
+      HealthCheckType: 'ELB',
+      HealthCheckGracePeriod: 60,
+    }),
+  );
+  const alarms = await createAlarms(clients, name, targetGroupArn);
+  return { targetGroupArn, autoScalingGroupName: name, launchTemplateId, ...alarms };
+}
+
+async function createAlarms(clients: AwsClients, prefix: string, targetGroupArn: string) {
+  const dimensions = [{ Name: 'TargetGroup', Value: targetGroupFullName(targetGroupArn) }];
+  const alarm = (AlarmName: string, MetricName: string, Threshold: number, stat: { Statistic?: 'Sum'; ExtendedStatistic?: string }) =>
+    clients.cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName,
+        Namespace: 'AWS/ApplicationELB',
+        MetricName,
+        Dimensions: dimensions,
+        Period: 60,
+        EvaluationPeriods: 3,
+        Threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        ...stat,
+      }),
+    );
+  const names = { errorRateAlarm: `${prefix}-5xx`, latencyAlarm: `${prefix}-p99`, gateAlarm: `${prefix}-gate` };
+  await Promise.all([
+    alarm(names.errorRateAlarm, 'HTTPCode_Target_5XX_Count', 5, { Statistic: 'Sum' }),
+    alarm(names.latencyAlarm, 'TargetResponseTime', 1, { ExtendedStatistic: 'p99' }),
+    // moto has no PutCompositeAlarm: a metric alarm with the composite's name stands in for it.
+    alarm(names.gateAlarm, 'HTTPCode_Target_5XX_Count', 5, { Statistic: 'Sum' }),
+  ]);
+  return names;
+}
+
+interface Route {
+  readonly listenerArn: string;
+  readonly ruleArn: string;
+  readonly port: number;
+}
+
+async function createRoute(clients: AwsClients, lbArn: string, port: number, groups: { blue: string; green: string }, weights: Weights): Promise<Route> {
+  const listener = await clients.elbv2.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: lbArn,
+      Port: port,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503', ContentType: 'text/plain', MessageBody: 'no colour is routed' } }],
+    }),
+  );
+  const listenerArn = listener.Listeners?.[0]?.ListenerArn ?? fail('CreateListener returned no ARN');
+  const rule = await clients.elbv2.send(
+    new CreateRuleCommand({
+      ListenerArn: listenerArn,
+      Priority: 50000,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['*'] } }],
+      Actions: [forwardAction(groups, weights)],
+    }),
+  );
+  return { listenerArn, ruleArn: rule.Rules?.[0]?.RuleArn ?? fail('CreateRule returned no ARN'), port };
+}
+
+async function createStateTable(clients: AwsClients, service: string): Promise<string> {
+  const TableName = `${service}-release-state`;
+  await clients.dynamodb.send(
+    new CreateTableCommand({
+      TableName,
+      AttributeDefinitions: [{ AttributeName: 'service', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'service', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return TableName;
+}
+
+function descriptorOf(
+  service: string,
+  lb: LoadBalancer,
+  production: Route,
+  test: Route,
+  releaseStateTable: string,
+  capacity: { readonly min: number; readonly max: number; readonly desired: number },
+  colours: { blue: FixtureColour; green: FixtureColour },
+): ServiceDescriptor {
+  const route = (r: Route): TrafficRouteDescriptor => ({ listenerArn: r.listenerArn, ruleArn: r.ruleArn, port: r.port, protocol: 'HTTP' });
+  const colour = (c: FixtureColour, mode: string) => ({
+    targetGroupArn: c.targetGroupArn,
+    targetGroupFullName: targetGroupFullName(c.targetGroupArn),
+    autoScalingGroupName: c.autoScalingGroupName,
+    launchTemplateId: c.launchTemplateId,
+    image: FIXTURE_AMI,
+    mode,
+    alarms: { composite: c.gateAlarm, errorRate: c.errorRateAlarm, latencyP99: c.latencyAlarm },
+  });
+  return {
+    schemaVersion: 1,
+    service,
+    region: MOTO_REGION,
+    stackName: `${service}-stack`,
+    loadBalancer: { arn: lb.arn, fullName: lb.arn.split(':loadbalancer/')[1] ?? '', dnsName: lb.dnsName },
+    production: route(production),
+    test: route(test),
+    topicArn: `arn:aws:sns:${MOTO_REGION}:${MOTO_ACCOUNT}:${service}-notifications`,
+    targetGroupShape: 'HTTP:80',
+    releaseStateTable,
+    capacity: { ...capacity },
+    colours: { blue: colour(colours.blue, 'active'), green: colour(colours.green, 'ready') },
+  };
+}
+
+function levers(base: Omit<ServiceFixture, keyof Levers>): ServiceFixture {
+  const { clients, descriptor, colours } = base;
+  const instanceIds = async (colour: ColourName): Promise<string[]> => {
+    const out = await clients.ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:aws:autoscaling:groupName', Values: [colours[colour].autoScalingGroupName] },
+          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+        ],
+      }),
+    );
+    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId ?? '');
+  };
+  const pruneTerminatedTargets = async (colour?: ColourName) => {
+    for (const c of colour ? [colour] : COLOUR_NAMES) {
+      const live = new Set(await instanceIds(c));
+      const health = await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: colours[c].targetGroupArn }));
+      const stale = (health.TargetHealthDescriptions ?? []).map((t) => t.Target?.Id ?? '').filter((id) => !live.has(id));
+      if (stale.length) {
+        await clients.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: colours[c].targetGroupArn, Targets: stale.map((Id) => ({ Id })) }));
+      }
+    }
+  };
+  const setAlarmState = async (alarmName: string, state: StateValue, reason = 'set by test') => {
+    await clients.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: reason }));
+  };
+  const levers: Levers = {
+    weights: async (route = 'production') => {
+      const out = await clients.elbv2.send(new DescribeRulesCommand({ RuleArns: [descriptor[route].ruleArn] }));
+      const tuples = out.Rules?.[0]?.Actions?.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups ?? [];
+      const weightOf = (arn: string) => tuples.find((t) => t.TargetGroupArn === arn)?.Weight ?? 0;
+      return { blue: weightOf(colours.blue.targetGroupArn), green: weightOf(colours.green.targetGroupArn) };
+    },
+    setWeights: async (route, weights) => {
+      await clients.elbv2.send(new ModifyRuleCommand({ RuleArn: descriptor[route].ruleArn, Actions: [forwardAction(groupsOf(colours), weights)] }));
+    },
+    setAlarmState,
+    setGateState: (colour, state) => setAlarmState(colours[colour].gateAlarm, state),
+    instanceIds,
+    makeUnhealthy: async (colour) => {
+      const ids = await instanceIds(colour);
+      if (ids.length) await clients.ec2.send(new StopInstancesCommand({ InstanceIds: ids }));
+    },
+    makeHealthy: async (colour) => {
+      const ids = await instanceIds(colour);
+      if (ids.length) await clients.ec2.send(new StartInstancesCommand({ InstanceIds: ids }));
+    },
+    scaleToZero: async (colour) => {
+      await clients.autoscaling.send(
+        new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: colours[colour].autoScalingGroupName, MinSize: 0, MaxSize: 0, DesiredCapacity: 0 }),
+      );
+      await pruneTerminatedTargets(colour);
+    },
+    pruneTerminatedTargets,
+  };
+  return { ...base, ...levers };
+}
+
+type Levers = Pick<
+  ServiceFixture,
+  'weights' | 'setWeights' | 'setAlarmState' | 'setGateState' | 'instanceIds' | 'makeUnhealthy' | 'makeHealthy' | 'scaleToZero' | 'pruneTerminatedTargets'
+>;
+
+/** The weighted forward the service's rules carry. */
+function forwardAction(groups: { blue: string; green: string }, weights: Weights): Action {
+  return {
+    Type: 'forward',
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: groups.blue, Weight: weights.blue },
+        { TargetGroupArn: groups.green, Weight: weights.green },
+      ],
+    },
+  };
+}
+
+function groupsOf(colours: { readonly blue: FixtureColour; readonly green: FixtureColour }) {
+  return { blue: colours.blue.targetGroupArn, green: colours.green.targetGroupArn };
+}
+
+/** `targetgroup/<name>/<id>`, CloudWatch's TargetGroup dimension. */
+function targetGroupFullName(arn: string): string {
+  return arn.split(':').pop() ?? arn;
+}
+
+function fail(message: string): never {
+  throw new Error(`fixture: ${message}`);
+}
