@@ -1,2 +1,3 @@
 export * from './fleet';
 export * from './image';
+export * from './health';

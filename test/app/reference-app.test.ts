@@ -7,7 +7,7 @@ import { buildReferenceApp } from '../../lib/reference-app';
 
 interface Violation {
   ruleName: string;
-  violatingResources: Array<{ constructPath?: string }>;
+  violatingConstructs: Array<{ constructPath?: string }>;
 }
 
 /** Synthesize the reference app in-process with cdk.json's context and return cdk-nag's violations. */
@@ -33,7 +33,7 @@ describe('reference app', () => {
     // GIVEN / WHEN
     const violations = synthViolations(true);
     // THEN
-    expect(violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(violations.map((v) => `${v.ruleName} at ${v.violatingConstructs.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
   });
 
   it('is really checked: without its acknowledgments cdk-nag reports the public ALB and wildcard findings', () => {

@@ -1,0 +1,54 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { BlueGreenService, ReleaseManifest } from '../../constructs/fleet';
+import { BlueGreenDashboard, ServiceAlarms } from '../../constructs/health';
+
+interface Violation {
+  ruleName: string;
+  violatingConstructs: Array<{ constructPath?: string }>;
+}
+
+describe('health constructs under cdk-nag AwsSolutions', () => {
+  it('add no findings of their own', () => {
+    // GIVEN an app checked by AwsSolutions, as the reference app is
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'health-nag-'));
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Stack', { env: { region: 'eu-west-1' } });
+    const service = new BlueGreenService(stack, 'Web', {
+      serviceName: 'web',
+      release: ReleaseManifest.fromObject({
+        schemaVersion: 1,
+        service: 'web',
+        blue: { image: 'ami-0123456789abcdef0', mode: 'active' },
+        green: { image: 'ami-0123456789abcdef0', mode: 'standby' },
+      }),
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    });
+    const alarms = new ServiceAlarms(stack, 'Alarms', { service });
+    new BlueGreenDashboard(stack, 'Dashboard', { alarms });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // WHEN
+    const exitCode = process.exitCode;
+    try {
+      app.synth();
+    } catch (e) {
+      // The service itself has findings the reference app acknowledges; only ours matter here.
+      if ((e as Error).name !== 'ValidationFailed') throw e;
+    } finally {
+      process.exitCode = exitCode;
+    }
+
+    // THEN the checks ran, and none points at an alarm or the dashboard
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    fs.rmSync(outdir, { recursive: true, force: true });
+    const violations: Violation[] = report.pluginReports.flatMap((r: { violations: Violation[] }) => r.violations);
+    expect(violations.length).toBeGreaterThan(0);
+    const paths = violations.flatMap((v) => v.violatingConstructs.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    expect(paths.filter((p) => /Stack\/(Alarms|Dashboard)\//.test(p))).toEqual([]);
+  });
+});
