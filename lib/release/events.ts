@@ -1,0 +1,54 @@
+/**
+ * What the engine reports through `Logger.event`. Every event has a one-line `message`; events about traffic carry
+ * `weights`, and events about a step carry `step` (1-based) and `steps` (how many), for a progress bar.
+ */
+export enum ReleaseEventType {
+  /** Every pre-flight check passed. */
+  PREFLIGHT_PASSED = 'preflight-passed',
+  /** A pre-flight check failed (one event per failed check); nothing was changed. */
+  PREFLIGHT_FAILED = 'preflight-failed',
+  /** The release record was written; weights are about to move. */
+  RELEASE_STARTED = 'release-started',
+  /** An interrupted release is being continued. */
+  RESUMED = 'resumed',
+  /** This process took over a release another owner left (heartbeat older than the lease). */
+  TAKEN_OVER = 'taken-over',
+  /** A step begins; `weights` are its target. */
+  STEP_STARTED = 'step-started',
+  /** `setWeights` returned. */
+  WEIGHTS_SET = 'weights-set',
+  /** The read-back did not match yet; reading again (ALB updates can lag). */
+  WEIGHTS_LAGGING = 'weights-lagging',
+  /** The read-back matched. */
+  WEIGHTS_VERIFIED = 'weights-verified',
+  /** The read-back still differed after the last re-read; `weights` are what was read. */
+  WEIGHTS_MISMATCH = 'weights-mismatch',
+  /** A gate poll passed during a bake; the message says how much of the bake is done. */
+  GATE_PASSED = 'gate-passed',
+  /** A gate poll failed: unhealthy candidate targets or a firing alarm. A rollback follows. */
+  GATE_FAILED = 'gate-failed',
+  /** A step baked for its whole bake time. */
+  STEP_COMPLETED = 'step-completed',
+  /** A rollback begins; `weights` are its target (100 % on the last good colour). */
+  ROLLBACK_STARTED = 'rollback-started',
+  /** Rolled back and verified. */
+  ROLLED_BACK = 'rolled-back',
+  /** Aborted: rolled back on request, verified. */
+  ABORTED = 'aborted',
+  /** A rollback could not be verified. */
+  ROLLBACK_FAILED = 'rollback-failed',
+  /** The test route was pointed at a colour (named in the message). */
+  TEST_ROUTE_SET = 'test-route-set',
+  /** Promotion begins (the `promote` command). */
+  PROMOTION_STARTED = 'promotion-started',
+  /** The candidate is live and recorded as such. */
+  PROMOTED = 'promoted',
+  /** When the old colour will go to standby. */
+  SCALE_DOWN_SCHEDULED = 'scale-down-scheduled',
+  /** The old colour was set to standby. */
+  SCALED_DOWN = 'scaled-down',
+  /** Someone else (abort, rollback, promote, a takeover) changed the release record; this process stopped. */
+  PREEMPTED = 'preempted',
+  /** The command did not apply (nothing in progress, checks failed); nothing was changed. */
+  REFUSED = 'refused',
+}

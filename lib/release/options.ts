@@ -1,0 +1,162 @@
+import { checkDurationMs, checkWhole } from './parsing';
+import { usageError } from './errors';
+import { ColourName, COLOUR_NAMES } from './ports';
+import { ReleaseStrategy } from './strategy';
+
+/** Settings of a `ReleaseEngine`. */
+export interface ReleaseEngineOptions {
+  /** Service name, written into the release record. */
+  readonly service: string;
+  /** Who drives releases from this engine, e.g. `host/pid` or `auto-rollback`. Written into the release record. */
+  readonly owner: string;
+  /**
+   * How often a bake polls the candidate's target health and gate alarms. At most 20 s, so heartbeats stay well
+   * inside the 60 s lease floor.
+   *
+   * @default 10_000 (10 s)
+   */
+  readonly pollIntervalMs?: number;
+  /**
+   * Least time between heartbeats (release-record writes) during a bake. A heartbeat is also how a running release
+   * notices an abort or rollback from another process: it stops at its next write.
+   *
+   * @default 15_000 (15 s)
+   */
+  readonly heartbeatIntervalMs?: number;
+  /**
+   * Reads of the weights after each change before the step fails (ALB updates can lag). 1 read when the load
+   * balancer is consistent, at most this many.
+   *
+   * @default 3
+   */
+  readonly verifyAttempts?: number;
+  /**
+   * Wait between two reads of the weights.
+   *
+   * @default 1_000 (1 s)
+   */
+  readonly verifyIntervalMs?: number;
+  /**
+   * How long the old colour stays `ready` after promotion, for an instant rollback, before `scaleDown()` may put it
+   * in standby (like Argo Rollouts' scaleDownDelaySeconds). Recorded as `scaleDownAt`.
+   *
+   * @default 900_000 (15 min)
+   */
+  readonly scaleDownDelayMs?: number;
+}
+
+/** A release to start. */
+export interface ReleaseRequest {
+  /** How traffic moves. */
+  readonly strategy: ReleaseStrategy;
+  /**
+   * The colour to release. Must be the idle colour.
+   *
+   * @default - the idle colour
+   */
+  readonly candidate?: ColourName;
+  /**
+   * Id of the release record.
+   *
+   * @default - generated from the time
+   */
+  readonly releaseId?: string;
+}
+
+/** Options of `rollback()`. */
+export interface RollbackOptions {
+  /**
+   * Why, recorded in the release record.
+   *
+   * @default 'rollback requested by <owner>'
+   */
+  readonly reason?: string;
+  /**
+   * Whether a promoted release may be rolled back while its old colour is still `ready` (before `scaleDownAt`).
+   *
+   * @default true
+   */
+  readonly allowAfterPromotion?: boolean;
+}
+
+/** Options of `abort()`. */
+export interface AbortOptions {
+  /**
+   * Why, recorded in the release record.
+   *
+   * @default 'aborted by <owner>'
+   */
+  readonly reason?: string;
+}
+
+/** Options of `promote()`. */
+export interface PromoteOptions {
+  /**
+   * The colour to make live. Needed only when no release is in progress (for example to settle split weights);
+   * with a release in progress it must be that release's candidate.
+   *
+   * @default - the candidate of the release in progress
+   */
+  readonly colour?: ColourName;
+}
+
+/** Options of `scaleDown()`. */
+export interface ScaleDownOptions {
+  /**
+   * Scale the idle colour to standby now, even before `scaleDownAt`, or after a rollback (the idle colour is then
+   * the candidate). Never a colour that holds traffic.
+   *
+   * @default false
+   */
+  readonly force?: boolean;
+}
+
+/** Engine options with defaults applied. */
+export interface ResolvedOptions {
+  readonly service: string;
+  readonly owner: string;
+  readonly pollIntervalMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly verifyAttempts: number;
+  readonly verifyIntervalMs: number;
+  readonly scaleDownDelayMs: number;
+}
+
+/** Apply defaults and validate. @throws UsageError */
+export function resolveOptions(options: ReleaseEngineOptions): ResolvedOptions {
+  if (!options.service) throw usageError('service', 'must be a service name.', options.service);
+  if (!options.owner) throw usageError('owner', 'must name who drives the release, e.g. host/pid.', options.owner);
+  const resolved: ResolvedOptions = {
+    service: options.service,
+    owner: options.owner,
+    pollIntervalMs: options.pollIntervalMs ?? 10_000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
+    verifyAttempts: options.verifyAttempts ?? 3,
+    verifyIntervalMs: options.verifyIntervalMs ?? 1_000,
+    scaleDownDelayMs: options.scaleDownDelayMs ?? 15 * 60_000,
+  };
+  checkDurationMs(resolved.pollIntervalMs, 'pollIntervalMs', 100, 20_000);
+  checkDurationMs(resolved.heartbeatIntervalMs, 'heartbeatIntervalMs', 100, 20_000);
+  checkWhole(resolved.verifyAttempts, 'verifyAttempts', 1, 5);
+  checkDurationMs(resolved.verifyIntervalMs, 'verifyIntervalMs', 0, 5_000);
+  checkDurationMs(resolved.scaleDownDelayMs, 'scaleDownDelayMs', 0, 48 * 3_600_000);
+  return resolved;
+}
+
+/** Validate a release request. @throws UsageError */
+export function checkRequest(request: ReleaseRequest): void {
+  if (!(request.strategy instanceof ReleaseStrategy)) {
+    throw usageError('strategy', 'must be a ReleaseStrategy, e.g. ReleaseStrategy.canary(10).', typeof request.strategy);
+  }
+  checkColour(request.candidate, 'candidate');
+  if (request.releaseId !== undefined && !/^[\w.:@/-]{1,128}$/.test(request.releaseId)) {
+    throw usageError('releaseId', 'must be 1 to 128 letters, digits or . _ : @ / -.', request.releaseId);
+  }
+}
+
+/** Throw unless `colour` is undefined, `blue` or `green`. */
+export function checkColour(colour: string | undefined, name: string): void {
+  if (colour !== undefined && !COLOUR_NAMES.includes(colour as ColourName)) {
+    throw usageError(name, "must be 'blue' or 'green'.", colour);
+  }
+}

@@ -1,0 +1,61 @@
+import { ReleaseState, Weights } from './ports';
+
+/**
+ * How a command ended.
+ *
+ * - `succeeded`: promoted (release, resume, promote).
+ * - `rolled-back`: 100 % back on the last good colour, verified.
+ * - `aborted`: an in-progress release was stopped and rolled back, verified.
+ * - `refused`: a check failed or the command does not apply; nothing was changed.
+ * - `preempted`: someone else (abort, rollback, promote, a takeover) changed the release record; this process stopped.
+ * - `failed`: the command could not finish (a rollback that did not verify, a promotion that could not be recorded).
+ * - `noop`: nothing to do.
+ * - `scaled-down`: the idle colour went to standby.
+ * - `not-due`: the scale-down is scheduled for later.
+ */
+export type OutcomeStatus =
+  | 'succeeded'
+  | 'rolled-back'
+  | 'aborted'
+  | 'refused'
+  | 'preempted'
+  | 'failed'
+  | 'noop'
+  | 'scaled-down'
+  | 'not-due';
+
+/** One pre-flight check and its verdict. */
+export interface PreflightCheck {
+  /**
+   * Stable id: `no-release-in-progress`, `weights-settled`, `candidate-idle`, `candidate-capacity`,
+   * `candidate-healthy`, `live-healthy`, `candidate-alarms`, `live-alarms`.
+   */
+  readonly name: string;
+  /** Whether it passed. */
+  readonly ok: boolean;
+  /** One line: what was seen and, when failed, the fix. */
+  readonly detail: string;
+}
+
+/** What a command returns; the CLI prints `message` and exits with `exitCode`. */
+export interface ReleaseOutcome {
+  /** How it ended. */
+  readonly status: OutcomeStatus;
+  /**
+   * 0 when the command did what was asked, else 1. Relative to the command: a `release` that was rolled back
+   * exits 1, a `rollback` that rolled back exits 0. (Thrown `UsageError`s map to 2: see `exitCodeForError`.)
+   */
+  readonly exitCode: number;
+  /** One line for humans. */
+  readonly message: string;
+  /** The release concerned, when there is one. */
+  readonly releaseId?: string;
+  /** The release record as last written or read, when there is one. */
+  readonly state?: ReleaseState;
+  /** The weights at the end, when known: verified after a change, or as read when nothing changed. */
+  readonly weights?: Weights;
+  /** 1-based step whose gate or read-back failed, for a release that rolled back. */
+  readonly failedStep?: number;
+  /** Pre-flight checks, for a refused release. */
+  readonly checks?: PreflightCheck[];
+}

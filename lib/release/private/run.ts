@@ -1,0 +1,235 @@
+import { ReleaseEventType } from '../events';
+import { ReleaseOutcome } from '../outcome';
+import { formatDuration } from '../parsing';
+import { ConcurrentReleaseError, otherColour, ReleaseState } from '../ports';
+import { allTo, formatWeights, stepWeights } from '../weights';
+import { compact, EngineContext, EventExtra } from './context';
+import { Preempted, rollBack } from './rollback';
+import { gateFailure, pointTestRoute, setAndVerify } from './traffic';
+
+/** A step's read-back or gate failed. */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    /** 1-based step, undefined before the first step. */
+    public readonly step: number | undefined,
+  ) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}
+
+/** The release this process drives: its record, the record's version, and what it changed since its last write. */
+export class Run {
+  /** Weights were set since the last successful write: someone who preempts us may have been overwritten. */
+  public dirty = false;
+  /** The test route was moved by this run. */
+  public touchedTest = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    public state: ReleaseState,
+    public version: number,
+    /** Healthy candidate targets every gate poll requires. */
+    public readonly expectedHealthy: number,
+    /** Whether the record was written just now, so the next step needs no write-ahead. */
+    public fresh: boolean,
+  ) {}
+
+  /**
+   * Compare-and-set the record with `patch`, this owner and a new heartbeat.
+   *
+   * @throws ConcurrentReleaseError when someone else wrote since our last write: we were preempted
+   */
+  public async write(patch: Partial<ReleaseState> = {}): Promise<void> {
+    const next = compact({ ...this.state, ...patch, owner: this.ctx.opts.owner, updatedAt: this.ctx.now() });
+    this.version = await this.ctx.ports.state.write(next, this.version);
+    this.state = next;
+    this.fresh = true;
+  }
+}
+
+/**
+ * Drive `run` to promotion: apply and bake each remaining step, then promote. A failed gate or read-back, or an
+ * error, rolls back; a lost compare-and-set stops (preempted).
+ *
+ * @param resumeAt for `resume`: the step whose weights were read (the recorded step, or the next one when a crash
+ * came after setting it). Before anything else the gate is polled, then that step's weights are set again and
+ * verified: a single read may be stale (ALB reads lag), a set-and-verify is not. Then the step bakes in full.
+ */
+export async function drive(ctx: EngineContext, run: Run, resumeAt?: number): Promise<ReleaseOutcome> {
+  try {
+    if (resumeAt !== undefined) {
+      await pollGate(ctx, run, resumeAt, 'before resuming');
+      if (resumeAt > run.state.stepIndex) await applyStep(ctx, run, resumeAt);
+      else await reassert(ctx, run);
+      if (run.state.stepIndex >= 0) await bake(ctx, run, run.state.stepIndex);
+    }
+    for (let i = run.state.stepIndex + 1; i < run.state.steps.length; i++) {
+      await applyStep(ctx, run, i);
+      await bake(ctx, run, i);
+    }
+  } catch (e) {
+    return failRun(ctx, run, e);
+  }
+  return promoteRun(ctx, run);
+}
+
+/** Set the recorded step's weights again and verify them (no record write: the record already says so). */
+async function reassert(ctx: EngineContext, run: Run): Promise<void> {
+  const i = run.state.stepIndex;
+  const target = stepWeights(run.state, i);
+  run.dirty = true;
+  const seen = await setAndVerify(ctx, target, i < 0 ? { steps: run.state.steps.length } : { step: i + 1, steps: run.state.steps.length });
+  if (seen) throw new StepFailure(`resuming: weights read back as ${formatWeights(seen)}, expected ${formatWeights(target)}`, i < 0 ? undefined : i + 1);
+  run.dirty = false;
+}
+
+/** One gate poll at step `i`; throws `StepFailure` when it fails. */
+async function pollGate(ctx: EngineContext, run: Run, i: number, where: string, progress = ''): Promise<void> {
+  const extra: EventExtra = i < 0 ? { steps: run.state.steps.length } : { step: i + 1, steps: run.state.steps.length };
+  const failure = await gateFailure(ctx, run.state.candidate, run.expectedHealthy);
+  if (failure) {
+    ctx.emit(ReleaseEventType.GATE_FAILED, `Gate failed ${where}: ${failure}`, extra);
+    throw new StepFailure(`gate failed ${where}: ${failure}`, i < 0 ? undefined : i + 1);
+  }
+  ctx.emit(ReleaseEventType.GATE_PASSED, `Gate passed ${where}${progress}`, extra);
+}
+
+/**
+ * Step `i`: write ahead (heartbeat and fence), set the step's weights in one call, read them back, record the step.
+ * A crash anywhere leaves the record at step i-1 and the weights at step i-1 or i, which `resume` tells apart.
+ */
+export async function applyStep(ctx: EngineContext, run: Run, i: number): Promise<void> {
+  const s = run.state;
+  const target = stepWeights(s, i);
+  const extra: EventExtra = { step: i + 1, steps: s.steps.length };
+  ctx.emit(ReleaseEventType.STEP_STARTED, `Step ${i + 1}/${s.steps.length}: ${s.candidate} to ${s.steps[i]} %`, { ...extra, weights: target });
+  if (!run.fresh) await run.write();
+  run.fresh = false;
+  run.dirty = true;
+  const seen = await setAndVerify(ctx, target, extra);
+  if (seen) {
+    throw new StepFailure(`step ${i + 1}/${s.steps.length}: weights read back as ${formatWeights(seen)}, expected ${formatWeights(target)}`, i + 1);
+  }
+  await run.write({ stepIndex: i });
+  run.dirty = false;
+}
+
+/**
+ * Bake step `i`: poll the candidate's gate now, then every poll interval until the bake time has passed (the last
+ * poll is at the end, right before the next step moves weights). Heartbeats are written between polls.
+ */
+async function bake(ctx: EngineContext, run: Run, i: number): Promise<void> {
+  const { steps, bakeMs } = run.state;
+  const where = `at step ${i + 1}/${steps.length} (${steps[i]} %)`;
+  const start = ctx.now();
+  run.fresh = false;
+  for (;;) {
+    const baked = ctx.now() - start;
+    await pollGate(ctx, run, i, where, `: baked ${formatDuration(baked)} of ${formatDuration(bakeMs)}`);
+    if (baked >= bakeMs) break;
+    await ctx.ports.clock.sleep(Math.min(ctx.opts.pollIntervalMs, bakeMs - baked));
+    if (ctx.now() - run.state.updatedAt >= ctx.opts.heartbeatIntervalMs) {
+      await run.write();
+      run.fresh = false;
+    }
+  }
+  ctx.emit(ReleaseEventType.STEP_COMPLETED, `Step ${i + 1}/${steps.length} baked`, { step: i + 1, steps: steps.length });
+}
+
+/**
+ * The candidate holds 100 % (verified): point the test route at the old colour, record success and when the old
+ * colour may go to standby. A failure here does not roll back: the candidate is verified at 100 %, and `promote`
+ * finishes the job.
+ */
+export async function promoteRun(ctx: EngineContext, run: Run): Promise<ReleaseOutcome> {
+  const { releaseId, candidate, stable } = run.state;
+  const scaleDownAt = ctx.now() + ctx.opts.scaleDownDelayMs;
+  try {
+    run.touchedTest = true;
+    await pointTestRoute(ctx, stable);
+    await run.write({ status: 'succeeded', stepIndex: run.state.steps.length - 1, scaleDownAt, reason: undefined });
+  } catch (e) {
+    if (e instanceof ConcurrentReleaseError) return preempted(ctx, run);
+    return {
+      status: 'failed',
+      exitCode: 1,
+      message: `${candidate} holds 100 % (verified) but the promotion could not be recorded: ${(e as Error).message}. Run promote to finish.`,
+      releaseId,
+      state: run.state,
+      weights: allTo(candidate),
+    };
+  }
+  const until = new Date(scaleDownAt).toISOString();
+  ctx.emit(ReleaseEventType.PROMOTED, `Promoted ${candidate}: 100 % verified; the test route points at ${stable}`, { weights: allTo(candidate) });
+  ctx.emit(ReleaseEventType.SCALE_DOWN_SCHEDULED, `${stable} stays ready until ${until}, then scale-down puts it in standby`);
+  return {
+    status: 'succeeded',
+    exitCode: 0,
+    message: `Released ${candidate} (${releaseId}): 100 % verified and promoted; ${stable} stays ready until ${until} for an instant rollback.`,
+    releaseId,
+    state: run.state,
+    weights: allTo(candidate),
+  };
+}
+
+/** A step failed or a port threw: roll back, unless someone else already changed the record. */
+export async function failRun(ctx: EngineContext, run: Run, error: unknown): Promise<ReleaseOutcome> {
+  if (error instanceof ConcurrentReleaseError) return preempted(ctx, run);
+  const failure = error instanceof StepFailure ? error : undefined;
+  const reason = failure ? failure.message : `error: ${(error as Error).message}`;
+  let expectedVersion = run.version;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rollBack(ctx, {
+        status: 'rolled-back',
+        reason,
+        exitCode: 1,
+        expectedVersion,
+        inProgressOnly: true,
+        allowAfterPromotion: false,
+        failedStep: failure?.step,
+      });
+    } catch (e) {
+      // A port error during the rollback: report the step failure's cause if it was an error too.
+      if (!(e instanceof Preempted)) throw failure ? e : error;
+      // A write of ours that reported an error may still have landed: then the record is still ours.
+      const current = await ctx.ports.state.read();
+      const s = current?.state;
+      const ours = s?.releaseId === run.state.releaseId && s.status === 'in-progress' && s.owner === ctx.opts.owner;
+      if (!current || !ours || attempt > 1) {
+        run.dirty = true;
+        return preempted(ctx, run);
+      }
+      expectedVersion = current.version;
+    }
+  }
+}
+
+/**
+ * Someone else wrote the record (abort, rollback, promote, or a takeover after our heartbeat lapsed): stop. If our
+ * last change may have landed after theirs, restore what their record says (for a finished release only; a new
+ * driver of a release in progress verifies weights itself).
+ */
+export async function preempted(ctx: EngineContext, run: Run): Promise<ReleaseOutcome> {
+  const current = await ctx.ports.state.read();
+  const winner = current?.state;
+  const mine = winner?.releaseId === run.state.releaseId;
+  const id = run.state.releaseId;
+  let message: string;
+  if (!winner) message = `The record of release ${id} disappeared`;
+  else if (!mine) message = `Release ${id} was replaced by release ${winner.releaseId} (${winner.status}, ${winner.owner})`;
+  else message = `Release ${id} is now ${winner.status} by ${winner.owner}${winner.reason ? ` (${winner.reason})` : ''}`;
+  ctx.emit(ReleaseEventType.PREEMPTED, `${message}; this process stopped`);
+  let weights;
+  if (winner && mine && winner.status !== 'in-progress' && (run.dirty || run.touchedTest)) {
+    const live = winner.status === 'succeeded' ? winner.candidate : winner.stable;
+    const target = allTo(live);
+    const seen = await setAndVerify(ctx, target);
+    await pointTestRoute(ctx, otherColour(live));
+    if (!seen) weights = target;
+    message += seen ? `; restoring 100 % to ${live} could not be verified (read ${formatWeights(seen)})` : `; restored 100 % to ${live}`;
+  }
+  return { status: 'preempted', exitCode: mine && winner.status === 'succeeded' ? 0 : 1, message: `${message}.`, releaseId: id, state: winner, weights };
+}

@@ -1,0 +1,251 @@
+/**
+ * In-memory ports for the release engine: one shared `FakeWorld` (load balancer, fleets, alarms, release record,
+ * clock) and any number of `FakeProcess`es that call it, each with its own ports. A process can be crashed on the
+ * N-th mutating call of the world; a crashed process fails every later call, as a dead process makes none.
+ */
+import {
+  CapacityModeName,
+  CapacityState,
+  ColourName,
+  COLOUR_NAMES,
+  ConcurrentReleaseError,
+  ReleaseEngine,
+  ReleaseEngineOptions,
+  ReleaseEvent,
+  ReleasePorts,
+  ReleaseState,
+  TargetHealthCount,
+  VersionedState,
+  Weights,
+  weightOf,
+} from '../../lib/release';
+
+/** Thrown by a fake port when its process "dies". */
+export class SimulatedCrash extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulatedCrash';
+  }
+}
+
+/** Whether a crashing call takes effect before the process dies (`after`) or not (`before`). */
+export type CrashWhen = 'before' | 'after';
+
+/** One port call. */
+export interface CallRecord {
+  readonly proc: string;
+  readonly method: string;
+  readonly mutating: boolean;
+}
+
+/** Serving size of each colour in the fakes. */
+export const SERVING = 3;
+
+/** A point in time all tests start from. */
+export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+function serving(): CapacityState {
+  return { min: SERVING, max: SERVING * 2, desired: SERVING, inService: SERVING };
+}
+
+/** The shared state every fake process sees. */
+export class FakeWorld {
+  public now = T0;
+  public weights: Weights = { blue: 100, green: 0 };
+  public testTarget: ColourName = 'green';
+  public readonly capacity: { blue: CapacityState; green: CapacityState } = { blue: serving(), green: serving() };
+  /** Overrides target health; undefined falls back to every desired instance healthy. */
+  public healthRule?: (colour: ColourName, world: FakeWorld) => TargetHealthCount | undefined;
+  /** Firing gate alarms. */
+  public alarmRule?: (colour: ColourName, world: FakeWorld) => string[];
+  /** True makes the load balancer ignore a `setWeights` (the read-back then differs). */
+  public dropSet?: (weights: Weights, world: FakeWorld) => boolean;
+  /** Reads that still return the previous weights after each `setWeights`. */
+  public lagReads = 0;
+  /** Make a write land and then report a (non-crash) error, once, on this mutating call number. */
+  public lostReplyAt?: number;
+  /** Runs before every port call; return true to remove the hook. Used to interleave processes mid-step. */
+  public beforeCall?: (proc: string, method: string) => Promise<boolean>;
+  public stored?: VersionedState;
+  public crash?: { readonly at: number; readonly when: CrashWhen };
+  /** Mutating calls so far (setWeights, setTestTarget, setMode, state.write), over all processes. */
+  public mutations = 0;
+  public readonly calls: CallRecord[] = [];
+  /** Every weight change that took effect. */
+  public readonly sets: Weights[] = [];
+  /** Invariant violations seen by `setWeights` and the store. */
+  public readonly violations: string[] = [];
+  private staleReads = 0;
+  private staleValue: Weights = this.weights;
+  private hooks: Array<{ at: number; fn: () => Promise<void> }> = [];
+
+  /** A new process with its own ports. */
+  public process(name: string): FakeProcess {
+    return new FakeProcess(this, name);
+  }
+
+  /** Target health as the load balancer reports it. */
+  public health(colour: ColourName): TargetHealthCount {
+    const override = this.healthRule?.(colour, this);
+    if (override) return override;
+    const desired = this.capacity[colour].desired;
+    return { healthy: desired, total: desired };
+  }
+
+  /** Firing gate alarms of a colour. */
+  public alarms(colour: ColourName): string[] {
+    return this.alarmRule?.(colour, this) ?? [];
+  }
+
+  /** Run `fn` once, during the first sleep that reaches `at`. */
+  public at(at: number, fn: () => Promise<void>): void {
+    this.hooks.push({ at, fn });
+  }
+
+  /** Move the clock, then run due hooks. */
+  public async advance(ms: number): Promise<void> {
+    this.now += ms;
+    const due = this.hooks.filter((h) => h.at <= this.now);
+    this.hooks = this.hooks.filter((h) => h.at > this.now);
+    for (const h of due) await h.fn();
+  }
+
+  public readWeights(): Weights {
+    if (this.staleReads > 0) {
+      this.staleReads--;
+      return this.staleValue;
+    }
+    return this.weights;
+  }
+
+  public applyWeights(w: Weights): void {
+    this.checkWeights(w);
+    if (this.dropSet?.(w, this)) return;
+    this.staleValue = this.weights;
+    this.staleReads = this.lagReads;
+    this.weights = { blue: w.blue, green: w.green };
+    this.sets.push(this.weights);
+  }
+
+  public writeState(state: ReleaseState, expected: number | undefined): number {
+    if (this.stored?.version !== expected) {
+      throw new ConcurrentReleaseError(`version is ${this.stored?.version}, expected ${expected}`);
+    }
+    const undefinedKeys = Object.entries(state).filter(([, v]) => v === undefined).map(([k]) => k);
+    if (undefinedKeys.length) this.violations.push(`state written with undefined ${undefinedKeys.join(', ')}`);
+    const version = (this.stored?.version ?? 0) + 1;
+    this.stored = { state: structuredClone(state), version };
+    return version;
+  }
+
+  public setMode(colour: ColourName, mode: CapacityModeName): void {
+    this.capacity[colour] = mode === 'standby' ? { min: 0, max: 0, desired: 0, inService: 0 } : serving();
+  }
+
+  /** Calls of `method` so far. */
+  public count(method: string, proc?: string): number {
+    return this.calls.filter((c) => c.method === method && (proc === undefined || c.proc === proc)).length;
+  }
+
+  private checkWeights(w: Weights): void {
+    const line = `set ${JSON.stringify(w)} from ${JSON.stringify(this.weights)}`;
+    if (w.blue + w.green !== 100) this.violations.push(`${line}: does not add up to 100`);
+    if (w.blue === 0 && w.green === 0) this.violations.push(`${line}: both colours at 0`);
+    for (const c of COLOUR_NAMES) {
+      if (weightOf(w, c) > weightOf(this.weights, c) && this.health(c).healthy === 0) {
+        this.violations.push(`${line}: shifts weight to ${c}, which has no healthy target`);
+      }
+    }
+  }
+}
+
+/** One process: its ports and the events its engine emitted. */
+export class FakeProcess {
+  public dead = false;
+  public readonly events: ReleaseEvent[] = [];
+  public readonly ports: ReleasePorts;
+
+  constructor(
+    public readonly world: FakeWorld,
+    public readonly name: string,
+  ) {
+    const w = world;
+    this.ports = {
+      traffic: {
+        getWeights: () => this.call('getWeights', false, () => w.readWeights()),
+        setWeights: (weights) => this.call('setWeights', true, () => w.applyWeights(weights)),
+        setTestTarget: (colour) => this.call('setTestTarget', true, () => void (w.testTarget = colour)),
+        getTestTarget: () => this.call('getTestTarget', false, () => w.testTarget),
+      },
+      health: { count: (colour) => this.call('health.count', false, () => w.health(colour)) },
+      alarms: { firing: (colour) => this.call('alarms.firing', false, () => w.alarms(colour)) },
+      capacity: {
+        describe: (colour) => this.call('capacity.describe', false, () => ({ ...w.capacity[colour] })),
+        setMode: (colour, mode) => this.call('setMode', true, () => w.setMode(colour, mode)),
+      },
+      state: {
+        read: () => this.call('state.read', false, () => (w.stored ? structuredClone(w.stored) : undefined)),
+        write: (state, expected) => this.call('state.write', true, () => w.writeState(state, expected)),
+      },
+      clock: {
+        now: () => w.now,
+        sleep: async (ms) => {
+          this.checkAlive('sleep');
+          await w.advance(ms);
+        },
+      },
+      logger: { event: (e) => void this.events.push(e) },
+    };
+  }
+
+  /** Event types, in order. */
+  public eventTypes(): string[] {
+    return this.events.map((e) => e.type);
+  }
+
+  private checkAlive(method: string): void {
+    if (this.dead) throw new SimulatedCrash(`${this.name} is dead (${method})`);
+  }
+
+  private async call<T>(method: string, mutating: boolean, fn: () => T): Promise<T> {
+    this.checkAlive(method);
+    await Promise.resolve();
+    const hook = this.world.beforeCall;
+    if (hook && (await hook(this.name, method)) && this.world.beforeCall === hook) this.world.beforeCall = undefined;
+    this.world.calls.push({ proc: this.name, method, mutating });
+    if (!mutating) return fn();
+    const n = ++this.world.mutations;
+    const crash = this.world.crash;
+    if (crash?.at === n) {
+      if (crash.when === 'after') {
+        try {
+          fn();
+        } catch {
+          // A compare-and-set that failed has no effect either way.
+        }
+      }
+      this.dead = true;
+      throw new SimulatedCrash(`${this.name} crashed at mutating call ${n} (${method}, ${crash.when})`);
+    }
+    const result = fn();
+    if (this.world.lostReplyAt === n) throw new Error(`${method}: socket hang up`);
+    return result;
+  }
+}
+
+/** An engine for `proc` with test-friendly options. */
+export function engineFor(proc: FakeProcess, options: Omit<Partial<ReleaseEngineOptions>, 'owner'> = {}): ReleaseEngine {
+  return new ReleaseEngine(proc.ports, { service: 'web', owner: proc.name, pollIntervalMs: 10_000, ...options });
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

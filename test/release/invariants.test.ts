@@ -1,0 +1,252 @@
+/**
+ * Property-style tests: a release crashes on its N-th mutating port call (for every N, the call either taking
+ * effect or not), then a fresh process recovers with `resume` or `rollback`. After every single `setWeights`
+ * (checked inside the fake load balancer): weights add up to 100, never both 0, and no weight moves to a colour
+ * with no healthy target. After recovery: the record and the traffic agree, and a rollback always ends with all
+ * traffic on the last good colour (blue).
+ */
+import { describe, expect, it } from 'vitest';
+import { ReleaseOutcome, ReleaseStrategy } from '../../lib/release';
+import { CrashWhen, engineFor, FakeWorld, SERVING, seeded, SimulatedCrash, T0 } from './fakes';
+
+type Failure =
+  | { readonly kind: 'unhealthy' | 'alarm' | 'drop'; readonly atPercent: number }
+  | { readonly kind: 'unhealthy-from'; readonly atMs: number };
+
+interface Scenario {
+  readonly name: string;
+  readonly strategy: ReleaseStrategy;
+  readonly failure?: Failure;
+  readonly lagReads?: number;
+}
+
+type Recovery = 'resume' | 'rollback';
+
+const BLUE = { blue: 100, green: 0 };
+const GREEN = { blue: 0, green: 100 };
+
+function world(sc: Scenario): FakeWorld {
+  const w = new FakeWorld();
+  w.lagReads = sc.lagReads ?? 0;
+  const f = sc.failure;
+  if (f?.kind === 'unhealthy') w.healthRule = (c, x) => (c === 'green' && x.weights.green >= f.atPercent ? { healthy: 0, total: SERVING } : undefined);
+  if (f?.kind === 'unhealthy-from') w.healthRule = (c, x) => (c === 'green' && x.now >= T0 + f.atMs ? { healthy: 0, total: SERVING } : undefined);
+  if (f?.kind === 'alarm') w.alarmRule = (c, x) => (c === 'green' && x.weights.green >= f.atPercent ? ['web-green-5xx'] : []);
+  if (f?.kind === 'drop') w.dropSet = (weights) => weights.green === f.atPercent;
+  return w;
+}
+
+async function release(w: FakeWorld, sc: Scenario): Promise<ReleaseOutcome | SimulatedCrash> {
+  try {
+    return await engineFor(w.process('driver')).release({ strategy: sc.strategy, releaseId: 'r1' });
+  } catch (e) {
+    if (e instanceof SimulatedCrash) return e;
+    throw e;
+  }
+}
+
+/** Mutating calls of an uninterrupted release. */
+async function mutationsOf(sc: Scenario): Promise<number> {
+  const w = world(sc);
+  await release(w, sc);
+  return w.mutations;
+}
+
+/** The traffic and test route agree with the record. */
+function expectConsistent(w: FakeWorld): void {
+  const s = w.stored?.state;
+  if (!s) {
+    expect(w.weights).toEqual(BLUE);
+    return;
+  }
+  expect(s.status).not.toBe('in-progress');
+  if (s.status === 'succeeded') {
+    expect(w.weights).toEqual(GREEN);
+    expect(w.testTarget).toBe('blue');
+  } else {
+    expect(w.weights).toEqual(BLUE);
+    expect(w.testTarget).toBe('green');
+  }
+}
+
+/** Crash at mutating call `n`, recover, and check every invariant. */
+async function crashAndRecover(sc: Scenario, n: number | undefined, when: CrashWhen, how: Recovery): Promise<void> {
+  const w = world(sc);
+  if (n !== undefined) w.crash = { at: n, when };
+  const first = await release(w, sc);
+  if (n === undefined) {
+    expect(first).not.toBeInstanceOf(SimulatedCrash);
+    expect((first as ReleaseOutcome).status).toBe(sc.failure ? 'rolled-back' : 'succeeded');
+  } else if (!(first instanceof SimulatedCrash)) {
+    // A crash while recording the promotion is reported, not rolled back: the candidate is verified at 100 %.
+    expect(first.status).toBe('failed');
+    expect(first.message).toContain('Run promote to finish');
+  }
+
+  // A fresh process, after the dead one's lease has passed.
+  await w.advance(Math.max(2 * sc.strategy.bakeMs, 60_000) + 1);
+  const engine = engineFor(w.process(`recovery-${how}`));
+  const before = w.stored?.state;
+  const outcome = how === 'resume' ? await engine.resume() : await engine.rollback();
+
+  if (how === 'rollback') {
+    // A rollback always ends with all traffic on the last good colour.
+    expect(w.weights).toEqual(BLUE);
+    expect(outcome.status).toBe(before ? 'rolled-back' : 'refused');
+    if (before) expect(w.stored?.state.status).toBe('rolled-back');
+    expectConsistent(w);
+  } else {
+    if (outcome.status === 'refused') {
+      // Only a crashed rollback leaves weights that match no step: they are already all on blue.
+      expect(w.weights).toEqual(BLUE);
+      expect(sc.failure).toBeDefined();
+      const again = await engine.rollback();
+      expect(again.status).toBe('rolled-back');
+    } else if (before?.status === 'in-progress') {
+      expect(outcome.status).toBe(sc.failure ? 'rolled-back' : 'succeeded');
+    } else {
+      expect(outcome.status).toBe('noop');
+    }
+    expectConsistent(w);
+    if (sc.failure) expect(w.weights).toEqual(BLUE);
+    else if (before) expect(w.weights).toEqual(GREEN);
+  }
+  expect(w.violations).toEqual([]);
+}
+
+const MIN = 60_000;
+const scenarios: Scenario[] = [
+  { name: 'all at once, no bake', strategy: ReleaseStrategy.allAtOnce() },
+  { name: 'all at once, 1m bake', strategy: ReleaseStrategy.allAtOnce(MIN) },
+  { name: 'canary 10 %', strategy: ReleaseStrategy.canary(10, MIN) },
+  { name: 'linear 25 % every 30s', strategy: ReleaseStrategy.linear(25, 30_000) },
+  { name: 'default steps', strategy: ReleaseStrategy.explicitSteps(undefined, MIN) },
+  { name: 'default steps, lagging reads', strategy: ReleaseStrategy.explicitSteps(undefined, 20_000), lagReads: 2 },
+  { name: 'steps, unhealthy at 50 %', strategy: ReleaseStrategy.explicitSteps(undefined, MIN), failure: { kind: 'unhealthy', atPercent: 50 } },
+  { name: 'canary, read-back mismatch at 100 %', strategy: ReleaseStrategy.canary(10, MIN), failure: { kind: 'drop', atPercent: 100 } },
+  { name: 'canary, read-back mismatch at 10 %', strategy: ReleaseStrategy.canary(10, MIN), failure: { kind: 'drop', atPercent: 10 } },
+  { name: 'linear, alarm at 50 %', strategy: ReleaseStrategy.linear(25, 30_000), failure: { kind: 'alarm', atPercent: 50 } },
+  { name: 'steps, unhealthy after 100s', strategy: ReleaseStrategy.explicitSteps([5, 50, 100], MIN), failure: { kind: 'unhealthy-from', atMs: 100_000 } },
+];
+
+describe('every crash point', () => {
+  for (const sc of scenarios) {
+    it(`${sc.name}: resume or rollback recovers from a crash at any mutating call`, async () => {
+      const total = await mutationsOf(sc);
+      expect(total).toBeGreaterThan(2);
+      await crashAndRecover(sc, undefined, 'before', 'resume');
+      for (let n = 1; n <= total; n++) {
+        for (const when of ['before', 'after'] as const) {
+          for (const how of ['resume', 'rollback'] as const) {
+            try {
+              await crashAndRecover(sc, n, when, how);
+            } catch (e) {
+              throw new Error(`crash at mutating call ${n}/${total} (${when}), recovery by ${how}: ${(e as Error).message}`);
+            }
+          }
+        }
+      }
+    });
+  }
+});
+
+function randomStrategy(rand: () => number): ReleaseStrategy {
+  const bake = [0, 10_000, 30_000, 60_000][Math.floor(rand() * 4)];
+  switch (Math.floor(rand() * 4)) {
+    case 0:
+      return ReleaseStrategy.allAtOnce(bake);
+    case 1:
+      return ReleaseStrategy.canary(1 + Math.floor(rand() * 99), bake);
+    case 2:
+      return ReleaseStrategy.linear(1 + Math.floor(rand() * 60), bake);
+    default: {
+      const steps = [...new Set(Array.from({ length: 1 + Math.floor(rand() * 5) }, () => 1 + Math.floor(rand() * 99)))].sort((a, b) => a - b);
+      return ReleaseStrategy.explicitSteps([...steps, 100], bake);
+    }
+  }
+}
+
+function randomFailure(rand: () => number, strategy: ReleaseStrategy): Failure | undefined {
+  const atPercent = strategy.steps[Math.floor(rand() * strategy.steps.length)];
+  switch (Math.floor(rand() * 5)) {
+    case 0:
+      return { kind: 'unhealthy', atPercent };
+    case 1:
+      return { kind: 'alarm', atPercent };
+    case 2:
+      return { kind: 'drop', atPercent };
+    case 3:
+      return { kind: 'unhealthy-from', atMs: Math.floor(rand() * Math.max(strategy.totalBakeMs, 1)) };
+    default:
+      return undefined;
+  }
+}
+
+describe('randomised scenarios (seeded)', () => {
+  it('hold every invariant over strategies × failure steps × crash points', async () => {
+    const rand = seeded(20260101);
+    let crashed = 0;
+    for (let i = 0; i < 1000; i++) {
+      const strategy = randomStrategy(rand);
+      let failure = randomFailure(rand, strategy);
+      // A failure after the last bake never fires.
+      if (failure?.kind === 'unhealthy-from' && failure.atMs >= strategy.totalBakeMs) failure = undefined;
+      const sc: Scenario = { name: `#${i}`, strategy, failure, lagReads: Math.floor(rand() * 3) };
+      const total = await mutationsOf(sc);
+      const n = rand() < 0.15 ? undefined : 1 + Math.floor(rand() * total);
+      const when: CrashWhen = rand() < 0.5 ? 'before' : 'after';
+      const how: Recovery = rand() < 0.5 ? 'resume' : 'rollback';
+      if (n !== undefined) crashed++;
+      try {
+        await crashAndRecover(sc, n, when, how);
+      } catch (e) {
+        const desc = `${strategy.describe()}, failure ${JSON.stringify(failure)}, lag ${sc.lagReads}, crash ${n}/${total} ${when}, ${how}`;
+        throw new Error(`scenario ${i} (${desc}): ${(e as Error).message}`);
+      }
+    }
+    expect(crashed).toBeGreaterThan(750);
+  });
+});
+
+describe('crash points of promote', () => {
+  it('resume or rollback recovers from a crash at any mutating call of a promotion', async () => {
+    const strategy = ReleaseStrategy.explicitSteps([10, 50, 100], MIN);
+    const setup = async (): Promise<FakeWorld> => {
+      // A release whose driver died 90 s in (step 2 baking); an operator then promotes it.
+      const w = new FakeWorld();
+      const driver = w.process('driver');
+      w.at(T0 + 90_000, async () => {
+        driver.dead = true;
+      });
+      await expect(engineFor(driver).release({ strategy })).rejects.toThrow(SimulatedCrash);
+      return w;
+    };
+    const probe = await setup();
+    const base = probe.mutations;
+    expect((await engineFor(probe.process('operator')).promote()).status).toBe('succeeded');
+    const total = probe.mutations - base;
+    expect(total).toBe(5);
+
+    for (let n = 1; n <= total; n++) {
+      for (const when of ['before', 'after'] as const) {
+        for (const how of ['resume', 'rollback'] as const) {
+          const w = await setup();
+          w.crash = { at: w.mutations + n, when };
+          const promoted = await engineFor(w.process('operator'))
+            .promote()
+            .catch((e: unknown) => e);
+          expect(promoted instanceof SimulatedCrash || (promoted as ReleaseOutcome).status === 'failed').toBe(true);
+          await w.advance(2 * MIN + 1);
+          const before = w.stored?.state.status;
+          const engine = engineFor(w.process('recovery'));
+          const outcome = how === 'resume' ? await engine.resume() : await engine.rollback();
+          const label = `crash ${n}/${total} ${when}, ${how}`;
+          expect(outcome.status, label).toBe(how === 'rollback' ? 'rolled-back' : before === 'succeeded' ? 'noop' : 'succeeded');
+          expectConsistent(w);
+          expect(w.weights, label).toEqual(how === 'rollback' ? BLUE : GREEN);
+          expect(w.violations, label).toEqual([]);
+        }
+      }
+    }
+  });
+});
