@@ -366,6 +366,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       autoScalingGroupName: f.autoScalingGroup.autoScalingGroupName,
       launchTemplateId: f.launchTemplate.launchTemplateId ?? '',
       image: f.imageFingerprint,
+      imageId: f.imageId,
       mode: f.mode.name,
       alarms: f.alarms,
     });

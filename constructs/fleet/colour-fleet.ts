@@ -108,6 +108,8 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
   public readonly mode: CapacityMode;
   /** Fingerprint of the image, known at synth; changes exactly when the image does. */
   public readonly imageFingerprint: string;
+  /** The AMI id the launch template uses (a token for baked or SSM images, resolved at deploy). */
+  public readonly imageId: string;
   private alarmNames: ColourAlarmsDescriptor = {};
 
   constructor(scope: Construct, id: string, props: ColourFleetProps) {
@@ -116,6 +118,7 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
     this.mode = props.mode;
     const image = props.image.bind(this);
     this.imageFingerprint = image.fingerprint;
+    this.imageId = image.imageId;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,

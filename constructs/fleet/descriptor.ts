@@ -59,6 +59,8 @@ export interface ColourDescriptor {
   readonly launchTemplateId: string;
   /** Image fingerprint last deployed (an AMI id, `ssm:<name>` or `baked:<name>@<version>`). */
   readonly image: string;
+  /** The AMI id the launch template resolved to at the last deploy. */
+  readonly imageId: string;
   /** Capacity mode last deployed. */
   readonly mode: string;
   /** Alarms of the colour. */

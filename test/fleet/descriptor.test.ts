@@ -67,6 +67,7 @@ describe('service descriptor', () => {
       autoScalingGroupName: `<Ref ${id(f.autoScalingGroup)}>`,
       launchTemplateId: `<Ref ${id(f.launchTemplate)}>`,
       image,
+      imageId: image,
       mode,
       alarms: {},
     });

@@ -24,6 +24,17 @@ describe('release guard decision', () => {
     expect(v[0]).toMatch(/^web: green holds live traffic \(weight 100 of 100\); this deploy would change its image from ami-0fedcba9876543210 to ami-0cccccccccccccccc\. The release manifest is stale/);
   });
 
+  it("accepts the live colour's baked entry pinned to the AMI it resolved to, and no other AMI", () => {
+    // GIVEN green live on a baked image that resolved to ami-0aaaaaaaaaaaaaaaa
+    const baked = { ...deployed, green: { image: 'baked:web@1a2b3c4d', imageId: 'ami-0aaaaaaaaaaaaaaaa', mode: 'active' } };
+    // WHEN the CLI pins it to that AMI / to another AMI
+    const pinned = { ...baked, green: { image: 'ami-0aaaaaaaaaaaaaaaa', mode: 'active' } };
+    const other = { ...baked, green: { image: 'ami-0bbbbbbbbbbbbbbbb', mode: 'active' } };
+    // THEN
+    expect(updateViolations('web', pinned, baked, { blue: 0, green: 100 })).toEqual([]);
+    expect(updateViolations('web', other, baked, { blue: 0, green: 100 })).toHaveLength(1);
+  });
+
   it('refuses scaling the live colour to standby', () => {
     const desired = { ...deployed, blue: { image: AMI_BLUE, mode: 'standby' } };
     const v = updateViolations('web', desired, deployed, { blue: 100, green: 0 });

@@ -294,6 +294,7 @@ function descriptorOf(
     autoScalingGroupName: c.autoScalingGroupName,
     launchTemplateId: c.launchTemplateId,
     image: FIXTURE_AMI,
+    imageId: FIXTURE_AMI,
     mode,
     alarms: { composite: c.gateAlarm, errorRate: c.errorRateAlarm, latencyP99: c.latencyAlarm },
   });

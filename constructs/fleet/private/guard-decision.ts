@@ -11,6 +11,16 @@ export interface GuardColourState {
   readonly image: string;
   /** Capacity mode name. */
   readonly mode: string;
+  /** The AMI id resolved at the last deploy (recorded in the descriptor only). */
+  readonly imageId?: string;
+}
+
+/**
+ * Whether the desired image is the one deployed: the same fingerprint, or an AMI id equal to the AMI the colour
+ * resolved to (the CLI pins a live colour's `baked:` or `ssm:` entry to its AMI id after a release).
+ */
+export function sameImage(desired: GuardColourState, deployed: GuardColourState): boolean {
+  return desired.image === deployed.image || (desired.image.startsWith('ami-') && desired.image === deployed.imageId);
 }
 
 /** Both colours. */
@@ -70,7 +80,7 @@ export function updateViolations(
     const weight = weights[colour];
     if (weight <= 0) continue;
     const share = `${colour} holds live traffic (weight ${weight} of ${weights.blue + weights.green})`;
-    if (desired[colour].image !== deployed[colour].image) {
+    if (!sameImage(desired[colour], deployed[colour])) {
       out.push(
         `${service}: ${share}; this deploy would change its image from ${deployed[colour].image} to ${desired[colour].image}. ` +
           'The release manifest is stale or stages onto the live colour: stage new images on the idle colour only (bluegreen status shows which).',

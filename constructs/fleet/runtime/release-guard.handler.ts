@@ -31,8 +31,8 @@ interface DescriptorSubset {
   readonly targetGroupShape?: string;
   readonly production: { readonly ruleArn: string };
   readonly colours: {
-    readonly blue: { readonly targetGroupArn: string; readonly image: string; readonly mode: string };
-    readonly green: { readonly targetGroupArn: string; readonly image: string; readonly mode: string };
+    readonly blue: { readonly targetGroupArn: string; readonly image: string; readonly imageId?: string; readonly mode: string };
+    readonly green: { readonly targetGroupArn: string; readonly image: string; readonly imageId?: string; readonly mode: string };
   };
 }
 
