@@ -6,8 +6,8 @@ import { WeightedRule } from './private/weighted-rule';
 /**
  * Traffic routes on the ALB listener rules named in the descriptor.
  *
- * Each read is one DescribeRules call and each write one ModifyRule call (a write before any read of the same
- * rule first reads it once, to keep its other settings).
+ * Each read is one DescribeRules call and each write one ModifyRule call. A write keeps the rule's other settings as
+ * last read; before any read it writes the rule as BlueGreenService defines it.
  */
 export class ElbTrafficRouter implements TrafficRouter {
   private readonly production: WeightedRule;

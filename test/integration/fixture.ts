@@ -38,7 +38,7 @@ import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { descriptorParameterName, ServiceDescriptor, TrafficRouteDescriptor } from '../../constructs/fleet/descriptor';
 import { AwsClients, createAwsClients } from '../../lib/aws';
 import { COLOUR_NAMES, ColourName, Weights } from '../../lib/release/ports';
-import { MOTO_ACCOUNT, MOTO_REGION } from './moto-server';
+import { MOTO_ACCOUNT, MOTO_REGION } from './moto-process';
 
 /** An AMI that moto ships. */
 export const FIXTURE_AMI = 'ami-12c6146b';

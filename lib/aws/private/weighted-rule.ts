@@ -13,8 +13,9 @@ export interface ColourTargetGroups {
 /**
  * A listener rule whose weighted forward action splits traffic between the colours' target groups.
  *
- * It remembers the actions it last read or wrote, so a write is one ModifyRule call: ModifyRule replaces the
- * whole action list, and the other actions and the stickiness settings must go back as they were.
+ * ModifyRule replaces the whole action list, so a write sends back what it last read or wrote (order, stickiness,
+ * other actions). Before any read it sends the rule as BlueGreenService defines it (one weighted forward, no
+ * stickiness) instead of reading first: that keeps a fresh process's rollback at one write call.
  */
 export class WeightedRule {
   private actions?: Action[];
@@ -35,11 +36,10 @@ export class WeightedRule {
     return this.remember(rule);
   }
 
-  /** Set the weights (one ModifyRule call once the rule was read; two before). */
+  /** Set the weights: one ModifyRule call. */
   public async write(weights: Weights): Promise<void> {
     checkWeights(weights, this.label);
-    if (!this.actions) await this.read();
-    const actions = this.actions ?? [];
+    const actions = this.actions ?? [{ Type: 'forward', Order: 1 }];
     const out = await this.elb.send(new ModifyRuleCommand({ RuleArn: this.ruleArn, Actions: actions.map((a) => this.reweigh(a, weights)) }));
     const rule = out.Rules?.[0];
     if (rule) this.remember(rule);
