@@ -1,5 +1,7 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { BakedImage } from '../constructs';
 import { WebServiceStack } from './web-service-stack';
 
 /**
@@ -13,10 +15,36 @@ export function acknowledgeReferenceFindings(web: WebServiceStack): void {
   ack(svc.node.findChild('SessionManagerPolicy'), 'AwsSolutions-IAM5[Resource::*]', 'Session Manager agent actions (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*) support no resource-level permissions.');
   ack(svc.releaseGuard, 'AwsSolutions-IAM5[Resource::*]', 'elasticloadbalancing:DescribeRules supports no resource-level permissions; the guard only reads.');
   ackWarning(svc.traffic, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
+  acknowledgeImageFindings(web.webImage);
+}
+
+/** Findings of the baked web image: its build instances and its lifecycle policy. */
+function acknowledgeImageFindings(image: BakedImage): void {
+  const stack = Stack.of(image);
+  ack(image.logBucket, 'AwsSolutions-S1', 'This bucket holds Image Builder build logs; logging access to a log bucket would need yet another log bucket.');
+
+  const instance = image.node.findChild('InstancePolicy');
+  ack(instance, iam5('*'), 'The SSM agent on the build instance (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*, and the inventory association for image metadata) acts on its own instance, unknown before launch; ssmmessages and ec2messages support no resource-level permissions.');
+  ack(instance, iam5('arn:<AWS::Partition>:s3:::ec2imagebuilder*'), 'Image Builder downloads its bootstrap script and AWSTOE from AWS-owned buckets named ec2imagebuilder*; read-only.');
+  const bucketId = stack.getLogicalId(image.logBucket.node.defaultChild as s3.CfnBucket);
+  ack(instance, iam5(`<${bucketId}.Arn>/image-builder/*`), 'Image Builder names log objects per build under this prefix of the image\'s own log bucket; write-only.');
+
+  const lifecycle = image.node.findChild('LifecycleRolePolicy');
+  ack(lifecycle, iam5('*'), 'ec2:DescribeImages and tag:GetResources, which find the image\'s AMIs by tag, support no resource-level permissions; both only read.');
+  for (const region of image.regions) {
+    ack(lifecycle, iam5(`arn:<AWS::Partition>:ec2:${region}::image/*`), 'AMI ids are unknown until baked; the statement is limited by condition to AMIs tagged CreatedBy=EC2 Image Builder and bluegreen:image=<this image>.');
+    ack(lifecycle, iam5(`arn:<AWS::Partition>:ec2:${region}::snapshot/*`), 'Snapshot ids are unknown until baked; the statement is limited by condition to snapshots created by Image Builder.');
+  }
+  ack(lifecycle, iam5(`arn:<AWS::Partition>:imagebuilder:${stack.region}:<AWS::AccountId>:image/${image.resourceName}/*`), 'Limited to the versions and builds of this one image, which are unknown until baked.');
 }
 
 function ack(scope: IConstruct, id: string, reason: string) {
   Validations.of(scope).acknowledge({ id, reason });
+}
+
+/** The id of cdk-nag's wildcard finding for one resource pattern, as cdk-nag writes it. */
+function iam5(resource: string): string {
+  return `AwsSolutions-IAM5[Resource::${resource}]`;
 }
 
 function ackWarning(scope: IConstruct, id: string, reason: string) {

@@ -1,9 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Token } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
-
-const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-const SSM_NAME = /^\/?[a-zA-Z0-9_.\-/]{1,1011}$/;
+import { Construct, IConstruct } from 'constructs';
+import { AMI_ID, SSM_NAME } from './private/patterns';
 
 /**
  * What an `ImageSource` resolves to inside a stack.
@@ -62,6 +60,20 @@ export abstract class ImageSource {
   }
 
   /**
+   * An image baked in the stack by `BakedImage`.
+   *
+   * In the image's own stack the colour gets the AMI id straight from the bake (`Fn::GetAtt`); in any other stack,
+   * including one in a distribution Region, it reads the SSM parameter the distribution writes in that Region.
+   * The fingerprint `baked:<image name>@<version>` changes exactly when the image content does.
+   *
+   * @example
+   * ImageSource.fromBakedImage(webImage);
+   */
+  public static fromBakedImage(image: IBakedImage): ImageSource {
+    return new BakedImageSource(image);
+  }
+
+  /**
    * Parse an image reference from a release manifest: `ami-...` or `ssm:<parameter name>`.
    *
    * Other forms (such as baked images) are resolved by `resolvers`, tried in order.
@@ -103,6 +115,24 @@ export interface IImageResolver {
   describeForms(): string;
 }
 
+/**
+ * An image baked in a stack, as `ImageSource.fromBakedImage` needs it.
+ */
+export interface IBakedImage extends IConstruct {
+  /** Name of the image, as release manifests refer to it (`baked:<image name>`). */
+  readonly imageName: string;
+  /** Content version, known at synth: it changes exactly when what the image contains changes. */
+  readonly version: string;
+  /** The image's own Region followed by its distribution Regions. */
+  readonly regions: string[];
+  /**
+   * The AMI id for use in `scope`'s stack.
+   *
+   * @throws when `scope`'s Region is not one the image is distributed to
+   */
+  imageIdFor(scope: Construct): string;
+}
+
 class AmiIdSource extends ImageSource {
   constructor(private readonly amiId: string) {
     super();
@@ -121,5 +151,19 @@ class SsmParameterSource extends ImageSource {
   public bind(scope: Construct): ImageSourceConfig {
     const image = ec2.MachineImage.fromSsmParameter(this.parameterName).getImage(scope);
     return { imageId: image.imageId, fingerprint: `ssm:${this.parameterName}` };
+  }
+}
+
+class BakedImageSource extends ImageSource {
+  constructor(private readonly image: IBakedImage) {
+    super();
+  }
+
+  public bind(scope: Construct): ImageSourceConfig {
+    return {
+      imageId: this.image.imageIdFor(scope),
+      fingerprint: `baked:${this.image.imageName}@${this.image.version}`,
+      regions: this.image.regions,
+    };
   }
 }

@@ -1,1 +1,6 @@
+export * from './baked-image';
+export * from './distribution-region';
+export * from './image-architecture';
+export * from './image-component';
 export * from './image-source';
+export * from './parent-image';

@@ -1,0 +1,94 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { BakedImage, BlueGreenService, ImageSource, ReleaseManifest } from '../../constructs';
+import { buildImage, DR_REGION, freshApp, HOME_REGION, PINNED_AMI, resourcesOfType, stackIn, vpcIn } from './fixtures';
+
+function manifest(blue: string, green: string) {
+  return ReleaseManifest.fromObject({ schemaVersion: 1, service: 'web', blue: { image: blue, mode: 'active' }, green: { image: green, mode: 'ready' } });
+}
+
+function serviceIn(stack: ReturnType<typeof stackIn>, image: BakedImage, blue = 'baked:web', green = 'baked:web', vpc: ec2.IVpc = vpcIn(stack)) {
+  return new BlueGreenService(stack, 'Web', {
+    serviceName: 'web',
+    release: manifest(blue, green),
+    imageResolvers: [image],
+    vpc,
+    testListener: { allowedCidrs: ['10.0.0.0/8'] },
+  });
+}
+
+function launchTemplateImageIds(template: Template): unknown[] {
+  return Object.values(resourcesOfType(template, 'AWS::EC2::LaunchTemplate')).map(
+    (lt) => (lt.Properties?.LaunchTemplateData as { ImageId: unknown }).ImageId,
+  );
+}
+
+describe('ImageSource.fromBakedImage', () => {
+  it('gives colours in the image\'s stack the AMI id of the bake itself', () => {
+    // GIVEN
+    const { stack, image } = buildImage();
+    // WHEN
+    serviceIn(stack, image, 'baked:web', 'baked:web', stack.node.findChild('Vpc') as ec2.IVpc);
+    // THEN
+    const imageId = launchTemplateImageIds(Template.fromStack(stack));
+    const imageLogicalId = stack.getLogicalId(image.image);
+    expect(imageId).toEqual([{ 'Fn::GetAtt': [imageLogicalId, 'ImageId'] }, { 'Fn::GetAtt': [imageLogicalId, 'ImageId'] }]);
+  });
+
+  it('records the synth-time fingerprint baked:<name>@<version> for the release guard', () => {
+    // GIVEN
+    const { stack, image } = buildImage();
+    // WHEN
+    serviceIn(stack, image, PINNED_AMI, 'baked:web', stack.node.findChild('Vpc') as ec2.IVpc);
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('Custom::BlueGreenReleaseGuard', {
+      Colours: { blue: { image: PINNED_AMI, mode: 'active' }, green: { image: `baked:web@${image.version}`, mode: 'ready' } },
+    });
+    expect(ImageSource.fromBakedImage(image).bind(stack).fingerprint).toBe(image.fingerprint);
+  });
+
+  it('gives colours in a distribution Region the AMI id from the SSM parameter the distribution writes there', () => {
+    // GIVEN
+    const app = freshApp();
+    const { image } = buildImage({}, app);
+    const dr = stackIn(app, 'Dr', DR_REGION);
+    // WHEN
+    serviceIn(dr, image);
+    // THEN
+    const t = Template.fromStack(dr);
+    const ids = launchTemplateImageIds(t) as Array<{ Ref: string }>;
+    expect(ids[0]).toEqual(ids[1]);
+    expect(t.toJSON().Parameters[ids[0].Ref]).toEqual({
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      Default: '/imagebuilder/bluegreen/home-web',
+    });
+    expect(ImageSource.fromBakedImage(image).bind(dr).regions).toEqual([HOME_REGION, DR_REGION]);
+  });
+
+  it('reads the SSM parameter, not a cross-stack export, from another stack of the same Region', () => {
+    // GIVEN
+    const app = freshApp();
+    const { image } = buildImage({}, app);
+    const other = stackIn(app, 'Other', HOME_REGION);
+    // WHEN
+    serviceIn(other, image);
+    // THEN
+    const json = JSON.stringify(Template.fromStack(other).toJSON());
+    expect(json).not.toContain('Fn::ImportValue');
+    expect(json).toContain('/imagebuilder/bluegreen/home-web');
+  });
+
+  it('is offered to the service as a resolver: other forms still work, unknown baked names fail with the known forms', () => {
+    // GIVEN
+    const { stack, image } = buildImage();
+    // WHEN
+    serviceIn(stack, image, PINNED_AMI, 'baked:web', stack.node.findChild('Vpc') as ec2.IVpc);
+    // THEN
+    expect(launchTemplateImageIds(Template.fromStack(stack))[0]).toBe(PINNED_AMI);
+    expect(() => ImageSource.fromManifestEntry('baked:api', [image], 'green.image')).toThrow(
+      "green.image: unrecognised image 'baked:api'. Use an AMI id (ami-0123456789abcdef0), 'ssm:<parameter name>', or one of: baked:web.",
+    );
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ ImageId: { 'Fn::GetAtt': Match.anyValue() } }) });
+  });
+});
