@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { BakedImage, BlueGreenService, ReleaseManifest } from '../constructs';
+import { BakedImage, BlueGreenDashboard, BlueGreenService, ReleaseManifest, ServiceAlarms } from '../constructs';
 import { demoWebComponent } from './demo-web-image';
 
 /** Properties of the reference stack. */
@@ -33,6 +33,10 @@ export class WebServiceStack extends Stack {
   public readonly webImage: BakedImage;
   /** The service. */
   public readonly service: BlueGreenService;
+  /** Per-colour alarms; each colour's gate is what releases and the auto-rollback watch. */
+  public readonly alarms: ServiceAlarms;
+  /** Blue-vs-green dashboard. */
+  public readonly dashboard: BlueGreenDashboard;
 
   constructor(scope: Construct, id: string, props: WebServiceStackProps) {
     super(scope, id, props);
@@ -62,5 +66,7 @@ export class WebServiceStack extends Stack {
     });
     // A deploy the release guard refuses should not first spend half an hour baking.
     this.webImage.image.node.addDependency(this.service.releaseGuard.resource);
+    this.alarms = new ServiceAlarms(this, 'Alarms', { service: this.service });
+    this.dashboard = new BlueGreenDashboard(this, 'Dashboard', { alarms: this.alarms });
   }
 }
