@@ -1,27 +1,13 @@
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { SSM_AGENT_ACTIONS } from '../../private/ssm-agent-actions';
 
 /** Tag Image Builder puts on every AMI and snapshot it creates. */
 const CREATED_BY = { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' };
 
-/**
- * Actions the SSM agent calls for Image Builder's Run Command and inventory association on the build instance.
- * They act on the calling instance itself (unknown before launch) or support no resource-level permissions.
- */
-export const AGENT_ACTIONS = [
-  'ssm:UpdateInstanceInformation',
-  'ssmmessages:CreateControlChannel',
-  'ssmmessages:CreateDataChannel',
-  'ssmmessages:OpenControlChannel',
-  'ssmmessages:OpenDataChannel',
-  'ec2messages:AcknowledgeMessage',
-  'ec2messages:DeleteMessage',
-  'ec2messages:FailMessage',
-  'ec2messages:GetEndpoint',
-  'ec2messages:GetMessages',
-  'ec2messages:SendReply',
-];
+/** Actions the SSM agent calls for Image Builder's Run Command on the build instance. */
+export const AGENT_ACTIONS = [...SSM_AGENT_ACTIONS];
 
 /**
  * Actions of the inventory association Image Builder runs for enhanced image metadata (OS version and package list).
