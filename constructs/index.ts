@@ -1,3 +1,4 @@
 export * from './fleet';
 export * from './image';
 export * from './health';
+export * from './release';

@@ -14,6 +14,7 @@ export function acknowledgeReferenceFindings(web: WebServiceStack): void {
   ack(svc.accessLogsBucket, 'AwsSolutions-S1', 'This bucket holds the ALB access logs; logging access to a log bucket would need yet another log bucket.');
   ack(svc.node.findChild('SessionManagerPolicy'), 'AwsSolutions-IAM5[Resource::*]', 'Session Manager agent actions (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*) support no resource-level permissions.');
   ack(svc.releaseGuard, 'AwsSolutions-IAM5[Resource::*]', 'elasticloadbalancing:DescribeRules supports no resource-level permissions; the guard only reads.');
+  ack(web.autoRollback.role, 'AwsSolutions-IAM5[Resource::*]', 'elasticloadbalancing:DescribeRules and DescribeTargetHealth support no resource-level permissions, and cloudwatch:DescribeAlarms returns composite alarms only when allowed on *; all three only read. Its writes (ModifyRule, PutItem) are scoped to the two rules and the table.');
   ackWarning(svc.traffic, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
   acknowledgeImageFindings(web.webImage);
 }

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { BakedImage, BlueGreenDashboard, BlueGreenService, ReleaseManifest, ServiceAlarms } from '../constructs';
+import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, ReleaseManifest, ServiceAlarms } from '../constructs';
 import { demoWebComponent } from './demo-web-image';
 
 /** Properties of the reference stack. */
@@ -37,6 +37,8 @@ export class WebServiceStack extends Stack {
   public readonly alarms: ServiceAlarms;
   /** Blue-vs-green dashboard. */
   public readonly dashboard: BlueGreenDashboard;
+  /** Rolls back a failing candidate when its gate fires, even if the pipeline that released it died. */
+  public readonly autoRollback: AutoRollback;
 
   constructor(scope: Construct, id: string, props: WebServiceStackProps) {
     super(scope, id, props);
@@ -68,5 +70,6 @@ export class WebServiceStack extends Stack {
     this.webImage.image.node.addDependency(this.service.releaseGuard.resource);
     this.alarms = new ServiceAlarms(this, 'Alarms', { service: this.service });
     this.dashboard = new BlueGreenDashboard(this, 'Dashboard', { alarms: this.alarms });
+    this.autoRollback = new AutoRollback(this, 'AutoRollback', { service: this.service, alarms: this.alarms });
   }
 }

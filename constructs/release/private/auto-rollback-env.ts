@@ -1,0 +1,10 @@
+/** Environment variables the auto-rollback construct sets and its function reads. */
+export const AUTO_ROLLBACK_ENV = {
+  /** Name of the service whose descriptor the function loads. */
+  SERVICE_NAME: 'BLUEGREEN_SERVICE',
+  /** `true` or `false`: whether a promoted release is rolled back while its old colour is still warm. */
+  ROLLBACK_AFTER_PROMOTION: 'BLUEGREEN_ROLLBACK_AFTER_PROMOTION',
+} as const;
+
+/** Owner written into the release record by the auto-rollback, so `bluegreen status` says who rolled back. */
+export const AUTO_ROLLBACK_OWNER = 'auto-rollback';

@@ -1,0 +1,154 @@
+/**
+ * Lambda behind `AutoRollback`: a gate alarm of the service entered ALARM; roll back the release that put traffic
+ * on that colour, with the same release engine (and release record) as the `bluegreen` CLI, so a pipeline that died
+ * mid-release does not leave a failing colour serving.
+ *
+ * Errors are thrown so Lambda retries the event (twice) and then sends it to the dead-letter queue. A retry is
+ * safe: the decision is made from what is true when it runs, and the engine's rollback of a rolled-back release
+ * only sets the same weights again.
+ */
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ColourName, ReleaseEvent, Weights } from '../../../lib/release/ports';
+import { AwsClients, createAwsClients } from '../../../lib/aws/clients';
+import { createAwsPorts } from '../../../lib/aws/create-aws-ports';
+import { loadDescriptor } from '../../../lib/aws/descriptor';
+import { ReleaseEngine } from '../../../lib/release/engine';
+import { OutcomeStatus } from '../../../lib/release/outcome';
+import { AlarmStateChangeEvent, AutoRollbackCode, AutoRollbackDecision, classifyAlarmEvent, decideAutoRollback } from '../private/auto-rollback-decision';
+import { AUTO_ROLLBACK_ENV, AUTO_ROLLBACK_OWNER } from '../private/auto-rollback-env';
+
+/** One JSON log line. */
+export interface LogLine {
+  readonly level: 'info' | 'error';
+  /** `decision`, `engine` (an event of the release engine) or `outcome`. */
+  readonly kind: string;
+  readonly service: string;
+  readonly message: string;
+  readonly [field: string]: unknown;
+}
+
+/** What one invocation needs. */
+export interface AutoRollbackConfig {
+  /** The service whose gates the function watches. */
+  readonly serviceName: string;
+  /** Whether a promoted release is rolled back while its old colour is warm. */
+  readonly rollbackAfterPromotion: boolean;
+  /** SDK clients. */
+  readonly clients: AwsClients;
+  /**
+   * Where log lines go.
+   *
+   * @default - one JSON line each on stdout
+   */
+  readonly log?: (line: LogLine) => void;
+  /**
+   * Id of the invocation, added to every log line.
+   *
+   * @default - none
+   */
+  readonly requestId?: string;
+}
+
+/** What an invocation did. */
+export interface AutoRollbackResult {
+  readonly service: string;
+  /** What was decided. */
+  readonly action: 'rollback' | 'none';
+  /** Why. */
+  readonly code: AutoRollbackCode;
+  /** The decision, in words. */
+  readonly message: string;
+  readonly alarmName?: string;
+  readonly colour?: ColourName;
+  readonly releaseId?: string;
+  /** The engine's outcome, after a rollback. */
+  readonly outcome?: {
+    readonly status: OutcomeStatus;
+    readonly message: string;
+    readonly weights?: Weights;
+  };
+}
+
+/** The part of the Lambda context used here. */
+interface LambdaContext {
+  readonly awsRequestId?: string;
+}
+
+let sharedClients: AwsClients | undefined;
+
+/** Lambda entry point. */
+export async function handler(event: AlarmStateChangeEvent, context?: LambdaContext): Promise<AutoRollbackResult> {
+  sharedClients ??= createAwsClients();
+  return runAutoRollback(event, {
+    serviceName: requiredEnv(AUTO_ROLLBACK_ENV.SERVICE_NAME),
+    rollbackAfterPromotion: process.env[AUTO_ROLLBACK_ENV.ROLLBACK_AFTER_PROMOTION] !== 'false',
+    clients: sharedClients,
+    requestId: context?.awsRequestId,
+  });
+}
+
+/**
+ * Handle one alarm event: 1 SSM read to place the alarm; for a gate of the service, 3 reads (release record,
+ * production weights, the alarm now) and the decision; for a rollback, the engine's rollback.
+ *
+ * @throws when a read fails or the rollback does not end `rolled-back` (so that Lambda retries)
+ */
+export async function runAutoRollback(event: AlarmStateChangeEvent, config: AutoRollbackConfig): Promise<AutoRollbackResult> {
+  const service = config.serviceName;
+  const write = config.log ?? ((line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`));
+  const log = (level: LogLine['level'], kind: string, message: string, fields: Record<string, unknown> = {}) =>
+    write({ level, kind, service, message, ...(config.requestId ? { requestId: config.requestId } : {}), ...fields });
+
+  const descriptor = await loadDescriptor(service, config.clients);
+  const gate = classifyAlarmEvent(event, descriptor);
+  if ('action' in gate) return finish(gate);
+
+  const ports = createAwsPorts(descriptor, config.clients, {
+    event: (e: ReleaseEvent) => log('info', 'engine', e.message, { type: e.type, ...(e.weights ? { weights: e.weights } : {}) }),
+  });
+  const [stored, weights, alarmStateNow] = await Promise.all([ports.state.read(), ports.traffic.getWeights(), alarmState(config.clients, gate.alarmName)]);
+  const decision = decideAutoRollback(event, { at: ports.clock.now(), weights, release: stored?.state, alarmStateNow }, descriptor, {
+    rollbackAfterPromotion: config.rollbackAfterPromotion,
+  });
+  if (decision.action === 'none') return finish(decision, { weights, alarmStateNow });
+  log('info', 'decision', decision.message, summary(decision, { weights }));
+
+  const engine = new ReleaseEngine(ports, { service, owner: AUTO_ROLLBACK_OWNER });
+  const outcome = await engine.rollback({ reason: decision.reason, allowAfterPromotion: config.rollbackAfterPromotion });
+  const result: AutoRollbackResult = {
+    ...resultOf(service, decision),
+    outcome: { status: outcome.status, message: outcome.message, weights: outcome.weights },
+  };
+  if (outcome.status !== 'rolled-back') {
+    log('error', 'outcome', outcome.message, { status: outcome.status, code: decision.code, releaseId: decision.releaseId });
+    throw new Error(`Auto-rollback of ${service} (${decision.alarmName} on ${decision.colour}) ended ${outcome.status}: ${outcome.message}`);
+  }
+  log('info', 'outcome', outcome.message, { status: outcome.status, code: decision.code, releaseId: outcome.releaseId, weights: outcome.weights });
+  return result;
+
+  function finish(d: AutoRollbackDecision, fields: Record<string, unknown> = {}): AutoRollbackResult {
+    log('info', 'decision', d.message, summary(d, fields));
+    return resultOf(service, d);
+  }
+}
+
+/** The alarm's state now; undefined when CloudWatch no longer knows it (the event is then trusted). */
+async function alarmState(clients: AwsClients, alarmName: string): Promise<string | undefined> {
+  // Without AlarmTypes, DescribeAlarms returns metric alarms only, and the composite gate would look absent.
+  const out = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['CompositeAlarm', 'MetricAlarm'] }));
+  return [...(out.CompositeAlarms ?? []), ...(out.MetricAlarms ?? [])].find((a) => a.AlarmName === alarmName)?.StateValue;
+}
+
+function resultOf(service: string, d: AutoRollbackDecision): AutoRollbackResult {
+  return { service, action: d.action, code: d.code, message: d.message, alarmName: d.alarmName, colour: d.colour, releaseId: d.releaseId };
+}
+
+function summary(d: AutoRollbackDecision, fields: Record<string, unknown>): Record<string, unknown> {
+  return { action: d.action, code: d.code, alarmName: d.alarmName, colour: d.colour, releaseId: d.releaseId, ...fields };
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set: the AutoRollback construct sets it; redeploy the stack.`);
+  return value;
+}
