@@ -1,0 +1,36 @@
+import { CommandLine, parseCommandLine } from './args';
+import { isCommand } from './usage';
+import { dispatch } from './dispatch';
+import { CliIo } from './io';
+import { Output } from './output';
+
+/**
+ * The `bluegreen` CLI: parse `argv` (without `node` and the script), run the command, return the exit code.
+ *
+ * Exit codes: 0 success; 1 failed, rolled back, or refused because of the service's state; 2 bad input (a flag, a
+ * value, an unknown service, the live colour as a stage target), reported before anything is changed.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, isTTY: true, env: process.env, cwd: process.cwd() });
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  // Known before parsing, so that even a bad command line answers in JSON when asked to.
+  const json = argv.includes('--json');
+  let line: CommandLine;
+  try {
+    line = parseCommandLine(argv);
+  } catch (e) {
+    return new Output(io, json, { command: argv[0] !== undefined && isCommand(argv[0]) ? argv[0] : undefined }).error(e);
+  }
+  if (line.kind === 'help') {
+    io.stdout.write(line.text);
+    return 0;
+  }
+  const cmd = line.command;
+  const out = new Output(io, cmd.json, { command: cmd.command, service: cmd.service });
+  try {
+    return await dispatch(cmd, io, out);
+  } catch (e) {
+    return out.error(e);
+  }
+}

@@ -1,0 +1,218 @@
+import { ColourDescriptor, ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ReleaseManifest } from '../../constructs/fleet/release-manifest';
+import { createAwsPorts, loadDescriptor } from '../aws';
+import { ColourName, ColourStatus, COLOUR_NAMES, describeProgress, formatDuration, formatWeights, otherColour, ReleaseEngine, ServiceStatus } from '../release';
+import { CommandContext, ownerId } from './context';
+import { namesDeployedImage } from './image-reference';
+import { readManifest } from './manifest-file';
+
+/** One colour in `status`. */
+export interface ColourView {
+  /** `live` (all traffic), `idle` (none) or `serving` (part of split weights). */
+  readonly role: 'live' | 'idle' | 'serving';
+  readonly weight: number;
+  readonly healthy: number;
+  readonly total: number;
+  readonly desired: number;
+  readonly inService: number;
+  /** Gate alarms in ALARM now. */
+  readonly firingAlarms: string[];
+  /** Image fingerprint of the last deploy (`ami-…`, `ssm:<name>`, `baked:<name>@<version>`). */
+  readonly image: string;
+  /** AMI id the colour runs, as resolved at the last deploy. */
+  readonly imageId: string;
+  /** Capacity mode of the last deploy. */
+  readonly deployedMode: string;
+  /** Names of the colour's alarms, from the descriptor. */
+  readonly alarms: ColourDescriptor['alarms'];
+  /** The manifest's entry for the colour, when the manifest was read. */
+  readonly manifest?: { readonly image: string; readonly mode: string };
+}
+
+/** What `status` prints; with `--json`, this object with `"kind": "status"`. */
+export interface StatusView {
+  readonly service: string;
+  readonly region: string;
+  /** ISO time of the reading. */
+  readonly at: string;
+  /** The colour with all traffic, or null when split. */
+  readonly live: ColourName | null;
+  readonly weights: { readonly blue: number; readonly green: number };
+  /** Where the test route points. */
+  readonly testTarget: ColourName;
+  readonly colours: { readonly blue: ColourView; readonly green: ColourView };
+  /** The release record (in progress or the last one), or null when the service never had a release. */
+  readonly release: ReleaseView | null;
+  /** Whether the old colour of the last release is past its scale-down time. */
+  readonly scaleDownDue: boolean;
+  /** The manifest file read, or null when there is none. */
+  readonly manifestPath: string | null;
+  /** Things that need a human, one line each. */
+  readonly warnings: string[];
+}
+
+/** The release record with what `status` derives from it. */
+export interface ReleaseView {
+  readonly releaseId: string;
+  readonly status: string;
+  readonly stable: ColourName;
+  readonly candidate: ColourName;
+  readonly steps: readonly number[];
+  readonly stepIndex: number;
+  /** `step 2/4 (50 %)`. */
+  readonly progress: string;
+  readonly owner: string;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly heartbeatAgeMs: number;
+  /** Lease of a release in progress (a stale one may be resumed by anyone). */
+  readonly leaseMs: number | null;
+  readonly inProgress: boolean;
+  /** In progress with no heartbeat for longer than its lease: run resume or rollback. */
+  readonly stale: boolean;
+  readonly reason: string | null;
+  /** When the old colour may go to standby (ISO), if scheduled. */
+  readonly scaleDownAt: string | null;
+}
+
+/** `status <service>`: reads only. Exit 0 whatever it finds. */
+export async function runStatus(ctx: CommandContext): Promise<number> {
+  const { cmd, out, clients } = ctx;
+  const descriptor = await loadDescriptor(cmd.service, clients);
+  const engine = new ReleaseEngine(createAwsPorts(descriptor, clients, { event: () => undefined }), { service: cmd.service, owner: ownerId() });
+  const status = await engine.status();
+  let manifest: ReleaseManifest | undefined;
+  try {
+    manifest = readManifest(ctx.manifest, cmd.service)?.manifest;
+  } catch (e) {
+    out.warn((e as Error).message);
+  }
+  const view = buildView(status, descriptor, manifest, manifest ? ctx.manifest.shown : null);
+  if (cmd.json) out.statusObject(view);
+  else for (const line of renderStatus(view)) out.line(line);
+  return 0;
+}
+
+/** The status view from the engine's status, the descriptor and the manifest (if any). */
+export function buildView(status: ServiceStatus, descriptor: ServiceDescriptor, manifest: ReleaseManifest | undefined, manifestPath: string | null): StatusView {
+  const colour = (c: ColourName): ColourView => {
+    const s: ColourStatus = status[c];
+    const d = descriptor.colours[c];
+    const entry = manifest?.[c];
+    return {
+      role: status.live === c ? 'live' : s.weight > 0 ? 'serving' : 'idle',
+      weight: s.weight,
+      healthy: s.healthy,
+      total: s.total,
+      desired: s.desired,
+      inService: s.inService,
+      firingAlarms: s.firingAlarms,
+      image: d.image,
+      imageId: d.imageId,
+      deployedMode: d.mode,
+      alarms: d.alarms,
+      ...(entry ? { manifest: { image: entry.image, mode: entry.mode.name } } : {}),
+    };
+  };
+  const colours = { blue: colour('blue'), green: colour('green') };
+  return {
+    service: status.service,
+    region: descriptor.region,
+    at: new Date(status.at).toISOString(),
+    live: status.live ?? null,
+    weights: status.weights,
+    testTarget: status.testTarget,
+    colours,
+    release: releaseView(status),
+    scaleDownDue: status.scaleDownDue,
+    manifestPath,
+    warnings: [...status.warnings, ...manifestWarnings(status, colours, manifestPath)],
+  };
+}
+
+function releaseView(status: ServiceStatus): ReleaseView | null {
+  const r = status.release;
+  if (!r) return null;
+  return {
+    releaseId: r.releaseId,
+    status: r.status,
+    stable: r.stable,
+    candidate: r.candidate,
+    steps: r.steps,
+    stepIndex: r.stepIndex,
+    progress: describeProgress(r),
+    owner: r.owner,
+    startedAt: new Date(r.startedAt).toISOString(),
+    updatedAt: new Date(r.updatedAt).toISOString(),
+    heartbeatAgeMs: status.heartbeatAgeMs ?? 0,
+    leaseMs: status.leaseMs ?? null,
+    inProgress: status.releaseInProgress,
+    stale: status.releaseStale,
+    reason: r.reason ?? null,
+    scaleDownAt: r.scaleDownAt !== undefined ? new Date(r.scaleDownAt).toISOString() : null,
+  };
+}
+
+/** What the release guard would refuse in the manifest as it stands, and a manifest out of step with AWS. */
+function manifestWarnings(status: ServiceStatus, colours: { blue: ColourView; green: ColourView }, path: string | null): string[] {
+  const live = status.live;
+  if (!path || !live || status.releaseInProgress) return [];
+  const out: string[] = [];
+  const entry = colours[live].manifest;
+  if (!entry) return out;
+  const fix = `run 'bluegreen sync-manifest ${status.service}'`;
+  if (!namesDeployedImage(entry.image, colours[live])) {
+    const runs = colours[live].image === colours[live].imageId ? colours[live].image : `${colours[live].image} (${colours[live].imageId})`;
+    out.push(`${path} says ${entry.image} for the live colour ${live}, which runs ${runs}: the release guard would refuse a deploy of it; ${fix}`);
+  }
+  if (entry.mode !== 'active') {
+    const guard = entry.mode === 'standby' ? 'the release guard would refuse a deploy of it' : 'it is out of step with AWS';
+    out.push(`${path} puts the live colour ${live} in ${entry.mode}: ${guard}; ${fix}`);
+  }
+  const idle = colours[otherColour(live)].manifest;
+  if (idle?.mode === 'active') out.push(`${path} says the idle colour ${otherColour(live)} is active: it is out of step with AWS; ${fix}`);
+  return out;
+}
+
+/** The text form of `status`. */
+export function renderStatus(v: StatusView): string[] {
+  const head = v.live ? `${v.live} is live` : `weights are split (${formatWeights(v.weights)})`;
+  const lines = [`${v.service} (${v.region}): ${head}`, `  production   ${formatWeights(v.weights)}; test route -> ${v.testTarget}`];
+  for (const c of COLOUR_NAMES) {
+    const x = v.colours[c];
+    const alarms = x.firingAlarms.length ? `ALARM: ${x.firingAlarms.join(', ')}` : 'no alarm firing';
+    const image = x.image === x.imageId ? x.image : `${x.image} (${x.imageId})`;
+    lines.push(
+      `  ${c.padEnd(5)} ${x.role.padEnd(7)} ${String(x.weight).padStart(3)} %  ${x.healthy}/${x.total} healthy, desired ${x.desired}  ` +
+        `image ${image}, deployed ${x.deployedMode}  ${alarms}`,
+    );
+  }
+  lines.push(`  release      ${releaseLine(v)}`);
+  if (v.manifestPath) {
+    const entry = (c: ColourName) => {
+      const m = v.colours[c].manifest;
+      if (!m) return `${c} ?`;
+      const pending = !namesDeployedImage(m.image, v.colours[c]) && v.colours[c].role === 'idle' ? ' (not deployed yet)' : '';
+      return `${c} ${m.image} ${m.mode}${pending}`;
+    };
+    lines.push(`  manifest     ${v.manifestPath}: ${entry('blue')}, ${entry('green')}`);
+  }
+  for (const w of v.warnings) lines.push(`warning: ${w}`);
+  return lines;
+}
+
+function releaseLine(v: StatusView): string {
+  const r = v.release;
+  if (!r) return 'none yet';
+  // Whole seconds: milliseconds of a heartbeat's age are noise.
+  const age = formatDuration(Math.floor(r.heartbeatAgeMs / 1000) * 1000);
+  if (r.inProgress) {
+    const lease = r.leaseMs !== null ? ` (lease ${formatDuration(r.leaseMs)})` : '';
+    const stale = r.stale ? ' STALE: interrupted, run resume or rollback' : '';
+    return `${r.releaseId} IN PROGRESS: ${r.candidate} at ${r.progress}, driven by ${r.owner}, heartbeat ${age} ago${lease}${stale}`;
+  }
+  let line = `${r.releaseId} ${r.status} (${r.candidate} over ${r.stable}, ${age} ago by ${r.owner})`;
+  if (r.reason) line += `: ${r.reason}`;
+  if (r.scaleDownAt) line += v.scaleDownDue ? `; scale-down of ${r.stable} is due` : `; ${r.stable} stays ready until ${r.scaleDownAt}`;
+  return line;
+}
