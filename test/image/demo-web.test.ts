@@ -10,6 +10,7 @@ import { BakedImage } from '../../constructs';
 import { DEMO_WEB_PORT, demoWebComponent } from '../../lib/demo-web-image';
 import { buildReferenceApp } from '../../lib/reference-app';
 import { parseYaml, resourcesOfType } from './fixtures';
+import { synthViolations } from '../helpers/nag-report';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SERVER = path.join(ROOT, 'lib', 'demo-web', 'server.py');
@@ -46,16 +47,7 @@ function synthReferenceApp() {
   // Metadata as the CLI writes it: cfn-lint recognises CDK templates by it and relaxes CDK-specific checks.
   const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true } });
   const { web } = buildReferenceApp({ app });
-  const exitCode = process.exitCode;
-  try {
-    app.synth();
-  } catch (e) {
-    if ((e as Error).name !== 'ValidationFailed') throw e;
-  } finally {
-    process.exitCode = exitCode;
-  }
-  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
-  const violations = report.pluginReports.flatMap((r: { violations: Array<{ ruleName: string }> }) => r.violations.map((v) => v.ruleName));
+  const violations = synthViolations(app).map((v) => v.ruleName);
   return { web, outdir, violations };
 }
 
