@@ -12,7 +12,7 @@ export function acknowledgeReferenceFindings(web: WebServiceStack): void {
   const svc = web.service;
   ack(svc.loadBalancerSecurityGroup, 'AwsSolutions-EC23', 'The reference service is a public website: its load balancer accepts HTTP(S) from anywhere; instances admit only the load balancer.');
   ack(svc.accessLogsBucket, 'AwsSolutions-S1', 'This bucket holds the ALB access logs; logging access to a log bucket would need yet another log bucket.');
-  ack(svc.node.findChild('SessionManagerPolicy'), 'AwsSolutions-IAM5[Resource::*]', 'Session Manager agent actions (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*) support no resource-level permissions.');
+  ack(svc.sessionManagerPolicy, 'AwsSolutions-IAM5[Resource::*]', 'Session Manager agent actions (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*) support no resource-level permissions.');
   ack(svc.releaseGuard, 'AwsSolutions-IAM5[Resource::*]', 'elasticloadbalancing:DescribeRules supports no resource-level permissions; the guard only reads.');
   ack(web.autoRollback.role, 'AwsSolutions-IAM5[Resource::*]', 'elasticloadbalancing:DescribeRules and DescribeTargetHealth support no resource-level permissions, and cloudwatch:DescribeAlarms returns composite alarms only when allowed on *; all three only read. Its writes (ModifyRule, PutItem) are scoped to the two rules and the table.');
   ackWarning(svc.traffic, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
@@ -24,13 +24,13 @@ function acknowledgeImageFindings(image: BakedImage): void {
   const stack = Stack.of(image);
   ack(image.logBucket, 'AwsSolutions-S1', 'This bucket holds Image Builder build logs; logging access to a log bucket would need yet another log bucket.');
 
-  const instance = image.node.findChild('InstancePolicy');
+  const instance = image.instancePolicy;
   ack(instance, iam5('*'), 'The SSM agent on the build instance (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*, and the inventory association for image metadata) acts on its own instance, unknown before launch; ssmmessages and ec2messages support no resource-level permissions.');
   ack(instance, iam5('arn:<AWS::Partition>:s3:::ec2imagebuilder*'), 'Image Builder downloads its bootstrap script and AWSTOE from AWS-owned buckets named ec2imagebuilder*; read-only.');
   const bucketId = stack.getLogicalId(image.logBucket.node.defaultChild as s3.CfnBucket);
   ack(instance, iam5(`<${bucketId}.Arn>/image-builder/*`), 'Image Builder names log objects per build under this prefix of the image\'s own log bucket; write-only.');
 
-  const lifecycle = image.node.findChild('LifecycleRolePolicy');
+  const lifecycle = image.lifecycleRolePolicy;
   ack(lifecycle, iam5('*'), 'ec2:DescribeImages and tag:GetResources, which find the image\'s AMIs by tag, support no resource-level permissions; both only read.');
   for (const region of image.regions) {
     ack(lifecycle, iam5(`arn:<AWS::Partition>:ec2:${region}::image/*`), 'AMI ids are unknown until baked; the statement is limited by condition to AMIs tagged CreatedBy=EC2 Image Builder and bluegreen:image=<this image>.');

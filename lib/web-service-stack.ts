@@ -66,8 +66,6 @@ export class WebServiceStack extends Stack {
       vpc: this.vpc,
       testListener: { allowedCidrs: props.testListenerCidrs },
     });
-    // A deploy the release guard refuses should not first spend half an hour baking.
-    this.webImage.image.node.addDependency(this.service.releaseGuard.resource);
     this.alarms = new ServiceAlarms(this, 'Alarms', { service: this.service });
     this.dashboard = new BlueGreenDashboard(this, 'Dashboard', { alarms: this.alarms });
     this.autoRollback = new AutoRollback(this, 'AutoRollback', { service: this.service, alarms: this.alarms });

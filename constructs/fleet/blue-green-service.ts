@@ -225,6 +225,8 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   public readonly green: ColourFleet;
   /** Role of both colours' instances. */
   public readonly instanceRole: iam.Role;
+  /** The instance role's Session Manager policy (agent actions only, on `*`: they have no resource-level permissions). */
+  public readonly sessionManagerPolicy: iam.Policy;
   /** Encrypted topic for fleet notifications and alarms. */
   public readonly topic: sns.Topic;
   /** Refuses deploys that would undo a release. */
@@ -235,8 +237,12 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   public readonly releaseStateTable: dynamodb.Table;
   /** Serving-size capacity of a colour. */
   public readonly capacity: FleetCapacity;
-  /** Protocol and port of the target groups; changing them replaces the target groups, so the guard refuses it. */
-  public readonly targetGroupShape: string;
+  /**
+   * What the weighted rules route through: the load balancer's scheme, the VPC and the target groups' protocol and
+   * port. Changing any of them replaces the load balancer or the target groups, and CloudFormation re-creates the
+   * rules with their first-deploy weights, so the release guard refuses it.
+   */
+  public readonly routingIdentity: string;
   public readonly grantPrincipal: iam.IPrincipal;
   /** Both colours' instances, e.g. to admit them to a database. */
   public readonly connections: ec2.Connections;
@@ -249,7 +255,6 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
     const healthCheck = resolveHealthCheck(props.healthCheck);
     const appPort = props.appPort ?? 8080;
     checkIntRange('appPort', appPort, 1, 65535);
-    this.targetGroupShape = `HTTP:${appPort}`;
     checkSecondsRange('deregistrationDelay', props.deregistrationDelay, 0, 3600);
     checkSecondsRange('healthCheckGracePeriod', props.healthCheckGracePeriod, 0, 7200);
     checkIntRange('rootVolumeSize', props.rootVolumeSize, 8, 16384);
@@ -259,6 +264,9 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
 
     this.vpc = props.vpc ?? this.createVpc(props.availabilityZones);
     const internetFacing = props.internetFacing ?? true;
+    // The VPC as CloudFormation sees it: its logical id or imported id, so only a real replacement changes it.
+    const vpcRef = JSON.stringify(Stack.of(this).resolve(this.vpc.vpcId));
+    this.routingIdentity = `${internetFacing ? 'internet-facing' : 'internal'};vpc=${vpcRef};targets=HTTP:${appPort}`;
     const albSubnets = { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const instanceSubnets = props.instanceSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     checkSubnets(this.vpc, albSubnets, instanceSubnets, Boolean(props.vpc));
@@ -283,7 +291,8 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: `${props.serviceName} instances (both colours)`,
     });
-    this.instanceRole.attachInlinePolicy(sessionManagerPolicy(this, 'SessionManagerPolicy'));
+    this.sessionManagerPolicy = sessionManagerPolicy(this, 'SessionManagerPolicy');
+    this.instanceRole.attachInlinePolicy(this.sessionManagerPolicy);
     this.grantPrincipal = this.instanceRole;
 
     const resolvers = props.imageResolvers ?? [];
@@ -326,6 +335,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       productionPort: props.productionPort,
       allowedCidrs: props.allowedCidrs ?? (internetFacing ? ['0.0.0.0/0'] : [this.vpc.vpcCidrBlock]),
       test: props.testListener,
+      internetFacing,
     });
 
     this.releaseStateTable = new dynamodb.Table(this, 'ReleaseState', {
@@ -340,7 +350,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       serviceName: props.serviceName,
       descriptorParameterName: descriptorName,
       fleets: [this.blue, this.green],
-      targetGroupShape: this.targetGroupShape,
+      routingIdentity: this.routingIdentity,
     });
     this.descriptorParameter = new ssm.StringParameter(this, 'Descriptor', {
       parameterName: descriptorName,
@@ -349,6 +359,12 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       tier: ssm.ParameterTier.STANDARD,
     });
     this.releaseGuard.protect(this);
+    // Images baked in this stack for this service wait for the guard too: a refused deploy should not bake first.
+    for (const resolver of resolvers) {
+      if (Construct.isConstruct(resolver) && Stack.of(resolver) === Stack.of(this)) {
+        resolver.node.addDependency(this.releaseGuard.resource);
+      }
+    }
     this.addOutputs();
   }
 
@@ -384,7 +400,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       test: this.traffic.test,
       topicArn: this.topic.topicArn,
       releaseStateTable: this.releaseStateTable.tableName,
-      targetGroupShape: this.targetGroupShape,
+      routingIdentity: this.routingIdentity,
       capacity: { min: this.capacity.minCapacity, max: this.capacity.maxCapacity, desired: this.capacity.desiredCapacity },
       colours: { blue: colour(this.blue), green: colour(this.green) },
     };

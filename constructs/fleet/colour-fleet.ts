@@ -247,10 +247,11 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
     return this.targetGroup.metrics.targetResponseTime({ statistic: 'p99', period: Duration.minutes(1), ...props });
   }
 
+  /** Ingress on the instances and egress on the load balancer (which allows no other outbound traffic). */
   private admitLoadBalancer(props: ColourFleetProps) {
     const ports = new Set([props.appPort, props.healthCheck.port ?? props.appPort]);
     for (const port of ports) {
-      this.securityGroup.addIngressRule(props.loadBalancerSecurityGroup, ec2.Port.tcp(port), `Load balancer to ${props.colour.name} on ${port}`);
+      this.securityGroup.connections.allowFrom(props.loadBalancerSecurityGroup, ec2.Port.tcp(port), `Load balancer to ${props.colour.name} on ${port}`);
     }
   }
 }

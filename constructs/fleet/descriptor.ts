@@ -89,8 +89,8 @@ export interface ServiceDescriptor {
   readonly test: TrafficRouteDescriptor;
   /** SNS topic for fleet notifications and alarms. */
   readonly topicArn: string;
-  /** Protocol and port of the target groups (`HTTP:8080`), as the release guard compares them. */
-  readonly targetGroupShape: string;
+  /** What the weighted rules route through (scheme, VPC, target protocol and port), as the release guard compares it. */
+  readonly routingIdentity: string;
   /** DynamoDB table with the release state (partition key `service`). */
   readonly releaseStateTable: string;
   /** Serving-size capacity shared by both colours. */

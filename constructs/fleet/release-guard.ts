@@ -16,8 +16,8 @@ export interface ReleaseGuardProps {
   readonly descriptorParameterName: string;
   /** Both colour slots, for what they declare. */
   readonly fleets: ColourFleet[];
-  /** Port and protocol of the target groups (`HTTP:8080`): changing them replaces the target groups. */
-  readonly targetGroupShape: string;
+  /** What the weighted rules route through (see `BlueGreenService.routingIdentity`); a change is refused. */
+  readonly routingIdentity: string;
 }
 
 /**
@@ -72,7 +72,7 @@ export class ReleaseGuard extends Construct {
         ServiceName: props.serviceName,
         DescriptorParameter: props.descriptorParameterName,
         Colours: colours,
-        TargetGroupShape: props.targetGroupShape,
+        RoutingIdentity: props.routingIdentity,
       },
     });
     this.resource.node.addDependency(role);

@@ -26,6 +26,8 @@ export interface WeightedTrafficProps {
   readonly productionPort?: number;
   readonly allowedCidrs: string[];
   readonly test?: TestListenerOptions;
+  /** Whether the load balancer is internet-facing (then private sources cannot reach its listeners). */
+  readonly internetFacing: boolean;
 }
 
 /**
@@ -91,6 +93,7 @@ export class WeightedTraffic extends Construct {
     for (const sg of props.test?.allowedSecurityGroups ?? []) {
       this.testListener.connections.allowDefaultPortFrom(sg, 'Test traffic from an allowed security group');
     }
+    warnIfUnreachable(this, props, testPort);
     if (!props.test?.allowedCidrs?.length && !props.test?.allowedSecurityGroups?.length) {
       Annotations.of(this).addWarningV2(
         'cdk-bluegreen:testListenerClosed',
@@ -119,6 +122,25 @@ export class WeightedTraffic extends Construct {
     });
     this.production = route(this.productionListener, this.productionRule, productionPort);
     this.test = route(this.testListener, this.testRule, testPort);
+  }
+}
+
+const PRIVATE_RANGES = [/^10\./, /^172\.(1[6-9]|2\d|3[01])\./, /^192\.168\./];
+
+/**
+ * Callers inside the VPC reach an internet-facing load balancer through its public addresses (via NAT), so their
+ * private addresses and security groups never match its rules.
+ */
+function warnIfUnreachable(scope: Construct, props: WeightedTrafficProps, testPort: number) {
+  if (!props.internetFacing) return;
+  const privateCidrs = (props.test?.allowedCidrs ?? []).filter((c) => !Token.isUnresolved(c) && PRIVATE_RANGES.some((r) => r.test(c)));
+  if (privateCidrs.length || props.test?.allowedSecurityGroups?.length) {
+    Annotations.of(scope).addWarningV2(
+      'cdk-bluegreen:testListenerUnreachable',
+      `${props.serviceName}: the load balancer is internet-facing, so callers reach the test listener on ${testPort} from public addresses: ` +
+        `${privateCidrs.length ? `private ranges (${privateCidrs.join(', ')})` : 'security groups'} never match. ` +
+        "Allow your pipeline's public egress CIDR instead, or make the service internal.",
+    );
   }
 }
 

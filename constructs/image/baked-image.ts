@@ -170,6 +170,10 @@ export class BakedImage extends Construct implements IBakedImage, IImageResolver
   public readonly lifecyclePolicy: imagebuilder.CfnLifecyclePolicy;
   /** Role the lifecycle policy runs as. */
   public readonly lifecycleRole: iam.Role;
+  /** Policy of `lifecycleRole`: finds and deletes this image's old AMIs and snapshots. */
+  public readonly lifecycleRolePolicy: iam.Policy;
+  /** Policy of the build and test instances (SSM agent, components, logs). */
+  public readonly instancePolicy: iam.Policy;
   /** Role of the build and test instances. */
   public readonly instanceRole: iam.Role;
   /** Security group of the build and test instances: no inbound rules. */
@@ -233,6 +237,7 @@ export class BakedImage extends Construct implements IBakedImage, IImageResolver
     }
     this.connections = this.securityGroup.connections;
     const instancePolicy = this.grantBuildInstance();
+    this.instancePolicy = instancePolicy;
     this.infrastructureConfiguration = this.createInfrastructure(props, instanceTypes);
     this.distributionConfiguration = new imagebuilder.CfnDistributionConfiguration(this, 'Distribution', {
       name: this.resourceName,
@@ -244,6 +249,7 @@ export class BakedImage extends Construct implements IBakedImage, IImageResolver
     const retention = this.createLifecyclePolicy(props);
     this.lifecyclePolicy = retention.policy;
     this.lifecycleRole = retention.role;
+    this.lifecycleRolePolicy = retention.rolePolicy;
     this.allowAutoScalingToUse(props.encryptionKey);
     this.addWarnings(props, parent);
   }
@@ -378,7 +384,7 @@ export class BakedImage extends Construct implements IBakedImage, IImageResolver
       ],
     });
     policy.node.addDependency(rolePolicy);
-    return { policy, role };
+    return { policy, role, rolePolicy };
   }
 
   private createLogBucket(retention?: logs.RetentionDays): s3.Bucket {

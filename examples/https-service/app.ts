@@ -18,7 +18,8 @@ export function build(app = new App()): Stack {
     minCapacity: 2,
     maxCapacity: 6,
     // The test listener always forwards to the idle colour: smoke-test a candidate before it gets traffic.
-    testListener: { port: 8443, allowedCidrs: ['10.0.0.0/8'] },
+    // Use your pipeline's public egress range: an internet-facing ALB never sees private source addresses.
+    testListener: { port: 8443, allowedCidrs: ['203.0.113.0/24'] },
   });
   const database = new ec2.SecurityGroup(stack, 'Database', { vpc: shop.vpc, description: 'shop database' });
   database.connections.allowFrom(shop, ec2.Port.tcp(5432), 'both colours reach the database');

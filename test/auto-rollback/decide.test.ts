@@ -33,7 +33,7 @@ const descriptor: ServiceDescriptor = {
   production: { listenerArn: 'arn:l/prod', ruleArn: 'arn:r/prod', port: 80, protocol: 'HTTP' },
   test: { listenerArn: 'arn:l/test', ruleArn: 'arn:r/test', port: 8080, protocol: 'HTTP' },
   topicArn: 'arn:topic',
-  targetGroupShape: 'HTTP:8080',
+  routingIdentity: 'internet-facing;vpc="vpc-1";targets=HTTP:8080',
   releaseStateTable: 'state',
   capacity: { min: 2, max: 3, desired: 2 },
   colours: { blue: colour('blue'), green: colour('green') },

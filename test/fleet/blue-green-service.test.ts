@@ -147,6 +147,37 @@ describe('BlueGreenService resources', () => {
     }
   });
 
+  it('opens a custom health-check port both ways: instance ingress and load balancer egress', () => {
+    // GIVEN / WHEN
+    const { service, template } = buildService({ healthCheck: { port: 9000 } });
+    // THEN
+    const t = template();
+    const stack = Stack.of(service);
+    const albSg = stack.resolve(service.loadBalancerSecurityGroup.securityGroupId);
+    for (const fleet of [service.blue, service.green]) {
+      const sg = stack.resolve(fleet.securityGroup.securityGroupId);
+      t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: sg, SourceSecurityGroupId: albSg, FromPort: 9000, ToPort: 9000 });
+      t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { GroupId: albSg, DestinationSecurityGroupId: sg, FromPort: 9000, ToPort: 9000 });
+    }
+  });
+
+  const warnings = (svc: { node: { findAll(): Array<{ node: { metadata: Array<{ type: string; data: unknown }> } }> } }) =>
+    svc.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)));
+
+  it('warns that private CIDRs or security groups cannot reach the test listener of an internet-facing load balancer', () => {
+    // GIVEN / WHEN
+    const { service } = buildService({ testListener: { allowedCidrs: ['10.0.0.0/8', '198.51.100.0/24'] } });
+    // THEN
+    expect(warnings(service)).toContainEqual(expect.stringContaining('private ranges (10.0.0.0/8) never match'));
+  });
+
+  it('does not warn about reachability for public CIDRs, or for an internal load balancer', () => {
+    const publicCidr = buildService({ testListener: { allowedCidrs: ['198.51.100.0/24'] } }).service;
+    const internal = buildService({ internetFacing: false, testListener: { allowedCidrs: ['10.0.0.0/8'] } }).service;
+    expect(warnings(publicCidr).filter((w) => w.includes('never match'))).toEqual([]);
+    expect(warnings(internal).filter((w) => w.includes('never match'))).toEqual([]);
+  });
+
   it('grants instances Session Manager through a customer policy, not a managed one', () => {
     // GIVEN / WHEN
     const { template } = buildService();

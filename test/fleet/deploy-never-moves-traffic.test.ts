@@ -6,9 +6,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { describe, expect, it } from 'vitest';
-import { BlueGreenService } from '../../constructs';
+import { BlueGreenService, ReleaseManifest } from '../../constructs';
 import { WebServiceStack } from '../../lib/web-service-stack';
-import { buildService, manifestObject, ServiceOverrides } from './fixtures';
+import { buildService, freshStack, manifestObject, ServiceOverrides } from './fixtures';
 
 /** The resources that carry the weights, by logical id, exactly as synthesized. */
 function weightCarriers(service: BlueGreenService): Record<string, unknown> {
@@ -58,7 +58,40 @@ describe('cdk deploy never moves live traffic', () => {
       // THEN
       expect(JSON.stringify(after)).toBe(JSON.stringify(before));
     });
+
+    it(`keeps the routing identity the release guard compares when ${what} changes`, () => {
+      expect(buildService({ ...BASE, ...overrides }, manifest ?? manifestObject()).service.routingIdentity).toBe(buildService(BASE).service.routingIdentity);
+    });
   }
+
+  // These replace the load balancer or the target groups, so CloudFormation would re-create the rules with their
+  // first-deploy weights even though the rules' JSON (made of Refs) looks the same: the guard refuses them.
+  const replacing: Array<[string, ServiceOverrides]> = [
+    ['the scheme', { internetFacing: false }],
+    ['the application port', { appPort: 9090 }],
+  ];
+  for (const [what, overrides] of replacing) {
+    it(`changes the routing identity, which the release guard refuses, when ${what} changes`, () => {
+      // GIVEN
+      const before = buildService(BASE).service.routingIdentity;
+      // WHEN
+      const after = buildService({ ...BASE, ...overrides }).service.routingIdentity;
+      // THEN
+      expect(after).not.toBe(before);
+    });
+  }
+
+  it('changes the routing identity when the service moves to another VPC', () => {
+    // GIVEN a service in its own VPC, and the same service given another VPC resource
+    const own = buildService(BASE).service.routingIdentity;
+    const stack = freshStack();
+    const other = new ec2.Vpc(stack, 'Other', { availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
+    // WHEN
+    const moved = new BlueGreenService(stack, 'Web', { ...BASE, serviceName: 'web', release: ReleaseManifest.fromObject(manifestObject()), vpc: other }).routingIdentity;
+    // THEN
+    expect(moved).not.toBe(own);
+    expect(moved).toContain('"Ref":"Other');
+  });
 
   it('the change under test does change the template (the comparison is not vacuous)', () => {
     // GIVEN
@@ -78,7 +111,7 @@ describe('cdk deploy never moves live traffic', () => {
       const stack = new WebServiceStack(app, 'Web', {
         env: { region: 'eu-west-1' },
         availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
-        testListenerCidrs: ['10.0.0.0/8'],
+        testListenerCidrs: ['203.0.113.0/24'],
         releasesDir: dir,
       });
       return { carriers: weightCarriers(stack.service), template: JSON.stringify(Template.fromStack(stack).toJSON()) };

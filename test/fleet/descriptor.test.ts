@@ -52,7 +52,7 @@ describe('service descriptor', () => {
     expect(d.topicArn).toBe(`<Ref ${id(service.topic)}>`);
     expect(d.releaseStateTable).toBe(`<Ref ${id(service.releaseStateTable)}>`);
     expect(d.capacity).toEqual({ min: 2, max: 3, desired: 2 });
-    expect(d.targetGroupShape).toBe('HTTP:8080');
+    expect(d.routingIdentity).toMatch(/^internet-facing;vpc=\{"Ref":"WebVpc[0-9A-F]+"\};targets=HTTP:8080$/);
   });
 
   it('names each colour\'s target group, Auto Scaling group, launch template, image and mode', () => {

@@ -31,7 +31,7 @@ export function buildService(overrides: ServiceOverrides = {}, manifest = manife
     serviceName: 'web',
     release: ReleaseManifest.fromObject(manifest),
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-    testListener: { allowedCidrs: ['10.0.0.0/8'] },
+    testListener: { allowedCidrs: ['192.0.2.0/24'] },
     ...overrides,
   });
   return { stack, service, template: () => Template.fromStack(stack) };

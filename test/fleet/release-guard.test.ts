@@ -52,10 +52,10 @@ describe('release guard decision', () => {
     expect(v.map((m) => m.split(' ')[1])).toEqual(['blue', 'green']);
   });
 
-  it('refuses a change of target-group port, which would replace them and reset the weights', () => {
-    const v = updateViolations('web', deployed, deployed, { blue: 0, green: 100 }, { desired: 'HTTP:9090', deployed: 'HTTP:8080' });
-    expect(v).toEqual([expect.stringMatching(/^web: this deploy changes the target groups' port or protocol \(HTTP:8080 to HTTP:9090\)/)]);
-    expect(updateViolations('web', deployed, deployed, { blue: 0, green: 100 }, { desired: 'HTTP:8080', deployed: 'HTTP:8080' })).toEqual([]);
+  it('refuses a change of what the rules route through, which would re-create them with first-deploy weights', () => {
+    const v = updateViolations('web', deployed, deployed, { blue: 0, green: 100 }, { desired: 'internal;vpc="v";targets=HTTP:8080', deployed: 'internet-facing;vpc="v";targets=HTTP:8080' });
+    expect(v).toEqual([expect.stringMatching(/^web: this deploy changes what the weighted rules route through \(internet-facing;vpc="v";targets=HTTP:8080 to internal;vpc="v";targets=HTTP:8080\)/)]);
+    expect(updateViolations('web', deployed, deployed, { blue: 0, green: 100 }, { desired: 'x', deployed: 'x' })).toEqual([]);
   });
 
   it('refuses a first deploy that puts blue (100 % on first deploy) in standby', () => {
@@ -74,7 +74,7 @@ describe('release guard wiring', () => {
       ServiceName: 'web',
       DescriptorParameter: '/bluegreen/web/descriptor',
       Colours: { blue: { image: AMI_BLUE, mode: 'active' }, green: { image: 'ssm:/my/ami', mode: 'standby' } },
-      TargetGroupShape: 'HTTP:8080',
+      RoutingIdentity: Match.stringLikeRegexp('^internet-facing;vpc=\\{"Ref":"WebVpc[0-9A-F]+"\\};targets=HTTP:8080$'),
     });
   });
 

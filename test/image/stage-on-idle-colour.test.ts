@@ -85,4 +85,17 @@ describe('baking a new version and staging it on the idle colour', () => {
     expect(data(service.green.launchTemplate.node.defaultChild as CfnResource)).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(image.image), 'ImageId'] });
     template.hasResourceProperties('Custom::BlueGreenReleaseGuard', { Colours: { blue: { image: PINNED_AMI }, green: { image: image.fingerprint } } });
   });
+
+  it('makes every resource of a same-stack baked image wait for the release guard, so a refused deploy bakes nothing', () => {
+    // GIVEN / WHEN
+    const { stack, image, service, template } = synth('v1');
+    // THEN
+    const guard = logicalId(stack, service.releaseGuard.resource);
+    const all = resources(template);
+    const imageResources = image.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource).map((c) => stack.getLogicalId(c));
+    expect(imageResources).toContain(logicalId(stack, image.image));
+    for (const id of imageResources) {
+      expect({ id, dependsOn: all[id].DependsOn ?? [] }).toEqual({ id, dependsOn: expect.arrayContaining([guard]) });
+    }
+  });
 });

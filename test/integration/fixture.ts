@@ -307,7 +307,7 @@ function descriptorOf(
     production: route(production),
     test: route(test),
     topicArn: `arn:aws:sns:${MOTO_REGION}:${MOTO_ACCOUNT}:${service}-notifications`,
-    targetGroupShape: 'HTTP:80',
+    routingIdentity: 'internet-facing;vpc="fixture";targets=HTTP:80',
     releaseStateTable,
     capacity: { ...capacity },
     colours: { blue: colour(colours.blue, 'active'), green: colour(colours.green, 'ready') },

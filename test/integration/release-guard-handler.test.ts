@@ -36,7 +36,7 @@ describe('release guard handler against moto', () => {
   });
   afterAll(() => catcher.stop());
 
-  const event = (requestType: 'Create' | 'Update', colours: Record<string, { image: string; mode: string }>, shape = 'HTTP:80', service = 'guarded') => ({
+  const event = (requestType: 'Create' | 'Update', colours: Record<string, { image: string; mode: string }>, routing = 'internet-facing;vpc="fixture";targets=HTTP:80', service = 'guarded') => ({
     RequestType: requestType,
     ResponseURL: url,
     StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Test/1',
@@ -47,7 +47,7 @@ describe('release guard handler against moto', () => {
       ServiceName: service,
       DescriptorParameter: `/bluegreen/${service}/descriptor`,
       Colours: colours as never,
-      TargetGroupShape: shape,
+      RoutingIdentity: routing,
     },
   });
   const last = () => catcher.bodies[catcher.bodies.length - 1];
@@ -92,7 +92,7 @@ describe('release guard handler against moto', () => {
 
   it('allows a first deploy when no descriptor exists yet', async () => {
     // GIVEN / WHEN an Update for a service with no descriptor (e.g. descriptor never written)
-    await handler(event('Update', { blue: { image: NEW_AMI, mode: 'active' }, green: { image: NEW_AMI, mode: 'ready' } }, 'HTTP:80', 'brand-new'));
+    await handler(event('Update', { blue: { image: NEW_AMI, mode: 'active' }, green: { image: NEW_AMI, mode: 'ready' } }, undefined, 'brand-new'));
     // THEN
     expect(last().Status).toBe('SUCCESS');
   });
@@ -103,13 +103,29 @@ describe('release guard handler against moto', () => {
     expect(last().Reason).toContain('first deploy sends 100% of traffic to blue');
   });
 
+  it('fails closed when the rule forwards to target groups the descriptor does not name', async () => {
+    // GIVEN a descriptor whose colours name other target groups than the rule's
+    const { PutParameterCommand } = await import('@aws-sdk/client-ssm');
+    const other = (arn: string) => arn.replace(/[0-9a-f]{16}$/, 'ffffffffffffffff');
+    const colours = {
+      blue: { ...fx.descriptor.colours.blue, targetGroupArn: other(fx.descriptor.colours.blue.targetGroupArn) },
+      green: { ...fx.descriptor.colours.green, targetGroupArn: other(fx.descriptor.colours.green.targetGroupArn) },
+    };
+    await fx.clients.ssm.send(new PutParameterCommand({ Name: '/bluegreen/mismatch/descriptor', Type: 'String', Value: JSON.stringify({ ...fx.descriptor, service: 'mismatch', colours }), Overwrite: true }));
+    // WHEN
+    await handler(event('Update', { blue: { image: FIXTURE_AMI, mode: 'active' }, green: { image: FIXTURE_AMI, mode: 'ready' } }, undefined, 'mismatch'));
+    // THEN
+    expect(last().Status).toBe('FAILED');
+    expect(last().Reason).toMatch(/has no weighted forward to this service's two target groups/);
+  });
+
   it('fails closed, with the reason, when the descriptor points at a rule that is gone', async () => {
     // GIVEN a descriptor whose rule ARN no longer exists
     const { PutParameterCommand } = await import('@aws-sdk/client-ssm');
     const broken = { ...fx.descriptor, service: 'broken', production: { ...fx.descriptor.production, ruleArn: fx.descriptor.production.ruleArn.replace(/[0-9a-f]{16}$/, '0000000000000000') } };
     await fx.clients.ssm.send(new PutParameterCommand({ Name: '/bluegreen/broken/descriptor', Type: 'String', Value: JSON.stringify(broken), Overwrite: true }));
     // WHEN
-    await handler(event('Update', { blue: { image: FIXTURE_AMI, mode: 'active' }, green: { image: FIXTURE_AMI, mode: 'ready' } }, 'HTTP:80', 'broken'));
+    await handler(event('Update', { blue: { image: FIXTURE_AMI, mode: 'active' }, green: { image: FIXTURE_AMI, mode: 'ready' } }, undefined, 'broken'));
     // THEN
     expect(last().Status).toBe('FAILED');
     expect(last().Reason).toMatch(/^Release guard could not check live traffic: /);

@@ -29,14 +29,6 @@ export interface GuardColours {
   readonly green: GuardColourState;
 }
 
-/**
- * What forces CloudFormation to replace the target groups (port and protocol). A replaced target group gets a new
- * ARN, so the weighted rules are re-sent with their first-deploy weights: that would move live traffic.
- */
-export interface GuardTargetGroupShape {
-  readonly targetGroupShape: string;
-}
-
 /** Live weights read from the production rule. */
 export interface GuardWeights {
   readonly blue: number;
@@ -60,6 +52,7 @@ export function firstDeployViolations(service: string, desired: GuardColours): s
 /**
  * Violations of an update, given what the last successful deploy recorded and the live weights.
  *
+ * @param routing the routing identity declared and last deployed (`BlueGreenService.routingIdentity`)
  * @returns one message per violation; empty when the deploy may go ahead
  */
 export function updateViolations(
@@ -67,13 +60,14 @@ export function updateViolations(
   desired: GuardColours,
   deployed: GuardColours,
   weights: GuardWeights,
-  shapes?: { readonly desired: string; readonly deployed?: string },
+  routing?: { readonly desired: string; readonly deployed?: string },
 ): string[] {
   const out: string[] = [];
-  if (shapes?.deployed !== undefined && shapes.desired !== shapes.deployed) {
+  if (routing?.deployed !== undefined && routing.desired !== routing.deployed) {
     out.push(
-      `${service}: this deploy changes the target groups' port or protocol (${shapes.deployed} to ${shapes.desired}), which replaces them and ` +
-        'resets the weighted rules to their first-deploy weights, moving live traffic. Keep the port, or deploy the new port as a new service and move DNS.',
+      `${service}: this deploy changes what the weighted rules route through (${routing.deployed} to ${routing.desired}): ` +
+        "the load balancer's scheme, the VPC, or the target groups' protocol or port. That replaces them and re-creates the rules " +
+        'with their first-deploy weights, moving live traffic. Keep them, or deploy the change as a new service and move DNS.',
     );
   }
   for (const colour of COLOURS) {

@@ -14,7 +14,7 @@ interface GuardProperties {
   readonly ServiceName: string;
   readonly DescriptorParameter: string;
   readonly Colours: GuardColours;
-  readonly TargetGroupShape: string;
+  readonly RoutingIdentity: string;
 }
 
 interface CfnEvent {
@@ -28,7 +28,7 @@ interface CfnEvent {
 }
 
 interface DescriptorSubset {
-  readonly targetGroupShape?: string;
+  readonly routingIdentity?: string;
   readonly production: { readonly ruleArn: string };
   readonly colours: {
     readonly blue: { readonly targetGroupArn: string; readonly image: string; readonly imageId?: string; readonly mode: string };
@@ -56,8 +56,8 @@ export async function evaluate(event: CfnEvent): Promise<string[]> {
   if (!descriptor) return firstDeployViolations(props.ServiceName, props.Colours);
   const weights = await readWeights(descriptor);
   return updateViolations(props.ServiceName, props.Colours, descriptor.colours, weights, {
-    desired: props.TargetGroupShape,
-    deployed: descriptor.targetGroupShape,
+    desired: props.RoutingIdentity,
+    deployed: descriptor.routingIdentity,
   });
 }
 
@@ -75,8 +75,17 @@ async function readWeights(descriptor: DescriptorSubset): Promise<GuardWeights> 
   const out = await new ElasticLoadBalancingV2Client({}).send(new DescribeRulesCommand({ RuleArns: [descriptor.production.ruleArn] }));
   const forward = out.Rules?.[0]?.Actions?.find((a) => a.Type === 'forward');
   const groups = forward?.ForwardConfig?.TargetGroups ?? [];
+  const known = [descriptor.colours.blue.targetGroupArn, descriptor.colours.green.targetGroupArn];
+  // Fail closed: weights we cannot attribute to a colour protect nothing.
+  if (groups.length === 0 || groups.some((g) => !known.includes(g.TargetGroupArn ?? ''))) {
+    throw new Error(`the production rule ${descriptor.production.ruleArn} has no weighted forward to this service's two target groups; fix the rule (bluegreen status) before deploying`);
+  }
   const weightOf = (arn: string) => groups.find((g) => g.TargetGroupArn === arn)?.Weight ?? 0;
-  return { blue: weightOf(descriptor.colours.blue.targetGroupArn), green: weightOf(descriptor.colours.green.targetGroupArn) };
+  const weights = { blue: weightOf(known[0]), green: weightOf(known[1]) };
+  if (weights.blue + weights.green === 0) {
+    throw new Error(`the production rule ${descriptor.production.ruleArn} sends no weight to either colour; fix it before deploying`);
+  }
+  return weights;
 }
 
 async function respond(event: CfnEvent, physicalId: string, reason: string | undefined): Promise<void> {
