@@ -17,6 +17,7 @@ import { buildInstancePolicy, lifecycleRole } from './private/image-policies';
 import { PinImmutableTags } from './private/pin-tags';
 import { checkRegions, collectDocuments, resolveInstanceTypes, resourceBaseName, validateProps } from './private/props';
 import { bashStep, fileSteps, shellQuote, toeDocument } from './private/toe-document';
+import { IMAGE_TAG_KEY, RETAIN_TAG_KEY, RETAIN_TAG_VALUE, VERSION_TAG_KEY } from './image-tags';
 
 /** Properties of a baked image. */
 export interface BakedImageProps {
@@ -138,9 +139,9 @@ export class BakedImage extends Construct implements IBakedImage, IImageResolver
   /** File on every baked image with its identity: `{"image", "version", "fingerprint"}`. */
   public static readonly IDENTITY_FILE = '/etc/bluegreen/image.json';
   /** Key of the AMI tag that keeps an AMI from the lifecycle policy (set it on AMIs colours run). */
-  public static readonly RETAIN_TAG_KEY = 'bluegreen:retain';
+  public static readonly RETAIN_TAG_KEY = RETAIN_TAG_KEY;
   /** Value of the retain tag. */
-  public static readonly RETAIN_TAG_VALUE = 'true';
+  public static readonly RETAIN_TAG_VALUE = RETAIN_TAG_VALUE;
 
   /** Name of the image. */
   public readonly imageName: string;
@@ -307,7 +308,7 @@ export class BakedImage extends Construct implements IBakedImage, IImageResolver
       logging: { s3Logs: { s3BucketName: this.logBucket.bucketName, s3KeyPrefix: LOG_PREFIX } },
       terminateInstanceOnFailure: true,
       snsTopicArn: props.notificationsTopic?.topicArn,
-      resourceTags: { 'bluegreen:image': this.resourceName },
+      resourceTags: { [IMAGE_TAG_KEY]: this.resourceName },
     });
   }
 
@@ -323,7 +324,7 @@ export class BakedImage extends Construct implements IBakedImage, IImageResolver
     // Components, recipes and images are immutable: CloudFormation replaces them when their tags change, and a
     // replaced component or recipe would reuse its name and version, which Image Builder refuses. Their tags are
     // therefore fixed here and tags propagated from scopes above are dropped.
-    Aspects.of(this).add(new PinImmutableTags({ 'bluegreen:image': this.resourceName }, { 'bluegreen:version': this.version }));
+    Aspects.of(this).add(new PinImmutableTags({ [IMAGE_TAG_KEY]: this.resourceName }, { [VERSION_TAG_KEY]: this.version }));
     // A replaced image's AMI may still run the live colour or be a rollback target. CloudFormation keeps the Image
     // Builder image (Image Builder would not deregister its AMI anyway without DeletionSettings), so that the
     // lifecycle policy, which honours the keep-count and the exclusions, is what deletes old images.
@@ -352,7 +353,7 @@ export class BakedImage extends Construct implements IBakedImage, IImageResolver
       amiDistributionConfiguration: {
         Name: `${this.resourceName}-${this.version}-{{imagebuilder:buildDate}}`,
         Description: `${this.imageName} ${this.version}, baked by cdk-bluegreen`,
-        AmiTags: { 'bluegreen:image': this.resourceName, 'bluegreen:version': this.version },
+        AmiTags: { [IMAGE_TAG_KEY]: this.resourceName, [VERSION_TAG_KEY]: this.version },
         ...(r.kmsKeyArn ? { KmsKeyId: r.kmsKeyArn } : {}),
       },
       // Image Builder's service-linked role may write parameters only under /imagebuilder/.
@@ -374,7 +375,7 @@ export class BakedImage extends Construct implements IBakedImage, IImageResolver
       executionRole: role.roleArn,
       resourceType: 'AMI_IMAGE',
       status: 'ENABLED',
-      resourceSelection: { tagMap: { 'bluegreen:image': this.resourceName } },
+      resourceSelection: { tagMap: { [IMAGE_TAG_KEY]: this.resourceName } },
       policyDetails: [
         {
           action: { type: 'DELETE', includeResources: { amis: true, snapshots: true } },

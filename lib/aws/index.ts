@@ -8,3 +8,4 @@ export * from './auto-scaling-fleet-capacity';
 export * from './dynamo-release-state-store';
 export * from './system-clock';
 export * from './create-aws-ports';
+export * from './ami-retention';

@@ -1,6 +1,6 @@
 import * as os from 'os';
 import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
-import { AwsClients } from '../aws';
+import { AwsClients, retainColourImages, RetentionResult } from '../aws';
 import { ParsedCommand } from './args';
 import { CliIo } from './io';
 import { ManifestLocation, readManifest, writeManifest } from './manifest-file';
@@ -19,6 +19,26 @@ export interface CommandContext {
 /** Who drives a release from this process, as written into the release record. */
 export function ownerId(): string {
   return `${os.hostname()}:${process.pid}`;
+}
+
+/**
+ * Keep the AMIs the colours run from the image lifecycle policy (tag them to keep; untag ones no colour runs).
+ * A failure only warns: the command's change in AWS has already happened.
+ */
+export async function keepImagesRetained(ctx: CommandContext, descriptor: ServiceDescriptor): Promise<RetentionResult | undefined> {
+  if (ctx.cmd.dryRun) return undefined;
+  try {
+    const result = await retainColourImages(descriptor, ctx.clients.ec2);
+    if (result.retained.length) ctx.out.line(`Kept from image clean-up (bluegreen:retain): ${result.retained.join(', ')}.`);
+    if (result.released.length) ctx.out.line(`No colour runs ${result.released.join(', ')} any more: released to image clean-up.`);
+    return result;
+  } catch (e) {
+    ctx.out.warn(
+      `could not tag the colours' AMIs to keep them (${(e as Error).message}); the image lifecycle policy may delete an AMI a colour runs. ` +
+        'Tag it bluegreen:retain=true by hand, or rerun bluegreen sync-manifest.',
+    );
+    return undefined;
+  }
 }
 
 /** What happened to the manifest, in results. */

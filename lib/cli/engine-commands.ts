@@ -1,7 +1,7 @@
 import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
 import { createAwsPorts, loadDescriptor } from '../aws';
 import { formatDuration, Logger, ReleaseEngine, ReleaseEngineOptions, ReleaseEvent, ReleaseOutcome, UsageError } from '../release';
-import { CommandContext, keepManifestInStep, ownerId } from './context';
+import { CommandContext, keepImagesRetained, keepManifestInStep, ownerId } from './context';
 import { DryRunPorts } from './dry-run-ports';
 import { readManifest } from './manifest-file';
 import { layoutAfter } from './manifest-sync';
@@ -29,7 +29,8 @@ export async function runEngineCommand(ctx: CommandContext): Promise<number> {
   const manifest = manifestUsable
     ? keepManifestInStep(ctx, descriptor, layoutAfter(outcome))
     : { path: ctx.manifest.shown, action: 'skipped' as const, changes: [] };
-  return out.result({ ...outcomeFields(outcome), manifest, apiCalls: apiCallSummary(clients.counter) });
+  const retention = await keepImagesRetained(ctx, descriptor);
+  return out.result({ ...outcomeFields(outcome), manifest, retention, apiCalls: apiCallSummary(clients.counter) });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createAwsPorts, loadDescriptor } from '../aws';
 import { formatWeights, otherColour, ReleaseEngine, UsageError } from '../release';
-import { CommandContext, keepManifestInStep, ownerId } from './context';
+import { CommandContext, keepImagesRetained, keepManifestInStep, ownerId } from './context';
 import { readManifest } from './manifest-file';
 import { apiCallSummary } from './output';
 
@@ -28,6 +28,7 @@ export async function runSyncManifest(ctx: CommandContext): Promise<number> {
   const idle = otherColour(status.live);
   const layout = { live: status.live, idleMode: status[idle].desired === 0 ? ('standby' as const) : ('ready' as const) };
   const manifest = keepManifestInStep(ctx, descriptor, layout);
+  await keepImagesRetained(ctx, descriptor);
   const what = `${status.live} active, ${idle} ${layout.idleMode}`;
   if (manifest.action === 'unchanged') return result('unchanged', 0, `${location.shown} is in step with AWS (${what}).`, { manifest });
   if (manifest.action === 'would-write') return result('dry-run', 0, `Dry run: would sync ${location.shown} to ${what}.`, { dryRun: true, manifest });
