@@ -12,14 +12,15 @@ import {
   RollbackOptions,
   ScaleDownOptions,
 } from './options';
-import { ReleaseOutcome } from './outcome';
+import { ReconcileOutcome, ReleaseOutcome } from './outcome';
 import { buildPlan, ReleasePlan } from './plan';
 import { ConcurrentReleaseError, ReleasePorts, ReleaseState } from './ports';
 import { evaluatePreflight, observe } from './preflight';
 import { buildStatus, ServiceStatus } from './status';
 import { stepWeights } from './weights';
-import { EngineContext, newReleaseId } from './private/context';
+import { EngineContext, newReleaseId, writeRecord } from './private/context';
 import { promote } from './private/promote';
+import { reconcile } from './private/reconcile';
 import { resume } from './private/resume';
 import { rollBack } from './private/rollback';
 import { drive, Run } from './private/run';
@@ -65,7 +66,8 @@ export class ReleaseEngine {
   /**
    * Release the idle colour: pre-flight, then every step (record, set, read back, record, bake with gates), then
    * promote. Returns `succeeded` (0), `refused` (1, nothing changed), `rolled-back` (1, 100 % back on the old
-   * colour, verified), `preempted` or `failed` (1).
+   * colour, verified), `preempted` or `failed` (1; also when a step failed and the rollback was refused because the
+   * old colour has no healthy target, or threw: the message says to run rollback).
    *
    * @throws UsageError for an invalid request
    * @throws ReleaseInProgressError when a release of the service is in progress or was interrupted
@@ -133,12 +135,17 @@ export class ReleaseEngine {
   }
 
   /**
-   * Send 100 % back to the last good colour in one weight change and verify it: 3 port calls to verified 100 %
-   * (read record, set, read back), then the test route is pointed at the candidate and the record written.
-   * Preempts the process driving the release. Also rolls back a promoted release while its old colour is still
-   * ready (the record is written first there, and the old colour's health is checked: 5 calls), and re-applies
-   * an already rolled-back release (finishes a crashed rollback). Returns `rolled-back` (0), `refused` (1) or
-   * `failed` (1, not verified after 3 attempts).
+   * Send 100 % back to the last good colour in one weight change and verify it: 3 round trips to verified 100 %
+   * (the record and both colours' target health read at once; set; read back: 5 port calls), then the test route
+   * is pointed at the candidate, the record written, and the weights read once more (a late change from another
+   * process is undone once). Preempts the process driving the release. Also rolls back a promoted release while
+   * its old colour is still ready (the record is written first there: 4 round trips), and re-applies an already
+   * rolled-back or aborted release (finishes a crashed rollback, or undoes a late weight change).
+   *
+   * Refused (1) when the last good colour has no healthy target: an ALB target group with no healthy target fails
+   * open, so the weights are left as they are, and a release in progress gets the reason in its record.
+   *
+   * Returns `rolled-back` (0), `refused` (1) or `failed` (1, not verified after 3 attempts).
    */
   public async rollback(options: RollbackOptions = {}): Promise<ReleaseOutcome> {
     return rollBack(this.ctx, {
@@ -152,7 +159,7 @@ export class ReleaseEngine {
 
   /**
    * Stop the release in progress and roll it back, as `rollback`, recording `aborted`. Returns `aborted` (0),
-   * `refused` (1, no release in progress) or `failed` (1).
+   * `refused` (1, no release in progress, or the old colour has no healthy target) or `failed` (1).
    */
   public async abort(options: AbortOptions = {}): Promise<ReleaseOutcome> {
     return rollBack(this.ctx, {
@@ -166,11 +173,35 @@ export class ReleaseEngine {
 
   /**
    * Put the old colour of a promoted release in standby once `scaleDownAt` has passed (or now, with `force`; with
-   * `force` also the idle candidate after a rollback). Returns `scaled-down` (0), `not-due` (0), `noop` (0) or
-   * `refused` (1: a release is in progress, or the colour takes traffic).
+   * `force` also the idle candidate after a rollback). The record is always compare-and-set first (`scaledDownAt`,
+   * a fence that keeps a release of that colour out for a minute), then the record and weights are read again, and
+   * only then is the capacity changed. Returns `scaled-down` (0), `not-due` (0), `noop` (0) or `refused` (1: a
+   * release is in progress or started meanwhile, the record changed, or the colour takes traffic).
    */
   public async scaleDown(options: ScaleDownOptions = {}): Promise<ReleaseOutcome> {
     return scaleDown(this.ctx, options.force ?? false);
+  }
+
+  /**
+   * One pass of a periodic reconciler, safe from any process at any time (no driver needed). `action` names the
+   * repair made:
+   *
+   * - `restored`: a rolled-back or aborted release whose weights moved afterwards (a dead driver's late
+   *   `setWeights`) gets 100 % on its stable colour again, verified (status `rolled-back` / `aborted`); a
+   *   promoted one gets 100 % on its promoted colour again (`succeeded`), unless that colour has no healthy target or
+   *   a gate alarm firing (`refused`).
+   * - `rolled-back`: a release in progress whose heartbeat is older than its lease, and whose candidate has a gate
+   *   alarm firing or fewer healthy targets than its desired capacity, is rolled back (`rolled-back`).
+   * - `scaled-down`: the old colour of a promoted release past `scaleDownAt` goes to standby, unless a gate alarm
+   *   fires on the promoted colour (`scaled-down`).
+   * - `none`: nothing to do (`noop` or `not-due`, 0), or the repair was refused or failed (`refused` / `failed`, 1:
+   *   for example a rollback onto a colour with no healthy target).
+   *
+   * Every repair applies only while the record is still the version read, so a record written meanwhile by another
+   * process wins (`noop`).
+   */
+  public async reconcile(): Promise<ReconcileOutcome> {
+    return reconcile(this.ctx);
   }
 
   /** Weights, test route, each colour's health, capacity and alarms, the release record and warnings. Reads only. */
@@ -182,7 +213,7 @@ export class ReleaseEngine {
   /** Write the new release record; a concurrent writer means another release started first. */
   private async claim(state: ReleaseState, expectedVersion: number | undefined): Promise<number> {
     try {
-      return await this.ctx.ports.state.write(state, expectedVersion);
+      return await writeRecord(this.ctx, state, expectedVersion);
     } catch (e) {
       if (!(e instanceof ConcurrentReleaseError)) throw e;
       const current = await this.ctx.ports.state.read();

@@ -35,8 +35,13 @@ export enum ReleaseEventType {
   ROLLED_BACK = 'rolled-back',
   /** Aborted: rolled back on request, verified. */
   ABORTED = 'aborted',
-  /** A rollback could not be verified. */
+  /** A rollback could not be verified, or a port failed during it. */
   ROLLBACK_FAILED = 'rollback-failed',
+  /**
+   * A re-read after a verified rollback found other weights (a late change from another process landed after the
+   * verify); `weights` are what was read. The rollback weights are set again.
+   */
+  WEIGHTS_CHANGED = 'weights-changed',
   /** The test route was pointed at a colour (named in the message). */
   TEST_ROUTE_SET = 'test-route-set',
   /** Promotion begins (the `promote` command). */
@@ -51,4 +56,9 @@ export enum ReleaseEventType {
   PREEMPTED = 'preempted',
   /** The command did not apply (nothing in progress, checks failed); nothing was changed. */
   REFUSED = 'refused',
+  /**
+   * A compare-and-set reported a conflict, but the stored record is the one this process just wrote (a retried
+   * write whose first attempt landed): the stored version is adopted and the command goes on.
+   */
+  WRITE_ADOPTED = 'write-adopted',
 }

@@ -59,3 +59,22 @@ export interface ReleaseOutcome {
   /** Pre-flight checks, for a refused release. */
   readonly checks?: PreflightCheck[];
 }
+
+/**
+ * What `reconcile()` did.
+ *
+ * - `none`: nothing needed (or nothing safe to do: see the outcome's status and message).
+ * - `restored`: traffic or the test route disagreed with an ended release's record (a late weight change): 100 %
+ *   was set again, verified, on the colour the record makes live (the stable colour of a rolled-back or aborted
+ *   release, the candidate of a promoted one).
+ * - `rolled-back`: an interrupted release (heartbeat older than its lease) whose candidate's gate fails was rolled
+ *   back.
+ * - `scaled-down`: the old colour of a promoted release, past `scaleDownAt`, was put in standby.
+ */
+export type ReconcileAction = 'none' | 'restored' | 'rolled-back' | 'scaled-down';
+
+/** What `reconcile()` returns: an outcome, and which repair it made. */
+export interface ReconcileOutcome extends ReleaseOutcome {
+  /** The repair made, if any. */
+  readonly action: ReconcileAction;
+}

@@ -100,6 +100,12 @@ export interface ReleaseState {
   readonly reason?: string;
   /** When the old colour goes to standby after promotion (epoch ms), if it has not yet. */
   readonly scaleDownAt?: number;
+  /**
+   * When `scaleDown` put this release's idle colour (the old colour after success, else the candidate) in standby,
+   * epoch ms. Written before the capacity changes, as a fence: a release whose pre-flight sees it less than a
+   * minute old refuses, since the colour it would release is on its way to zero.
+   */
+  readonly scaledDownAt?: number;
 }
 
 /** A stored state and its version, for optimistic concurrency. */

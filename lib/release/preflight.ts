@@ -1,11 +1,13 @@
 import { releaseInProgressError } from './lease';
 import { PreflightCheck } from './outcome';
+import { formatDuration } from './parsing';
 import {
   AlarmGate,
   CapacityState,
   ColourName,
   FleetCapacity,
   otherColour,
+  ReleaseState,
   ReleaseStateStore,
   TargetHealth,
   TargetHealthCount,
@@ -96,16 +98,32 @@ export function evaluatePreflight(obs: ServiceObservation, requested: ColourName
   const cand = obs[candidate];
   const live = obs[stable];
   const hasCapacity = cand.capacity.desired >= 1;
+  const scaling = scalingDown(record, candidate, now);
   check(
     'candidate-capacity',
-    hasCapacity,
-    hasCapacity ? `${candidate} desired capacity ${cand.capacity.desired}` : `${candidate} is in standby (desired 0): deploy it as ready before releasing it`,
+    hasCapacity && !scaling,
+    scaling
+      ? `${candidate} is being put in standby by scale-down (${scaling}): wait, then deploy it as ready before releasing it`
+      : hasCapacity
+        ? `${candidate} desired capacity ${cand.capacity.desired}`
+        : `${candidate} is in standby (desired 0): deploy it as ready before releasing it`,
   );
   check('candidate-healthy', ...healthVerdict(candidate, cand, 'a target group with no healthy target fails open on an ALB; wait for the instances to pass health checks'));
   check('live-healthy', ...healthVerdict(stable, live, 'the live colour is where a rollback sends traffic, so it must be healthy first'));
   check('candidate-alarms', ...alarmVerdict(candidate, cand));
   check('live-alarms', ...alarmVerdict(stable, live));
   return { checks, ok: checks.every((c) => c.ok), stable, candidate, expectedHealthy: cand.capacity.desired };
+}
+
+/** How long a scale-down's record write keeps a release of that colour out (the capacity change follows at once). */
+export const SCALE_DOWN_FENCE_MS = 60_000;
+
+/** When `colour` is the idle colour a scale-down started on less than `SCALE_DOWN_FENCE_MS` ago: how long ago. */
+function scalingDown(record: ReleaseState | undefined, colour: ColourName, now: number): string | undefined {
+  if (!record || record.status === 'in-progress' || record.scaledDownAt === undefined) return undefined;
+  const idle = record.status === 'succeeded' ? record.stable : record.candidate;
+  const age = now - record.scaledDownAt;
+  return idle === colour && age < SCALE_DOWN_FENCE_MS ? `started ${formatDuration(Math.max(0, age))} ago` : undefined;
 }
 
 function healthVerdict(colour: ColourName, obs: ColourObservation, why: string): [boolean, string] {

@@ -36,6 +36,8 @@ export interface CallRecord {
   readonly proc: string;
   readonly method: string;
   readonly mutating: boolean;
+  /** Another call of the same process was in flight when this one started (sent in parallel, e.g. Promise.all). */
+  readonly parallel: boolean;
 }
 
 /** Serving size of each colour in the fakes. */
@@ -64,6 +66,13 @@ export class FakeWorld {
   public lagReads = 0;
   /** Make a write land and then report a (non-crash) error, once, on this mutating call number. */
   public lostReplyAt?: number;
+  /**
+   * Make the N-th `state.write` (1-based, over all processes) land and then fail with `ConcurrentReleaseError`: the
+   * SDK retried a PutItem whose reply was lost, and the retry's condition failed because the first attempt landed.
+   */
+  public lostCasReplyAt?: number;
+  /** `state.write` calls so far, over all processes. */
+  public stateWrites = 0;
   /** Runs before every port call; return true to remove the hook. Used to interleave processes mid-step. */
   public beforeCall?: (proc: string, method: string) => Promise<boolean>;
   public stored?: VersionedState;
@@ -75,6 +84,15 @@ export class FakeWorld {
   public readonly sets: Weights[] = [];
   /** Invariant violations seen by `setWeights` and the store. */
   public readonly violations: string[] = [];
+  /**
+   * The next call of `proc` to `method` was sent before another process changed things (a late request): its
+   * violations are its sender's past decision, not an engine error, and go to `excused`.
+   */
+  public lateCall?: { readonly proc: string; readonly method: string };
+  /** Violations of a late call. */
+  public readonly excused: string[] = [];
+  /** Set while a late call runs. */
+  public excusing = false;
   private staleReads = 0;
   private staleValue: Weights = this.weights;
   private hooks: Array<{ at: number; fn: () => Promise<void> }> = [];
@@ -147,13 +165,38 @@ export class FakeWorld {
     return this.calls.filter((c) => c.method === method && (proc === undefined || c.proc === proc)).length;
   }
 
+  /**
+   * Round trips of `proc` from index `from` of the call log: each a list of the methods sent together (a call that
+   * started while another of the process was in flight joins the round trip before it).
+   */
+  public roundTrips(from: number, proc: string): string[][] {
+    const rounds: string[][] = [];
+    for (const c of this.calls.slice(from)) {
+      if (c.proc !== proc) continue;
+      if (c.parallel && rounds.length > 0) rounds[rounds.length - 1].push(c.method);
+      else rounds.push([c.method]);
+    }
+    return rounds;
+  }
+
+  /** The write of a `state.write` call, which may land and still report a lost-reply condition failure. */
+  public storeWrite(state: ReleaseState, expected: number | undefined): number {
+    const n = ++this.stateWrites;
+    const version = this.writeState(state, expected);
+    if (this.lostCasReplyAt === n) {
+      throw new ConcurrentReleaseError(`version is ${version}, expected ${expected} (the retry of a write that landed)`);
+    }
+    return version;
+  }
+
   private checkWeights(w: Weights): void {
+    const violations = this.excusing ? this.excused : this.violations;
     const line = `set ${JSON.stringify(w)} from ${JSON.stringify(this.weights)}`;
-    if (w.blue + w.green !== 100) this.violations.push(`${line}: does not add up to 100`);
-    if (w.blue === 0 && w.green === 0) this.violations.push(`${line}: both colours at 0`);
+    if (w.blue + w.green !== 100) violations.push(`${line}: does not add up to 100`);
+    if (w.blue === 0 && w.green === 0) violations.push(`${line}: both colours at 0`);
     for (const c of COLOUR_NAMES) {
       if (weightOf(w, c) > weightOf(this.weights, c) && this.health(c).healthy === 0) {
-        this.violations.push(`${line}: shifts weight to ${c}, which has no healthy target`);
+        violations.push(`${line}: shifts weight to ${c}, which has no healthy target`);
       }
     }
   }
@@ -163,6 +206,8 @@ export class FakeWorld {
 export class FakeProcess {
   public dead = false;
   public readonly events: ReleaseEvent[] = [];
+  /** Port calls of this process in flight now. */
+  private inFlight = 0;
   public readonly ports: ReleasePorts;
 
   constructor(
@@ -185,7 +230,7 @@ export class FakeProcess {
       },
       state: {
         read: () => this.call('state.read', false, () => (w.stored ? structuredClone(w.stored) : undefined)),
-        write: (state, expected) => this.call('state.write', true, () => w.writeState(state, expected)),
+        write: (state, expected) => this.call('state.write', true, () => w.storeWrite(state, expected)),
       },
       clock: {
         now: () => w.now,
@@ -209,10 +254,31 @@ export class FakeProcess {
 
   private async call<T>(method: string, mutating: boolean, fn: () => T): Promise<T> {
     this.checkAlive(method);
+    const parallel = this.inFlight > 0;
+    this.inFlight++;
+    try {
+      return await this.callNow(method, mutating, parallel, fn);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async callNow<T>(method: string, mutating: boolean, parallel: boolean, call: () => T): Promise<T> {
     await Promise.resolve();
     const hook = this.world.beforeCall;
     if (hook && (await hook(this.name, method)) && this.world.beforeCall === hook) this.world.beforeCall = undefined;
-    this.world.calls.push({ proc: this.name, method, mutating });
+    this.world.calls.push({ proc: this.name, method, mutating, parallel });
+    const late = this.world.lateCall;
+    const excused = late?.proc === this.name && late.method === method;
+    if (excused) this.world.lateCall = undefined;
+    const fn = (): T => {
+      this.world.excusing = excused;
+      try {
+        return call();
+      } finally {
+        this.world.excusing = false;
+      }
+    };
     if (!mutating) return fn();
     const n = ++this.world.mutations;
     const crash = this.world.crash;
@@ -248,4 +314,15 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Await a command of a process that dies during it. A dead process makes no more calls, so whatever its engine
+ * returns or throws afterwards is moot; this only checks that it did die.
+ */
+export async function dies(proc: FakeProcess, command: Promise<unknown>): Promise<void> {
+  await command.catch((e: unknown) => {
+    if (!(e instanceof SimulatedCrash)) throw e;
+  });
+  if (!proc.dead) throw new Error(`${proc.name} was expected to die`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReleaseEventType, ReleaseInProgressError, ReleaseStrategy } from '../../lib/release';
-import { engineFor, FakeProcess, FakeWorld, T0 } from './fakes';
+import { dies, engineFor, FakeProcess, FakeWorld, T0 } from './fakes';
 
 const MINUTE = 60_000;
 const canary = ReleaseStrategy.canary(10, MINUTE);
@@ -47,6 +47,22 @@ describe('release', () => {
       'test-route-set', 'promoted', 'scale-down-scheduled',
     ]);
     expect(eventsOf(proc, ReleaseEventType.GATE_PASSED)).toHaveLength(14);
+  });
+
+  it('heartbeats every 20 s of a bake with the default 10 s poll and 15 s heartbeat interval', async () => {
+    // GIVEN a recorder of when each record write happens
+    const world = new FakeWorld();
+    const writes: number[] = [];
+    world.beforeCall = async (_proc, method) => {
+      if (method === 'state.write') writes.push((world.now - T0) / 1000);
+      return false;
+    };
+
+    // WHEN
+    await engineFor(world.process('cli'), { pollIntervalMs: undefined }).release({ strategy: canary });
+
+    // THEN a heartbeat is written at the first poll at least 15 s after the last write: every second 10 s poll
+    expect(writes).toEqual([0, 0, 20, 40, 60, 60, 60, 80, 100, 120, 120]);
   });
 
   it('reads each weight change back once when the load balancer is consistent', async () => {
@@ -130,7 +146,7 @@ describe('release', () => {
     ]);
   });
 
-  it('reaches verified 100 % in 3 port calls when a gate fails: read record, set, read back', async () => {
+  it('reaches verified 100 % in 3 round trips when a gate fails: record and health, set, read back', async () => {
     const world = new FakeWorld();
     world.healthRule = (c, w) => (c === 'green' && w.weights.green >= 25 ? { healthy: 0, total: 3 } : undefined);
     let from = -1;
@@ -140,8 +156,9 @@ describe('release', () => {
     };
     const outcome = await engineFor(world.process('cli')).release({ strategy: fiveSteps });
     expect(outcome.status).toBe('rolled-back');
-    expect(callsFrom(world, from).slice(0, 3)).toEqual(['state.read', 'setWeights', 'getWeights']);
-    expect(callsFrom(world, from)).toEqual(['state.read', 'setWeights', 'getWeights', 'setTestTarget', 'state.write']);
+    // The record and both colours' health go out together: the stable colour must not fail open.
+    expect(world.roundTrips(from, 'cli').slice(0, 3)).toEqual([['state.read', 'health.count', 'health.count'], ['setWeights'], ['getWeights']]);
+    expect(world.roundTrips(from, 'cli').slice(3)).toEqual([['setTestTarget'], ['state.write'], ['getWeights']]);
   });
 
   it('rolls back on a port error, and a write whose reply was lost still counts as ours', async () => {
@@ -216,7 +233,9 @@ describe('promotion and scale-down', () => {
 
     // THEN
     expect(outcome).toMatchObject({ status: 'rolled-back', exitCode: 0, weights: { blue: 100, green: 0 } });
-    expect(callsFrom(world, from)).toEqual(['state.read', 'health.count', 'state.write', 'setWeights', 'getWeights', 'setTestTarget']);
+    expect(world.roundTrips(from, 'lambda')).toEqual([
+      ['state.read', 'health.count', 'health.count'], ['state.write'], ['setWeights'], ['getWeights'], ['setTestTarget'], ['getWeights'],
+    ]);
     expect(world.testTarget).toBe('green');
     expect(world.stored?.state).toMatchObject({ status: 'rolled-back', reason: 'web-green-5xx in ALARM', owner: 'lambda' });
     expect(world.stored?.state.scaleDownAt).toBeUndefined();
@@ -365,7 +384,7 @@ describe('concurrency', () => {
     world.at(T0 + 90_000, async () => {
       dying.dead = true;
     });
-    await expect(engineFor(dying).release({ strategy: fiveSteps })).rejects.toThrow('cli is dead');
+    await dies(dying, engineFor(dying).release({ strategy: fiveSteps }));
     const engine = engineFor(world.process('rescuer'));
 
     // WHEN another process resumes within the lease (2 × 1 min bake)
@@ -391,7 +410,7 @@ describe('concurrency', () => {
     world.at(T0 + 30_000, async () => {
       dying.dead = true;
     });
-    await expect(engineFor(dying).release({ strategy: canary, releaseId: 'r1' })).rejects.toThrow();
+    await dies(dying, engineFor(dying).release({ strategy: canary, releaseId: 'r1' }));
     await world.advance(5 * MINUTE);
     await expect(engineFor(world.process('b')).release({ strategy: canary })).rejects.toThrow(
       'web release r1 (green at step 1/2 (10 %), blue 90 % / green 10 %) was interrupted: no heartbeat from cli for 5m10s (lease 2m). Run resume to continue it, or rollback to send 100 % back to blue.',
@@ -404,7 +423,7 @@ describe('concurrency', () => {
     world.at(T0 + 30_000, async () => {
       dying.dead = true;
     });
-    await expect(engineFor(dying).release({ strategy: fiveSteps })).rejects.toThrow();
+    await dies(dying, engineFor(dying).release({ strategy: fiveSteps }));
     world.weights = { blue: 40, green: 60 };
     await world.advance(5 * MINUTE);
     const outcome = await engineFor(world.process('b')).resume();
@@ -438,7 +457,7 @@ describe('abort and rollback', () => {
     expect(world.stored?.state.status).toBe('aborted');
   });
 
-  it('abort on the driving engine reaches verified 100 % in 3 calls', async () => {
+  it('abort on the driving engine reaches verified 100 % in 3 round trips', async () => {
     const world = new FakeWorld();
     const proc = world.process('cli');
     const engine = engineFor(proc);
@@ -450,22 +469,26 @@ describe('abort and rollback', () => {
     });
     const outcome = await engine.release({ strategy: canary });
     expect(aborted).toMatchObject({ status: 'aborted' });
-    expect(callsFrom(world, from).slice(0, 5)).toEqual(['state.read', 'setWeights', 'getWeights', 'setTestTarget', 'state.write']);
+    expect(world.roundTrips(from, 'cli').slice(0, 5)).toEqual([['state.read', 'health.count', 'health.count'], ['setWeights'], ['getWeights'], ['setTestTarget'], ['state.write']]);
     expect(outcome.status).toBe('preempted');
     expect(world.weights).toEqual({ blue: 100, green: 0 });
   });
 
-  it('a cold rollback reaches verified 100 % in 3 calls', async () => {
+  it('a cold rollback reaches verified 100 % in 3 round trips (5 port calls)', async () => {
     const world = new FakeWorld();
     const dying = world.process('cli');
     world.at(T0 + 150_000, async () => {
       dying.dead = true;
     });
-    await expect(engineFor(dying).release({ strategy: fiveSteps })).rejects.toThrow();
+    await dies(dying, engineFor(dying).release({ strategy: fiveSteps }));
     const from = world.calls.length;
     const outcome = await engineFor(world.process('lambda')).rollback();
     expect(outcome).toMatchObject({ status: 'rolled-back', exitCode: 0 });
-    expect(callsFrom(world, from)).toEqual(['state.read', 'setWeights', 'getWeights', 'setTestTarget', 'state.write']);
+    expect(world.roundTrips(from, 'lambda')).toEqual([
+      ['state.read', 'health.count', 'health.count'], ['setWeights'], ['getWeights'], ['setTestTarget'], ['state.write'], ['getWeights'],
+    ]);
+    // Port calls up to the verifying read, as the benchmark counts them.
+    expect(callsFrom(world, from).indexOf('getWeights') + 1).toBe(5);
   });
 
   it('restores the winner\'s weights when its own change landed after an abort', async () => {
@@ -548,7 +571,7 @@ describe('plan and status', () => {
     world.at(T0 + 30_000, async () => {
       dying.dead = true;
     });
-    await expect(engineFor(dying).release({ strategy: canary, releaseId: 'r1' })).rejects.toThrow();
+    await dies(dying, engineFor(dying).release({ strategy: canary, releaseId: 'r1' }));
     world.alarmRule = (c) => (c === 'green' ? ['web-green-p99'] : []);
     await world.advance(5 * MINUTE);
 

@@ -1,6 +1,6 @@
 import { ReleaseEventType } from '../events';
 import { ResolvedOptions } from '../options';
-import { ReleasePorts, ReleaseState, Weights } from '../ports';
+import { ConcurrentReleaseError, ReleasePorts, ReleaseState, Weights } from '../ports';
 
 /** Fields an event may carry besides its type and message. */
 export interface EventExtra {
@@ -33,7 +33,41 @@ export function compact(state: ReleaseState): ReleaseState {
   const copy: { -readonly [K in keyof ReleaseState]: ReleaseState[K] } = { ...state };
   if (copy.reason === undefined) delete copy.reason;
   if (copy.scaleDownAt === undefined) delete copy.scaleDownAt;
+  if (copy.scaledDownAt === undefined) delete copy.scaledDownAt;
   return copy;
+}
+
+/**
+ * Compare-and-set `state`. A conflict is checked once by reading the record back: when the stored record is exactly
+ * `state`, the conflict was our own write seen twice (the SDK retries a PutItem whose reply timed out; the first
+ * attempt had landed, so the retry's condition fails), and the stored version is adopted. Anything else is someone
+ * else's write and is rethrown.
+ *
+ * @returns the new version
+ * @throws ConcurrentReleaseError when someone else wrote since `expectedVersion`
+ */
+export async function writeRecord(ctx: EngineContext, state: ReleaseState, expectedVersion: number | undefined): Promise<number> {
+  try {
+    return await ctx.ports.state.write(state, expectedVersion);
+  } catch (e) {
+    if (!(e instanceof ConcurrentReleaseError)) throw e;
+    const stored = await ctx.ports.state.read();
+    if (!stored || !sameRecord(stored.state, state)) throw e;
+    ctx.emit(ReleaseEventType.WRITE_ADOPTED, `The release record write reported a conflict, but the stored record is the one just written (version ${stored.version}); going on`);
+    return stored.version;
+  }
+}
+
+/**
+ * Whether two records are the same write. Every field counts: `updatedAt` (ms) and `owner` make a record unique to
+ * one write of one process, so no other writer can produce an equal one.
+ */
+export function sameRecord(a: ReleaseState, b: ReleaseState): boolean {
+  return canonical(compact(a)) === canonical(compact(b));
+}
+
+function canonical(state: ReleaseState): string {
+  return JSON.stringify(state, Object.keys(state).sort());
 }
 
 /** A new release id: time-ordered, with a random suffix. */

@@ -3,7 +3,7 @@ import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
 import { ColourName, ConcurrentReleaseError, otherColour, ReleaseState, VersionedState } from '../ports';
 import { allTo, formatWeights, sameWeights } from '../weights';
-import { EngineContext, newReleaseId } from './context';
+import { EngineContext, newReleaseId, writeRecord } from './context';
 import { applyStep, failRun, promoteRun, Run } from './run';
 import { gateFailure } from './traffic';
 
@@ -73,7 +73,7 @@ async function promoteColour(ctx: EngineContext, colour: ColourName, current: Ve
   };
   let version: number;
   try {
-    version = await ctx.ports.state.write(state, current?.version);
+    version = await writeRecord(ctx, state, current?.version);
   } catch (e) {
     if (!(e instanceof ConcurrentReleaseError)) throw e;
     const now2 = await ctx.ports.state.read();

@@ -1,8 +1,8 @@
 import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
-import { ConcurrentReleaseError, ReleaseState, Weights } from '../ports';
-import { allTo, formatWeights } from '../weights';
-import { compact, EngineContext } from './context';
+import { ConcurrentReleaseError, ReleaseState, TargetHealthCount, VersionedState, Weights } from '../ports';
+import { allTo, formatWeights, sameWeights } from '../weights';
+import { compact, EngineContext, writeRecord } from './context';
 import { pointTestRoute, setAndVerify } from './traffic';
 
 /** The release record moved on while a running release tried to roll itself back. */
@@ -37,37 +37,55 @@ const ROLLBACK_ATTEMPTS = 3;
 /**
  * Send 100 % back to the last good colour (the record's `stable`) and verify.
  *
- * A release in progress: read the record, set the weights in one call, read them back (verified 100 % after 3
- * calls), point the test route at the candidate, then compare-and-set the record. A running release that loses that
+ * Every attempt first reads the record and both colours' target health at once (one round trip: the stable colour
+ * is only known from the record). A stable colour with no healthy target is never sent traffic: an ALB target
+ * group with no healthy target fails open, so that rollback is refused and the weights are left as they are.
+ *
+ * A release in progress: read, set the weights in one call, read them back (verified 100 % after 3 round trips),
+ * point the test route at the candidate, then compare-and-set the record. A running release that loses that
  * compare-and-set restores what the winning record says. A promoted release (old colour still ready): the record is
- * written first, so that a concurrent `scaleDown` (which clears `scaleDownAt` before scaling) cannot put the old
- * colour in standby under the rollback. A record already rolled back or aborted: the weights and test route are set
- * again (idempotent), so a crashed rollback is finished by running it again.
+ * written first, so that a concurrent `scaleDown` (which writes the record before scaling) cannot put the old colour
+ * in standby under the rollback. A record already rolled back or aborted: the weights and test route are set again
+ * (idempotent), so a crashed rollback is finished by running it again.
+ *
+ * After all that, the weights are read once more: a weight change another process had in flight (a driver's
+ * `setWeights` sent before our rollback) can land after our verify; it is undone once if the record is still ours.
  */
 export async function rollBack(ctx: EngineContext, call: RollbackCall): Promise<ReleaseOutcome> {
   let seen: Weights | undefined;
+  let last: ReleaseState | undefined;
   for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; attempt++) {
-    const current = await ctx.ports.state.read();
+    const [current, blue, green] = await Promise.all([ctx.ports.state.read(), ctx.ports.health.count('blue'), ctx.ports.health.count('green')]);
     if (call.expectedVersion !== undefined && current?.version !== call.expectedVersion) throw new Preempted();
     if (!current) return refuse(ctx, `No release recorded for ${ctx.opts.service}: nothing to roll back. To send all traffic to one colour, run promote with a colour.`);
     const s = current.state;
-    const refusal = await refusalFor(ctx, s, call);
+    last = s;
+    const stableHealth = s.stable === 'blue' ? blue : green;
+    const refusal = refusalFor(ctx, s, call, stableHealth);
     if (refusal) return refuse(ctx, refusal, s);
+    if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
 
     const target = allTo(s.stable);
     const terminal = compact({ ...s, status: call.status, reason: call.reason, owner: ctx.opts.owner, updatedAt: ctx.now(), scaleDownAt: undefined });
     ctx.emit(ReleaseEventType.ROLLBACK_STARTED, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
-    const fenceFirst = s.status === 'succeeded';
-    if (fenceFirst && !(await tryWrite(ctx, terminal, current.version, call))) continue;
+    let version: number | undefined = current.version;
+    if (s.status === 'succeeded') {
+      version = await tryWrite(ctx, terminal, current.version, call);
+      if (version === undefined) continue;
+    }
     seen = await setAndVerify(ctx, target);
     if (seen) continue;
     await pointTestRoute(ctx, s.candidate);
-    const recorded = fenceFirst || s.status !== 'in-progress' || (await tryWrite(ctx, terminal, current.version, call));
-    if (!recorded) continue;
+    if (s.status === 'in-progress') {
+      version = await tryWrite(ctx, terminal, current.version, call);
+      if (version === undefined) continue;
+    }
 
     const state = s.status === 'rolled-back' || s.status === 'aborted' ? s : terminal;
+    const late = await settle(ctx, target, version);
+    if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
     const again = state === s ? ` (it was already ${s.status}; weights set again)` : '';
-    const message = `${call.status === 'aborted' ? 'Aborted' : 'Rolled back'} ${s.releaseId}: ${s.stable} holds 100 % (verified)${again}. Reason: ${call.reason}.`;
+    const message = `${call.status === 'aborted' ? 'Aborted' : 'Rolled back'} ${s.releaseId}: ${s.stable} holds 100 % (verified)${again}${late.note}. Reason: ${call.reason}.`;
     ctx.emit(call.status === 'aborted' ? ReleaseEventType.ABORTED : ReleaseEventType.ROLLED_BACK, message, { weights: target });
     return { status: call.status, exitCode: call.exitCode, message, releaseId: s.releaseId, state, weights: target, failedStep: call.failedStep };
   }
@@ -76,22 +94,49 @@ export async function rollBack(ctx: EngineContext, call: RollbackCall): Promise<
     `${seen ? `: weights read back as ${formatWeights(seen)}` : ': the release record kept changing'}. ` +
     'Check the production listener rule and run rollback again.';
   ctx.emit(ReleaseEventType.ROLLBACK_FAILED, message, { weights: seen });
-  return { status: 'failed', exitCode: 1, message, failedStep: call.failedStep };
+  return { status: 'failed', exitCode: 1, message, releaseId: last?.releaseId, state: last, failedStep: call.failedStep };
 }
 
-/** Compare-and-set; false when someone else wrote first (try again), `Preempted` for a running release. */
-async function tryWrite(ctx: EngineContext, state: ReleaseState, version: number, call: RollbackCall): Promise<boolean> {
+/**
+ * Read the weights once more after a verified rollback. A late change (sent by another process before our
+ * rollback, landed after our verify) is set back once, only while the record is still at `version`: a record that
+ * moved on belongs to someone else, who sets the weights they need.
+ */
+async function settle(ctx: EngineContext, target: Weights, version: number): Promise<{ note: string; unverified?: Weights }> {
+  const read = await ctx.ports.traffic.getWeights();
+  if (sameWeights(read, target)) return { note: '' };
+  ctx.emit(ReleaseEventType.WEIGHTS_CHANGED, `Weights read as ${formatWeights(read)} after the rollback was verified: a late change landed`, { weights: read });
+  const stored = await ctx.ports.state.read();
+  if (stored?.version !== version) {
+    return { note: `; weights then read as ${formatWeights(read)}, but the release record had moved on, so they are left to its writer` };
+  }
+  const seen = await setAndVerify(ctx, target);
+  return seen ? { note: '', unverified: seen } : { note: `; a late weight change to ${formatWeights(read)} was undone (verified)` };
+}
+
+function lateChangeFailed(ctx: EngineContext, state: ReleaseState, seen: Weights, call: RollbackCall): ReleaseOutcome {
+  const message =
+    `Rolled back ${state.releaseId} to ${state.stable} (verified), but a late weight change landed afterwards and setting ` +
+    `100 % again could not be verified (read ${formatWeights(seen)}). Check the production listener rule and run rollback again.`;
+  ctx.emit(ReleaseEventType.ROLLBACK_FAILED, message, { weights: seen });
+  return { status: 'failed', exitCode: 1, message, releaseId: state.releaseId, state, weights: seen, failedStep: call.failedStep };
+}
+
+/**
+ * Compare-and-set. Returns the new version; undefined when someone else wrote first (try again); throws `Preempted`
+ * for a running release.
+ */
+async function tryWrite(ctx: EngineContext, state: ReleaseState, version: number, call: RollbackCall): Promise<number | undefined> {
   try {
-    await ctx.ports.state.write(state, version);
-    return true;
+    return await writeRecord(ctx, state, version);
   } catch (e) {
     if (!(e instanceof ConcurrentReleaseError)) throw e;
     if (call.expectedVersion !== undefined) throw new Preempted();
-    return false;
+    return undefined;
   }
 }
 
-async function refusalFor(ctx: EngineContext, s: ReleaseState, call: RollbackCall): Promise<string | undefined> {
+function refusalFor(ctx: EngineContext, s: ReleaseState, call: RollbackCall, stableHealth: TargetHealthCount): string | undefined {
   if (s.status === 'in-progress') return undefined;
   const last = `${ctx.opts.service} has no release in progress (last: ${s.releaseId}, ${s.status})`;
   if (call.inProgressOnly) return `${last}; nothing to abort.`;
@@ -100,14 +145,35 @@ async function refusalFor(ctx: EngineContext, s: ReleaseState, call: RollbackCal
   if (s.scaleDownAt === undefined) {
     return `${last}, and ${s.stable} has been scaled down: nothing warm to roll back to. Deploy the previous image to ${s.stable} and release it.`;
   }
-  const health = await ctx.ports.health.count(s.stable);
-  if (health.healthy === 0) {
+  if (stableHealth.healthy === 0) {
     return (
-      `${last}; ${s.stable} has ${health.healthy}/${health.total} healthy targets, so a rollback would send traffic to a ` +
+      `${last}; ${s.stable} has ${stableHealth.healthy}/${stableHealth.total} healthy targets, so a rollback would send traffic to a ` +
       `target group that fails open. Fix ${s.stable} first.`
     );
   }
   return undefined;
+}
+
+/**
+ * The stable colour has no healthy target: sending it all traffic would fail open. Nothing moves. A release in
+ * progress gets the reason in its record (a compare-and-set that keeps owner and heartbeat, so the lease still runs
+ * out for `resume` or the reconciler, and a live driver stops at its next write rather than go on).
+ */
+async function refuseFailOpen(ctx: EngineContext, current: VersionedState, call: RollbackCall, health: TargetHealthCount): Promise<ReleaseOutcome> {
+  const s = current.state;
+  const counts = `${health.healthy}/${health.total}`;
+  const message =
+    `Rollback of ${s.releaseId} refused: ${s.stable} has no healthy targets (${counts}), so rolling back would fail open ` +
+    `(the load balancer would send all traffic to unhealthy targets); the weights were left as they are. ` +
+    `Scale ${s.stable} up or fix it (bluegreen status shows its targets), then run rollback again.`;
+  let state = s;
+  const reason = `rollback refused (${call.reason}): ${s.stable} has ${counts} healthy targets and would fail open`;
+  // Written once: a reconciler refused on every pass does not rewrite the same note.
+  if (s.status === 'in-progress' && s.reason !== reason) {
+    const noted = compact({ ...s, reason });
+    if ((await tryWrite(ctx, noted, current.version, call)) !== undefined) state = noted;
+  }
+  return refuse(ctx, message, state);
 }
 
 function refuse(ctx: EngineContext, message: string, state?: ReleaseState): ReleaseOutcome {

@@ -1,9 +1,10 @@
 import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
+import { describeProgress } from '../lease';
 import { formatDuration } from '../parsing';
 import { ConcurrentReleaseError, otherColour, ReleaseState } from '../ports';
 import { allTo, formatWeights, stepWeights } from '../weights';
-import { compact, EngineContext, EventExtra } from './context';
+import { compact, EngineContext, EventExtra, writeRecord } from './context';
 import { Preempted, rollBack } from './rollback';
 import { gateFailure, pointTestRoute, setAndVerify } from './traffic';
 
@@ -43,7 +44,7 @@ export class Run {
    */
   public async write(patch: Partial<ReleaseState> = {}): Promise<void> {
     const next = compact({ ...this.state, ...patch, owner: this.ctx.opts.owner, updatedAt: this.ctx.now() });
-    this.version = await this.ctx.ports.state.write(next, this.version);
+    this.version = await writeRecord(this.ctx, next, this.version);
     this.state = next;
     this.fresh = true;
   }
@@ -174,15 +175,20 @@ export async function promoteRun(ctx: EngineContext, run: Run): Promise<ReleaseO
   };
 }
 
-/** A step failed or a port threw: roll back, unless someone else already changed the record. */
+/**
+ * A step failed or a port threw: roll back, unless someone else already changed the record. A rollback that is
+ * refused (the old colour has no healthy target) or that throws (a port error) ends `failed`, with the record as
+ * last known and a message telling the operator what to run.
+ */
 export async function failRun(ctx: EngineContext, run: Run, error: unknown): Promise<ReleaseOutcome> {
   if (error instanceof ConcurrentReleaseError) return preempted(ctx, run);
   const failure = error instanceof StepFailure ? error : undefined;
   const reason = failure ? failure.message : `error: ${(error as Error).message}`;
   let expectedVersion = run.version;
   for (let attempt = 1; ; attempt++) {
+    let outcome: ReleaseOutcome;
     try {
-      return await rollBack(ctx, {
+      outcome = await rollBack(ctx, {
         status: 'rolled-back',
         reason,
         exitCode: 1,
@@ -192,8 +198,7 @@ export async function failRun(ctx: EngineContext, run: Run, error: unknown): Pro
         failedStep: failure?.step,
       });
     } catch (e) {
-      // A port error during the rollback: report the step failure's cause if it was an error too.
-      if (!(e instanceof Preempted)) throw failure ? e : error;
+      if (!(e instanceof Preempted)) return rollbackThrew(ctx, run, reason, failure?.step, e);
       // A write of ours that reported an error may still have landed: then the record is still ours.
       const current = await ctx.ports.state.read();
       const s = current?.state;
@@ -203,8 +208,24 @@ export async function failRun(ctx: EngineContext, run: Run, error: unknown): Pro
         return preempted(ctx, run);
       }
       expectedVersion = current.version;
+      continue;
     }
+    if (outcome.status !== 'refused') return outcome;
+    // Refused: the old colour cannot take the traffic back. For a release, that is a failure, not a no-op.
+    const message = `Release ${run.state.releaseId} failed (${reason}), and ${outcome.message}`;
+    return { ...outcome, status: 'failed', exitCode: 1, message, releaseId: run.state.releaseId, state: outcome.state ?? run.state, failedStep: failure?.step };
   }
+}
+
+/** A port threw during the rollback after a failed step: report it with the record, and what to run. */
+function rollbackThrew(ctx: EngineContext, run: Run, reason: string, step: number | undefined, error: unknown): ReleaseOutcome {
+  const s = run.state;
+  const message =
+    `Release ${s.releaseId} failed (${reason}), and rolling back to ${s.stable} failed too: ${(error as Error).message}. ` +
+    `Traffic may still be split (last recorded ${describeProgress(s)}, ${formatWeights(stepWeights(s, s.stepIndex))}). ` +
+    `Run 'bluegreen rollback' to send 100 % back to ${s.stable}.`;
+  ctx.emit(ReleaseEventType.ROLLBACK_FAILED, message);
+  return { status: 'failed', exitCode: 1, message, releaseId: s.releaseId, state: s, failedStep: step };
 }
 
 /**
@@ -220,16 +241,27 @@ export async function preempted(ctx: EngineContext, run: Run): Promise<ReleaseOu
   let message: string;
   if (!winner) message = `The record of release ${id} disappeared`;
   else if (!mine) message = `Release ${id} was replaced by release ${winner.releaseId} (${winner.status}, ${winner.owner})`;
-  else message = `Release ${id} is now ${winner.status} by ${winner.owner}${winner.reason ? ` (${winner.reason})` : ''}`;
+  else if (winner.status === 'in-progress' && winner.owner === ctx.opts.owner) message = `The record of release ${id} was changed by another process${because(winner)}`;
+  else message = `Release ${id} is now ${winner.status} by ${winner.owner}${because(winner)}`;
   ctx.emit(ReleaseEventType.PREEMPTED, `${message}; this process stopped`);
   let weights;
   if (winner && mine && winner.status !== 'in-progress' && (run.dirty || run.touchedTest)) {
     const live = winner.status === 'succeeded' ? winner.candidate : winner.stable;
     const target = allTo(live);
-    const seen = await setAndVerify(ctx, target);
-    await pointTestRoute(ctx, otherColour(live));
-    if (!seen) weights = target;
-    message += seen ? `; restoring 100 % to ${live} could not be verified (read ${formatWeights(seen)})` : `; restored 100 % to ${live}`;
+    // Restoring may move weight back to `live`: never onto a target group with no healthy target (it fails open).
+    const health = await ctx.ports.health.count(live);
+    if (health.healthy === 0) {
+      message += `; 100 % was not restored to ${live}, which has no healthy targets (${health.healthy}/${health.total}): fix it, then run rollback or promote`;
+    } else {
+      const seen = await setAndVerify(ctx, target);
+      await pointTestRoute(ctx, otherColour(live));
+      if (!seen) weights = target;
+      message += seen ? `; restoring 100 % to ${live} could not be verified (read ${formatWeights(seen)})` : `; restored 100 % to ${live}`;
+    }
   }
   return { status: 'preempted', exitCode: mine && winner.status === 'succeeded' ? 0 : 1, message: `${message}.`, releaseId: id, state: winner, weights };
+}
+
+function because(state: ReleaseState): string {
+  return state.reason ? ` (${state.reason})` : '';
 }

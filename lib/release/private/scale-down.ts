@@ -1,23 +1,27 @@
 import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
 import { formatDuration } from '../parsing';
-import { ConcurrentReleaseError } from '../ports';
-import { compact, EngineContext } from './context';
+import { ConcurrentReleaseError, ReleaseState } from '../ports';
+import { compact, EngineContext, writeRecord } from './context';
 import { formatWeights, weightOf } from '../weights';
 
 /**
  * Put the idle colour in standby: the old colour of a promoted release once `scaleDownAt` has passed, or (forced)
  * the idle colour at any time after a release ended. Never a colour with traffic.
  *
- * `scaleDownAt` is cleared in the record before scaling, so a concurrent rollback after promotion (which writes the
- * record before moving traffic) either wins and keeps the colour, or sees it gone and refuses.
+ * The record is always compare-and-set before the capacity changes (`scaleDownAt` cleared, `scaledDownAt` set), so
+ * whoever wrote it since our read wins: a new release claimed at the same moment, or a rollback after promotion
+ * (which writes the record before moving traffic). Then the record and the weights are read again: the colour is
+ * scaled only while the record is still our write and the colour still has no weight. A release that reads the
+ * record after our write refuses in pre-flight (`scaledDownAt` is fresh), which closes the gap between that
+ * re-check and the capacity change.
  */
 export async function scaleDown(ctx: EngineContext, force: boolean): Promise<ReleaseOutcome> {
   const current = await ctx.ports.state.read();
   const s = current?.state;
-  const done = (status: ReleaseOutcome['status'], message: string, exitCode = 0): ReleaseOutcome => {
+  const done = (status: ReleaseOutcome['status'], message: string, exitCode = 0, state: ReleaseState | undefined = s): ReleaseOutcome => {
     ctx.emit(status === 'scaled-down' ? ReleaseEventType.SCALED_DOWN : ReleaseEventType.REFUSED, message);
-    return { status, exitCode, message, releaseId: s?.releaseId, state: s };
+    return { status, exitCode, message, releaseId: state?.releaseId, state };
   };
   if (!current || !s) return done('noop', `No release recorded for ${ctx.opts.service}; nothing to scale down.`);
   if (s.status === 'in-progress') return done('refused', `Release ${s.releaseId} is in progress; scale-down waits until it ends.`, 1);
@@ -30,18 +34,23 @@ export async function scaleDown(ctx: EngineContext, force: boolean): Promise<Rel
     const left = formatDuration(s.scaleDownAt - ctx.now());
     return done('not-due', `${idle} stays ready until ${new Date(s.scaleDownAt).toISOString()} (in ${left}) for an instant rollback; force scales it down now.`);
   }
+  const takesTraffic = (w: { blue: number; green: number }) => `${idle} takes traffic (${formatWeights(w)}); it is not scaled down.`;
   const weights = await ctx.ports.traffic.getWeights();
-  if (weightOf(weights, idle) > 0) {
-    return done('refused', `${idle} takes traffic (${formatWeights(weights)}); it is not scaled down.`, 1);
+  if (weightOf(weights, idle) > 0) return done('refused', takesTraffic(weights), 1);
+
+  const changed = `The release record of ${ctx.opts.service} changed meanwhile (a rollback or a new release?); ${idle} was not scaled down. Check status.`;
+  const now = ctx.now();
+  const fenced = compact({ ...s, scaleDownAt: undefined, scaledDownAt: now, updatedAt: now });
+  let version: number;
+  try {
+    version = await writeRecord(ctx, fenced, current.version);
+  } catch (e) {
+    if (!(e instanceof ConcurrentReleaseError)) throw e;
+    return done('refused', changed, 1);
   }
-  if (s.scaleDownAt !== undefined) {
-    try {
-      await ctx.ports.state.write(compact({ ...s, scaleDownAt: undefined, updatedAt: ctx.now() }), current.version);
-    } catch (e) {
-      if (!(e instanceof ConcurrentReleaseError)) throw e;
-      return done('refused', `The release record of ${ctx.opts.service} changed meanwhile (a rollback or a new release?); ${idle} was not scaled down. Check status.`, 1);
-    }
-  }
+  const [after, weightsAfter] = await Promise.all([ctx.ports.state.read(), ctx.ports.traffic.getWeights()]);
+  if (after?.version !== version || after.state.status === 'in-progress') return done('refused', changed, 1, after?.state);
+  if (weightOf(weightsAfter, idle) > 0) return done('refused', takesTraffic(weightsAfter), 1, fenced);
   await ctx.ports.capacity.setMode(idle, 'standby');
-  return done('scaled-down', `${idle} is in standby (0 instances); release ${s.releaseId} keeps ${s.status === 'succeeded' ? s.candidate : s.stable} live.`);
+  return done('scaled-down', `${idle} is in standby (0 instances); release ${s.releaseId} keeps ${s.status === 'succeeded' ? s.candidate : s.stable} live.`, 0, fenced);
 }
