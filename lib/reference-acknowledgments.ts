@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { BakedImage } from '../constructs';
@@ -14,7 +14,15 @@ export function acknowledgeReferenceFindings(web: WebServiceStack): void {
   ack(svc.accessLogsBucket, 'AwsSolutions-S1', 'This bucket holds the ALB access logs; logging access to a log bucket would need yet another log bucket.');
   ack(svc.sessionManagerPolicy, 'AwsSolutions-IAM5[Resource::*]', 'Session Manager agent actions (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*) support no resource-level permissions.');
   ack(svc.releaseGuard, 'AwsSolutions-IAM5[Resource::*]', 'elasticloadbalancing:DescribeRules supports no resource-level permissions; the guard only reads.');
-  ack(web.autoRollback.role, 'AwsSolutions-IAM5[Resource::*]', 'elasticloadbalancing:DescribeRules and DescribeTargetHealth support no resource-level permissions, and cloudwatch:DescribeAlarms returns composite alarms only when allowed on *; all three only read. Its writes (ModifyRule, PutItem) are scoped to the two rules and the table.');
+  ack(web.autoRollback.role, 'AwsSolutions-IAM5[Resource::*]', 'elasticloadbalancing:DescribeRules and DescribeTargetHealth and autoscaling:DescribeAutoScalingGroups support no resource-level permissions, and cloudwatch:DescribeAlarms returns composite alarms only when allowed on *; all four only read. Its writes (ModifyRule, PutItem, UpdateAutoScalingGroup) are scoped to the two rules, the table and the two groups.');
+  for (const fleet of [svc.blue, svc.green]) {
+    const asgId = Stack.of(fleet).getLogicalId(fleet.autoScalingGroup.node.defaultChild as CfnResource);
+    ack(
+      web.autoRollback.role,
+      iam5(`arn:<AWS::Partition>:autoscaling:${Stack.of(fleet).region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<${asgId}>`),
+      'The group id inside an Auto Scaling group ARN is unknown before deploy; the name pins the group, and a condition (MinSize 0, MaxSize 0) limits the reconciler to putting it in standby.',
+    );
+  }
   ackWarning(svc.traffic, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
   acknowledgeImageFindings(web.webImage);
 }

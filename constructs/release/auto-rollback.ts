@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,6 +14,7 @@ import { BlueGreenService } from '../fleet/blue-green-service';
 import { propError } from '../fleet/private/validate';
 import { ServiceAlarms } from '../health/service-alarms';
 import { AUTO_ROLLBACK_ENV } from './private/auto-rollback-env';
+import { RECONCILE_SOURCE } from './private/reconcile-decision';
 
 /** Properties of the automatic rollback. */
 export interface AutoRollbackProps {
@@ -23,19 +24,38 @@ export interface AutoRollbackProps {
   readonly alarms: ServiceAlarms;
   /**
    * Whether a gate firing on the colour the last release promoted rolls it back too, while the old colour is still
-   * warm (`ready`, before its scheduled scale-down), like Argo Rollouts' post-promotion analysis. Without it, only a
-   * release in progress is rolled back.
+   * warm (not yet scaled down, with healthy targets), like Argo Rollouts' post-promotion analysis. Without it, only
+   * a release in progress is rolled back.
    *
    * @default true
    */
   readonly rollbackAfterPromotion?: boolean;
   /**
-   * Whether the rule that triggers the rollback is enabled. Disable it to stop automatic rollbacks without removing
-   * the construct.
+   * Whether the rules that trigger the function (the gates' rule and the reconcile schedule) are enabled. Disable
+   * them to stop automatic rollbacks and scale-downs without removing the construct.
    *
    * @default true
    */
   readonly enabled?: boolean;
+  /**
+   * Whether the function also runs on a schedule (the release engine's `reconcile()`) for what alarm events cannot
+   * catch, since a gate already in ALARM sends no new event: it rolls back again a rolled-back release whose weights
+   * moved off the stable colour (a dead pipeline's weight change that landed late), rolls back an interrupted
+   * release (heartbeat older than its lease) whose candidate fails its gate (an alarm firing, or fewer healthy
+   * targets than its desired capacity), and puts a promoted release's old colour in standby once its `scaleDownAt`
+   * has passed, unless the promoted colour's gate fires. An idle tick reads the release record only (and the
+   * weights, after a rollback).
+   *
+   * @default true
+   */
+  readonly reconcile?: boolean;
+  /**
+   * How often the reconciler runs: a whole number of minutes from 1 to 60. It bounds how long a missed rollback
+   * or a due scale-down waits.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly reconcileInterval?: Duration;
   /**
    * Whether the function reserves exactly one concurrent execution, so rollbacks run one at a time (two gates can
    * fire together: the load balancer's 5xx alarm is in both). Correctness does not depend on it (the release
@@ -62,9 +82,11 @@ export interface AutoRollbackProps {
  *
  * It rolls back the candidate of a release in progress, whether its pipeline is alive or died mid-release; and, with
  * `rollbackAfterPromotion`, the colour a release promoted while the old colour is still warm. A gate on the idle
- * colour, or on a live colour with nothing warm behind it, is left alone with a log line saying why. One rollback
- * runs at a time (see `reserveConcurrency`); events the function could not handle after two retries go to
- * `deadLetterQueue`, and `failureAlarm` notifies the service's topic.
+ * colour, or on a live colour with nothing warm behind it, is left alone with a log line saying why. A schedule
+ * (`reconcile`, every minute by default) runs the same function for what no alarm event announces, and puts the old
+ * colour of a promoted release in standby when its delay is over. One invocation runs at a time (see `reserveConcurrency`);
+ * events the function could not handle after two retries go to `deadLetterQueue`, and `failureAlarm` notifies the
+ * service's topic.
  *
  * @example
  * const alarms = new ServiceAlarms(this, 'Alarms', { service });
@@ -75,6 +97,8 @@ export class AutoRollback extends Construct implements iam.IGrantable {
   public readonly function: lambda.IFunction;
   /** The rule matching both gate alarms' changes to ALARM. */
   public readonly rule: events.Rule;
+  /** The schedule that runs the reconciler; undefined when `reconcile` is off. */
+  public readonly reconcileRule?: events.Rule;
   /** Role of the function. */
   public readonly role: iam.Role;
   /** Log group of the function: one JSON line per decision and per engine event. */
@@ -94,6 +118,9 @@ export class AutoRollback extends Construct implements iam.IGrantable {
     }
     const gates = [alarms.blue.composite, alarms.green.composite];
     const rollbackAfterPromotion = props.rollbackAfterPromotion ?? true;
+    const reconcile = props.reconcile ?? true;
+    checkReconcileInterval(reconcile, props.reconcileInterval);
+    const enabled = props.enabled ?? true;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -111,6 +138,7 @@ export class AutoRollback extends Construct implements iam.IGrantable {
     this.grantPrincipal = this.role;
     this.logGroup.grantWrite(this.role);
     grantRollback(this.role, service);
+    if (reconcile) grantScaleDown(this.role, service);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(__dirname, 'runtime', 'auto-rollback.handler.ts'),
@@ -125,17 +153,18 @@ export class AutoRollback extends Construct implements iam.IGrantable {
       deadLetterQueue: this.deadLetterQueue,
       role: this.role,
       logGroup: this.logGroup,
-      description: `Automatic rollback of ${service.serviceName} when a gate alarm fires`,
+      description: `Automatic rollback of ${service.serviceName} when a gate alarm fires${reconcile ? ', and its reconciler' : ''}`,
       environment: {
         [AUTO_ROLLBACK_ENV.SERVICE_NAME]: service.serviceName,
         [AUTO_ROLLBACK_ENV.ROLLBACK_AFTER_PROMOTION]: String(rollbackAfterPromotion),
+        [AUTO_ROLLBACK_ENV.RELEASE_STATE_TABLE]: service.releaseStateTable.tableName,
       },
       bundling: { minify: true, externalModules: ['@aws-sdk/*'], target: 'node24' },
     });
 
     this.rule = new events.Rule(this, 'Rule', {
       description: `Gate alarms of ${service.serviceName} entering ALARM: automatic rollback`,
-      enabled: props.enabled ?? true,
+      enabled,
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
@@ -144,11 +173,24 @@ export class AutoRollback extends Construct implements iam.IGrantable {
       },
       targets: [new targets.LambdaFunction(this.function, { deadLetterQueue: this.deadLetterQueue })],
     });
+    if (reconcile) {
+      this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
+        description: `Reconciles the releases of ${service.serviceName}: what no alarm event announces, and due scale-downs`,
+        enabled,
+        schedule: events.Schedule.rate(props.reconcileInterval ?? Duration.minutes(1)),
+        targets: [
+          new targets.LambdaFunction(this.function, {
+            event: events.RuleTargetInput.fromObject({ source: RECONCILE_SOURCE }),
+            deadLetterQueue: this.deadLetterQueue,
+          }),
+        ],
+      });
+    }
 
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
       alarmName: `${service.serviceName}-auto-rollback-failed`,
       alarmDescription:
-        `${service.serviceName}: an automatic rollback did not happen; its alarm events are in ${this.deadLetterQueue.queueName}. ` +
+        `${service.serviceName}: an automatic rollback or reconcile did not happen; its events are in ${this.deadLetterQueue.queueName}. ` +
         "Run 'bluegreen status', roll back by hand if needed, then purge the queue.",
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
       threshold: 0,
@@ -160,9 +202,20 @@ export class AutoRollback extends Construct implements iam.IGrantable {
   }
 }
 
+/** Throw unless the interval is a whole number of minutes from 1 to 60 (EventBridge rates are whole minutes). */
+function checkReconcileInterval(reconcile: boolean, interval: Duration | undefined): void {
+  if (interval === undefined) return;
+  if (!reconcile) throw propError('reconcileInterval', interval, 'has no effect with reconcile: false; remove one of them.');
+  if (interval.isUnresolved()) return;
+  const minutes = interval.toSeconds() / 60;
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60) {
+    throw propError('reconcileInterval', interval, 'must be a whole number of minutes from 1 to 60, e.g. Duration.minutes(1).');
+  }
+}
+
 /**
- * Exactly what the function calls: the descriptor, the release record, the alarm's state and the two rules. No
- * Auto Scaling: a rollback only moves traffic back to a colour that is still warm; scaling is left to the CLI.
+ * Exactly what the function calls on an alarm event: the descriptor, the release record, the alarm's state, the two
+ * rules, and the old colour's capacity and health (is it still warm?). It moves traffic only.
  */
 function grantRollback(role: iam.Role, service: BlueGreenService): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [service.descriptorParameter.parameterArn] }));
@@ -179,4 +232,23 @@ function grantRollback(role: iam.Role, service: BlueGreenService): void {
   );
   // DescribeAlarms returns composite alarms (the gates) only when allowed on `*`, per its API reference.
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
+  // DescribeAutoScalingGroups supports no resource-level permissions.
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+}
+
+/**
+ * The reconciler's scale-down: the two colours' groups, and only to standby (min and max 0), so the function can
+ * never start instances. Group ARNs hold an id unknown before deploy, hence the `*` in that one field.
+ */
+function grantScaleDown(role: iam.Role, service: BlueGreenService): void {
+  const stack = Stack.of(service);
+  const groupArn = (name: string) =>
+    stack.formatArn({ service: 'autoscaling', resource: 'autoScalingGroup', resourceName: `*:autoScalingGroupName/${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['autoscaling:UpdateAutoScalingGroup'],
+      resources: [groupArn(service.blue.autoScalingGroup.autoScalingGroupName), groupArn(service.green.autoScalingGroup.autoScalingGroupName)],
+      conditions: { NumericEquals: { 'autoscaling:MinSize': 0, 'autoscaling:MaxSize': 0 } },
+    }),
+  );
 }

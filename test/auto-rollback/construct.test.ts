@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -88,14 +88,20 @@ describe('AutoRollback', () => {
   });
 
   it('runs one function at a time on Node.js 24 (arm64), with the service in its environment and its own log group', () => {
-    const { template, stack, autoRollback } = build();
+    const { template, stack, service, autoRollback } = build();
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Timeout: 60,
       ReservedConcurrentExecutions: 1,
-      Environment: { Variables: { BLUEGREEN_SERVICE: 'web', BLUEGREEN_ROLLBACK_AFTER_PROMOTION: 'true' } },
+      Environment: {
+        Variables: {
+          BLUEGREEN_SERVICE: 'web',
+          BLUEGREEN_ROLLBACK_AFTER_PROMOTION: 'true',
+          BLUEGREEN_RELEASE_STATE_TABLE: { Ref: idOf(stack, service.releaseStateTable) },
+        },
+      },
       LoggingConfig: { LogGroup: { Ref: idOf(stack, autoRollback.logGroup) } },
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [idOf(stack, autoRollback.deadLetterQueue), 'Arn'] } },
       Role: { 'Fn::GetAtt': [idOf(stack, autoRollback.role), 'Arn'] },
@@ -104,17 +110,18 @@ describe('AutoRollback', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  it('grants exactly what a rollback calls, scoped where IAM allows', () => {
+  it('grants exactly what a rollback and the reconciler call, scoped where IAM allows', () => {
     // GIVEN / WHEN
     const { template, stack, service, autoRollback } = build();
-    const byAction = new Map<string, unknown>();
+    const byAction = new Map<string, Statement>();
     for (const s of statements(template, stack, autoRollback)) {
       expect(s.Effect).toBe('Allow');
-      expect(s.Condition).toBeUndefined();
-      for (const a of actionsOf(s)) byAction.set(a, s.Resource);
+      for (const a of actionsOf(s)) byAction.set(a, s);
     }
-    // THEN the action set is closed: no Auto Scaling, no table scans, no writes beyond the two rules and the record
+    // THEN the action set is closed: no table scans, no writes beyond the two rules, the record and the two groups
     expect([...byAction.keys()].sort()).toEqual([
+      'autoscaling:DescribeAutoScalingGroups',
+      'autoscaling:UpdateAutoScalingGroup',
       'cloudwatch:DescribeAlarms',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -126,17 +133,93 @@ describe('AutoRollback', () => {
       'sqs:SendMessage',
       'ssm:GetParameter',
     ]);
+    const resource = (action: string) => byAction.get(action)?.Resource;
     // AND only the reads without resource-level permissions are on `*`
-    const wildcard = [...byAction].filter(([, r]) => r === '*').map(([a]) => a);
-    expect(wildcard.sort()).toEqual(['cloudwatch:DescribeAlarms', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth']);
-    expect(byAction.get('elasticloadbalancing:ModifyRule')).toEqual([
+    const wildcard = [...byAction].filter(([, s]) => s.Resource === '*').map(([a]) => a);
+    expect(wildcard.sort()).toEqual([
+      'autoscaling:DescribeAutoScalingGroups',
+      'cloudwatch:DescribeAlarms',
+      'elasticloadbalancing:DescribeRules',
+      'elasticloadbalancing:DescribeTargetHealth',
+    ]);
+    expect(resource('elasticloadbalancing:ModifyRule')).toEqual([
       { Ref: idOf(stack, service.traffic.productionRule) },
       { Ref: idOf(stack, service.traffic.testRule) },
     ]);
-    expect(byAction.get('dynamodb:PutItem')).toEqual([{ 'Fn::GetAtt': [idOf(stack, service.releaseStateTable), 'Arn'] }]);
-    expect(JSON.stringify(byAction.get('ssm:GetParameter'))).toContain(`{"Ref":"${idOf(stack, service.descriptorParameter)}"}`);
-    expect(byAction.get('sqs:SendMessage')).toEqual({ 'Fn::GetAtt': [idOf(stack, autoRollback.deadLetterQueue), 'Arn'] });
-    expect(byAction.get('logs:PutLogEvents')).toEqual({ 'Fn::GetAtt': [idOf(stack, autoRollback.logGroup), 'Arn'] });
+    expect(resource('dynamodb:PutItem')).toEqual([{ 'Fn::GetAtt': [idOf(stack, service.releaseStateTable), 'Arn'] }]);
+    expect(JSON.stringify(resource('ssm:GetParameter'))).toContain(`{"Ref":"${idOf(stack, service.descriptorParameter)}"}`);
+    expect(resource('sqs:SendMessage')).toEqual({ 'Fn::GetAtt': [idOf(stack, autoRollback.deadLetterQueue), 'Arn'] });
+    expect(resource('logs:PutLogEvents')).toEqual({ 'Fn::GetAtt': [idOf(stack, autoRollback.logGroup), 'Arn'] });
+    // AND the only condition: Auto Scaling updates of the two groups, to standby sizes only
+    const conditioned = [...byAction].filter(([, s]) => s.Condition !== undefined).map(([a]) => a);
+    expect(conditioned).toEqual(['autoscaling:UpdateAutoScalingGroup']);
+  });
+
+  it('lets the reconciler put the two colour groups in standby, and nothing else with Auto Scaling', () => {
+    // GIVEN / WHEN
+    const { template, stack, service, autoRollback } = build();
+    const update = statements(template, stack, autoRollback).find((s) => actionsOf(s).includes('autoscaling:UpdateAutoScalingGroup'));
+    // THEN scoped to the groups by name (the `*` is the group id, unknown before deploy)
+    const groupArn = (asg: { node: { defaultChild?: unknown } }) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':autoscaling:eu-west-1:',
+          { Ref: 'AWS::AccountId' },
+          ':autoScalingGroup:*:autoScalingGroupName/',
+          { Ref: idOf(stack, asg) },
+        ],
+      ],
+    });
+    expect(update).toEqual({
+      Effect: 'Allow',
+      Action: 'autoscaling:UpdateAutoScalingGroup',
+      Resource: [groupArn(service.blue.autoScalingGroup), groupArn(service.green.autoScalingGroup)],
+      // AND only to min 0 / max 0: the function can never start instances
+      Condition: { NumericEquals: { 'autoscaling:MinSize': 0, 'autoscaling:MaxSize': 0 } },
+    });
+  });
+
+  it('runs the reconciler every minute with its own event, failures going to the dead-letter queue', () => {
+    // GIVEN / WHEN
+    const { template, stack, autoRollback } = build();
+    // THEN
+    expect(autoRollback.reconcileRule).toBeDefined();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      State: 'ENABLED',
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [idOf(stack, autoRollback.function), 'Arn'] },
+          Input: JSON.stringify({ source: 'cdk-bluegreen.reconcile' }),
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [idOf(stack, autoRollback.deadLetterQueue), 'Arn'] } },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [idOf(stack, autoRollback.reconcileRule!), 'Arn'] },
+    });
+  });
+
+  it('runs the reconciler at the interval given', () => {
+    const { template } = build({ reconcileInterval: Duration.minutes(5) });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it('can do without the reconciler: no schedule, and no Auto Scaling writes', () => {
+    // GIVEN / WHEN
+    const { template, stack, autoRollback } = build({ reconcile: false });
+    // THEN only the gates' rule
+    expect(autoRollback.reconcileRule).toBeUndefined();
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: Match.anyValue() }, 0);
+    const actions = statements(template, stack, autoRollback).flatMap(actionsOf);
+    expect(actions).not.toContain('autoscaling:UpdateAutoScalingGroup');
+    // AND the alarm path still reads the old colour's capacity
+    expect(actions).toContain('autoscaling:DescribeAutoScalingGroups');
   });
 
   it('keeps failed events in an encrypted, SSL-only queue and notifies the service topic while it holds any', () => {
@@ -161,12 +244,13 @@ describe('AutoRollback', () => {
     });
   });
 
-  it('passes rollbackAfterPromotion to the function and can be switched off', () => {
+  it('passes rollbackAfterPromotion to the function and can be switched off, reconciler included', () => {
     const { template } = build({ rollbackAfterPromotion: false, enabled: false });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ BLUEGREEN_ROLLBACK_AFTER_PROMOTION: 'false' }) },
     });
-    template.hasResourceProperties('AWS::Events::Rule', { State: 'DISABLED' });
+    template.resourcePropertiesCountIs('AWS::Events::Rule', { State: 'DISABLED' }, 2);
+    template.resourcePropertiesCountIs('AWS::Events::Rule', { State: 'ENABLED' }, 0);
   });
 
   it('reserves no concurrency when told to, for accounts with a low Lambda quota', () => {
@@ -184,6 +268,34 @@ describe('AutoRollback', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
+  it.each([
+    [Duration.seconds(90), '90 seconds'],
+    [Duration.seconds(30), '30 seconds'],
+    [Duration.hours(2), '7200 seconds'],
+  ])('refuses a reconcile interval of %s, naming the prop', (reconcileInterval, shown) => {
+    expect(() => build({ reconcileInterval })).toThrow(
+      `reconcileInterval: must be a whole number of minutes from 1 to 60, e.g. Duration.minutes(1). Got ${shown}.`,
+    );
+  });
+
+  it('refuses a reconcile interval without the reconciler', () => {
+    expect(() => build({ reconcile: false, reconcileInterval: Duration.minutes(5) })).toThrow(
+      /^reconcileInterval: has no effect with reconcile: false; remove one of them\. Got 300 seconds\.$/,
+    );
+  });
+
+  it('skips checking a reconcile interval that is a token', () => {
+    // GIVEN an interval from a template parameter
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Stack', { env: { region: 'eu-west-1' } });
+    const minutes = new CfnParameter(stack, 'Minutes', { type: 'Number' }).valueAsNumber;
+    // WHEN / THEN
+    expect(() => addAutoRollback(stack, { reconcileInterval: Duration.minutes(minutes) })).not.toThrow();
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: { 'Fn::Join': ['', ['rate(', { Ref: 'Minutes' }, ' minutes)']] },
+    });
+  });
+
   it("refuses alarms of another service, naming the prop", () => {
     // GIVEN two services in one stack
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -197,17 +309,25 @@ describe('AutoRollback', () => {
     );
   });
 
-  it('adds one cdk-nag finding, the reasoned `*` of reads without resource-level permissions', () => {
+  it('adds three cdk-nag findings: the `*` of reads without resource-level permissions, and the group id in each group ARN', () => {
     // GIVEN an app checked by AwsSolutions, as the reference app is
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'auto-rollback-nag-'));
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    addAutoRollback(new Stack(app, 'Stack', { env: { region: 'eu-west-1' } }));
+    const stack = new Stack(app, 'Stack', { env: { region: 'eu-west-1' } });
+    const { service } = addAutoRollback(stack);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     // WHEN
     const violations = synthViolations(app);
     fs.rmSync(outdir, { recursive: true, force: true });
-    // THEN only the reasoned `*` is ours
+    // THEN ours are the reasoned `*` and the two groups (the `*` stands for the group id, unknown before deploy)
     const ours = describeViolations(violations).filter((p) => p.includes('/AutoRollback/'));
-    expect(ours).toEqual(['AwsSolutions-IAM5[Resource::*] at Stack/AutoRollback/Role/DefaultPolicy/Resource']);
+    const group = (asg: { node: { defaultChild?: unknown } }) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:eu-west-1:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<${idOf(stack, asg)}>]`;
+    const at = ' at Stack/AutoRollback/Role/DefaultPolicy/Resource';
+    expect(ours).toEqual([
+      `AwsSolutions-IAM5[Resource::*]${at}`,
+      `${group(service.blue.autoScalingGroup)}${at}`,
+      `${group(service.green.autoScalingGroup)}${at}`,
+    ]);
   });
 });

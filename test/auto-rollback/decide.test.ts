@@ -111,7 +111,7 @@ describe('decideAutoRollback', () => {
     const d = decideAutoRollback(alarmEvent('web-green-gate'), observed({ weights: { blue: 0, green: 100 }, release: promoted }), descriptor, ON);
     // THEN
     expect(d).toMatchObject({ action: 'rollback', code: 'promoted-gate', colour: 'green', releaseId: 'r-1' });
-    expect(d.message).toContain('blue is warm until 2025-06-01T12:10:00.000Z');
+    expect(d.message).toContain('blue is still warm (scale-down is scheduled at 2025-06-01T12:10:00.000Z)');
   });
 
   it('leaves a promoted colour alone when rollback after promotion is off', () => {
@@ -122,19 +122,45 @@ describe('decideAutoRollback', () => {
     expect(d).toMatchObject({ action: 'none', code: 'after-promotion-disabled' });
   });
 
-  it('does nothing after the old colour was scaled down, or once its scale-down is due', () => {
-    // GIVEN green live; blue in standby (scaleDownAt cleared) / past its scale-down time
+  it('does nothing once the old colour was scaled down', () => {
+    // GIVEN green live; blue in standby (the scale-down cleared scaleDownAt)
     const scaledDown = release({ status: 'succeeded', stepIndex: 2 });
-    const due = release({ status: 'succeeded', stepIndex: 2, scaleDownAt: NOW - 1 });
-    const live = { weights: { blue: 0, green: 100 } };
     // WHEN green's gate fires
-    const a = decideAutoRollback(alarmEvent('web-green-gate'), observed({ ...live, release: scaledDown }), descriptor, ON);
-    const b = decideAutoRollback(alarmEvent('web-green-gate'), observed({ ...live, release: due }), descriptor, ON);
+    const d = decideAutoRollback(alarmEvent('web-green-gate'), observed({ weights: { blue: 0, green: 100 }, release: scaledDown }), descriptor, ON);
     // THEN nothing warm to go back to
-    expect(a).toMatchObject({ action: 'none', code: 'old-colour-not-warm' });
-    expect(a.message).toMatch(/blue has been scaled down: no warm colour to roll back to/);
-    expect(b).toMatchObject({ action: 'none', code: 'old-colour-not-warm' });
-    expect(b.message).toMatch(/was due for scale-down at 2025-06-01T11:59:59.999Z/);
+    expect(d).toMatchObject({ action: 'none', code: 'old-colour-not-warm' });
+    expect(d.message).toMatch(/blue has been scaled down: no warm colour to roll back to/);
+  });
+
+  it('still rolls back a promoted colour after scaleDownAt while the old colour is warm (the scale-down has not run)', () => {
+    // GIVEN green promoted; blue's scale-down was due a minute ago, but blue still runs 2 healthy instances
+    const due = release({ status: 'succeeded', stepIndex: 2, scaleDownAt: NOW - 60_000 });
+    const warm = { desired: 2, healthy: 2, total: 2 };
+    // WHEN green's gate fires
+    const d = decideAutoRollback(alarmEvent('web-green-gate'), observed({ weights: { blue: 0, green: 100 }, release: due, previousColour: warm }), descriptor, ON);
+    // THEN warmth decides, not the clock
+    expect(d).toMatchObject({ action: 'rollback', code: 'promoted-gate', colour: 'green' });
+    expect(d.message).toContain('blue is still warm (desired 2, 2/2 healthy targets; scale-down was due at 2025-06-01T11:59:00.000Z)');
+  });
+
+  it("leaves judging an unread old colour to the engine's rollback, which checks its health", () => {
+    const due = release({ status: 'succeeded', stepIndex: 2, scaleDownAt: NOW - 1 });
+    const d = decideAutoRollback(alarmEvent('web-green-gate'), observed({ weights: { blue: 0, green: 100 }, release: due, previousColour: undefined }), descriptor, ON);
+    expect(d).toMatchObject({ action: 'rollback', code: 'promoted-gate' });
+  });
+
+  it('does nothing when the old colour is no longer warm, whatever scaleDownAt says', () => {
+    // GIVEN green promoted; blue scheduled for standby in 10 minutes, but on its way to standby / with no healthy target
+    const scheduled = release({ status: 'succeeded', stepIndex: 2, scaleDownAt: NOW + 10 * 60_000 });
+    const live = { weights: { blue: 0, green: 100 }, release: scheduled };
+    // WHEN green's gate fires
+    const draining = decideAutoRollback(alarmEvent('web-green-gate'), observed({ ...live, previousColour: { desired: 0, healthy: 2, total: 2 } }), descriptor, ON);
+    const unhealthy = decideAutoRollback(alarmEvent('web-green-gate'), observed({ ...live, previousColour: { desired: 2, healthy: 0, total: 2 } }), descriptor, ON);
+    // THEN a rollback would send traffic to a colour that cannot take it
+    expect(draining).toMatchObject({ action: 'none', code: 'old-colour-not-warm' });
+    expect(draining.message).toMatch(/blue is not warm \(desired 0, 2\/2 healthy targets; scale-down is scheduled at 2025-06-01T12:10:00.000Z\)/);
+    expect(unhealthy).toMatchObject({ action: 'none', code: 'old-colour-not-warm' });
+    expect(unhealthy.message).toMatch(/desired 2, 0\/2 healthy targets/);
   });
 
   it('does nothing for an alarm that is not a gate of the service, and says which gates it knows', () => {
@@ -164,9 +190,18 @@ describe('decideAutoRollback', () => {
     expect(d).toMatchObject({ action: 'rollback', code: 'candidate-gate' });
   });
 
-  it('does nothing for an event older than the release (a retried event from before it)', () => {
-    const d = decideAutoRollback(alarmEvent('web-green-gate', { time: at(NOW - 20 * 60_000) }), observed(), descriptor, ON);
+  it('does nothing for an event older than the release when the alarm could not be read again (a retried event from before it)', () => {
+    const d = decideAutoRollback(alarmEvent('web-green-gate', { time: at(NOW - 20 * 60_000) }), observed({ alarmStateNow: undefined }), descriptor, ON);
     expect(d).toMatchObject({ action: 'none', code: 'event-before-release' });
+  });
+
+  it('rolls back on an event older than the release when the alarm is still in ALARM now (it flipped before the claim)', () => {
+    // GIVEN green's gate went to ALARM after pre-flight but before the release wrote its record, 1 s earlier
+    const event = alarmEvent('web-green-gate', { time: at(NOW - 10 * 60_000 - 1000) });
+    // WHEN the event is handled and the alarm read again is in ALARM
+    const d = decideAutoRollback(event, observed({ alarmStateNow: 'ALARM' }), descriptor, ON);
+    // THEN the release's candidate is failing now: roll back
+    expect(d).toMatchObject({ action: 'rollback', code: 'candidate-gate', releaseId: 'r-1' });
   });
 
   it('does nothing without a release record', () => {

@@ -56,11 +56,28 @@ export interface AutoRollbackObservation {
    * @default - unknown: the event is trusted
    */
   readonly alarmStateNow?: string;
+  /**
+   * The old colour of a promoted release, read when its new colour's gate fires: whether it is still warm decides
+   * the rollback, not `scaleDownAt` (the scale-down may be late, or may not have run at all).
+   *
+   * @default - unknown: warm until the release record says it was scaled down, as the engine's rollback judges it
+   */
+  readonly previousColour?: ColourWarmth;
+}
+
+/** How warm a colour is: whether it could take all traffic back now. */
+export interface ColourWarmth {
+  /** Desired capacity of its Auto Scaling group (0 in standby, or on its way there). */
+  readonly desired: number;
+  /** Healthy targets. */
+  readonly healthy: number;
+  /** Registered targets. */
+  readonly total: number;
 }
 
 /** Settings of the auto-rollback. */
 export interface AutoRollbackSettings {
-  /** Whether a promoted release is rolled back while its old colour is still warm (before `scaleDownAt`). */
+  /** Whether a promoted release is rolled back while its old colour is still warm (not yet scaled down). */
   readonly rollbackAfterPromotion: boolean;
 }
 
@@ -139,7 +156,7 @@ export function classifyAlarmEvent(event: AlarmStateChangeEvent, descriptor: Ser
  *
  * Rolls back when the gate of the colour a release put traffic on fires: the candidate of a release in progress
  * (whoever drives it, and whether or not its pipeline is still alive); with `rollbackAfterPromotion`, the colour
- * the last release promoted while the old colour is still warm (before `scaleDownAt`); and a rolled-back
+ * the last release promoted while the old colour is still warm (not scaled down, healthy); and a rolled-back
  * release's candidate that takes traffic again after an interrupted rollback. Anything else is left alone with a
  * reason: a firing idle colour harms no one, and a firing live colour with nothing warm behind it needs a human.
  */
@@ -161,9 +178,15 @@ export function decideAutoRollback(
     return none('no-release', `${alarmName} fired on ${colour} (${trafficOf(observed.weights, colour)}), but ${descriptor.service} has no release recorded: nothing to roll back.`, about);
   }
   const ctx = { ...about, releaseId: release.releaseId };
+  // An old event is stale only if the alarm may have recovered since: one still in ALARM now (it can flip between
+  // pre-flight and the release's claim) concerns this release too.
   const eventAt = Date.parse(event.time ?? '');
-  if (Number.isFinite(eventAt) && eventAt < release.startedAt) {
-    return none('event-before-release', `${alarmName} fired at ${event.time}, before release ${release.releaseId} started: the event is stale, nothing to do.`, ctx);
+  if (Number.isFinite(eventAt) && eventAt < release.startedAt && observed.alarmStateNow !== 'ALARM') {
+    return none(
+      'event-before-release',
+      `${alarmName} fired at ${event.time}, before release ${release.releaseId} started, and its state now is unknown: the event is stale, nothing to do.`,
+      ctx,
+    );
   }
   const reason = rollbackReason(alarmName, event);
   switch (release.status) {
@@ -207,20 +230,36 @@ function decidePromoted(
   if (!settings.rollbackAfterPromotion) {
     return none('after-promotion-disabled', `${ctx.alarmName} fired on ${ctx.colour}, live since release ${release.releaseId} was promoted; rollback after promotion is off: nothing to do.`, ctx);
   }
-  if (release.scaleDownAt === undefined || release.scaleDownAt <= observed.at) {
-    const when = release.scaleDownAt === undefined ? 'has been scaled down' : `was due for scale-down at ${new Date(release.scaleDownAt).toISOString()}`;
+  if (release.scaleDownAt === undefined) {
     return none(
       'old-colour-not-warm',
-      `${ctx.alarmName} fired on the live colour ${ctx.colour}, but ${release.stable} ${when}: no warm colour to roll back to. Needs a human.`,
+      `${ctx.alarmName} fired on the live colour ${ctx.colour}, but ${release.stable} has been scaled down: no warm colour to roll back to. Needs a human.`,
+      ctx,
+    );
+  }
+  // Warmth decides, not the clock: until the scale-down runs the old colour still serves, and the CLI's rollback
+  // still allows it.
+  const warmth = observed.previousColour;
+  const schedule = `scale-down ${release.scaleDownAt <= observed.at ? 'was due' : 'is scheduled'} at ${new Date(release.scaleDownAt).toISOString()}`;
+  if (warmth && (warmth.desired === 0 || warmth.healthy === 0)) {
+    return none(
+      'old-colour-not-warm',
+      `${ctx.alarmName} fired on the live colour ${ctx.colour}, but ${release.stable} is not warm (${describeWarmth(warmth)}; ${schedule}): ` +
+        'no warm colour to roll back to. Needs a human.',
       ctx,
     );
   }
   return rollback(
     'promoted-gate',
-    `${ctx.alarmName} fired on ${ctx.colour}, promoted by release ${release.releaseId}; ${release.stable} is warm until ${new Date(release.scaleDownAt).toISOString()}: rolling back.`,
+    `${ctx.alarmName} fired on ${ctx.colour}, promoted by release ${release.releaseId}; ${release.stable} is still warm ` +
+      `(${warmth ? `${describeWarmth(warmth)}; ` : ''}${schedule}): rolling back.`,
     reason,
     ctx,
   );
+}
+
+function describeWarmth(w: ColourWarmth): string {
+  return `desired ${w.desired}, ${w.healthy}/${w.total} healthy targets`;
 }
 
 function decideEnded(release: ReleaseState, observed: AutoRollbackObservation, reason: string, ctx: DecisionContext): AutoRollbackDecision {

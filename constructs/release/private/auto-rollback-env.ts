@@ -4,6 +4,8 @@ export const AUTO_ROLLBACK_ENV = {
   SERVICE_NAME: 'BLUEGREEN_SERVICE',
   /** `true` or `false`: whether a promoted release is rolled back while its old colour is still warm. */
   ROLLBACK_AFTER_PROMOTION: 'BLUEGREEN_ROLLBACK_AFTER_PROMOTION',
+  /** Name of the release-state table, so that a reconcile tick reads the release record before anything else. */
+  RELEASE_STATE_TABLE: 'BLUEGREEN_RELEASE_STATE_TABLE',
 } as const;
 
 /** Owner written into the release record by the auto-rollback, so `bluegreen status` says who rolled back. */

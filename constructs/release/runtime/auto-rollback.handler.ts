@@ -1,31 +1,35 @@
 /**
  * Lambda behind `AutoRollback`: a gate alarm of the service entered ALARM; roll back the release that put traffic
  * on that colour, with the same release engine (and release record) as the `bluegreen` CLI, so a pipeline that died
- * mid-release does not leave a failing colour serving.
+ * mid-release does not leave a failing colour serving. The reconcile schedule invokes it too (`runReconcile`).
  *
  * Errors are thrown so Lambda retries the event (twice) and then sends it to the dead-letter queue. A retry is
  * safe: the decision is made from what is true when it runs, and the engine's rollback of a rolled-back release
  * only sets the same weights again.
  */
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ColourName, ReleaseEvent, Weights } from '../../../lib/release/ports';
+import { ColourName, ReleaseEvent, ReleasePorts, ReleaseState, Weights } from '../../../lib/release/ports';
 import { AwsClients, createAwsClients } from '../../../lib/aws/clients';
 import { createAwsPorts } from '../../../lib/aws/create-aws-ports';
 import { loadDescriptor } from '../../../lib/aws/descriptor';
 import { ReleaseEngine } from '../../../lib/release/engine';
 import { OutcomeStatus } from '../../../lib/release/outcome';
-import { AlarmStateChangeEvent, AutoRollbackCode, AutoRollbackDecision, classifyAlarmEvent, decideAutoRollback } from '../private/auto-rollback-decision';
+import {
+  AlarmStateChangeEvent,
+  AutoRollbackCode,
+  AutoRollbackDecision,
+  classifyAlarmEvent,
+  ColourWarmth,
+  decideAutoRollback,
+  GateAlarm,
+} from '../private/auto-rollback-decision';
 import { AUTO_ROLLBACK_ENV, AUTO_ROLLBACK_OWNER } from '../private/auto-rollback-env';
+import { isReconcileEvent, ReconcileEvent } from '../private/reconcile-decision';
+import { DescriptorCache } from './descriptor-cache';
+import { createLog, LogLine } from './log';
+import { ReconcileResult, runReconcile } from './reconcile';
 
-/** One JSON log line. */
-export interface LogLine {
-  readonly level: 'info' | 'error';
-  /** `decision`, `engine` (an event of the release engine) or `outcome`. */
-  readonly kind: string;
-  readonly service: string;
-  readonly message: string;
-  readonly [field: string]: unknown;
-}
+export type { LogLine } from './log';
 
 /** What one invocation needs. */
 export interface AutoRollbackConfig {
@@ -74,13 +78,26 @@ interface LambdaContext {
   readonly awsRequestId?: string;
 }
 
+/** Kept across invocations of a warm function. */
 let sharedClients: AwsClients | undefined;
+let sharedDescriptors: DescriptorCache | undefined;
 
-/** Lambda entry point. */
-export async function handler(event: AlarmStateChangeEvent, context?: LambdaContext): Promise<AutoRollbackResult> {
+/** Lambda entry point: a reconcile tick, or an alarm event. */
+export async function handler(event: AlarmStateChangeEvent | ReconcileEvent, context?: LambdaContext): Promise<AutoRollbackResult | ReconcileResult> {
   sharedClients ??= createAwsClients();
+  const serviceName = requiredEnv(AUTO_ROLLBACK_ENV.SERVICE_NAME);
+  if (isReconcileEvent(event)) {
+    if (sharedDescriptors?.serviceName !== serviceName) sharedDescriptors = new DescriptorCache(serviceName);
+    return runReconcile({
+      serviceName,
+      clients: sharedClients,
+      releaseStateTable: process.env[AUTO_ROLLBACK_ENV.RELEASE_STATE_TABLE] || undefined,
+      descriptors: sharedDescriptors,
+      requestId: context?.awsRequestId,
+    });
+  }
   return runAutoRollback(event, {
-    serviceName: requiredEnv(AUTO_ROLLBACK_ENV.SERVICE_NAME),
+    serviceName,
     rollbackAfterPromotion: process.env[AUTO_ROLLBACK_ENV.ROLLBACK_AFTER_PROMOTION] !== 'false',
     clients: sharedClients,
     requestId: context?.awsRequestId,
@@ -89,15 +106,14 @@ export async function handler(event: AlarmStateChangeEvent, context?: LambdaCont
 
 /**
  * Handle one alarm event: 1 SSM read to place the alarm; for a gate of the service, 3 reads (release record,
- * production weights, the alarm now) and the decision; for a rollback, the engine's rollback.
+ * production weights, the alarm now), 2 more (the old colour's capacity and health) when the gate is the colour
+ * a release promoted, and the decision; for a rollback, the engine's rollback.
  *
  * @throws when a read fails or the rollback does not end `rolled-back` (so that Lambda retries)
  */
 export async function runAutoRollback(event: AlarmStateChangeEvent, config: AutoRollbackConfig): Promise<AutoRollbackResult> {
   const service = config.serviceName;
-  const write = config.log ?? ((line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`));
-  const log = (level: LogLine['level'], kind: string, message: string, fields: Record<string, unknown> = {}) =>
-    write({ level, kind, service, message, ...(config.requestId ? { requestId: config.requestId } : {}), ...fields });
+  const log = createLog(service, 'alarm', config.requestId, config.log);
 
   const descriptor = await loadDescriptor(service, config.clients);
   const gate = classifyAlarmEvent(event, descriptor);
@@ -107,11 +123,13 @@ export async function runAutoRollback(event: AlarmStateChangeEvent, config: Auto
     event: (e: ReleaseEvent) => log('info', 'engine', e.message, { type: e.type, ...(e.weights ? { weights: e.weights } : {}) }),
   });
   const [stored, weights, alarmStateNow] = await Promise.all([ports.state.read(), ports.traffic.getWeights(), alarmState(config.clients, gate.alarmName)]);
-  const decision = decideAutoRollback(event, { at: ports.clock.now(), weights, release: stored?.state, alarmStateNow }, descriptor, {
+  const release = stored?.state;
+  const previousColour = await previousColourWarmth(ports, gate, release);
+  const decision = decideAutoRollback(event, { at: ports.clock.now(), weights, release, alarmStateNow, previousColour }, descriptor, {
     rollbackAfterPromotion: config.rollbackAfterPromotion,
   });
-  if (decision.action === 'none') return finish(decision, { weights, alarmStateNow });
-  log('info', 'decision', decision.message, summary(decision, { weights }));
+  if (decision.action === 'none') return finish(decision, { weights, alarmStateNow, previousColour });
+  log('info', 'decision', decision.message, summary(decision, { weights, previousColour }));
 
   const engine = new ReleaseEngine(ports, { service, owner: AUTO_ROLLBACK_OWNER });
   const outcome = await engine.rollback({ reason: decision.reason, allowAfterPromotion: config.rollbackAfterPromotion });
@@ -130,6 +148,16 @@ export async function runAutoRollback(event: AlarmStateChangeEvent, config: Auto
     log('info', 'decision', d.message, summary(d, fields));
     return resultOf(service, d);
   }
+}
+
+/**
+ * How warm the old colour of a promoted release is, when the gate that fired is the colour it promoted: whether a
+ * rollback has anywhere to go does not depend on the clock, but on the old colour's capacity and health.
+ */
+async function previousColourWarmth(ports: ReleasePorts, gate: GateAlarm, release: ReleaseState | undefined): Promise<ColourWarmth | undefined> {
+  if (release?.status !== 'succeeded' || gate.colour !== release.candidate) return undefined;
+  const [capacity, health] = await Promise.all([ports.capacity.describe(release.stable), ports.health.count(release.stable)]);
+  return { desired: capacity.desired, healthy: health.healthy, total: health.total };
 }
 
 /** The alarm's state now; undefined when CloudWatch no longer knows it (the event is then trusted). */

@@ -1,0 +1,125 @@
+/**
+ * The auto-rollback's periodic reconciler: what alarm events cannot catch. A gate already in ALARM sends no new
+ * event, so a weight change that landed after a rollback, or a release whose pipeline died while its candidate's
+ * gate was already firing, would otherwise stay as they are; and a promoted release's old colour goes to standby
+ * on time without a human.
+ */
+import { AwsClients } from '../../../lib/aws/clients';
+import { createAwsPorts } from '../../../lib/aws/create-aws-ports';
+import { DynamoReleaseStateStore } from '../../../lib/aws/dynamo-release-state-store';
+import { ElbTrafficRouter } from '../../../lib/aws/elb-traffic-router';
+import { ReleaseEngine } from '../../../lib/release/engine';
+import { OutcomeStatus, ReconcileAction } from '../../../lib/release/outcome';
+import { Weights } from '../../../lib/release/ports';
+import { AUTO_ROLLBACK_OWNER } from '../private/auto-rollback-env';
+import { decideReconcile, ReconcileCode } from '../private/reconcile-decision';
+import { DescriptorCache } from './descriptor-cache';
+import { createLog, Log, LogLine } from './log';
+
+/** What one reconcile tick needs. */
+export interface ReconcileConfig {
+  /** The service to reconcile. */
+  readonly serviceName: string;
+  /** SDK clients. */
+  readonly clients: AwsClients;
+  /**
+   * Name of the release-state table, so that the tick reads the record before anything else.
+   *
+   * @default - from the descriptor: one more call per tick
+   */
+  readonly releaseStateTable?: string;
+  /**
+   * Where the descriptor comes from; keep one across ticks of a warm function.
+   *
+   * @default - a new cache: the descriptor is loaded on every tick that needs it
+   */
+  readonly descriptors?: DescriptorCache;
+  /**
+   * Where log lines go.
+   *
+   * @default - one JSON line each on stdout
+   */
+  readonly log?: (line: LogLine) => void;
+  /**
+   * Id of the invocation, added to every log line.
+   *
+   * @default - none
+   */
+  readonly requestId?: string;
+}
+
+/** What a tick did. */
+export interface ReconcileResult {
+  readonly service: string;
+  /** The repair the engine made: `restored` (a rolled-back release's weights set again), `rolled-back`, `scaled-down`; or `none`. */
+  readonly action: ReconcileAction;
+  /** What the tick found in the release record (and weights). */
+  readonly code: ReconcileCode;
+  /** What happened, in words: the engine's message when it ran, else why it did not need to. */
+  readonly message: string;
+  readonly releaseId?: string;
+  /** The engine's outcome, when it ran. */
+  readonly outcome?: {
+    readonly status: OutcomeStatus;
+    readonly message: string;
+    readonly weights?: Weights;
+  };
+}
+
+/**
+ * One tick: read the release record (1 call) and stop there when it settles the tick (`decideReconcile`); for a
+ * rolled-back or aborted release read the weights too (1 more call, with the descriptor kept between ticks); else
+ * run the release engine's `reconcile()` as owner `auto-rollback`, which makes the repair with its own reads.
+ *
+ * @throws when a read fails, a rollback is not verified, or a rollback is refused (so that Lambda retries and
+ * then dead-letters the tick, and the failure alarm notifies): a refused scale-down is only logged
+ */
+export async function runReconcile(config: ReconcileConfig): Promise<ReconcileResult> {
+  const service = config.serviceName;
+  const log = createLog(service, 'reconcile', config.requestId, config.log);
+  const descriptors = config.descriptors ?? new DescriptorCache(service);
+  try {
+    return await tick(config, descriptors, log);
+  } catch (e) {
+    // The kept descriptor may be what failed (a rule or target group replaced by a deploy): load it on the retry.
+    descriptors.forget();
+    throw e;
+  }
+}
+
+async function tick(config: ReconcileConfig, descriptors: DescriptorCache, log: Log): Promise<ReconcileResult> {
+  const { serviceName: service, clients } = config;
+  const table = config.releaseStateTable ?? (await descriptors.get(clients)).releaseStateTable;
+  const release = (await new DynamoReleaseStateStore(clients.dynamodb, table, service).read())?.state;
+  let decision = decideReconcile({ at: Date.now(), release });
+  if (decision.action === 'read-weights') {
+    const weights = await new ElbTrafficRouter(await descriptors.get(clients), clients.elbv2).getWeights();
+    decision = decideReconcile({ at: Date.now(), release, weights });
+  }
+  if (decision.action === 'read-weights') throw new Error(`Reconcile of ${service}: the weights were read, yet asked for again.`);
+  log('info', 'decision', decision.message, { action: decision.action, code: decision.code, releaseId: decision.releaseId });
+  const found = { service, code: decision.code, releaseId: decision.releaseId };
+  if (decision.action === 'none') return { ...found, action: 'none', message: decision.message };
+
+  // The engine decides and repairs, from the descriptor as it is now.
+  const ports = createAwsPorts(await descriptors.get(clients, true), clients, {
+    event: (e) => log('info', 'engine', e.message, { type: e.type, ...(e.weights ? { weights: e.weights } : {}) }),
+  });
+  const outcome = await new ReleaseEngine(ports, { service, owner: AUTO_ROLLBACK_OWNER }).reconcile();
+  const fields = { status: outcome.status, action: outcome.action, code: decision.code, releaseId: outcome.releaseId ?? decision.releaseId, weights: outcome.weights };
+  const result: ReconcileResult = {
+    ...found,
+    action: outcome.action,
+    message: outcome.message,
+    releaseId: outcome.releaseId ?? decision.releaseId,
+    outcome: { status: outcome.status, message: outcome.message, weights: outcome.weights },
+  };
+  // An automatic rollback that did not happen is an error the failure alarm reports; a scale-down refused (the
+  // colour takes traffic, or the record moved on) waits for the next tick.
+  if (outcome.status === 'failed' || (outcome.status === 'refused' && decision.repair === 'rollback')) {
+    log('error', 'outcome', outcome.message, fields);
+    throw new Error(`Reconcile of ${service} (${decision.code}, release ${result.releaseId}) ended ${outcome.status}: ${outcome.message}`);
+  }
+  log(outcome.exitCode === 0 ? 'info' : 'error', 'outcome', outcome.message, fields);
+  return result;
+}
