@@ -1,4 +1,4 @@
-import { Duration, Tags } from 'aws-cdk-lib';
+import { Duration, Tags, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -11,6 +11,7 @@ import { CapacityMode } from './capacity-mode';
 import { Colour } from './colour';
 import { ColourAlarmsDescriptor } from './descriptor';
 import { ResolvedHealthCheck } from './health-check';
+import { propError } from './private/validate';
 
 /** Serving-size capacity of a colour. */
 export interface FleetCapacity {
@@ -119,6 +120,7 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
     const image = props.image.bind(this);
     this.imageFingerprint = image.fingerprint;
     this.imageId = image.imageId;
+    checkArchitecture(props, image.architecture, image.fingerprint);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -253,6 +255,20 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
     for (const port of ports) {
       this.securityGroup.connections.allowFrom(props.loadBalancerSecurityGroup, ec2.Port.tcp(port), `Load balancer to ${props.colour.name} on ${port}`);
     }
+  }
+}
+
+/** An image built for one CPU architecture does not boot on the other. */
+function checkArchitecture(props: ColourFleetProps, imageArchitecture: ec2.InstanceArchitecture | undefined, fingerprint: string) {
+  if (!imageArchitecture || Token.isUnresolved(props.instanceType.toString())) return;
+  const instanceArchitecture = props.instanceType.architecture;
+  if (instanceArchitecture !== imageArchitecture) {
+    throw propError(
+      'instanceType',
+      props.instanceType.toString(),
+      `is ${instanceArchitecture} but ${props.colour.name}'s image ${fingerprint} is built for ${imageArchitecture}: ` +
+        `pick an instance type for ${imageArchitecture} (e.g. ${imageArchitecture === ec2.InstanceArchitecture.ARM_64 ? 't4g.small' : 't3.small'}) or bake for ${instanceArchitecture}.`,
+    );
   }
 }
 

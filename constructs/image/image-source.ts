@@ -21,6 +21,12 @@ export interface ImageSourceConfig {
    * @default - unknown: any region is accepted
    */
   readonly regions?: string[];
+  /**
+   * CPU architecture the image runs on; a colour's instance type must match it.
+   *
+   * @default - unknown: any instance type is accepted
+   */
+  readonly architecture?: ec2.InstanceArchitecture;
 }
 
 /**
@@ -125,6 +131,8 @@ export interface IBakedImage extends IConstruct {
   readonly version: string;
   /** The image's own Region followed by its distribution Regions. */
   readonly regions: string[];
+  /** CPU architecture the image is built for. */
+  readonly architecture: { readonly instanceArchitecture: ec2.InstanceArchitecture };
   /**
    * The AMI id for use in `scope`'s stack.
    *
@@ -164,6 +172,7 @@ class BakedImageSource extends ImageSource {
       imageId: this.image.imageIdFor(scope),
       fingerprint: `baked:${this.image.imageName}@${this.image.version}`,
       regions: this.image.regions,
+      architecture: this.image.architecture.instanceArchitecture,
     };
   }
 }

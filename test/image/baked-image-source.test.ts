@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { BakedImage, BlueGreenService, ImageSource, ReleaseManifest } from '../../constructs';
+import { BakedImage, BlueGreenService, ImageArchitecture, ImageSource, ParentImage, ReleaseManifest } from '../../constructs';
 import { buildImage, DR_REGION, freshApp, HOME_REGION, PINNED_AMI, resourcesOfType, stackIn, vpcIn } from './fixtures';
 
 function manifest(blue: string, green: string) {
@@ -90,5 +90,17 @@ describe('ImageSource.fromBakedImage', () => {
       "green.image: unrecognised image 'baked:api'. Use an AMI id (ami-0123456789abcdef0), 'ssm:<parameter name>', or one of: baked:web.",
     );
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ ImageId: { 'Fn::GetAtt': Match.anyValue() } }) });
+  });
+
+  it('rejects an instance type of another architecture than the baked image, naming the fix', () => {
+    // GIVEN an arm64 bake
+    const { stack, image } = buildImage({ parentImage: ParentImage.amazonLinux2023(ImageArchitecture.ARM_64) });
+    const props = { serviceName: 'web', release: manifest(PINNED_AMI, 'baked:web'), imageResolvers: [image], vpc: stack.node.findChild('Vpc') as ec2.IVpc };
+    // WHEN / THEN the default x86 instance type is refused for green, which runs the bake
+    expect(() => new BlueGreenService(stack, 'Web', props)).toThrow(
+      /^instanceType: is x86_64 but green's image baked:web@[0-9.]+ is built for arm64: pick an instance type for arm64 \(e\.g\. t4g\.small\) or bake for x86_64\. Got "t3\.small"\.$/,
+    );
+    // and a Graviton type is accepted
+    expect(() => new BlueGreenService(stack, 'Arm', { ...props, instanceType: new ec2.InstanceType('t4g.small') })).not.toThrow();
   });
 });
