@@ -60,6 +60,8 @@ export class WeightedTraffic extends Construct {
     checkIntRange('productionPort', productionPort, 1, 65535);
     checkIntRange('testListener.port', testPort, 1, 65535);
     checkPorts(productionPort, testPort, https);
+    checkCidrs('allowedCidrs', props.allowedCidrs);
+    checkCidrs('testListener.allowedCidrs', props.test?.allowedCidrs ?? []);
     if (!https) {
       Annotations.of(this).addWarningV2(
         'cdk-bluegreen:plainHttp',
@@ -122,6 +124,16 @@ export class WeightedTraffic extends Construct {
     });
     this.production = route(this.productionListener, this.productionRule, productionPort);
     this.test = route(this.testListener, this.testRule, testPort);
+  }
+}
+
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+function checkCidrs(prop: string, cidrs: string[]) {
+  for (const cidr of cidrs) {
+    if (!Token.isUnresolved(cidr) && !IPV4_CIDR.test(cidr)) {
+      throw propError(prop, cidr, 'must hold IPv4 CIDR ranges such as 203.0.113.0/24.');
+    }
   }
 }
 

@@ -23,6 +23,8 @@ describe('BlueGreenService rejects bad input at synth, naming the prop, the valu
     ['app port out of range', { appPort: 70000 }, /^appPort: must be a whole number from 1 to 65535\. Got 70000\.$/],
     ['root volume too small', { rootVolumeSize: 4 }, /^rootVolumeSize: must be a whole number from 8 to 16384\. Got 4\.$/],
     ['bad service name', { serviceName: 'Web_1' }, /^serviceName: must be lower-case letters.*Got "Web_1"\.$/],
+    ['a malformed production CIDR', { allowedCidrs: ['10.0.0.0/33'] }, /^allowedCidrs: must hold IPv4 CIDR ranges such as 203\.0\.113\.0\/24\. Got "10\.0\.0\.0\/33"\.$/],
+    ['a malformed test-listener CIDR', { testListener: { allowedCidrs: ['office'] } }, /^testListener\.allowedCidrs: must hold IPv4 CIDR ranges.*Got "office"\.$/],
   ];
 
   for (const [name, props, message] of cases) {
