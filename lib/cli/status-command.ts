@@ -7,16 +7,9 @@ import { namesDeployedImage } from './image-reference';
 import { readManifest } from './manifest-file';
 
 /** One colour in `status`. */
-export interface ColourView {
+export interface ColourView extends Omit<ColourStatus, 'colour'> {
   /** `live` (all traffic), `idle` (none) or `serving` (part of split weights). */
   readonly role: 'live' | 'idle' | 'serving';
-  readonly weight: number;
-  readonly healthy: number;
-  readonly total: number;
-  readonly desired: number;
-  readonly inService: number;
-  /** Gate alarms in ALARM now. */
-  readonly firingAlarms: string[];
   /** Image fingerprint of the last deploy (`ami-…`, `ssm:<name>`, `baked:<name>@<version>`). */
   readonly image: string;
   /** AMI id the colour runs, as resolved at the last deploy. */
@@ -96,17 +89,12 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
 /** The status view from the engine's status, the descriptor and the manifest (if any). */
 export function buildView(status: ServiceStatus, descriptor: ServiceDescriptor, manifest: ReleaseManifest | undefined, manifestPath: string | null): StatusView {
   const colour = (c: ColourName): ColourView => {
-    const s: ColourStatus = status[c];
+    const { colour: _named, ...s }: ColourStatus = status[c];
     const d = descriptor.colours[c];
     const entry = manifest?.[c];
     return {
       role: status.live === c ? 'live' : s.weight > 0 ? 'serving' : 'idle',
-      weight: s.weight,
-      healthy: s.healthy,
-      total: s.total,
-      desired: s.desired,
-      inService: s.inService,
-      firingAlarms: s.firingAlarms,
+      ...s,
       image: d.image,
       imageId: d.imageId,
       deployedMode: d.mode,

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsClients } from '../../lib/aws';
 import { main } from '../../lib/cli';
 import { parseCommandLine, ParsedCommand } from '../../lib/cli/args';
+import { runMain } from './harness';
 
 /** Clients that fail the test if the CLI touches AWS at all. */
 const NO_AWS = new Proxy({} as AwsClients, {
@@ -14,18 +15,8 @@ const NO_AWS = new Proxy({} as AwsClients, {
   },
 });
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    isTTY: false,
-    env: {},
-    cwd: '/nonexistent',
-    clients: NO_AWS,
-  });
-  return { code, stdout, stderr };
+function run(...argv: string[]) {
+  return runMain(argv, '/nonexistent', NO_AWS);
 }
 
 function parsed(...argv: string[]): ParsedCommand {

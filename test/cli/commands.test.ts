@@ -6,11 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createAwsClients, createAwsPorts } from '../../lib/aws';
-import { main } from '../../lib/cli';
 import { ReleaseEngine } from '../../lib/release';
 import { createServiceFixture, FIXTURE_AMI } from '../integration/fixture';
 import { useMotoServer } from '../integration/moto-server';
-import { FAST, jsonLines, manifestText, releaseState, removeWorkspaces, runCli, stateStore, workspace } from './harness';
+import { FAST, jsonLines, manifestText, releaseState, removeWorkspaces, runCli, runMain, stateStore, workspace } from './harness';
 
 const server = useMotoServer();
 const cli = (cwd: string) => ({ env: server().childEnv(), cwd });
@@ -21,19 +20,9 @@ beforeAll(async () => {
   await createServiceFixture({ service: 'cmd-warmup' });
 });
 
-/** Run `main` in this process with the given clients; collect the output. */
+/** Run `main` in this process with the given clients; collect the output and the clients' call counter. */
 async function inProcess(argv: string[], cwd: string, clients = createAwsClients()) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    isTTY: false,
-    env: {},
-    cwd,
-    clients,
-  });
-  return { code, stdout, stderr, counter: clients.counter };
+  return { ...(await runMain(argv, cwd, clients)), counter: clients.counter };
 }
 
 describe.concurrent('bad input', () => {

@@ -7,7 +7,8 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DynamoReleaseStateStore } from '../../lib/aws';
+import { AwsClients, DynamoReleaseStateStore } from '../../lib/aws';
+import { main } from '../../lib/cli';
 import { ReleaseState, VersionedState } from '../../lib/release';
 import { ServiceFixture } from '../integration/fixture';
 
@@ -131,3 +132,25 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
 
 /** Arguments that make a release finish in a few seconds. */
 export const FAST = ['--bake', '1s', '--poll', '200ms'];
+
+/** What `main` printed and returned when run in this process. */
+export interface InProcessRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run the CLI's `main` in this process (no TTY, empty env) with the given clients, collecting its output. */
+export async function runMain(argv: string[], cwd: string, clients: AwsClients): Promise<InProcessRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    isTTY: false,
+    env: {},
+    cwd,
+    clients,
+  });
+  return { code, stdout, stderr };
+}

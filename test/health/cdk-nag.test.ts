@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { BlueGreenService, ReleaseManifest } from '../../constructs/fleet';
 import { BlueGreenDashboard, ServiceAlarms } from '../../constructs/health';
 import { describeViolations, synthViolations } from '../helpers/nag-report';
+import { serviceStack } from './service-fixture';
 
 
 describe('health constructs under cdk-nag AwsSolutions', () => {
@@ -14,17 +14,7 @@ describe('health constructs under cdk-nag AwsSolutions', () => {
     // GIVEN an app checked by AwsSolutions, as the reference app is
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'health-nag-'));
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'Stack', { env: { region: 'eu-west-1' } });
-    const service = new BlueGreenService(stack, 'Web', {
-      serviceName: 'web',
-      release: ReleaseManifest.fromObject({
-        schemaVersion: 1,
-        service: 'web',
-        blue: { image: 'ami-0123456789abcdef0', mode: 'active' },
-        green: { image: 'ami-0123456789abcdef0', mode: 'standby' },
-      }),
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-    });
+    const { stack, service } = serviceStack({ app, greenMode: 'standby' });
     const alarms = new ServiceAlarms(stack, 'Alarms', { service });
     new BlueGreenDashboard(stack, 'Dashboard', { alarms });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -3,8 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { BlueGreenService, BlueGreenServiceProps, ReleaseManifest } from '../../constructs/fleet';
 
 /** A fresh stack with a `web` service: blue active, green in `greenMode`. */
-export function serviceStack(options: { greenMode?: string; service?: Partial<BlueGreenServiceProps> } = {}): { stack: Stack; service: BlueGreenService } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+export function serviceStack(options: { greenMode?: string; service?: Partial<BlueGreenServiceProps>; app?: App } = {}): { stack: Stack; service: BlueGreenService } {
+  const app = options.app ?? new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Stack', { env: { region: 'eu-west-1' } });
   const service = new BlueGreenService(stack, 'Web', {
     serviceName: 'web',

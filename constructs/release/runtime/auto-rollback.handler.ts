@@ -8,7 +8,7 @@
  * only sets the same weights again.
  */
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ColourName, ReleaseEvent, ReleasePorts, ReleaseState, Weights } from '../../../lib/release/ports';
+import { ReleaseEvent, ReleasePorts, ReleaseState, Weights } from '../../../lib/release/ports';
 import { AwsClients, createAwsClients } from '../../../lib/aws/clients';
 import { createAwsPorts } from '../../../lib/aws/create-aws-ports';
 import { loadDescriptor } from '../../../lib/aws/descriptor';
@@ -16,7 +16,6 @@ import { ReleaseEngine } from '../../../lib/release/engine';
 import { OutcomeStatus } from '../../../lib/release/outcome';
 import {
   AlarmStateChangeEvent,
-  AutoRollbackCode,
   AutoRollbackDecision,
   classifyAlarmEvent,
   ColourWarmth,
@@ -54,17 +53,8 @@ export interface AutoRollbackConfig {
 }
 
 /** What an invocation did. */
-export interface AutoRollbackResult {
+export interface AutoRollbackResult extends Omit<AutoRollbackDecision, 'reason'> {
   readonly service: string;
-  /** What was decided. */
-  readonly action: 'rollback' | 'none';
-  /** Why. */
-  readonly code: AutoRollbackCode;
-  /** The decision, in words. */
-  readonly message: string;
-  readonly alarmName?: string;
-  readonly colour?: ColourName;
-  readonly releaseId?: string;
   /** The engine's outcome, after a rollback. */
   readonly outcome?: {
     readonly status: OutcomeStatus;
@@ -167,8 +157,10 @@ async function alarmState(clients: AwsClients, alarmName: string): Promise<strin
   return [...(out.CompositeAlarms ?? []), ...(out.MetricAlarms ?? [])].find((a) => a.AlarmName === alarmName)?.StateValue;
 }
 
+/** The decision as the invocation's result; the reason went into the release record, not here. */
 function resultOf(service: string, d: AutoRollbackDecision): AutoRollbackResult {
-  return { service, action: d.action, code: d.code, message: d.message, alarmName: d.alarmName, colour: d.colour, releaseId: d.releaseId };
+  const { reason: _recorded, ...decision } = d;
+  return { service, ...decision };
 }
 
 function summary(d: AutoRollbackDecision, fields: Record<string, unknown>): Record<string, unknown> {
