@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { IImageResolver, ImageSource } from '../image/image-source';
 import { Colour } from './colour';
 import { ColourFleet, FleetCapacity } from './colour-fleet';
-import { descriptorParameterName, SERVICE_DESCRIPTOR_SCHEMA_VERSION, ServiceDescriptor } from './descriptor';
+import { descriptorParameterName, SERVICE_DESCRIPTOR_SCHEMA_VERSION, ServiceDescriptor } from '../../lib/contract';
 import { resolveHealthCheck, ServiceHealthCheck } from './health-check';
 import { checkIntRange, checkSecondsRange, propError } from './private/validate';
 import { ReleaseGuard } from './release-guard';

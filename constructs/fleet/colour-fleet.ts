@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { ImageSource } from '../image/image-source';
 import { CapacityMode } from './capacity-mode';
 import { Colour } from './colour';
-import { ColourAlarmsDescriptor } from './descriptor';
+import { ColourAlarmsDescriptor } from '../../lib/contract';
 import { ResolvedHealthCheck } from './health-check';
 import { propError } from './private/validate';
 

@@ -2,7 +2,6 @@ export * from './blue-green-service';
 export * from './capacity-mode';
 export * from './colour';
 export * from './colour-fleet';
-export * from './descriptor';
 export * from './health-check';
 export * from './release-guard';
 export * from './release-manifest';

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { TestListenerOptions } from './blue-green-service';
-import { TrafficRouteDescriptor } from './descriptor';
+import { TrafficRouteDescriptor } from '../../lib/contract';
 import { checkIntRange, propError } from './private/validate';
 
 /**

@@ -54,7 +54,7 @@ export class BlueGreenDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({
         title: `${serviceName} release gates`,
-        alarms: [alarms.blue.composite, alarms.green.composite, alarms.loadBalancerErrorRate],
+        alarms: [alarms.blue.gate, alarms.green.gate, alarms.loadBalancerErrorRate],
         width: FULL,
         height: 3,
       }),

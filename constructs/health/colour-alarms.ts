@@ -74,7 +74,7 @@ export class ColourAlarms extends Construct {
   /** Fewer healthy targets than expected (see `ServiceHealthMetrics.metricExpectedHosts`). */
   public readonly healthyHosts: cloudwatch.Alarm;
   /** In ALARM when any of the colour's alarms is: what a release gates on, and what notifies. */
-  public readonly composite: cloudwatch.CompositeAlarm;
+  public readonly gate: cloudwatch.CompositeAlarm;
 
   constructor(scope: Construct, id: string, props: ColourAlarmsProps) {
     super(scope, id);
@@ -115,20 +115,20 @@ export class ColourAlarms extends Construct {
     });
 
     const members: cloudwatch.IAlarm[] = [this.errorRate, this.latencyP99, this.unhealthyHosts, this.healthyHosts, ...(props.additionalGateAlarms ?? [])];
-    this.composite = new cloudwatch.CompositeAlarm(this, 'Gate', {
+    this.gate = new cloudwatch.CompositeAlarm(this, 'Gate', {
       compositeAlarmName: gateName,
       alarmRule: cloudwatch.AlarmRule.anyOf(...members),
       alarmDescription: `${what} release gate: in ALARM while any of ${members.length} alarms is. A release of ${colour.name} rolls back on it.`,
     });
 
     const actions = (props.actions ?? AlarmActions.serviceTopic()).bind(service);
-    applyActions(this.composite, actions);
+    applyActions(this.gate, actions);
     if (props.notifyComponentAlarms) {
       for (const a of [this.errorRate, this.latencyP99, this.unhealthyHosts, this.healthyHosts]) applyActions(a, actions);
     }
 
     fleet.registerAlarms({
-      composite: gateName,
+      gate: gateName,
       errorRate: name(ColourAlarmKind.ERROR_RATE),
       latencyP99: name(ColourAlarmKind.LATENCY_P99),
       unhealthyHosts: name(ColourAlarmKind.UNHEALTHY_HOSTS),

@@ -17,7 +17,7 @@ import { buildInstancePolicy, lifecycleRole } from './private/image-policies';
 import { PinImmutableTags } from './private/pin-tags';
 import { checkRegions, collectDocuments, resolveInstanceTypes, resourceBaseName, validateProps } from './private/props';
 import { bashStep, fileSteps, shellQuote, toeDocument } from './private/toe-document';
-import { IMAGE_TAG_KEY, RETAIN_TAG_KEY, RETAIN_TAG_VALUE, VERSION_TAG_KEY } from './image-tags';
+import { IMAGE_TAG_KEY, RETAIN_TAG_KEY, RETAIN_TAG_VALUE, VERSION_TAG_KEY } from '../../lib/contract';
 
 /** Properties of a baked image. */
 export interface BakedImageProps {

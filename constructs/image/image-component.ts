@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { propError } from '../fleet/private/validate';
-import { COMPONENT_NAME } from './private/patterns';
+import { COMPONENT_NAME } from '../../lib/contract';
 import { bashStep, fileSteps, ToePhase, ToePhaseName, toeDocument } from './private/toe-document';
 
 /** A file a component writes onto the image. */

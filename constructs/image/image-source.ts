@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { AMI_ID, SSM_NAME } from './private/patterns';
+import { AMI_ID, SSM_NAME } from '../../lib/contract';
 
 /**
  * What an `ImageSource` resolves to inside a stack.

@@ -4,4 +4,3 @@ export * from './image-architecture';
 export * from './image-component';
 export * from './image-source';
 export * from './parent-image';
-export * from './image-tags';

@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { ImageArchitecture } from './image-architecture';
-import { AMI_ID, SSM_NAME } from './private/patterns';
+import { AMI_ID, SSM_NAME } from '../../lib/contract';
 
 /**
  * The image a baked image starts from.

@@ -13,8 +13,7 @@ import { Construct } from 'constructs';
 import { BlueGreenService } from '../fleet/blue-green-service';
 import { propError } from '../fleet/private/validate';
 import { ServiceAlarms } from '../health/service-alarms';
-import { AUTO_ROLLBACK_ENV } from './private/auto-rollback-env';
-import { RECONCILE_SOURCE } from './private/reconcile-decision';
+import { AUTO_ROLLBACK_ENV, RECONCILE_SOURCE } from '../../lib/contract';
 
 /** Properties of the automatic rollback. */
 export interface AutoRollbackProps {
@@ -116,7 +115,7 @@ export class AutoRollback extends Construct implements iam.IGrantable {
     if (alarms.service !== service) {
       throw propError('alarms', alarms.node.path, `must be the ServiceAlarms of service '${service.serviceName}' (${service.node.path}), whose gates this rolls back.`);
     }
-    const gates = [alarms.blue.composite, alarms.green.composite];
+    const gates = [alarms.blue.gate, alarms.green.gate];
     const rollbackAfterPromotion = props.rollbackAfterPromotion ?? true;
     const reconcile = props.reconcile ?? true;
     checkReconcileInterval(reconcile, props.reconcileInterval);

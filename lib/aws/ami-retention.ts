@@ -1,6 +1,6 @@
 import { CreateTagsCommand, DeleteTagsCommand, DescribeImagesCommand, DescribeImagesCommandInput, EC2Client, Image } from '@aws-sdk/client-ec2';
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
-import { IMAGE_TAG_KEY, RETAIN_TAG_KEY, RETAIN_TAG_VALUE, RETAINED_BY_TAG_KEY } from '../../constructs/image/image-tags';
+import { ServiceDescriptor } from '../contract';
+import { IMAGE_TAG_KEY, RETAIN_TAG_KEY, RETAIN_TAG_VALUE, RETAINED_BY_TAG_KEY } from '../contract';
 
 /** What `retainColourImages` changed. */
 export interface RetentionResult {

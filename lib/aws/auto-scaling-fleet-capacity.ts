@@ -1,5 +1,5 @@
 import { AutoScalingClient, AutoScalingGroup, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ServiceDescriptor } from '../contract';
 import { CapacityModeName, CapacityState, ColourName, FleetCapacity } from '../release/ports';
 
 /**

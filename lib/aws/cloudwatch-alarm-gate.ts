@@ -1,5 +1,5 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ColourAlarmsDescriptor, ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ColourAlarmsDescriptor, ServiceDescriptor } from '../contract';
 import { AlarmGate, ColourName } from '../release/ports';
 
 /**
@@ -31,16 +31,16 @@ export class CloudWatchAlarmGate implements AlarmGate {
       if (a.AlarmName) states.set(a.AlarmName, a.StateValue);
     }
     const inAlarm = names.filter((n) => states.get(n) === 'ALARM');
-    if (!alarms.composite) return inAlarm;
-    if (!states.has(alarms.composite)) {
-      throw new Error(`The ${colour} gate alarm ${alarms.composite} does not exist in CloudWatch. Redeploy the service (cdk deploy).`);
+    if (!alarms.gate) return inAlarm;
+    if (!states.has(alarms.gate)) {
+      throw new Error(`The ${colour} gate alarm ${alarms.gate} does not exist in CloudWatch. Redeploy the service (cdk deploy).`);
     }
-    return inAlarm.includes(alarms.composite) ? inAlarm : [];
+    return inAlarm.includes(alarms.gate) ? inAlarm : [];
   }
 }
 
-/** The colour's alarm names, composite first. */
+/** The colour's alarm names, gate first. */
 function registeredAlarms(alarms: ColourAlarmsDescriptor): string[] {
-  const names = [alarms.composite, alarms.errorRate, alarms.latencyP99, alarms.unhealthyHosts, alarms.healthyHosts];
+  const names = [alarms.gate, alarms.errorRate, alarms.latencyP99, alarms.unhealthyHosts, alarms.healthyHosts];
   return [...new Set(names.filter((n): n is string => typeof n === 'string' && n !== ''))];
 }

@@ -1,4 +1,4 @@
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ServiceDescriptor } from '../contract';
 import { Logger, ReleasePorts } from '../release/ports';
 import { AutoScalingFleetCapacity } from './auto-scaling-fleet-capacity';
 import { AwsClients } from './clients';

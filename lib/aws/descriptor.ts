@@ -1,5 +1,5 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { descriptorParameterName, SERVICE_DESCRIPTOR_SCHEMA_VERSION, ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { descriptorParameterName, parseDescriptor, ServiceDescriptor } from '../contract';
 import { AwsClients, clientRegion } from './clients';
 
 /** No descriptor parameter for the service in this region: it was never deployed here, or the name is wrong. */
@@ -17,19 +17,6 @@ export class UnknownServiceError extends Error {
         'Deploy the service first (cdk deploy) or check --region.',
     );
     this.name = 'UnknownServiceError';
-  }
-}
-
-/** The descriptor parameter exists but its content is not a descriptor this code understands. */
-export class InvalidDescriptorError extends Error {
-  constructor(
-    /** The SSM parameter read. */
-    public readonly parameterName: string,
-    /** Every problem found, one per entry. */
-    public readonly problems: readonly string[],
-  ) {
-    super(`Invalid service descriptor in ${parameterName}: ${problems.join('; ')}.`);
-    this.name = 'InvalidDescriptorError';
   }
 }
 
@@ -52,73 +39,3 @@ export async function loadDescriptor(serviceName: string, clients: AwsClients): 
   return parseDescriptor(value ?? '', name, serviceName);
 }
 
-/**
- * Parse and validate descriptor JSON.
- *
- * @param parameterName where it came from, for messages
- * @param expectedService the service it must describe, when known
- */
-export function parseDescriptor(json: string, parameterName: string, expectedService?: string): ServiceDescriptor {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (e) {
-    throw new InvalidDescriptorError(parameterName, [`not JSON (${(e as Error).message})`]);
-  }
-  const problems = descriptorProblems(raw, expectedService);
-  if (problems.length) throw new InvalidDescriptorError(parameterName, problems);
-  return raw as ServiceDescriptor;
-}
-
-const REQUIRED_STRINGS = [
-  'service',
-  'region',
-  'loadBalancer.arn',
-  'production.listenerArn',
-  'production.ruleArn',
-  'test.listenerArn',
-  'test.ruleArn',
-  'releaseStateTable',
-  'colours.blue.targetGroupArn',
-  'colours.blue.autoScalingGroupName',
-  'colours.green.targetGroupArn',
-  'colours.green.autoScalingGroupName',
-];
-const REQUIRED_COUNTS = ['capacity.min', 'capacity.max', 'capacity.desired'];
-const REQUIRED_OBJECTS = ['colours.blue.alarms', 'colours.green.alarms'];
-
-function descriptorProblems(raw: unknown, expectedService?: string): string[] {
-  if (typeof raw !== 'object' || raw === null) return ['not a JSON object'];
-  const version = at(raw, 'schemaVersion');
-  if (version !== SERVICE_DESCRIPTOR_SCHEMA_VERSION) {
-    // Other fields may mean something else in another schema: report only this.
-    return [`schemaVersion is ${JSON.stringify(version)}, this bluegreen reads ${SERVICE_DESCRIPTOR_SCHEMA_VERSION}; use a matching bluegreen version`];
-  }
-  const problems: string[] = [];
-  for (const path of REQUIRED_STRINGS) {
-    const v = at(raw, path);
-    if (typeof v !== 'string' || v === '') problems.push(`${path} must be a non-empty string, got ${JSON.stringify(v)}`);
-  }
-  for (const path of REQUIRED_COUNTS) {
-    const v = at(raw, path);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) problems.push(`${path} must be an integer >= 0, got ${JSON.stringify(v)}`);
-  }
-  for (const path of REQUIRED_OBJECTS) {
-    const v = at(raw, path);
-    if (typeof v !== 'object' || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
-  }
-  const service = at(raw, 'service');
-  if (expectedService !== undefined && typeof service === 'string' && service !== expectedService) {
-    problems.push(`service is '${service}', expected '${expectedService}'`);
-  }
-  return problems;
-}
-
-function at(obj: unknown, path: string): unknown {
-  let cur = obj;
-  for (const key of path.split('.')) {
-    if (typeof cur !== 'object' || cur === null) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}

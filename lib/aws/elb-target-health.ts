@@ -1,5 +1,5 @@
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ServiceDescriptor } from '../contract';
 import { ColourName, TargetHealth, TargetHealthCount } from '../release/ports';
 
 /** Target health of a colour's target group (one DescribeTargetHealth call per count). */

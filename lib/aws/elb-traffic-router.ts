@@ -1,5 +1,5 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ServiceDescriptor } from '../contract';
 import { ColourName, TrafficRouter, Weights } from '../release/ports';
 import { WeightedRule } from './private/weighted-rule';
 

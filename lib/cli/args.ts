@@ -1,5 +1,5 @@
 import { parseArgs } from 'util';
-import { REGION } from '../../constructs/image/private/patterns';
+import { REGION } from '../contract';
 import {
   checkColour,
   checkDurationMs,

@@ -1,5 +1,5 @@
 import * as os from 'os';
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ServiceDescriptor } from '../contract';
 import { AwsClients, retainColourImages, RetentionResult } from '../aws';
 import { ParsedCommand } from './args';
 import { CliIo } from './io';

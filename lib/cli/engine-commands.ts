@@ -1,4 +1,4 @@
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ServiceDescriptor } from '../contract';
 import { createAwsPorts, loadDescriptor } from '../aws';
 import { formatDuration, Logger, ReleaseEngine, ReleaseEngineOptions, ReleaseEvent, ReleaseOutcome, UsageError } from '../release';
 import { CommandContext, keepImagesRetained, keepManifestInStep, ownerId } from './context';

@@ -1,4 +1,4 @@
-import { AMI_ID, IMAGE_NAME, SSM_NAME } from '../../constructs/image/private/patterns';
+import { AMI_ID, IMAGE_NAME, SSM_NAME } from '../contract';
 import { usageError } from '../release';
 
 /** The forms a release manifest's `image` takes (constructs/image/image-source.ts). */

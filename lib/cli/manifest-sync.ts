@@ -1,8 +1,8 @@
 import { CapacityMode } from '../../constructs/fleet/capacity-mode';
 import { Colour } from '../../constructs/fleet/colour';
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ServiceDescriptor } from '../contract';
 import { ColourRelease, ReleaseManifest } from '../../constructs/fleet/release-manifest';
-import { AMI_ID } from '../../constructs/image/private/patterns';
+import { AMI_ID } from '../contract';
 import { ColourName, otherColour, ReleaseOutcome } from '../release';
 
 /** Which colour holds the traffic after a command, and what the other one runs. */

@@ -1,4 +1,4 @@
-import { ColourDescriptor, ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ColourDescriptor, ServiceDescriptor } from '../contract';
 import { ReleaseManifest } from '../../constructs/fleet/release-manifest';
 import { createAwsPorts, loadDescriptor } from '../aws';
 import { ColourName, ColourStatus, COLOUR_NAMES, describeProgress, formatDuration, formatWeights, otherColour, ReleaseEngine, ServiceStatus } from '../release';

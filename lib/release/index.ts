@@ -11,3 +11,4 @@ export * from './preflight';
 export * from './plan';
 export * from './status';
 export * from './engine';
+export * from './reconcile-screen';

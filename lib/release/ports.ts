@@ -3,16 +3,9 @@
  * AWS SDK v3, and tests implement them with fakes. Nothing in `lib/release/` imports an AWS SDK.
  */
 
-/** A colour's lower-case name. */
-export type ColourName = 'blue' | 'green';
+import { CapacityModeName, ColourName } from '../contract';
 
-/** Both colour names, blue first. */
-export const COLOUR_NAMES: readonly ColourName[] = ['blue', 'green'];
-
-/** The other colour. */
-export function otherColour(c: ColourName): ColourName {
-  return c === 'blue' ? 'green' : 'blue';
-}
+export { CapacityModeName, ColourName, COLOUR_NAMES, otherColour } from '../contract';
 
 /** Weights of the production route (ALB weights, 0..999; the engine uses percentages that add up to 100). */
 export interface Weights {
@@ -51,8 +44,6 @@ export interface AlarmGate {
   firing(colour: ColourName): Promise<string[]>;
 }
 
-/** Capacity mode names, as in the release manifest. */
-export type CapacityModeName = 'active' | 'ready' | 'standby';
 
 /** Capacity of a colour's Auto Scaling group. */
 export interface CapacityState {

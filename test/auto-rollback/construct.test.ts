@@ -69,8 +69,8 @@ describe('AutoRollback', () => {
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
         resources: [
-          { 'Fn::GetAtt': [idOf(stack, alarms.blue.composite), 'Arn'] },
-          { 'Fn::GetAtt': [idOf(stack, alarms.green.composite), 'Arn'] },
+          { 'Fn::GetAtt': [idOf(stack, alarms.blue.gate), 'Arn'] },
+          { 'Fn::GetAtt': [idOf(stack, alarms.green.gate), 'Arn'] },
         ],
         detail: { state: { value: ['ALARM'] } },
       },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideReconcile, isReconcileEvent, RECONCILE_SOURCE } from '../../constructs/release/private/reconcile-decision';
+import { isReconcileEvent, RECONCILE_SOURCE } from '../../lib/contract';
+import { decideReconcile } from '../../lib/release';
 import { ReleaseState } from '../../lib/release/ports';
 import { alarmEvent } from './events';
 

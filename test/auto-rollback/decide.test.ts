@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ServiceDescriptor } from '../../lib/contract';
 import {
   AutoRollbackObservation,
   classifyAlarmEvent,
   decideAutoRollback,
   MAX_REASON_CHARS,
   rollbackReason,
-} from '../../constructs/release/private/auto-rollback-decision';
+} from '../../lib/lambda/auto-rollback/auto-rollback-decision';
 import { ReleaseState } from '../../lib/release/ports';
 import { alarmEvent } from './events';
 
@@ -21,7 +21,7 @@ const colour = (name: string) => ({
   image: 'ami-1',
   imageId: 'ami-1',
   mode: 'active',
-  alarms: { composite: `web-${name}-gate`, errorRate: `web-${name}-error-rate` },
+  alarms: { gate: `web-${name}-gate`, errorRate: `web-${name}-error-rate` },
 });
 
 const descriptor: ServiceDescriptor = {

@@ -1,4 +1,4 @@
-import { AlarmStateChangeEvent } from '../../constructs/release/private/auto-rollback-decision';
+import { AlarmStateChangeEvent } from '../../lib/lambda/auto-rollback/auto-rollback-decision';
 
 /** Options of `alarmEvent`. */
 export interface AlarmEventOptions {

@@ -1,10 +1,9 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AUTO_ROLLBACK_ENV } from '../../constructs/release/private/auto-rollback-env';
-import { RECONCILE_SOURCE } from '../../constructs/release/private/reconcile-decision';
-import { AutoRollbackConfig, handler, LogLine, runAutoRollback } from '../../constructs/release/runtime/auto-rollback.handler';
-import { DescriptorCache } from '../../constructs/release/runtime/descriptor-cache';
-import { ReconcileConfig, runReconcile } from '../../constructs/release/runtime/reconcile';
+import { AUTO_ROLLBACK_ENV, RECONCILE_SOURCE } from '../../lib/contract';
+import { AutoRollbackConfig, handler, LogLine, runAutoRollback } from '../../lib/lambda/auto-rollback';
+import { DescriptorCache } from '../../lib/lambda/auto-rollback/descriptor-cache';
+import { ReconcileConfig, runReconcile } from '../../lib/lambda/auto-rollback/reconcile';
 import { ApiCallCount, AwsClients, createAwsClients, DynamoReleaseStateStore } from '../../lib/aws';
 import { ColourName, ReleaseState } from '../../lib/release/ports';
 import { createServiceFixture, ServiceFixture } from '../integration/fixture';

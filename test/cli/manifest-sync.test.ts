@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { ServiceDescriptor } from '../../lib/contract';
 import { ReleaseManifest } from '../../constructs/fleet/release-manifest';
 import { checkImageReference, namesDeployedImage } from '../../lib/cli/image-reference';
 import { layoutAfter, syncManifest } from '../../lib/cli/manifest-sync';

@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { BlueGreenService, ColourFleet, SERVICE_DESCRIPTOR_SCHEMA_VERSION } from '../../constructs';
+import { BlueGreenService, ColourFleet } from '../../constructs';
+import { SERVICE_DESCRIPTOR_SCHEMA_VERSION } from '../../lib/contract';
 import { buildService, resources } from './fixtures';
 
 type Cfn = string | number | { Ref?: string; 'Fn::GetAtt'?: string[]; 'Fn::Join'?: [string, Cfn[]] };
@@ -80,10 +81,10 @@ describe('service descriptor', () => {
     // GIVEN
     const { service } = buildService();
     // WHEN
-    service.green.registerAlarms({ composite: 'web-green-gate' });
+    service.green.registerAlarms({ gate: 'web-green-gate' });
     service.green.registerAlarms({ errorRate: 'web-green-error-rate' });
     // THEN
-    expect(descriptorOf(service).json.colours.green.alarms).toEqual({ composite: 'web-green-gate', errorRate: 'web-green-error-rate' });
+    expect(descriptorOf(service).json.colours.green.alarms).toEqual({ gate: 'web-green-gate', errorRate: 'web-green-error-rate' });
   });
 
   it('stays within the 4 KB limit of a standard SSM parameter with realistic ARNs', () => {
@@ -91,7 +92,7 @@ describe('service descriptor', () => {
     const { service } = buildService();
     for (const c of ['blue', 'green'] as const) {
       service[c].registerAlarms({
-        composite: `web-${c}-gate`, errorRate: `web-${c}-error-rate`, latencyP99: `web-${c}-latency-p99`, unhealthyHosts: `web-${c}-unhealthy-hosts`, healthyHosts: `web-${c}-healthy-hosts`,
+        gate: `web-${c}-gate`, errorRate: `web-${c}-error-rate`, latencyP99: `web-${c}-latency-p99`, unhealthyHosts: `web-${c}-unhealthy-hosts`, healthyHosts: `web-${c}-healthy-hosts`,
       });
     }
     const rendered = render(descriptorParameter(service).Properties?.Value as Cfn);

@@ -1,7 +1,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { firstDeployViolations, GuardColours, updateViolations } from '../../constructs/fleet/private/guard-decision';
+import { firstDeployViolations, GuardColours, updateViolations } from '../../lib/lambda/release-guard/guard-decision';
 import { AMI_BLUE, AMI_GREEN, buildService, manifestObject, resources } from './fixtures';
 
 const deployed: GuardColours = { blue: { image: AMI_BLUE, mode: 'active' }, green: { image: AMI_GREEN, mode: 'ready' } };

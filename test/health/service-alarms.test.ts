@@ -200,7 +200,7 @@ describe('ServiceAlarms', () => {
     const descriptor = descriptorJson(Template.fromStack(stack));
     for (const colour of ['blue', 'green'] as const) {
       expect(descriptor.colours[colour].alarms).toEqual({
-        composite: `web-${colour}-gate`,
+        gate: `web-${colour}-gate`,
         errorRate: `web-${colour}-error-rate`,
         latencyP99: `web-${colour}-latency-p99`,
         unhealthyHosts: `web-${colour}-unhealthy-hosts`,
@@ -218,7 +218,7 @@ describe('ServiceAlarms', () => {
     const template = Template.fromStack(stack);
     expect(alarmNamed(template, 'prod-web-green-gate').props.AlarmRule).toBeDefined();
     expect(alarmNamed(template, 'prod-web-alb-error-rate').props.Threshold).toBe(5);
-    expect(descriptorJson(template).colours.green.alarms).toMatchObject({ composite: 'prod-web-green-gate' });
+    expect(descriptorJson(template).colours.green.alarms).toMatchObject({ gate: 'prod-web-green-gate' });
   });
 
   it('rejects an alarm name prefix CloudWatch or an alarm rule cannot take', () => {
@@ -246,7 +246,7 @@ describe('ServiceAlarms', () => {
     // THEN
     expect(alarms.colour(Colour.GREEN)).toBe(alarms.green);
     expect(alarms.blue.colour).toBe(Colour.BLUE);
-    expect(alarms.blue.composite.node.path).toBe('Stack/Alarms/Blue/Gate');
+    expect(alarms.blue.gate.node.path).toBe('Stack/Alarms/Blue/Gate');
   });
 });
 
@@ -262,6 +262,6 @@ describe('ColourAlarms', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     const descriptor = descriptorJson(template);
     expect(descriptor.colours.blue.alarms).toEqual({});
-    expect(descriptor.colours.green.alarms).toMatchObject({ composite: 'web-green-gate' });
+    expect(descriptor.colours.green.alarms).toMatchObject({ gate: 'web-green-gate' });
   });
 });

@@ -15,7 +15,7 @@ import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeRulesCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { descriptorParameterName, ServiceDescriptor } from '../../constructs/fleet/descriptor';
+import { descriptorParameterName, ServiceDescriptor } from '../../lib/contract';
 import {
   AutoScalingFleetCapacity,
   AwsClients,
@@ -25,11 +25,11 @@ import {
   DynamoReleaseStateStore,
   ElbTargetHealth,
   ElbTrafficRouter,
-  InvalidDescriptorError,
   loadDescriptor,
   SystemClock,
   UnknownServiceError,
 } from '../../lib/aws';
+import { InvalidDescriptorError } from '../../lib/contract';
 import { ConcurrentReleaseError, ReleaseEvent, ReleaseState } from '../../lib/release/ports';
 import { createServiceFixture, ServiceFixture } from './fixture';
 import { useMotoServer } from './moto-server';
@@ -291,7 +291,7 @@ describe('CloudWatchAlarmGate', () => {
 
   it('refuses to guess when the registered composite does not exist', async () => {
     // GIVEN
-    const missing = withAlarms(fixture.descriptor, { composite: 'deleted-gate' });
+    const missing = withAlarms(fixture.descriptor, { gate: 'deleted-gate' });
     // WHEN / THEN
     await expect(new CloudWatchAlarmGate(missing, clients.cloudwatch).firing('blue')).rejects.toThrow(
       /blue gate alarm deleted-gate does not exist/,

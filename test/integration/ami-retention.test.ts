@@ -1,6 +1,6 @@
 import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_TAG_KEY, RETAIN_TAG_KEY, RETAINED_BY_TAG_KEY } from '../../constructs/image/image-tags';
+import { IMAGE_TAG_KEY, RETAIN_TAG_KEY, RETAINED_BY_TAG_KEY } from '../../lib/contract';
 import { retainColourImages } from '../../lib/aws';
 import { createServiceFixture, FIXTURE_AMI, ServiceFixture } from './fixture';
 import { useMotoServer } from './moto-server';

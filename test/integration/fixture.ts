@@ -35,7 +35,7 @@ import {
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { descriptorParameterName, ServiceDescriptor, TrafficRouteDescriptor } from '../../constructs/fleet/descriptor';
+import { descriptorParameterName, ServiceDescriptor, TrafficRouteDescriptor } from '../../lib/contract';
 import { AwsClients, createAwsClients } from '../../lib/aws';
 import { COLOUR_NAMES, ColourName, Weights } from '../../lib/release/ports';
 import { MOTO_ACCOUNT, MOTO_REGION } from './moto-process';
@@ -296,7 +296,7 @@ function descriptorOf(
     image: FIXTURE_AMI,
     imageId: FIXTURE_AMI,
     mode,
-    alarms: { composite: c.gateAlarm, errorRate: c.errorRateAlarm, latencyP99: c.latencyAlarm },
+    alarms: { gate: c.gateAlarm, errorRate: c.errorRateAlarm, latencyP99: c.latencyAlarm },
   });
   return {
     schemaVersion: 1,

@@ -1,7 +1,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../constructs/fleet/runtime/release-guard.handler';
+import { handler } from '../../lib/lambda/release-guard';
 import { createServiceFixture, FIXTURE_AMI, ServiceFixture } from './fixture';
 import { useMotoServer } from './moto-server';
 

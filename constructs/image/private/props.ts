@@ -7,7 +7,7 @@ import { ImageDistributionRegion } from '../distribution-region';
 import { ImageArchitecture } from '../image-architecture';
 import { ComponentDocument, ImageComponent } from '../image-component';
 import { contentHash } from './content-version';
-import { IMAGE_NAME, REGION } from './patterns';
+import { IMAGE_NAME, REGION } from '../../../lib/contract';
 
 /** Image Builder allows 20 components per recipe; one is the identity component. */
 const MAX_DOCUMENTS = 19;

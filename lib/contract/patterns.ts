@@ -12,3 +12,9 @@ export const IMAGE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** Component names within an image. */
 export const COMPONENT_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/** Service names: lower-case letters, digits and hyphens, starting with a letter, at most 32 characters. */
+export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** What a service name must look like, for error messages. */
+export const SERVICE_NAME_RULE = 'must be lower-case letters, digits and hyphens, start with a letter, and be at most 32 characters';

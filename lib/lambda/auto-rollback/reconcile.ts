@@ -4,15 +4,15 @@
  * gate was already firing, would otherwise stay as they are; and a promoted release's old colour goes to standby
  * on time without a human.
  */
-import { AwsClients } from '../../../lib/aws/clients';
-import { createAwsPorts } from '../../../lib/aws/create-aws-ports';
-import { DynamoReleaseStateStore } from '../../../lib/aws/dynamo-release-state-store';
-import { ElbTrafficRouter } from '../../../lib/aws/elb-traffic-router';
-import { ReleaseEngine } from '../../../lib/release/engine';
-import { OutcomeStatus, ReconcileAction } from '../../../lib/release/outcome';
-import { Weights } from '../../../lib/release/ports';
-import { AUTO_ROLLBACK_OWNER } from '../private/auto-rollback-env';
-import { decideReconcile, ReconcileCode } from '../private/reconcile-decision';
+import { AwsClients } from '../../aws';
+import { createAwsPorts } from '../../aws';
+import { DynamoReleaseStateStore } from '../../aws';
+import { ElbTrafficRouter } from '../../aws';
+import { ReleaseEngine } from '../../release';
+import { OutcomeStatus, ReconcileAction } from '../../release';
+import { Weights } from '../../release';
+import { AUTO_ROLLBACK_OWNER } from '../../contract';
+import { decideReconcile, ReconcileCode } from '../../release';
 import { DescriptorCache } from './descriptor-cache';
 import { createLog, Log, LogLine } from './log';
 

@@ -1,5 +1,5 @@
 /**
- * Tags on the AMIs a BakedImage makes, shared with the CLI (which must not load aws-cdk-lib to read them).
+ * Tags on the AMIs a BakedImage makes, shared by the construct, the CLI and the adapters.
  */
 
 /** Names the BakedImage an AMI came from; the lifecycle policy selects AMIs by it. */

@@ -8,7 +8,7 @@
  */
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { firstDeployViolations, GuardColours, GuardWeights, updateViolations } from '../private/guard-decision';
+import { firstDeployViolations, GuardColours, GuardWeights, updateViolations } from './guard-decision';
 
 interface GuardProperties {
   readonly ServiceName: string;

@@ -1,6 +1,6 @@
-import { ServiceDescriptor } from '../../fleet/descriptor';
-import { AwsClients } from '../../../lib/aws/clients';
-import { loadDescriptor } from '../../../lib/aws/descriptor';
+import { ServiceDescriptor } from '../../contract';
+import { AwsClients } from '../../aws';
+import { loadDescriptor } from '../../aws';
 
 /** How long a warm function reads with a kept descriptor before loading it again. */
 export const DESCRIPTOR_MAX_AGE_MS = 5 * 60_000;

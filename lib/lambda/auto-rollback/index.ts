@@ -8,12 +8,12 @@
  * only sets the same weights again.
  */
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ReleaseEvent, ReleasePorts, ReleaseState, Weights } from '../../../lib/release/ports';
-import { AwsClients, createAwsClients } from '../../../lib/aws/clients';
-import { createAwsPorts } from '../../../lib/aws/create-aws-ports';
-import { loadDescriptor } from '../../../lib/aws/descriptor';
-import { ReleaseEngine } from '../../../lib/release/engine';
-import { OutcomeStatus } from '../../../lib/release/outcome';
+import { ReleaseEvent, ReleasePorts, ReleaseState, Weights } from '../../release';
+import { AwsClients, createAwsClients } from '../../aws';
+import { createAwsPorts } from '../../aws';
+import { loadDescriptor } from '../../aws';
+import { ReleaseEngine } from '../../release';
+import { OutcomeStatus } from '../../release';
 import {
   AlarmStateChangeEvent,
   AutoRollbackDecision,
@@ -21,9 +21,8 @@ import {
   ColourWarmth,
   decideAutoRollback,
   GateAlarm,
-} from '../private/auto-rollback-decision';
-import { AUTO_ROLLBACK_ENV, AUTO_ROLLBACK_OWNER } from '../private/auto-rollback-env';
-import { isReconcileEvent, ReconcileEvent } from '../private/reconcile-decision';
+} from './auto-rollback-decision';
+import { AUTO_ROLLBACK_ENV, AUTO_ROLLBACK_OWNER, isReconcileEvent, ReconcileEvent } from '../../contract';
 import { DescriptorCache } from './descriptor-cache';
 import { createLog, LogLine } from './log';
 import { ReconcileResult, runReconcile } from './reconcile';

@@ -1,30 +1,16 @@
 /**
  * Whether a reconcile tick needs the release engine at all: a pure function of the release record (and, for a
- * rolled-back release, the production weights). Imported by the Lambda handler: no CDK imports.
+ * rolled-back release, the production weights). Part of the engine, so the screen and `reconcile()` share their rules.
  *
  * The engine's `reconcile()` makes the repairs, with its own reads; it needs the descriptor, and so at least two
  * more calls. Most ticks are settled by the record alone (no release, a release driven by a live process, a
  * scale-down not due yet), so the handler reads the record first and calls the engine only when this says so. It
  * says `none` only where the engine would do nothing either: it screens, the engine decides.
  */
-import { isStale, leaseMs } from '../../../lib/release/lease';
-import { formatDuration } from '../../../lib/release/parsing';
-import { ReleaseState, Weights } from '../../../lib/release/ports';
-import { allTo, formatWeights, sameWeights } from '../../../lib/release/weights';
-
-/** `source` of the constant event the reconcile schedule sends; alarm events come from `aws.cloudwatch`. */
-export const RECONCILE_SOURCE = 'cdk-bluegreen.reconcile';
-
-/** The event the reconcile schedule sends. */
-export interface ReconcileEvent {
-  /** `RECONCILE_SOURCE`. */
-  readonly source?: string;
-}
-
-/** Whether an event is a reconcile tick rather than an alarm event. */
-export function isReconcileEvent(event: ReconcileEvent): boolean {
-  return event.source === RECONCILE_SOURCE;
-}
+import { isStale, leaseMs } from './lease';
+import { formatDuration } from './parsing';
+import { ReleaseState, Weights } from './ports';
+import { allTo, formatWeights, sameWeights } from './weights';
 
 /** What the tick knows. */
 export interface ReconcileObservation {

@@ -2,9 +2,9 @@
  * What the auto-rollback does about one alarm event: a pure function of the event, what was read from the service
  * and its descriptor, so every case is unit-tested without AWS. Imported by the Lambda handler: no CDK imports.
  */
-import { ServiceDescriptor } from '../../fleet/descriptor';
-import { COLOUR_NAMES, ColourName, ReleaseState, Weights } from '../../../lib/release/ports';
-import { weightOf } from '../../../lib/release/weights';
+import { ServiceDescriptor } from '../../contract';
+import { COLOUR_NAMES, ColourName, ReleaseState, Weights } from '../../release';
+import { weightOf } from '../../release';
 
 /** Longest alarm reason copied into the release record; composite alarm reasons can run long. */
 export const MAX_REASON_CHARS = 300;
@@ -144,7 +144,7 @@ export function classifyAlarmEvent(event: AlarmStateChangeEvent, descriptor: Ser
   if (state !== 'ALARM') {
     return none('not-in-alarm', `${alarmName} changed to ${state}, not ALARM: nothing to do.`, { alarmName });
   }
-  const colour = COLOUR_NAMES.find((c) => descriptor.colours[c].alarms.composite === alarmName);
+  const colour = COLOUR_NAMES.find((c) => descriptor.colours[c].alarms.gate === alarmName);
   if (!colour) {
     return none('unknown-alarm', `${alarmName} is not a gate alarm of ${descriptor.service} (the descriptor names ${gateNames(descriptor)}): nothing to do.`, { alarmName });
   }
@@ -301,6 +301,6 @@ function trafficOf(weights: Weights, colour: ColourName): string {
 }
 
 function gateNames(descriptor: ServiceDescriptor): string {
-  const names = COLOUR_NAMES.map((c) => descriptor.colours[c].alarms.composite).filter((n): n is string => Boolean(n));
+  const names = COLOUR_NAMES.map((c) => descriptor.colours[c].alarms.gate).filter((n): n is string => Boolean(n));
   return names.length ? names.join(' and ') : 'no gate alarms';
 }
