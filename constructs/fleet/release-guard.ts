@@ -1,9 +1,8 @@
-import * as path from 'path';
 import { Arn, Aspects, CfnResource, CustomResource, Duration, IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { bundledHandlerCode } from '../private/bundled-handler';
 import { Construct, IConstruct } from 'constructs';
 import { Colour } from './colour';
 import { ColourFleet } from './colour-fleet';
@@ -49,16 +48,15 @@ export class ReleaseGuard extends Construct {
     // DescribeRules supports no resource-level permissions.
     role.addToPolicy(new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeRules'], resources: ['*'] }));
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(__dirname, 'runtime', 'release-guard.handler.ts'),
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: bundledHandlerCode('release-guard'),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       timeout: Duration.minutes(1),
       role,
       logGroup,
       description: `Release guard of ${props.serviceName}`,
-      bundling: { minify: true, externalModules: ['@aws-sdk/*'], target: 'node24' },
     });
 
     const colours: Record<string, { image: string; mode: string }> = {};

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,9 +5,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { bundledHandlerCode } from '../private/bundled-handler';
 import { Construct } from 'constructs';
 import { BlueGreenService } from '../fleet/blue-green-service';
 import { propError } from '../fleet/private/validate';
@@ -139,9 +138,9 @@ export class AutoRollback extends Construct implements iam.IGrantable {
     grantRollback(this.role, service);
     if (reconcile) grantScaleDown(this.role, service);
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(__dirname, 'runtime', 'auto-rollback.handler.ts'),
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: bundledHandlerCode('auto-rollback'),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       // A verified rollback takes seconds; the margin covers SDK retries when the ELB API throttles.
@@ -158,7 +157,6 @@ export class AutoRollback extends Construct implements iam.IGrantable {
         [AUTO_ROLLBACK_ENV.ROLLBACK_AFTER_PROMOTION]: String(rollbackAfterPromotion),
         [AUTO_ROLLBACK_ENV.RELEASE_STATE_TABLE]: service.releaseStateTable.tableName,
       },
-      bundling: { minify: true, externalModules: ['@aws-sdk/*'], target: 'node24' },
     });
 
     this.rule = new events.Rule(this, 'Rule', {

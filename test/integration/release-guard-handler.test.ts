@@ -116,7 +116,7 @@ describe('release guard handler against moto', () => {
     await handler(event('Update', { blue: { image: FIXTURE_AMI, mode: 'active' }, green: { image: FIXTURE_AMI, mode: 'ready' } }, undefined, 'mismatch'));
     // THEN
     expect(last().Status).toBe('FAILED');
-    expect(last().Reason).toMatch(/has no weighted forward to this service's two target groups/);
+    expect(last().Reason).toMatch(/^Release guard could not check live traffic: .*forwards to .*which is neither colour's target group in the descriptor/);
   });
 
   it('fails closed, with the reason, when the descriptor points at a rule that is gone', async () => {

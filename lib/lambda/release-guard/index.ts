@@ -6,8 +6,10 @@
  * production rule holds right now. Comparing with the descriptor (not OldResourceProperties) keeps CloudFormation's
  * own rollback of a refused deploy from being refused in turn.
  */
-import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElbTrafficRouter } from '../../aws/elb-traffic-router';
+import { parseDescriptor, ServiceDescriptor } from '../../contract';
 import { firstDeployViolations, GuardColours, GuardWeights, updateViolations } from './guard-decision';
 
 interface GuardProperties {
@@ -27,15 +29,6 @@ interface CfnEvent {
   readonly ResourceProperties: GuardProperties;
 }
 
-interface DescriptorSubset {
-  readonly routingIdentity?: string;
-  readonly production: { readonly ruleArn: string };
-  readonly colours: {
-    readonly blue: { readonly targetGroupArn: string; readonly image: string; readonly imageId?: string; readonly mode: string };
-    readonly green: { readonly targetGroupArn: string; readonly image: string; readonly imageId?: string; readonly mode: string };
-  };
-}
-
 export async function handler(event: CfnEvent): Promise<void> {
   const physicalId = event.PhysicalResourceId ?? `${event.ResourceProperties.ServiceName}-release-guard`;
   let reason: string | undefined;
@@ -52,7 +45,7 @@ export async function evaluate(event: CfnEvent): Promise<string[]> {
   const props = event.ResourceProperties;
   if (event.RequestType === 'Delete') return [];
   if (event.RequestType === 'Create') return firstDeployViolations(props.ServiceName, props.Colours);
-  const descriptor = await readDescriptor(props.DescriptorParameter);
+  const descriptor = await readDescriptor(props.DescriptorParameter, props.ServiceName);
   if (!descriptor) return firstDeployViolations(props.ServiceName, props.Colours);
   const weights = await readWeights(descriptor);
   return updateViolations(props.ServiceName, props.Colours, descriptor.colours, weights, {
@@ -61,27 +54,21 @@ export async function evaluate(event: CfnEvent): Promise<string[]> {
   });
 }
 
-async function readDescriptor(name: string): Promise<DescriptorSubset | undefined> {
+/** The descriptor of the last successful deploy, read and schema-checked with the same code as the CLI. */
+async function readDescriptor(name: string, service: string): Promise<ServiceDescriptor | undefined> {
+  let value: string | undefined;
   try {
-    const out = await new SSMClient({}).send(new GetParameterCommand({ Name: name }));
-    return JSON.parse(out.Parameter?.Value ?? '{}') as DescriptorSubset;
+    value = (await new SSMClient({}).send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
   } catch (e) {
     if ((e as Error).name === 'ParameterNotFound') return undefined;
     throw e;
   }
+  return parseDescriptor(value ?? '', name, service);
 }
 
-async function readWeights(descriptor: DescriptorSubset): Promise<GuardWeights> {
-  const out = await new ElasticLoadBalancingV2Client({}).send(new DescribeRulesCommand({ RuleArns: [descriptor.production.ruleArn] }));
-  const forward = out.Rules?.[0]?.Actions?.find((a) => a.Type === 'forward');
-  const groups = forward?.ForwardConfig?.TargetGroups ?? [];
-  const known = [descriptor.colours.blue.targetGroupArn, descriptor.colours.green.targetGroupArn];
-  // Fail closed: weights we cannot attribute to a colour protect nothing.
-  if (groups.length === 0 || groups.some((g) => !known.includes(g.TargetGroupArn ?? ''))) {
-    throw new Error(`the production rule ${descriptor.production.ruleArn} has no weighted forward to this service's two target groups; fix the rule (bluegreen status) before deploying`);
-  }
-  const weightOf = (arn: string) => groups.find((g) => g.TargetGroupArn === arn)?.Weight ?? 0;
-  const weights = { blue: weightOf(known[0]), green: weightOf(known[1]) };
+/** Live production weights, read as the CLI reads them: a forward to anything but the two colours fails closed. */
+async function readWeights(descriptor: ServiceDescriptor): Promise<GuardWeights> {
+  const weights = await new ElbTrafficRouter(descriptor, new ElasticLoadBalancingV2Client({})).getWeights();
   if (weights.blue + weights.green === 0) {
     throw new Error(`the production rule ${descriptor.production.ruleArn} sends no weight to either colour; fix it before deploying`);
   }
