@@ -29,10 +29,10 @@ export function demoWebComponent(): ImageComponent {
       { path: '/opt/web/server.py', content: read('server.py'), permissions: '0755' },
       { path: '/etc/systemd/system/web.service', content: read('web.service') },
     ],
-    build: ['command -v python3', 'systemctl daemon-reload', 'systemctl enable web.service'],
+    buildCommands: ['command -v python3', 'systemctl daemon-reload', 'systemctl enable web.service'],
     // On the build instance: prove it runs, then stop it so the snapshot holds no runtime state.
-    validate: ['systemctl start web.service', ...CHECK_ENDPOINTS, 'systemctl stop web.service'],
+    validateCommands: ['systemctl start web.service', ...CHECK_ENDPOINTS, 'systemctl stop web.service'],
     // On a fresh instance of the new image: systemd must have started it at boot.
-    test: ['systemctl is-enabled web.service', 'systemctl start web.service', ...CHECK_ENDPOINTS],
+    testCommands: ['systemctl is-enabled web.service', 'systemctl start web.service', ...CHECK_ENDPOINTS],
   });
 }

@@ -23,7 +23,7 @@ export function acknowledgeReferenceFindings(web: WebServiceStack): void {
       'The group id inside an Auto Scaling group ARN is unknown before deploy; the name pins the group, and a condition (MinSize 0, MaxSize 0) limits the reconciler to putting it in standby.',
     );
   }
-  ackWarning(svc.traffic, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
+  ackWarning(svc, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
   acknowledgeImageFindings(web.webImage);
 }
 

@@ -61,7 +61,7 @@ export class WebServiceStack extends Stack {
     });
     this.service = new BlueGreenService(this, 'Web', {
       serviceName: 'web',
-      release: ReleaseManifest.fromFile(path.join(releasesDir, 'web.json')),
+      manifest: ReleaseManifest.fromFile(path.join(releasesDir, 'web.json')),
       imageResolvers: [this.webImage],
       vpc: this.vpc,
       testListener: { allowedCidrs: props.testListenerCidrs },

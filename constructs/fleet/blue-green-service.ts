@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -7,17 +7,18 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { IImageResolver, ImageSource } from '../image/image-source';
 import { Colour } from './colour';
-import { ColourFleet, FleetCapacity } from './colour-fleet';
-import { descriptorParameterName, SERVICE_DESCRIPTOR_SCHEMA_VERSION, ServiceDescriptor } from '../../lib/contract';
-import { resolveHealthCheck, ServiceHealthCheck } from './health-check';
-import { checkIntRange, checkSecondsRange, propError } from './private/validate';
+import { ColourFleet, IColourFleet, ServingCapacity } from './colour-fleet';
+import { ServiceHealthCheck } from './health-check';
+import { resolveHealthCheck } from './private/health-check';
+import { checkIntRange, checkSecondsRange, propError } from '../private/validate';
 import { ReleaseGuard } from './release-guard';
 import { ReleaseManifest } from './release-manifest';
-import { sessionManagerPolicy } from './session-manager-policy';
-import { WeightedTraffic } from './weighted-traffic';
+import { sessionManagerPolicy } from './private/session-manager-policy';
+import { WeightedTraffic } from './private/weighted-traffic';
+import { descriptorParameterName, RETAIN_TAG_KEY, RETAINED_BY_TAG_KEY, SERVICE_DESCRIPTOR_SCHEMA_VERSION, SERVICE_NAME, SERVICE_NAME_RULE, ServiceDescriptor } from '../../lib/contract';
 
 /** Options of the test listener, which always forwards to the idle colour. */
 export interface TestListenerOptions {
@@ -49,7 +50,7 @@ export interface BlueGreenServiceProps {
    */
   readonly serviceName: string;
   /** Release manifest: which image each colour runs and its capacity mode. Its `service` must equal `serviceName`. */
-  readonly release: ReleaseManifest;
+  readonly manifest: ReleaseManifest;
   /**
    * Resolvers for manifest image references beyond `ami-...` and `ssm:...` (for example baked images).
    *
@@ -191,7 +192,45 @@ export interface BlueGreenServiceProps {
   readonly accessLogsBucket?: s3.IBucket;
 }
 
-const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+/**
+ * A blue/green service, as alarms, dashboards, the automatic rollback and operator roles need it. Pass a
+ * `BlueGreenService` from the same app; the monitoring constructs may live in another stack.
+ */
+export interface IBlueGreenService extends IConstruct, iam.IGrantable {
+  /** The service name the `bluegreen` CLI finds the service by. */
+  readonly serviceName: string;
+  /** The load balancer. */
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  /** Topic for fleet notifications and alarms. */
+  readonly topic: sns.ITopic;
+  /** SSM parameter with the service descriptor. */
+  readonly descriptorParameter: ssm.IStringParameter;
+  /** Table holding the release state. */
+  readonly releaseStateTable: dynamodb.ITable;
+  /** ARN of the listener rule whose weights carry live traffic. */
+  readonly productionRuleArn: string;
+  /** ARN of the listener rule that forwards the test listener to the idle colour. */
+  readonly testRuleArn: string;
+  /** Serving-size capacity of a colour. */
+  readonly capacity: ServingCapacity;
+
+  /** The slot of `colour`. */
+  colour(colour: Colour): IColourFleet;
+
+  /**
+   * Grant what `bluegreen status` reads: the descriptor, the release record, the rules, target health, alarms and
+   * the groups' sizes. For operator roles and dashboards of other tools.
+   */
+  grantStatus(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * Grant what the `bluegreen` release commands do (status, release, resume, promote, rollback, abort, scale-down,
+   * sync-manifest): everything `grantStatus` grants, plus changing the two rules' weights, writing the release
+   * record, resizing the two colours' groups, and tagging AMIs the colours run so the image lifecycle keeps them.
+   * For pipeline and on-call roles.
+   */
+  grantRelease(grantee: iam.IGrantable): iam.Grant;
+}
 
 /**
  * A blue/green service on EC2: one ALB, two colour slots (Auto Scaling group + target group each), a weighted
@@ -203,22 +242,30 @@ const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
  * @example
  * new BlueGreenService(this, 'Web', {
  *   serviceName: 'web',
- *   release: ReleaseManifest.fromFile('releases/web.json'),
+ *   manifest: ReleaseManifest.fromFile('releases/web.json'),
  * });
  */
-export class BlueGreenService extends Construct implements iam.IGrantable, ec2.IConnectable {
+export class BlueGreenService extends Construct implements IBlueGreenService, ec2.IConnectable {
   /** The service name. */
   public readonly serviceName: string;
   /** The VPC. */
   public readonly vpc: ec2.IVpc;
   /** The load balancer. */
-  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  public readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   /** Security group of the load balancer. */
   public readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
   /** Bucket with the load balancer's access logs. */
   public readonly accessLogsBucket: s3.IBucket;
-  /** Listener rules carrying the weights; owned by the release side after the first deploy. */
-  public readonly traffic: WeightedTraffic;
+  /** The production listener (HTTPS with certificates, HTTP otherwise). */
+  public readonly productionListener: elbv2.ApplicationListener;
+  /** The test listener, always forwarding to the idle colour. */
+  public readonly testListener: elbv2.ApplicationListener;
+  /** The catch-all rule whose weighted forward carries live traffic; owned by the release side after the first deploy. */
+  public readonly productionRule: elbv2.ApplicationListenerRule;
+  /** The catch-all rule forwarding the test listener to the idle colour; owned by the release side after the first deploy. */
+  public readonly testRule: elbv2.ApplicationListenerRule;
+  public readonly productionRuleArn: string;
+  public readonly testRuleArn: string;
   /** The blue slot. */
   public readonly blue: ColourFleet;
   /** The green slot. */
@@ -228,15 +275,15 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   /** The instance role's Session Manager policy (agent actions only, on `*`: they have no resource-level permissions). */
   public readonly sessionManagerPolicy: iam.Policy;
   /** Encrypted topic for fleet notifications and alarms. */
-  public readonly topic: sns.Topic;
+  public readonly topic: sns.ITopic;
   /** Refuses deploys that would undo a release. */
   public readonly releaseGuard: ReleaseGuard;
   /** SSM parameter with the service descriptor. */
-  public readonly descriptorParameter: ssm.StringParameter;
+  public readonly descriptorParameter: ssm.IStringParameter;
   /** Table holding the release state (one item per service), written with compare-and-set. */
-  public readonly releaseStateTable: dynamodb.Table;
+  public readonly releaseStateTable: dynamodb.ITable;
   /** Serving-size capacity of a colour. */
-  public readonly capacity: FleetCapacity;
+  public readonly capacity: ServingCapacity;
   /**
    * What the weighted rules route through: the load balancer's scheme, the VPC and the target groups' protocol and
    * port. Changing any of them replaces the load balancer or the target groups, and CloudFormation re-creates the
@@ -246,13 +293,16 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   public readonly grantPrincipal: iam.IPrincipal;
   /** Both colours' instances, e.g. to admit them to a database. */
   public readonly connections: ec2.Connections;
+  private readonly traffic: WeightedTraffic;
+  private readonly loadBalancerFullName: string;
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     super(scope, id);
+    checkRegion(this);
     validateNames(props);
     this.serviceName = props.serviceName;
     this.capacity = resolveCapacity(props);
-    const healthCheck = resolveHealthCheck(props.healthCheck);
+    resolveHealthCheck(props.healthCheck);
     const appPort = props.appPort ?? 8080;
     checkIntRange('appPort', appPort, 1, 65535);
     checkSecondsRange('deregistrationDelay', props.deregistrationDelay, 0, 3600);
@@ -276,7 +326,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       description: `${props.serviceName} load balancer`,
       allowAllOutbound: false,
     });
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: this.vpc,
       vpcSubnets: albSubnets,
       internetFacing,
@@ -284,7 +334,9 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       dropInvalidHeaderFields: true,
     });
     this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket();
-    this.loadBalancer.logAccessLogs(this.accessLogsBucket, props.serviceName);
+    loadBalancer.logAccessLogs(this.accessLogsBucket, props.serviceName);
+    this.loadBalancer = loadBalancer;
+    this.loadBalancerFullName = loadBalancer.loadBalancerFullName;
 
     this.topic = this.createTopic();
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
@@ -297,20 +349,20 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
 
     const resolvers = props.imageResolvers ?? [];
     const fleet = (colour: Colour) => {
-      const entry = props.release.colour(colour);
+      const entry = props.manifest.colour(colour);
       return new ColourFleet(this, colour.id, {
         colour,
         serviceName: props.serviceName,
         vpc: this.vpc,
         vpcSubnets: instanceSubnets,
-        image: ImageSource.fromManifestEntry(entry.image, resolvers, `${props.release.location}: ${colour.name}.image`),
+        image: ImageSource.fromManifestEntry(entry.image, resolvers, `${props.manifest.location}: ${colour.name}.image`),
         mode: entry.mode,
         capacity: this.capacity,
         instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.SMALL),
         role: this.instanceRole,
         loadBalancerSecurityGroup: this.loadBalancerSecurityGroup,
         appPort,
-        healthCheck,
+        healthCheck: props.healthCheck,
         deregistrationDelay: props.deregistrationDelay ?? Duration.seconds(30),
         slowStart: props.slowStart,
         healthCheckGracePeriod: props.healthCheckGracePeriod ?? Duration.minutes(5),
@@ -327,7 +379,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
     this.traffic = new WeightedTraffic(this, 'Traffic', {
       serviceName: props.serviceName,
       vpc: this.vpc,
-      loadBalancer: this.loadBalancer,
+      loadBalancer,
       blue: this.blue.targetGroup,
       green: this.green.targetGroup,
       certificates: props.certificates,
@@ -337,6 +389,12 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       test: props.testListener,
       internetFacing,
     });
+    this.productionListener = this.traffic.productionListener;
+    this.testListener = this.traffic.testListener;
+    this.productionRule = this.traffic.productionRule;
+    this.testRule = this.traffic.testRule;
+    this.productionRuleArn = this.productionRule.listenerRuleArn;
+    this.testRuleArn = this.testRule.listenerRuleArn;
 
     this.releaseStateTable = new dynamodb.Table(this, 'ReleaseState', {
       partitionKey: { name: 'service', type: dynamodb.AttributeType.STRING },
@@ -369,16 +427,52 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   }
 
   /** The slot of `colour`. */
-  public colour(colour: Colour): ColourFleet {
+  public colour(colour: Colour): IColourFleet {
     return colour === Colour.BLUE ? this.blue : this.green;
   }
 
+  public grantStatus(grantee: iam.IGrantable): iam.Grant {
+    const grants = [
+      this.descriptorParameter.grantRead(grantee),
+      this.releaseStateTable.grant(grantee, 'dynamodb:GetItem'),
+      // These describe calls support no resource-level permissions; DescribeAlarms returns composite alarms (the
+      // gates) only when allowed on `*`.
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth', 'cloudwatch:DescribeAlarms', 'autoscaling:DescribeAutoScalingGroups'],
+        resourceArns: ['*'],
+      }),
+    ];
+    return grants.reduce((a, b) => a.combine(b));
+  }
+
+  public grantRelease(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const groupArn = (f: ColourFleet) =>
+      stack.formatArn({ service: 'autoscaling', resource: 'autoScalingGroup', resourceName: `*:autoScalingGroupName/${f.autoScalingGroup.autoScalingGroupName}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const grants = [
+      this.grantStatus(grantee),
+      this.releaseStateTable.grant(grantee, 'dynamodb:PutItem'),
+      iam.Grant.addToPrincipal({ grantee, actions: ['elasticloadbalancing:ModifyRule'], resourceArns: [this.productionRuleArn, this.testRuleArn] }),
+      iam.Grant.addToPrincipal({ grantee, actions: ['autoscaling:UpdateAutoScalingGroup'], resourceArns: [groupArn(this.blue), groupArn(this.green)] }),
+      // AMI retention: DescribeImages has no resource-level permissions; tags are limited to the retention keys.
+      iam.Grant.addToPrincipal({ grantee, actions: ['ec2:DescribeImages'], resourceArns: ['*'] }),
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+        resourceArns: [stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' })],
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RETAIN_TAG_KEY, RETAINED_BY_TAG_KEY] } },
+      }),
+    ];
+    return grants.reduce((a, b) => a.combine(b));
+  }
+
   /** The descriptor published to SSM (tokens resolve at deploy). */
-  public describe(): ServiceDescriptor {
+  private describe(): ServiceDescriptor {
     const stack = Stack.of(this);
     const colour = (f: ColourFleet) => ({
       targetGroupArn: f.targetGroup.targetGroupArn,
-      targetGroupFullName: f.targetGroup.targetGroupFullName,
+      targetGroupFullName: f.targetGroupFullName,
       autoScalingGroupName: f.autoScalingGroup.autoScalingGroupName,
       launchTemplateId: f.launchTemplate.launchTemplateId ?? '',
       image: f.imageFingerprint,
@@ -393,7 +487,7 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
       stackName: stack.stackName,
       loadBalancer: {
         arn: this.loadBalancer.loadBalancerArn,
-        fullName: this.loadBalancer.loadBalancerFullName,
+        fullName: this.loadBalancerFullName,
         dnsName: this.loadBalancer.loadBalancerDnsName,
       },
       production: this.traffic.production,
@@ -417,15 +511,17 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   }
 
   private createVpc(availabilityZones?: string[]): ec2.Vpc {
-    return new ec2.Vpc(this, 'Vpc', {
-      ...(availabilityZones ? { availabilityZones } : { maxAzs: 2 }),
-      natGateways: 1,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-      ],
-      flowLogs: { FlowLogs: { trafficType: ec2.FlowLogTrafficType.REJECT } },
-    });
+    const create = () =>
+      new ec2.Vpc(this, 'Vpc', {
+        ...(availabilityZones ? { availabilityZones } : { maxAzs: 2 }),
+        natGateways: 1,
+        subnetConfiguration: [
+          { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+          { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        ],
+        flowLogs: { FlowLogs: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+      });
+    return availabilityZones ? withStackAvailabilityZones(Stack.of(this), availabilityZones, create) : create();
   }
 
   private createAccessLogsBucket(): s3.Bucket {
@@ -476,20 +572,54 @@ export class BlueGreenService extends Construct implements iam.IGrantable, ec2.I
   }
 }
 
-function validateNames(props: BlueGreenServiceProps) {
-  if (!Token.isUnresolved(props.serviceName) && !SERVICE_NAME.test(props.serviceName)) {
-    throw propError('serviceName', props.serviceName, 'must be lower-case letters, digits and hyphens, start with a letter, and be at most 32 characters.');
+/**
+ * Run `create` while the stack reports `availabilityZones` as its own.
+ *
+ * ec2.Vpc checks given AZs against `stack.availabilityZones`, which in a stack with an account and a Region is a
+ * context lookup: an offline synth would stop with "Need to perform AWS calls" although the user named the AZs.
+ * This is the workaround aws-cdk documents (overriding the stack's `availabilityZones`), scoped to the one
+ * constructor call and undone afterwards, so nothing else in the user's stack sees it (aws/aws-cdk#21690).
+ */
+function withStackAvailabilityZones<T>(stack: Stack, availabilityZones: string[], create: () => T): T {
+  const own = Object.getOwnPropertyDescriptor(stack, 'availabilityZones');
+  Object.defineProperty(stack, 'availabilityZones', { get: () => availabilityZones, configurable: true });
+  try {
+    return create();
+  } finally {
+    if (own) Object.defineProperty(stack, 'availabilityZones', own);
+    else delete (stack as { availabilityZones?: string[] }).availabilityZones;
   }
-  if (props.release.service !== props.serviceName) {
-    throw propError(
-      'release',
-      props.release.service,
-      `must be the manifest of service '${props.serviceName}': set "service": "${props.serviceName}" in the ${props.release.location} or pass that service's manifest.`,
+}
+
+/**
+ * The service needs its Region at synth (ALB access logs are delivered to a Region's log account; images and the
+ * descriptor are per Region). aws-cdk-lib would fail deep inside with "Region is required to enable ELBv2 access
+ * logging": say what to change instead.
+ */
+function checkRegion(service: Construct) {
+  const stack = Stack.of(service);
+  if (Token.isUnresolved(stack.region)) {
+    throw new Error(
+      `BlueGreenService ${service.node.path}: stack '${stack.stackName}' has no Region (an environment-agnostic stack). ` +
+        "Give the stack an explicit Region, e.g. new Stack(app, 'Shop', { env: { region: 'eu-west-1' } }); the account may stay unset.",
     );
   }
 }
 
-function resolveCapacity(props: BlueGreenServiceProps): FleetCapacity {
+function validateNames(props: BlueGreenServiceProps) {
+  if (!Token.isUnresolved(props.serviceName) && !SERVICE_NAME.test(props.serviceName)) {
+    throw propError('serviceName', props.serviceName, `${SERVICE_NAME_RULE}.`);
+  }
+  if (props.manifest.service !== props.serviceName) {
+    throw propError(
+      'manifest',
+      props.manifest.service,
+      `must be the manifest of service '${props.serviceName}': set "service": "${props.serviceName}" in the ${props.manifest.location} or pass that service's manifest.`,
+    );
+  }
+}
+
+function resolveCapacity(props: BlueGreenServiceProps): ServingCapacity {
   const min = props.minCapacity ?? 2;
   const desired = props.desiredCapacity ?? min;
   const max = props.maxCapacity ?? desired + 1;

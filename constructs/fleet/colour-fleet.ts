@@ -5,16 +5,17 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ImageSource } from '../image/image-source';
 import { CapacityMode } from './capacity-mode';
 import { Colour } from './colour';
-import { ColourAlarmsDescriptor } from '../../lib/contract';
-import { ResolvedHealthCheck } from './health-check';
-import { propError } from './private/validate';
+import { ColourAlarmNames } from './colour-alarm-names';
+import { ServiceHealthCheck } from './health-check';
+import { resolveHealthCheck } from './private/health-check';
+import { propError } from '../private/validate';
 
-/** Serving-size capacity of a colour. */
-export interface FleetCapacity {
+/** Serving-size capacity of a colour: what `active` and `ready` run. */
+export interface ServingCapacity {
   /** Minimum instances. */
   readonly minCapacity: number;
   /** Maximum instances. */
@@ -50,7 +51,7 @@ export interface ColourFleetProps {
   /** Capacity mode the manifest declares. */
   readonly mode: CapacityMode;
   /** Serving-size capacity. */
-  readonly capacity: FleetCapacity;
+  readonly capacity: ServingCapacity;
   /** Instance type. */
   readonly instanceType: ec2.InstanceType;
   /** Instance role (Session Manager access and whatever the app grants). */
@@ -59,8 +60,12 @@ export interface ColourFleetProps {
   readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
   /** Port the application listens on. */
   readonly appPort: number;
-  /** Target group health check, defaults applied. */
-  readonly healthCheck: ResolvedHealthCheck;
+  /**
+   * Target group health check.
+   *
+   * @default - GET /health on the app port every 10 s, 5 s timeout, 2 to become healthy or unhealthy
+   */
+  readonly healthCheck?: ServiceHealthCheck;
   /** Time the target group waits for in-flight requests before deregistering. */
   readonly deregistrationDelay: Duration;
   /**
@@ -90,9 +95,64 @@ export interface ColourFleetProps {
 }
 
 /**
+ * One colour slot of a blue/green service, as alarms, dashboards and the automatic rollback need it.
+ */
+export interface IColourFleet extends IConstruct {
+  /** The colour of this slot. */
+  readonly colour: Colour;
+  /** The Auto Scaling group. */
+  readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
+  /** The target group. */
+  readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /** Names of the colour's alarms, as published in the descriptor. */
+  readonly alarms: ColourAlarmNames;
+
+  /**
+   * Record alarms of the colour in the service descriptor, so the `bluegreen` CLI gates releases on them and the
+   * automatic rollback finds the gate. Later calls add to earlier ones.
+   */
+  registerAlarms(alarms: ColourAlarmNames): void;
+
+  /**
+   * Targets the load balancer sees as healthy.
+   *
+   * @default - Minimum over 1 minute
+   */
+  metricHealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * Targets the load balancer sees as unhealthy.
+   *
+   * @default - Maximum over 1 minute
+   */
+  metricUnhealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * Requests routed to the colour.
+   *
+   * @default - Sum over 1 minute
+   */
+  metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * 5xx responses returned by the colour's targets.
+   *
+   * @default - Sum over 1 minute
+   */
+  metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * Target response time.
+   *
+   * @default - p99 over 1 minute
+   */
+  metricTargetResponseTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/**
  * One colour slot: launch template, security group, Auto Scaling group and target group.
  */
-export class ColourFleet extends Construct implements ec2.IConnectable {
+export class ColourFleet extends Construct implements IColourFleet, ec2.IConnectable {
   /** The colour of this slot. */
   public readonly colour: Colour;
   /** Launch template with the colour's image. */
@@ -100,9 +160,11 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
   /** Security group of the instances: admits only the load balancer. */
   public readonly securityGroup: ec2.SecurityGroup;
   /** The Auto Scaling group. */
-  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  public readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
   /** The target group. */
-  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  public readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /** The target group's full name, as CloudWatch's `TargetGroup` dimension. */
+  public readonly targetGroupFullName: string;
   /** Network access of the instances. */
   public readonly connections: ec2.Connections;
   /** The capacity mode deployed. */
@@ -111,12 +173,13 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
   public readonly imageFingerprint: string;
   /** The AMI id the launch template uses (a token for baked or SSM images, resolved at deploy). */
   public readonly imageId: string;
-  private alarmNames: ColourAlarmsDescriptor = {};
+  private alarmNames: ColourAlarmNames = {};
 
   constructor(scope: Construct, id: string, props: ColourFleetProps) {
     super(scope, id);
     this.colour = props.colour;
     this.mode = props.mode;
+    const healthCheck = resolveHealthCheck(props.healthCheck);
     const image = props.image.bind(this);
     this.imageFingerprint = image.fingerprint;
     this.imageId = image.imageId;
@@ -127,7 +190,7 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
       description: `${props.serviceName} ${props.colour.name} instances: only the load balancer may connect`,
       allowAllOutbound: true,
     });
-    this.admitLoadBalancer(props);
+    this.admitLoadBalancer(props, healthCheck.port);
     this.connections = this.securityGroup.connections;
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -151,7 +214,7 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
       ],
     });
 
-    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+    const targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: props.vpc,
       port: props.appPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
@@ -159,18 +222,18 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
       deregistrationDelay: props.deregistrationDelay,
       slowStart: props.slowStart,
       healthCheck: {
-        path: props.healthCheck.path,
-        port: props.healthCheck.port === undefined ? 'traffic-port' : String(props.healthCheck.port),
-        healthyHttpCodes: props.healthCheck.healthyHttpCodes,
-        interval: props.healthCheck.interval,
-        timeout: props.healthCheck.timeout,
-        healthyThresholdCount: props.healthCheck.healthyThresholdCount,
-        unhealthyThresholdCount: props.healthCheck.unhealthyThresholdCount,
+        path: healthCheck.path,
+        port: healthCheck.port === undefined ? 'traffic-port' : String(healthCheck.port),
+        healthyHttpCodes: healthCheck.healthyHttpCodes,
+        interval: healthCheck.interval,
+        timeout: healthCheck.timeout,
+        healthyThresholdCount: healthCheck.healthyThresholdCount,
+        unhealthyThresholdCount: healthCheck.unhealthyThresholdCount,
       },
     });
 
     const size = capacityFor(props.mode, props.capacity);
-    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+    const autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       launchTemplate: this.launchTemplate,
@@ -189,18 +252,21 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
         minInstancesInService: minInService(size),
       }),
     });
-    this.autoScalingGroup.attachToApplicationTargetGroup(this.targetGroup);
+    autoScalingGroup.attachToApplicationTargetGroup(targetGroup);
+    this.targetGroup = targetGroup;
+    this.targetGroupFullName = targetGroup.targetGroupFullName;
+    this.autoScalingGroup = autoScalingGroup;
     Tags.of(this).add('bluegreen:service', props.serviceName);
     Tags.of(this).add('bluegreen:colour', props.colour.name);
   }
 
   /** Names of the colour's alarms, as published in the descriptor. */
-  public get alarms(): ColourAlarmsDescriptor {
+  public get alarms(): ColourAlarmNames {
     return this.alarmNames;
   }
 
   /** Record the colour's alarms so the descriptor names them. Later calls add to earlier ones. */
-  public registerAlarms(alarms: ColourAlarmsDescriptor): void {
+  public registerAlarms(alarms: ColourAlarmNames): void {
     this.alarmNames = { ...this.alarmNames, ...alarms };
   }
 
@@ -250,8 +316,8 @@ export class ColourFleet extends Construct implements ec2.IConnectable {
   }
 
   /** Ingress on the instances and egress on the load balancer (which allows no other outbound traffic). */
-  private admitLoadBalancer(props: ColourFleetProps) {
-    const ports = new Set([props.appPort, props.healthCheck.port ?? props.appPort]);
+  private admitLoadBalancer(props: ColourFleetProps, healthCheckPort: number | undefined) {
+    const ports = new Set([props.appPort, healthCheckPort ?? props.appPort]);
     for (const port of ports) {
       this.securityGroup.connections.allowFrom(props.loadBalancerSecurityGroup, ec2.Port.tcp(port), `Load balancer to ${props.colour.name} on ${port}`);
     }
@@ -276,7 +342,7 @@ function checkArchitecture(props: ColourFleetProps, imageArchitecture: ec2.Insta
  * The Auto Scaling sizes for a mode: serving-size for active and ready; zero for standby, forced by a maximum of
  * zero so no DesiredCapacity needs pinning.
  */
-export function capacityFor(mode: CapacityMode, capacity: FleetCapacity): GroupSizes {
+function capacityFor(mode: CapacityMode, capacity: ServingCapacity): GroupSizes {
   if (!mode.serving) {
     return { minCapacity: 0, maxCapacity: 0, desiredCapacity: capacity.pinDesired ? 0 : undefined };
   }

@@ -1,7 +1,7 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { BlueGreenService } from '../fleet/blue-green-service';
+import { IBlueGreenService } from '../fleet/blue-green-service';
 
 /** The actions of a notifying alarm. */
 export interface AlarmActionsConfig {
@@ -31,7 +31,7 @@ export interface CustomAlarmActionsOptions {
  * new ServiceAlarms(this, 'Alarms', { service, actions: AlarmActions.toTopic(pagerTopic) });
  */
 export abstract class AlarmActions {
-  /** Publish ALARM and OK to the service's own topic (`BlueGreenService.topic`). */
+  /** Publish ALARM and OK to the service's own topic (`IBlueGreenService.topic`). */
   public static serviceTopic(): AlarmActions {
     return new BoundActions((service) => topicActions(service.topic));
   }
@@ -52,15 +52,15 @@ export abstract class AlarmActions {
   }
 
   /** The actions for `service`'s alarms. */
-  public abstract bind(service: BlueGreenService): AlarmActionsConfig;
+  public abstract bind(service: IBlueGreenService): AlarmActionsConfig;
 }
 
 class BoundActions extends AlarmActions {
-  constructor(private readonly produce: (service: BlueGreenService) => AlarmActionsConfig) {
+  constructor(private readonly produce: (service: IBlueGreenService) => AlarmActionsConfig) {
     super();
   }
 
-  public bind(service: BlueGreenService): AlarmActionsConfig {
+  public bind(service: IBlueGreenService): AlarmActionsConfig {
     return this.produce(service);
   }
 }

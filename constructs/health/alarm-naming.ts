@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { Colour } from '../fleet/colour';
-import { propError } from '../fleet/private/validate';
+import { propError } from '../private/validate';
 
 /** Which alarm of a colour a name is for. */
 export class ColourAlarmKind {

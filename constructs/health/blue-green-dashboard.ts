@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { Colour } from '../fleet/colour';
-import { propError } from '../fleet/private/validate';
+import { propError } from '../private/validate';
 import { ColourAlarms } from './colour-alarms';
 import { ServiceAlarms } from './service-alarms';
 

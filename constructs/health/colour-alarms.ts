@@ -1,7 +1,7 @@
 import { Duration, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { BlueGreenService } from '../fleet/blue-green-service';
+import { IBlueGreenService } from '../fleet/blue-green-service';
 import { Colour } from '../fleet/colour';
 import { AlarmActions } from './alarm-actions';
 import { AlarmNaming, ColourAlarmKind } from './alarm-naming';
@@ -13,7 +13,7 @@ import { ServiceHealthMetrics } from './service-health-metrics';
 /** Properties of one colour's alarms. */
 export interface ColourAlarmsProps {
   /** The service whose colour is watched. */
-  readonly service: BlueGreenService;
+  readonly service: IBlueGreenService;
   /** The colour watched. */
   readonly colour: Colour;
   /**

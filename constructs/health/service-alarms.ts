@@ -1,7 +1,7 @@
 import { Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { BlueGreenService } from '../fleet/blue-green-service';
+import { IBlueGreenService } from '../fleet/blue-green-service';
 import { Colour } from '../fleet/colour';
 import { AlarmActions } from './alarm-actions';
 import { AlarmNaming } from './alarm-naming';
@@ -14,7 +14,7 @@ import { ServiceHealthMetrics } from './service-health-metrics';
 /** Properties of a service's alarms. */
 export interface ServiceAlarmsProps {
   /** The service watched. */
-  readonly service: BlueGreenService;
+  readonly service: IBlueGreenService;
   /**
    * When the alarms fire.
    *
@@ -68,7 +68,7 @@ export interface ServiceAlarmsProps {
  */
 export class ServiceAlarms extends Construct {
   /** The service watched. */
-  public readonly service: BlueGreenService;
+  public readonly service: IBlueGreenService;
   /** The metrics the alarms evaluate, for dashboards. */
   public readonly metrics: ServiceHealthMetrics;
   /** Load-balancer-generated 5xx above `thresholds.loadBalancerErrorRatePercent` of requests. */

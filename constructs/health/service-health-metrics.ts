@@ -1,7 +1,7 @@
 import { Duration, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { BlueGreenService } from '../fleet/blue-green-service';
+import { IBlueGreenService } from '../fleet/blue-green-service';
 import { Colour } from '../fleet/colour';
 
 /**
@@ -15,7 +15,7 @@ export class ServiceHealthMetrics {
   public readonly period: Duration;
 
   constructor(
-    private readonly service: BlueGreenService,
+    private readonly service: IBlueGreenService,
     period?: Duration,
   ) {
     this.period = period ?? Duration.minutes(1);

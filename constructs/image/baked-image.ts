@@ -130,7 +130,7 @@ const LOG_PREFIX = 'image-builder';
  * const web = new BakedImage(this, 'WebImage', {
  *   imageName: 'web',
  *   vpc,
- *   components: [ImageComponent.fromSteps({ name: 'web', build: ['dnf install -y nginx'] })],
+ *   components: [ImageComponent.fromSteps({ name: 'web', buildCommands: ['dnf install -y nginx'] })],
  *   distributionRegions: [{ region: 'eu-central-1' }],
  * });
  * new BlueGreenService(this, 'Web', { serviceName: 'web', release, vpc, imageResolvers: [web] });

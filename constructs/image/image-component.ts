@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { propError } from '../fleet/private/validate';
+import { propError } from '../private/validate';
 import { COMPONENT_NAME } from '../../lib/contract';
 import { bashStep, fileSteps, ToePhase, ToePhaseName, toeDocument } from './private/toe-document';
 
@@ -35,19 +35,19 @@ export interface ComponentStepsOptions {
    */
   readonly files?: ComponentFile[];
   /** Bash commands of the build phase, run in order on the build instance; the first failure fails the bake. */
-  readonly build: string[];
+  readonly buildCommands: string[];
   /**
    * Bash commands of the validate phase, run on the build instance after every build phase.
    *
    * @default - none
    */
-  readonly validate?: string[];
+  readonly validateCommands?: string[];
   /**
    * Bash commands of the test phase, run on a fresh instance launched from the new image before it is distributed.
    *
    * @default - none
    */
-  readonly test?: string[];
+  readonly testCommands?: string[];
 }
 
 /** Options of a component read from an AWSTOE document file. */
@@ -81,8 +81,8 @@ export interface ComponentDocument {
  * @example
  * ImageComponent.fromSteps({
  *   name: 'nginx',
- *   build: ['dnf install -y nginx', 'systemctl enable nginx'],
- *   test: ['systemctl is-active nginx'],
+ *   buildCommands: ['dnf install -y nginx', 'systemctl enable nginx'],
+ *   testCommands: ['systemctl is-active nginx'],
  * });
  */
 export class ImageComponent {
@@ -98,9 +98,9 @@ export class ImageComponent {
   public static fromSteps(options: ComponentStepsOptions): ImageComponent {
     const name = checkName(options.name, 'name');
     const where = `component '${name}'`;
-    const build = checkCommands(`${where} build`, options.build, true);
-    const validate = checkCommands(`${where} validate`, options.validate ?? [], false);
-    const test = checkCommands(`${where} test`, options.test ?? [], false);
+    const build = checkCommands(`${where} buildCommands`, options.buildCommands, true);
+    const validate = checkCommands(`${where} validateCommands`, options.validateCommands ?? [], false);
+    const test = checkCommands(`${where} testCommands`, options.testCommands ?? [], false);
     const files = checkFiles(where, options.files ?? []);
     const description = options.description ?? name;
 

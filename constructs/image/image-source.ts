@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { AMI_ID, SSM_NAME } from '../../lib/contract';
+import { ImageArchitecture } from './image-architecture';
 
 /**
  * What an `ImageSource` resolves to inside a stack.
@@ -132,7 +133,7 @@ export interface IBakedImage extends IConstruct {
   /** The image's own Region followed by its distribution Regions. */
   readonly regions: string[];
   /** CPU architecture the image is built for. */
-  readonly architecture: { readonly instanceArchitecture: ec2.InstanceArchitecture };
+  readonly architecture: ImageArchitecture;
   /**
    * The AMI id for use in `scope`'s stack.
    *

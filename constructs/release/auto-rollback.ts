@@ -9,15 +9,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { bundledHandlerCode } from '../private/bundled-handler';
 import { Construct } from 'constructs';
-import { BlueGreenService } from '../fleet/blue-green-service';
-import { propError } from '../fleet/private/validate';
+import { IBlueGreenService } from '../fleet/blue-green-service';
+import { Colour } from '../fleet/colour';
+import { propError } from '../private/validate';
 import { ServiceAlarms } from '../health/service-alarms';
 import { AUTO_ROLLBACK_ENV, RECONCILE_SOURCE } from '../../lib/contract';
 
 /** Properties of the automatic rollback. */
 export interface AutoRollbackProps {
   /** The service to roll back. */
-  readonly service: BlueGreenService;
+  readonly service: IBlueGreenService;
   /** The service's alarms: their per-colour gates (composite alarms) trigger the rollback. Must watch `service`. */
   readonly alarms: ServiceAlarms;
   /**
@@ -214,13 +215,13 @@ function checkReconcileInterval(reconcile: boolean, interval: Duration | undefin
  * Exactly what the function calls on an alarm event: the descriptor, the release record, the alarm's state, the two
  * rules, and the old colour's capacity and health (is it still warm?). It moves traffic only.
  */
-function grantRollback(role: iam.Role, service: BlueGreenService): void {
+function grantRollback(role: iam.Role, service: IBlueGreenService): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [service.descriptorParameter.parameterArn] }));
   service.releaseStateTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['elasticloadbalancing:ModifyRule'],
-      resources: [service.traffic.productionRule.listenerRuleArn, service.traffic.testRule.listenerRuleArn],
+      resources: [service.productionRuleArn, service.testRuleArn],
     }),
   );
   // DescribeRules and DescribeTargetHealth support no resource-level permissions.
@@ -237,14 +238,14 @@ function grantRollback(role: iam.Role, service: BlueGreenService): void {
  * The reconciler's scale-down: the two colours' groups, and only to standby (min and max 0), so the function can
  * never start instances. Group ARNs hold an id unknown before deploy, hence the `*` in that one field.
  */
-function grantScaleDown(role: iam.Role, service: BlueGreenService): void {
+function grantScaleDown(role: iam.Role, service: IBlueGreenService): void {
   const stack = Stack.of(service);
   const groupArn = (name: string) =>
     stack.formatArn({ service: 'autoscaling', resource: 'autoScalingGroup', resourceName: `*:autoScalingGroupName/${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['autoscaling:UpdateAutoScalingGroup'],
-      resources: [groupArn(service.blue.autoScalingGroup.autoScalingGroupName), groupArn(service.green.autoScalingGroup.autoScalingGroupName)],
+      resources: [groupArn(service.colour(Colour.BLUE).autoScalingGroup.autoScalingGroupName), groupArn(service.colour(Colour.GREEN).autoScalingGroup.autoScalingGroupName)],
       conditions: { NumericEquals: { 'autoscaling:MinSize': 0, 'autoscaling:MaxSize': 0 } },
     }),
   );

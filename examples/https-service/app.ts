@@ -12,7 +12,7 @@ export function build(app = new App()): Stack {
   const shop = new BlueGreenService(stack, 'Shop', {
     serviceName: 'shop',
     // Which image each colour runs, and its capacity mode (active | ready | standby).
-    release: ReleaseManifest.fromFile(path.join(__dirname, 'releases', 'shop.json')),
+    manifest: ReleaseManifest.fromFile(path.join(__dirname, 'releases', 'shop.json')),
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
     certificates: [elbv2.ListenerCertificate.fromArn('arn:aws:acm:eu-west-1:123456789012:certificate/abc')],
     minCapacity: 2,

@@ -15,7 +15,7 @@ export function build(app = new App()): Stack {
 
   const orders = new BlueGreenService(stack, 'Orders', {
     serviceName: 'orders',
-    release: ReleaseManifest.fromFile(path.join(__dirname, 'releases', 'orders.json')),
+    manifest: ReleaseManifest.fromFile(path.join(__dirname, 'releases', 'orders.json')),
     vpc,
     internetFacing: false, // the production listener admits the VPC's CIDR by default
     appPort: 3000,
@@ -23,7 +23,7 @@ export function build(app = new App()): Stack {
     instanceType: new ec2.InstanceType('t4g.small'),
     testListener: { allowedSecurityGroups: [pipelineRunner] },
   });
-  Validations.of(orders.traffic).acknowledge({
+  Validations.of(orders).acknowledge({
     id: 'Annotation::cdk-bluegreen:plainHttp',
     reason: 'Internal load balancer reachable only from this VPC; pass certificates if untrusted workloads share it.',
   });

@@ -28,7 +28,7 @@ function addAutoRollback(stack: Stack, props: Partial<AutoRollbackProps> = {}) {
 function webService(stack: Stack, id: string, serviceName: string): BlueGreenService {
   return new BlueGreenService(stack, id, {
     serviceName,
-    release: ReleaseManifest.fromObject({
+    manifest: ReleaseManifest.fromObject({
       schemaVersion: 1,
       service: serviceName,
       blue: { image: 'ami-0123456789abcdef0', mode: 'active' },
@@ -143,8 +143,8 @@ describe('AutoRollback', () => {
       'elasticloadbalancing:DescribeTargetHealth',
     ]);
     expect(resource('elasticloadbalancing:ModifyRule')).toEqual([
-      { Ref: idOf(stack, service.traffic.productionRule) },
-      { Ref: idOf(stack, service.traffic.testRule) },
+      { Ref: idOf(stack, service.productionRule) },
+      { Ref: idOf(stack, service.testRule) },
     ]);
     expect(resource('dynamodb:PutItem')).toEqual([{ 'Fn::GetAtt': [idOf(stack, service.releaseStateTable), 'Arn'] }]);
     expect(JSON.stringify(resource('ssm:GetParameter'))).toContain(`{"Ref":"${idOf(stack, service.descriptorParameter)}"}`);

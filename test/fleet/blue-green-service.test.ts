@@ -71,7 +71,7 @@ describe('BlueGreenService resources', () => {
     const stack = Stack.of(service);
     const blueTg = stack.resolve(service.blue.targetGroup.targetGroupArn);
     const greenTg = stack.resolve(service.green.targetGroup.targetGroupArn);
-    const prodListener = stack.resolve(service.traffic.productionListener.listenerArn);
+    const prodListener = stack.resolve(service.productionListener.listenerArn);
     const weighted = Object.values(resources(t)).filter(
       (r) => r.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule' && JSON.stringify(r.Properties?.ListenerArn) === JSON.stringify(prodListener),
     );
@@ -91,7 +91,7 @@ describe('BlueGreenService resources', () => {
     const stack = Stack.of(service);
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 9000, Protocol: 'HTTP' });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-      ListenerArn: stack.resolve(service.traffic.testListener.listenerArn),
+      ListenerArn: stack.resolve(service.testListener.listenerArn),
       Actions: [
         {
           Type: 'forward',

@@ -15,7 +15,7 @@ function weightCarriers(service: BlueGreenService): Record<string, unknown> {
   const stack = Stack.of(service);
   const all = Template.fromStack(stack).toJSON().Resources;
   const out: Record<string, unknown> = {};
-  for (const rule of [service.traffic.productionRule, service.traffic.testRule]) {
+  for (const rule of [service.productionRule, service.testRule]) {
     const id = stack.getLogicalId(rule.node.defaultChild as never);
     out[id] = all[id];
   }
@@ -87,7 +87,7 @@ describe('cdk deploy never moves live traffic', () => {
     const stack = freshStack();
     const other = new ec2.Vpc(stack, 'Other', { availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
     // WHEN
-    const moved = new BlueGreenService(stack, 'Web', { ...BASE, serviceName: 'web', release: ReleaseManifest.fromObject(manifestObject()), vpc: other }).routingIdentity;
+    const moved = new BlueGreenService(stack, 'Web', { ...BASE, serviceName: 'web', manifest: ReleaseManifest.fromObject(manifestObject()), vpc: other }).routingIdentity;
     // THEN
     expect(moved).not.toBe(own);
     expect(moved).toContain('"Ref":"Other');

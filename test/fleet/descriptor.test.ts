@@ -48,8 +48,8 @@ describe('service descriptor', () => {
       fullName: `<${id(service.loadBalancer)}.LoadBalancerFullName>`,
       dnsName: `<${id(service.loadBalancer)}.DNSName>`,
     });
-    expect(d.production).toEqual({ listenerArn: `<Ref ${id(service.traffic.productionListener)}>`, ruleArn: `<Ref ${id(service.traffic.productionRule)}>`, port: 80, protocol: 'HTTP' });
-    expect(d.test).toEqual({ listenerArn: `<Ref ${id(service.traffic.testListener)}>`, ruleArn: `<Ref ${id(service.traffic.testRule)}>`, port: 8080, protocol: 'HTTP' });
+    expect(d.production).toEqual({ listenerArn: `<Ref ${id(service.productionListener)}>`, ruleArn: `<Ref ${id(service.productionRule)}>`, port: 80, protocol: 'HTTP' });
+    expect(d.test).toEqual({ listenerArn: `<Ref ${id(service.testListener)}>`, ruleArn: `<Ref ${id(service.testRule)}>`, port: 8080, protocol: 'HTTP' });
     expect(d.topicArn).toBe(`<Ref ${id(service.topic)}>`);
     expect(d.releaseStateTable).toBe(`<Ref ${id(service.releaseStateTable)}>`);
     expect(d.capacity).toEqual({ min: 2, max: 3, desired: 2 });

@@ -29,7 +29,7 @@ export function buildService(overrides: ServiceOverrides = {}, manifest = manife
   const stack = freshStack();
   const service = new BlueGreenService(stack, 'Web', {
     serviceName: 'web',
-    release: ReleaseManifest.fromObject(manifest),
+    manifest: ReleaseManifest.fromObject(manifest),
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
     testListener: { allowedCidrs: ['192.0.2.0/24'] },
     ...overrides,

@@ -54,7 +54,7 @@ describe('BlueGreenService rejects bad input at synth, naming the prop, the valu
   });
 
   it('rejects a manifest of another service', () => {
-    expect(() => buildService({}, manifestObject({ service: 'api' }))).toThrow(/^release: must be the manifest of service 'web'.*Got "api"\.$/);
+    expect(() => buildService({}, manifestObject({ service: 'api' }))).toThrow(/^manifest: must be the manifest of service 'web'.*Got "api"\.$/);
   });
 
   it('rejects a malformed AMI id in the manifest, naming the colour', () => {

@@ -8,7 +8,7 @@ export function serviceStack(options: { greenMode?: string; service?: Partial<Bl
   const stack = new Stack(app, 'Stack', { env: { region: 'eu-west-1' } });
   const service = new BlueGreenService(stack, 'Web', {
     serviceName: 'web',
-    release: ReleaseManifest.fromObject({
+    manifest: ReleaseManifest.fromObject({
       schemaVersion: 1,
       service: 'web',
       blue: { image: 'ami-0123456789abcdef0', mode: 'active' },

@@ -11,7 +11,7 @@ function manifest(blue: string, green: string) {
 function serviceIn(stack: ReturnType<typeof stackIn>, image: BakedImage, blue = 'baked:web', green = 'baked:web', vpc: ec2.IVpc = vpcIn(stack)) {
   return new BlueGreenService(stack, 'Web', {
     serviceName: 'web',
-    release: manifest(blue, green),
+    manifest: manifest(blue, green),
     imageResolvers: [image],
     vpc,
     testListener: { allowedCidrs: ['10.0.0.0/8'] },
@@ -95,7 +95,7 @@ describe('ImageSource.fromBakedImage', () => {
   it('rejects an instance type of another architecture than the baked image, naming the fix', () => {
     // GIVEN an arm64 bake
     const { stack, image } = buildImage({ parentImage: ParentImage.amazonLinux2023(ImageArchitecture.ARM_64) });
-    const props = { serviceName: 'web', release: manifest(PINNED_AMI, 'baked:web'), imageResolvers: [image], vpc: stack.node.findChild('Vpc') as ec2.IVpc };
+    const props = { serviceName: 'web', manifest: manifest(PINNED_AMI, 'baked:web'), imageResolvers: [image], vpc: stack.node.findChild('Vpc') as ec2.IVpc };
     // WHEN / THEN the default x86 instance type is refused for green, which runs the bake
     expect(() => new BlueGreenService(stack, 'Web', props)).toThrow(
       /^instanceType: is x86_64 but green's image baked:web@[0-9.]+ is built for arm64: pick an instance type for arm64 \(e\.g\. t4g\.small\) or bake for x86_64\. Got "t3\.small"\.$/,

@@ -230,7 +230,7 @@ describe('BakedImage', () => {
 
   it('gives a changed component and the recipe new versions, and leaves unchanged components alone', () => {
     // GIVEN
-    const other = ImageComponent.fromSteps({ name: 'tools', build: ['dnf install -y jq'] });
+    const other = ImageComponent.fromSteps({ name: 'tools', buildCommands: ['dnf install -y jq'] });
     const v1 = buildImage({ components: [webComponent('v1'), other] });
     // WHEN
     const v2 = buildImage({ components: [webComponent('v2'), other] });

@@ -29,9 +29,9 @@ export function webComponent(marker = 'v1'): ImageComponent {
   return ImageComponent.fromSteps({
     name: 'web',
     files: [{ path: '/opt/web/VERSION', content: `${marker}\n` }],
-    build: ['dnf install -y nginx', 'systemctl enable nginx'],
-    validate: ['nginx -t'],
-    test: ['systemctl is-active nginx'],
+    buildCommands: ['dnf install -y nginx', 'systemctl enable nginx'],
+    validateCommands: ['nginx -t'],
+    testCommands: ['systemctl is-active nginx'],
   });
 }
 

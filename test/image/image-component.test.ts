@@ -17,8 +17,8 @@ describe('ImageComponent', () => {
     const component = ImageComponent.fromSteps({
       name: 'web',
       files: [{ path: '/opt/web/app.conf', content: 'key: "value" # not a comment\n', permissions: '0600' }],
-      build: ['dnf install -y nginx', 'echo "a: b" > /tmp/x'],
-      validate: ['nginx -t'],
+      buildCommands: ['dnf install -y nginx', 'echo "a: b" > /tmp/x'],
+      validateCommands: ['nginx -t'],
     });
     // THEN
     expect(component.documents).toHaveLength(1);
@@ -36,7 +36,7 @@ describe('ImageComponent', () => {
 
   it('puts test commands in a document of their own, which Image Builder runs on an instance of the new image', () => {
     // GIVEN / WHEN
-    const component = ImageComponent.fromSteps({ name: 'web', build: ['true'], test: ['curl -fsS localhost/health'] });
+    const component = ImageComponent.fromSteps({ name: 'web', buildCommands: ['true'], testCommands: ['curl -fsS localhost/health'] });
     // THEN
     expect(component.documents.map((d) => [d.name, d.testStage])).toEqual([
       ['web', false],

@@ -11,7 +11,7 @@ function synth(marker: string) {
   const image = new BakedImage(stack, 'WebImage', { imageName: 'web', vpc, components: [webComponent(marker)], distributionRegions: [{ region: 'eu-central-1' }] });
   const service = new BlueGreenService(stack, 'Service', {
     serviceName: 'web',
-    release: ReleaseManifest.fromObject({
+    manifest: ReleaseManifest.fromObject({
       schemaVersion: 1,
       service: 'web',
       blue: { image: PINNED_AMI, mode: 'active' },

@@ -14,7 +14,7 @@ function serviceOnBakedImageIn(region: string, account?: string) {
   return () =>
     new BlueGreenService(stack, 'Web', {
       serviceName: 'web',
-      release: ReleaseManifest.fromObject({ schemaVersion: 1, service: 'web', blue: { image: 'baked:web', mode: 'active' }, green: { image: 'baked:web', mode: 'ready' } }),
+      manifest: ReleaseManifest.fromObject({ schemaVersion: 1, service: 'web', blue: { image: 'baked:web', mode: 'active' }, green: { image: 'baked:web', mode: 'ready' } }),
       imageResolvers: [image],
       vpc: vpcIn(stack),
     });
@@ -50,8 +50,8 @@ describe('bad input to baked images', () => {
   });
 
   it('rejects a component without build steps', () => {
-    expect(() => ImageComponent.fromSteps({ name: 'web', build: [], test: ['true'] })).toThrow(/^component 'web' build: needs at least one command/);
-    expect(() => ImageComponent.fromSteps({ name: 'web', build: ['  '] })).toThrow("component 'web' build[0]: must be a non-empty shell command.");
+    expect(() => ImageComponent.fromSteps({ name: 'web', buildCommands: [], testCommands: ['true'] })).toThrow(/^component 'web' buildCommands: needs at least one command/);
+    expect(() => ImageComponent.fromSteps({ name: 'web', buildCommands: ['  '] })).toThrow("component 'web' buildCommands[0]: must be a non-empty shell command.");
   });
 
   it('rejects a colour in a Region the image is not distributed to, naming the Region and the fix', () => {
@@ -94,7 +94,7 @@ describe('bad input to baked images', () => {
 
   it('rejects two components of the same name, and the reserved name identity', () => {
     expect(() => buildImage({ components: [webComponent('a'), webComponent('b')] })).toThrow(/components: has two components named 'web'/);
-    expect(() => buildImage({ components: [ImageComponent.fromSteps({ name: 'identity', build: ['true'] })] })).toThrow(/components: has two components named 'identity'/);
+    expect(() => buildImage({ components: [ImageComponent.fromSteps({ name: 'identity', buildCommands: ['true'] })] })).toThrow(/components: has two components named 'identity'/);
   });
 
   it('rejects a root volume outside 8 to 16384 GiB and a malformed root device', () => {
@@ -103,12 +103,12 @@ describe('bad input to baked images', () => {
   });
 
   it('rejects malformed component names, files and oversized documents', () => {
-    expect(() => ImageComponent.fromSteps({ name: 'Web_App', build: ['true'] })).toThrow(/^name: must be lower-case letters/);
-    expect(() => ImageComponent.fromSteps({ name: 'web', files: [{ path: 'opt/web/x', content: '' }], build: ['true'] })).toThrow(
+    expect(() => ImageComponent.fromSteps({ name: 'Web_App', buildCommands: ['true'] })).toThrow(/^name: must be lower-case letters/);
+    expect(() => ImageComponent.fromSteps({ name: 'web', files: [{ path: 'opt/web/x', content: '' }], buildCommands: ['true'] })).toThrow(
       "component 'web' files[0].path: must be an absolute file path, e.g. /opt/web/server.py. Got \"opt/web/x\".",
     );
-    expect(() => ImageComponent.fromSteps({ name: 'web', files: [{ path: '/x', content: '', permissions: '999' }], build: ['true'] })).toThrow(/files\[0\]\.permissions: must be octal/);
-    expect(() => ImageComponent.fromSteps({ name: 'web', files: [{ path: '/x', content: 'x'.repeat(20_000) }], build: ['true'] })).toThrow(
+    expect(() => ImageComponent.fromSteps({ name: 'web', files: [{ path: '/x', content: '', permissions: '999' }], buildCommands: ['true'] })).toThrow(/files\[0\]\.permissions: must be octal/);
+    expect(() => ImageComponent.fromSteps({ name: 'web', files: [{ path: '/x', content: 'x'.repeat(20_000) }], buildCommands: ['true'] })).toThrow(
       /component 'web': the document exceeds the 16000 characters CloudFormation accepts inline/,
     );
   });

@@ -1,5 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import { allResolved, checkIntRange, propError } from '../../fleet/private/validate';
+import { allResolved, checkIntRange, propError } from '../../private/validate';
 import { AlarmThresholds } from '../alarm-thresholds';
 
 /** Thresholds with defaults applied. */

@@ -1,7 +1,7 @@
 /** Validation and derivation of `BakedImage` props. */
 import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { checkIntRange, propError } from '../../fleet/private/validate';
+import { checkIntRange, propError } from '../../private/validate';
 import type { BakedImageProps } from '../baked-image';
 import { ImageDistributionRegion } from '../distribution-region';
 import { ImageArchitecture } from '../image-architecture';
@@ -18,7 +18,7 @@ export function validateProps(props: BakedImageProps) {
     throw propError('imageName', props.imageName, 'must be lower-case letters, digits and hyphens, start with a letter, and be at most 40 characters.');
   }
   if (props.components.length === 0) {
-    throw propError('components', [], "must list at least one component, e.g. ImageComponent.fromSteps({ name: 'app', build: ['dnf install -y nginx'] }).");
+    throw propError('components', [], "must list at least one component, e.g. ImageComponent.fromSteps({ name: 'app', buildCommands: ['dnf install -y nginx'] }).");
   }
   if (props.keepImages !== undefined && !Token.isUnresolved(props.keepImages) && (!Number.isInteger(props.keepImages) || props.keepImages < 3 || props.keepImages > 1000)) {
     throw propError(

@@ -1,10 +1,10 @@
 import { Annotations, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { Construct } from 'constructs';
-import { TestListenerOptions } from './blue-green-service';
-import { TrafficRouteDescriptor } from '../../lib/contract';
-import { checkIntRange, propError } from './private/validate';
+import { Construct, IConstruct } from 'constructs';
+import { TestListenerOptions } from '../blue-green-service';
+import { TrafficRouteDescriptor } from '../../../lib/contract';
+import { checkIntRange, propError } from '../../private/validate';
 
 /**
  * Priority of the catch-all rules that carry the weights. The highest allowed, so rules users add come first.
@@ -63,7 +63,7 @@ export class WeightedTraffic extends Construct {
     checkCidrs('allowedCidrs', props.allowedCidrs);
     checkCidrs('testListener.allowedCidrs', props.test?.allowedCidrs ?? []);
     if (!https) {
-      Annotations.of(this).addWarningV2(
+      Annotations.of(this.node.scope ?? this).addWarningV2(
         'cdk-bluegreen:plainHttp',
         `${props.serviceName}: no certificates given, so the production listener serves plain HTTP on ${productionPort}. Pass certificates for HTTPS.`,
       );
@@ -95,9 +95,9 @@ export class WeightedTraffic extends Construct {
     for (const sg of props.test?.allowedSecurityGroups ?? []) {
       this.testListener.connections.allowDefaultPortFrom(sg, 'Test traffic from an allowed security group');
     }
-    warnIfUnreachable(this, props, testPort);
+    warnIfUnreachable(this.node.scope ?? this, props, testPort);
     if (!props.test?.allowedCidrs?.length && !props.test?.allowedSecurityGroups?.length) {
-      Annotations.of(this).addWarningV2(
+      Annotations.of(this.node.scope ?? this).addWarningV2(
         'cdk-bluegreen:testListenerClosed',
         `${props.serviceName}: the test listener on ${testPort} admits no one. Set testListener.allowedCidrs or testListener.allowedSecurityGroups.`,
       );
@@ -143,7 +143,7 @@ const PRIVATE_RANGES = [/^10\./, /^172\.(1[6-9]|2\d|3[01])\./, /^192\.168\./];
  * Callers inside the VPC reach an internet-facing load balancer through its public addresses (via NAT), so their
  * private addresses and security groups never match its rules.
  */
-function warnIfUnreachable(scope: Construct, props: WeightedTrafficProps, testPort: number) {
+function warnIfUnreachable(scope: IConstruct, props: WeightedTrafficProps, testPort: number) {
   if (!props.internetFacing) return;
   const privateCidrs = (props.test?.allowedCidrs ?? []).filter((c) => !Token.isUnresolved(c) && PRIVATE_RANGES.some((r) => r.test(c)));
   if (privateCidrs.length || props.test?.allowedSecurityGroups?.length) {

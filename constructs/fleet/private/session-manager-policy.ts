@@ -1,6 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SSM_AGENT_ACTIONS } from '../private/ssm-agent-actions';
+import { SSM_AGENT_ACTIONS } from '../../private/ssm-agent-actions';
 
 /**
  * The actions the SSM agent needs for Session Manager, instead of the broad AmazonSSMManagedInstanceCore
