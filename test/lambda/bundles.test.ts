@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { builtinModules } from 'module';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
@@ -20,7 +21,7 @@ describe('prebundled Lambda handlers', () => {
       const text = fs.readFileSync(path.join(ROOT as string, 'assets', name, 'index.js'), 'utf8');
       const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
       // THEN each is a built-in or an SDK v3 package, and it exports the handler named in the construct
-      const builtins = new Set(require('module').builtinModules as string[]);
+      const builtins = new Set(builtinModules);
       expect(required.filter((r) => !builtins.has(r.replace(/^node:/, '')) && !r.startsWith('@aws-sdk/'))).toEqual([]);
       expect(text).toMatch(/handler: \(\) => handler/);
     }
