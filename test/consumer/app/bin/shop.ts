@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+import * as cdk from 'aws-cdk-lib/core';
+import { ShopStack } from '../lib/shop-stack';
+
+const app = new cdk.App();
+// The Region is what BlueGreenService needs; the account stays unset, so the synth needs no context lookup.
+new ShopStack(app, 'Shop', { env: { region: 'eu-west-1' } });
