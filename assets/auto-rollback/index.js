@@ -1101,15 +1101,15 @@ async function rollBack(ctx, call) {
   return { status: "failed", exitCode: 1, message, releaseId: last?.releaseId, state: last, failedStep: call.failedStep };
 }
 async function settle(ctx, target, version) {
-  const read = await ctx.ports.traffic.getWeights();
-  if (sameWeights(read, target)) return { note: "" };
-  ctx.emit("weights-changed" /* WEIGHTS_CHANGED */, `Weights read as ${formatWeights(read)} after the rollback was verified: a late change landed`, { weights: read });
+  const read2 = await ctx.ports.traffic.getWeights();
+  if (sameWeights(read2, target)) return { note: "" };
+  ctx.emit("weights-changed" /* WEIGHTS_CHANGED */, `Weights read as ${formatWeights(read2)} after the rollback was verified: a late change landed`, { weights: read2 });
   const stored = await ctx.ports.state.read();
   if (stored?.version !== version) {
-    return { note: `; weights then read as ${formatWeights(read)}, but the release record had moved on, so they are left to its writer` };
+    return { note: `; weights then read as ${formatWeights(read2)}, but the release record had moved on, so they are left to its writer` };
   }
   const seen = await setAndVerify(ctx, target);
-  return seen ? { note: "", unverified: seen } : { note: `; a late weight change to ${formatWeights(read)} was undone (verified)` };
+  return seen ? { note: "", unverified: seen } : { note: `; a late weight change to ${formatWeights(read2)} was undone (verified)` };
 }
 function lateChangeFailed(ctx, state, seen, call) {
   const message = `Rolled back ${state.releaseId} to ${state.stable} (verified), but a late weight change landed afterwards and setting 100 % again could not be verified (read ${formatWeights(seen)}). Check the production listener rule and run rollback again.`;
@@ -1445,6 +1445,77 @@ function refuse2(ctx, message, state) {
   return { status: "refused", exitCode: 1, message, releaseId: state?.releaseId, state };
 }
 
+// lib/release/reconcile-screen.ts
+function decideReconcile(obs) {
+  const release = obs.release;
+  if (!release) return { action: "none", code: "no-release", message: "No release recorded: nothing to reconcile." };
+  if (release.status === "in-progress") return decideInProgress(release, obs.at);
+  if (!obs.weights) return { action: "read-weights", message: `Release ${release.releaseId} is ${release.status}: reading the weights.`, releaseId: release.releaseId };
+  return release.status === "succeeded" ? decideSucceeded(release, obs.weights, obs.at) : decideEnded(release, obs.weights);
+}
+async function screenReconcile(release, readWeights, now) {
+  const first = decideReconcile({ at: now(), release });
+  if (first.action !== "read-weights") return { decision: first };
+  const weights = await readWeights();
+  const decision = decideReconcile({ at: now(), release, weights });
+  if (decision.action === "read-weights") throw new Error(`Reconcile of release ${decision.releaseId}: the weights were read, yet asked for again.`);
+  return { decision, weights };
+}
+function decideInProgress(release, at2) {
+  const quiet = `heartbeat ${formatDuration(Math.max(0, at2 - release.updatedAt))} ago, lease ${formatDuration(leaseMs(release))}`;
+  if (!isStale(release, at2)) {
+    return none("release-alive", `Release ${release.releaseId} is in progress, driven by ${release.owner} (${quiet}): it gates its own candidate.`, release);
+  }
+  return {
+    action: "reconcile",
+    code: "release-interrupted",
+    repair: "rollback",
+    message: `Release ${release.releaseId} was interrupted (${release.owner}: ${quiet}): checking ${release.candidate}'s gate.`,
+    releaseId: release.releaseId
+  };
+}
+function decideEnded(release, weights) {
+  if (sameWeights(weights, allTo(release.stable))) {
+    return none("rolled-back-settled", `Release ${release.releaseId} is ${release.status} and ${release.stable} holds all traffic: nothing to do.`, release);
+  }
+  return {
+    action: "reconcile",
+    code: "traffic-off-stable",
+    repair: "rollback",
+    message: `Release ${release.releaseId} is ${release.status}, which puts all traffic on ${release.stable}, but weights are ${formatWeights(weights)}: rolling back again.`,
+    releaseId: release.releaseId
+  };
+}
+function decideSucceeded(release, weights, at2) {
+  const live = release.candidate;
+  if (!sameWeights(weights, allTo(live))) {
+    return {
+      action: "reconcile",
+      code: "promoted-traffic-moved",
+      repair: "restore",
+      message: `Release ${release.releaseId} succeeded, which puts all traffic on ${live}, but weights are ${formatWeights(weights)}: restoring 100 % on ${live} if it is healthy with no gate alarm firing.`,
+      releaseId: release.releaseId
+    };
+  }
+  if (release.scaleDownAt === void 0) {
+    return none("no-scale-down-scheduled", `Release ${release.releaseId} succeeded; no scale-down scheduled: nothing to do.`, release);
+  }
+  const when = new Date(release.scaleDownAt).toISOString();
+  if (at2 < release.scaleDownAt) {
+    return none("scale-down-not-due", `Release ${release.releaseId} succeeded; ${release.stable} stays ready until ${when}.`, release);
+  }
+  return {
+    action: "reconcile",
+    code: "scale-down-due",
+    repair: "scale-down",
+    message: `${release.stable}'s scale-down was due at ${when}: putting it in standby unless ${live}'s gate fires.`,
+    releaseId: release.releaseId
+  };
+}
+function none(code, message, release) {
+  return { action: "none", code, message, releaseId: release.releaseId };
+}
+
 // lib/release/private/scale-down.ts
 async function scaleDown(ctx, force) {
   const current = await ctx.ports.state.read();
@@ -1487,23 +1558,30 @@ async function scaleDown(ctx, force) {
 // lib/release/private/reconcile.ts
 async function reconcile(ctx) {
   const current = await ctx.ports.state.read();
-  if (!current) return nothing(ctx, "noop", `No release recorded for ${ctx.opts.service}: nothing to reconcile.`);
-  switch (current.state.status) {
-    case "in-progress":
-      return reconcileInProgress(ctx, current);
-    case "succeeded":
-      return reconcileSucceeded(ctx, current);
+  const { decision, weights } = await screenReconcile(current?.state, () => ctx.ports.traffic.getWeights(), () => ctx.now());
+  if (decision.action === "none" || !current) {
+    return nothing(ctx, decision.code === "scale-down-not-due" ? "not-due" : "noop", decision.message, current?.state, weights);
+  }
+  switch (decision.code) {
+    case "release-interrupted":
+      return rollBackInterrupted(ctx, current);
+    case "traffic-off-stable":
+      return rollBackAgain(ctx, current, read(weights, decision.code));
+    case "promoted-traffic-moved":
+      return restorePromoted(ctx, current, read(weights, decision.code));
+    case "scale-down-due":
+      return scaleDownUnlessGate(ctx, current);
     default:
-      return reconcileEnded(ctx, current);
+      throw new Error(`reconcile: the screen's verdict ${decision.code} names no repair.`);
   }
 }
-async function reconcileInProgress(ctx, current) {
+function read(weights, code) {
+  if (!weights) throw new Error(`reconcile: verdict ${code} without the weights it needs.`);
+  return weights;
+}
+async function rollBackInterrupted(ctx, current) {
   const s = current.state;
-  const now = ctx.now();
-  const quiet = formatDuration(Math.max(0, now - s.updatedAt));
-  if (!isStale(s, now)) {
-    return nothing(ctx, "noop", `Release ${s.releaseId} is in progress, driven by ${s.owner} (heartbeat ${quiet} ago, lease ${formatDuration(leaseMs(s))}): it gates its own candidate.`, s);
-  }
+  const quiet = formatDuration(Math.max(0, ctx.now() - s.updatedAt));
   const [capacity, health, firing] = await Promise.all([
     ctx.ports.capacity.describe(s.candidate),
     ctx.ports.health.count(s.candidate),
@@ -1529,13 +1607,9 @@ async function reconcileInProgress(ctx, current) {
     })
   );
 }
-async function reconcileEnded(ctx, current) {
+async function rollBackAgain(ctx, current, weights) {
   const s = current.state;
   const status = s.status === "aborted" ? "aborted" : "rolled-back";
-  const weights = await ctx.ports.traffic.getWeights();
-  if (sameWeights(weights, allTo(s.stable))) {
-    return nothing(ctx, "noop", `Release ${s.releaseId} is ${s.status} and ${s.stable} holds all traffic: nothing to do.`, s, weights);
-  }
   const why = `Release ${s.releaseId} is ${s.status}, which puts all traffic on ${s.stable}, but weights are ${formatWeights(weights)} (a late weight change)`;
   return repair(
     ctx,
@@ -1551,13 +1625,9 @@ async function reconcileEnded(ctx, current) {
     })
   );
 }
-async function reconcileSucceeded(ctx, current) {
+async function scaleDownUnlessGate(ctx, current) {
   const s = current.state;
-  const weights = await ctx.ports.traffic.getWeights();
-  if (!sameWeights(weights, allTo(s.candidate))) return restorePromoted(ctx, current, weights);
-  if (s.scaleDownAt === void 0) return nothing(ctx, "noop", `Release ${s.releaseId} succeeded; no scale-down scheduled: nothing to do.`, s);
-  const when = new Date(s.scaleDownAt).toISOString();
-  if (ctx.now() < s.scaleDownAt) return nothing(ctx, "not-due", `Release ${s.releaseId} succeeded; ${s.stable} stays ready until ${when}.`, s);
+  const when = new Date(s.scaleDownAt ?? ctx.now()).toISOString();
   const firing = await ctx.ports.alarms.firing(s.candidate);
   if (firing.length > 0) {
     return nothing(ctx, "noop", `${s.stable}'s scale-down was due at ${when}, but ${firing.join(", ")} in ALARM on the live colour ${s.candidate}: ${s.stable} stays ready.`, s);
@@ -1822,65 +1892,6 @@ var ReleaseEngine = class {
   }
 };
 
-// lib/release/reconcile-screen.ts
-function decideReconcile(obs) {
-  const release = obs.release;
-  if (!release) return { action: "none", code: "no-release", message: "No release recorded: nothing to reconcile." };
-  switch (release.status) {
-    case "in-progress":
-      return decideInProgress(release, obs.at);
-    case "succeeded":
-      return decideSucceeded(release, obs.at);
-    default:
-      return decideEnded(release, obs.weights);
-  }
-}
-function decideInProgress(release, at2) {
-  const quiet = `heartbeat ${formatDuration(Math.max(0, at2 - release.updatedAt))} ago, lease ${formatDuration(leaseMs(release))}`;
-  if (!isStale(release, at2)) {
-    return none("release-alive", `Release ${release.releaseId} is in progress, driven by ${release.owner} (${quiet}): it gates its own candidate.`, release);
-  }
-  return {
-    action: "reconcile",
-    code: "release-interrupted",
-    repair: "rollback",
-    message: `Release ${release.releaseId} was interrupted (${release.owner}: ${quiet}): checking ${release.candidate}'s gate.`,
-    releaseId: release.releaseId
-  };
-}
-function decideEnded(release, weights) {
-  if (!weights) return { action: "read-weights", message: `Release ${release.releaseId} is ${release.status}: reading the weights.`, releaseId: release.releaseId };
-  if (sameWeights(weights, allTo(release.stable))) {
-    return none("rolled-back-settled", `Release ${release.releaseId} is ${release.status} and ${release.stable} holds all traffic: nothing to do.`, release);
-  }
-  return {
-    action: "reconcile",
-    code: "traffic-off-stable",
-    repair: "rollback",
-    message: `Release ${release.releaseId} is ${release.status}, which puts all traffic on ${release.stable}, but weights are ${formatWeights(weights)}: rolling back again.`,
-    releaseId: release.releaseId
-  };
-}
-function decideSucceeded(release, at2) {
-  if (release.scaleDownAt === void 0) {
-    return none("no-scale-down-scheduled", `Release ${release.releaseId} succeeded; no scale-down scheduled: nothing to do.`, release);
-  }
-  const when = new Date(release.scaleDownAt).toISOString();
-  if (at2 < release.scaleDownAt) {
-    return none("scale-down-not-due", `Release ${release.releaseId} succeeded; ${release.stable} stays warm until ${when}.`, release);
-  }
-  return {
-    action: "reconcile",
-    code: "scale-down-due",
-    repair: "scale-down",
-    message: `${release.stable}'s scale-down was due at ${when}: putting it in standby unless ${release.candidate}'s gate fires.`,
-    releaseId: release.releaseId
-  };
-}
-function none(code, message, release) {
-  return { action: "none", code, message, releaseId: release.releaseId };
-}
-
 // lib/lambda/auto-rollback/auto-rollback-decision.ts
 var MAX_REASON_CHARS = 300;
 var SOURCE = "aws.cloudwatch";
@@ -2064,12 +2075,7 @@ async function tick(config, descriptors, log) {
   const { serviceName: service, clients } = config;
   const table = config.releaseStateTable ?? (await descriptors.get(clients)).releaseStateTable;
   const release = (await new DynamoReleaseStateStore(clients.dynamodb, table, service).read())?.state;
-  let decision = decideReconcile({ at: Date.now(), release });
-  if (decision.action === "read-weights") {
-    const weights = await new ElbTrafficRouter(await descriptors.get(clients), clients.elbv2).getWeights();
-    decision = decideReconcile({ at: Date.now(), release, weights });
-  }
-  if (decision.action === "read-weights") throw new Error(`Reconcile of ${service}: the weights were read, yet asked for again.`);
+  const { decision } = await screenReconcile(release, async () => new ElbTrafficRouter(await descriptors.get(clients), clients.elbv2).getWeights(), Date.now);
   log("info", "decision", decision.message, { action: decision.action, code: decision.code, releaseId: decision.releaseId });
   const found = { service, code: decision.code, releaseId: decision.releaseId };
   if (decision.action === "none") return { ...found, action: "none", message: decision.message };
@@ -2085,7 +2091,7 @@ async function tick(config, descriptors, log) {
     releaseId: outcome.releaseId ?? decision.releaseId,
     outcome: { status: outcome.status, message: outcome.message, weights: outcome.weights }
   };
-  if (outcome.status === "failed" || outcome.status === "refused" && decision.repair === "rollback") {
+  if (outcome.status === "failed" || outcome.status === "refused" && decision.repair !== "scale-down") {
     log("error", "outcome", outcome.message, fields);
     throw new Error(`Reconcile of ${service} (${decision.code}, release ${result.releaseId}) ended ${outcome.status}: ${outcome.message}`);
   }

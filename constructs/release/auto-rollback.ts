@@ -39,11 +39,12 @@ export interface AutoRollbackProps {
   /**
    * Whether the function also runs on a schedule (the release engine's `reconcile()`) for what alarm events cannot
    * catch, since a gate already in ALARM sends no new event: it rolls back again a rolled-back release whose weights
-   * moved off the stable colour (a dead pipeline's weight change that landed late), rolls back an interrupted
-   * release (heartbeat older than its lease) whose candidate fails its gate (an alarm firing, or fewer healthy
-   * targets than its desired capacity), and puts a promoted release's old colour in standby once its `scaleDownAt`
-   * has passed, unless the promoted colour's gate fires. An idle tick reads the release record only (and the
-   * weights, after a rollback).
+   * moved off the stable colour (a dead pipeline's weight change that landed late), sets 100 % on a promoted colour
+   * again when a late weight change moved traffic off it (if it is healthy and its gate quiet), rolls back an
+   * interrupted release (heartbeat older than its lease) whose candidate fails its gate (an alarm firing, or fewer
+   * healthy targets than its desired capacity), and puts a promoted release's old colour in standby once its
+   * `scaleDownAt` has passed, unless the promoted colour's gate fires. An idle tick reads the release record, and
+   * the production weights once a release has ended.
    *
    * @default true
    */

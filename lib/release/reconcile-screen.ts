@@ -1,11 +1,11 @@
 /**
- * Whether a reconcile tick needs the release engine at all: a pure function of the release record (and, for a
- * rolled-back release, the production weights). Part of the engine, so the screen and `reconcile()` share their rules.
+ * The rules of a reconcile pass, as a pure function of the release record and, for an ended release, the
+ * production weights. The engine's `reconcile()` takes its decisions from here and makes the repair named; the
+ * auto-rollback's reconcile tick calls the same function first and starts the engine only when it says `reconcile`.
  *
- * The engine's `reconcile()` makes the repairs, with its own reads; it needs the descriptor, and so at least two
- * more calls. Most ticks are settled by the record alone (no release, a release driven by a live process, a
- * scale-down not due yet), so the handler reads the record first and calls the engine only when this says so. It
- * says `none` only where the engine would do nothing either: it screens, the engine decides.
+ * Most ticks are settled by the record alone (no release, a release driven by a live process) or by the record and
+ * one read of the weights (an ended release whose traffic is where its record says); the engine needs the
+ * descriptor and more reads only for a repair.
  */
 import { isStale, leaseMs } from './lease';
 import { formatDuration } from './parsing';
@@ -37,6 +37,11 @@ export type ReconcileCode =
   | 'rolled-back-settled'
   /** A rolled-back or aborted release with traffic off its stable colour (a late weight change): roll back again. */
   | 'traffic-off-stable'
+  /**
+   * A promoted release with traffic off its promoted colour (a dead driver's late weight change after another
+   * process's promotion): the engine restores 100 % on the promoted colour, if it is healthy with no gate alarm.
+   */
+  | 'promoted-traffic-moved'
   /** A promoted release whose old colour is already in standby (or was never scheduled for it). */
   | 'no-scale-down-scheduled'
   | 'scale-down-not-due'
@@ -49,12 +54,15 @@ export interface ReconcileDecision {
   readonly action: 'none' | 'reconcile';
   /** Why. */
   readonly code: ReconcileCode;
-  /** One line for the log. */
+  /** One line for the log; for `none`, also the message of the engine's outcome. */
   readonly message: string;
   /** The release concerned, when there is one. */
   readonly releaseId?: string;
-  /** For `reconcile`: the repair the engine may make, a rollback or the old colour's scale-down. */
-  readonly repair?: 'rollback' | 'scale-down';
+  /**
+   * For `reconcile`: the repair the engine may make: a rollback (of an interrupted release, or again of a rolled-back
+   * or aborted one), the restore of a promoted release's weights, or the old colour's scale-down.
+   */
+  readonly repair?: 'rollback' | 'restore' | 'scale-down';
 }
 
 /** The record alone does not settle it: read the production weights, then decide again with them. */
@@ -66,26 +74,47 @@ export interface ReconcileWeightsRequest {
 }
 
 /**
- * Screen one reconcile tick: `none` where the engine's `reconcile()` would do nothing, `reconcile` where it may
- * repair something, `read-weights` for a rolled-back or aborted release (a late weight change shows only there).
+ * Decide one reconcile pass: `none` where there is nothing to repair, `reconcile` naming the repair, or
+ * `read-weights` for an ended release (rolled back, aborted or promoted: a late weight change shows only there).
  *
- * - No release, a release whose driver heartbeats, a promoted release with no scale-down due: `none`.
- * - A release whose heartbeat is older than its lease: `reconcile` (rolls back if its candidate fails its gate: the
+ * - No release, or a release whose driver heartbeats: `none`.
+ * - A release whose heartbeat is older than its lease: `reconcile`, `rollback` if its candidate fails its gate (the
  *   gate may have fired before the driver died, and then no new alarm event comes).
- * - A rolled-back or aborted release whose weights are not all on its stable colour: `reconcile` (rolls back again).
- * - A promoted release past `scaleDownAt`: `reconcile` (scales the old colour down, unless the promoted colour fires).
+ * - A rolled-back or aborted release whose weights are not all on its stable colour: `reconcile`, `rollback` again.
+ * - A promoted release whose weights are not all on its promoted colour: `reconcile`, `restore`.
+ * - A promoted release whose weights are all on its promoted colour: `none`, unless past `scaleDownAt`:
+ *   `reconcile`, `scale-down` (unless the promoted colour's gate fires).
  */
 export function decideReconcile(obs: ReconcileObservation): ReconcileDecision | ReconcileWeightsRequest {
   const release = obs.release;
   if (!release) return { action: 'none', code: 'no-release', message: 'No release recorded: nothing to reconcile.' };
-  switch (release.status) {
-    case 'in-progress':
-      return decideInProgress(release, obs.at);
-    case 'succeeded':
-      return decideSucceeded(release, obs.at);
-    default:
-      return decideEnded(release, obs.weights);
-  }
+  if (release.status === 'in-progress') return decideInProgress(release, obs.at);
+  if (!obs.weights) return { action: 'read-weights', message: `Release ${release.releaseId} is ${release.status}: reading the weights.`, releaseId: release.releaseId };
+  return release.status === 'succeeded' ? decideSucceeded(release, obs.weights, obs.at) : decideEnded(release, obs.weights);
+}
+
+/** The screen's verdict, with the weights read for it. */
+export interface ReconcileScreening {
+  readonly decision: ReconcileDecision;
+  /**
+   * The production weights the decision was made with.
+   *
+   * @default - not read: the record settled it
+   */
+  readonly weights?: Weights;
+}
+
+/**
+ * Run `decideReconcile` to a verdict: decide from the record, and when it asks for the weights, read them (once) and
+ * decide again. The engine's `reconcile()` and the auto-rollback's tick both screen with this.
+ */
+export async function screenReconcile(release: ReleaseState | undefined, readWeights: () => Promise<Weights>, now: () => number): Promise<ReconcileScreening> {
+  const first = decideReconcile({ at: now(), release });
+  if (first.action !== 'read-weights') return { decision: first };
+  const weights = await readWeights();
+  const decision = decideReconcile({ at: now(), release, weights });
+  if (decision.action === 'read-weights') throw new Error(`Reconcile of release ${decision.releaseId}: the weights were read, yet asked for again.`);
+  return { decision, weights };
 }
 
 function decideInProgress(release: ReleaseState, at: number): ReconcileDecision {
@@ -102,8 +131,7 @@ function decideInProgress(release: ReleaseState, at: number): ReconcileDecision 
   };
 }
 
-function decideEnded(release: ReleaseState, weights: Weights | undefined): ReconcileDecision | ReconcileWeightsRequest {
-  if (!weights) return { action: 'read-weights', message: `Release ${release.releaseId} is ${release.status}: reading the weights.`, releaseId: release.releaseId };
+function decideEnded(release: ReleaseState, weights: Weights): ReconcileDecision {
   if (sameWeights(weights, allTo(release.stable))) {
     return none('rolled-back-settled', `Release ${release.releaseId} is ${release.status} and ${release.stable} holds all traffic: nothing to do.`, release);
   }
@@ -116,19 +144,29 @@ function decideEnded(release: ReleaseState, weights: Weights | undefined): Recon
   };
 }
 
-function decideSucceeded(release: ReleaseState, at: number): ReconcileDecision {
+function decideSucceeded(release: ReleaseState, weights: Weights, at: number): ReconcileDecision {
+  const live = release.candidate;
+  if (!sameWeights(weights, allTo(live))) {
+    return {
+      action: 'reconcile',
+      code: 'promoted-traffic-moved',
+      repair: 'restore',
+      message: `Release ${release.releaseId} succeeded, which puts all traffic on ${live}, but weights are ${formatWeights(weights)}: restoring 100 % on ${live} if it is healthy with no gate alarm firing.`,
+      releaseId: release.releaseId,
+    };
+  }
   if (release.scaleDownAt === undefined) {
     return none('no-scale-down-scheduled', `Release ${release.releaseId} succeeded; no scale-down scheduled: nothing to do.`, release);
   }
   const when = new Date(release.scaleDownAt).toISOString();
   if (at < release.scaleDownAt) {
-    return none('scale-down-not-due', `Release ${release.releaseId} succeeded; ${release.stable} stays warm until ${when}.`, release);
+    return none('scale-down-not-due', `Release ${release.releaseId} succeeded; ${release.stable} stays ready until ${when}.`, release);
   }
   return {
     action: 'reconcile',
     code: 'scale-down-due',
     repair: 'scale-down',
-    message: `${release.stable}'s scale-down was due at ${when}: putting it in standby unless ${release.candidate}'s gate fires.`,
+    message: `${release.stable}'s scale-down was due at ${when}: putting it in standby unless ${live}'s gate fires.`,
     releaseId: release.releaseId,
   };
 }

@@ -26,7 +26,7 @@ function release(overrides: Partial<ReleaseState> = {}): ReleaseState {
 }
 
 describe('decideReconcile', () => {
-  describe('settled by the record alone: an idle tick needs neither the descriptor nor the engine', () => {
+  describe('settled by the record alone: the tick needs neither the weights nor the engine', () => {
     it('does nothing without a release record', () => {
       expect(decideReconcile({ at: NOW })).toMatchObject({ action: 'none', code: 'no-release' });
     });
@@ -43,16 +43,45 @@ describe('decideReconcile', () => {
       const d = decideReconcile({ at: NOW, release: release({ bakeMs: 10 * MINUTE, updatedAt: NOW - 5 * MINUTE }) });
       expect(d).toMatchObject({ action: 'none', code: 'release-alive' });
     });
+  });
+
+  describe('a promoted release', () => {
+    const GREEN = { blue: 0, green: 100 };
+    const promoted = (overrides: Partial<ReleaseState> = {}) => release({ status: 'succeeded', stepIndex: 2, ...overrides });
+
+    it('asks for the weights, even with no scale-down due: a late weight change after promotion shows only there', () => {
+      const d = decideReconcile({ at: NOW, release: promoted({ scaleDownAt: NOW + MINUTE }) });
+      expect(d).toEqual({ action: 'read-weights', message: 'Release r-1 is succeeded: reading the weights.', releaseId: 'r-1' });
+      expect(decideReconcile({ at: NOW, release: promoted() })).toMatchObject({ action: 'read-weights' });
+    });
+
+    it('restores 100 % on the promoted colour when traffic moved off it (a dead driver weight change landed late)', () => {
+      // GIVEN the record says green promoted, blue's scale-down not due, but the weights are blue 75 / green 25
+      const d = decideReconcile({ at: NOW, release: promoted({ scaleDownAt: NOW + MINUTE }), weights: { blue: 75, green: 25 } });
+      // THEN the engine is asked to restore, whatever the scale-down time
+      expect(d).toMatchObject({ action: 'reconcile', code: 'promoted-traffic-moved', repair: 'restore', releaseId: 'r-1' });
+      expect(d.message).toBe(
+        'Release r-1 succeeded, which puts all traffic on green, but weights are blue 75 % / green 25 %: restoring 100 % on green if it is healthy with no gate alarm firing.',
+      );
+      expect(decideReconcile({ at: NOW, release: promoted(), weights: { blue: 100, green: 0 } })).toMatchObject({ code: 'promoted-traffic-moved' });
+      expect(decideReconcile({ at: NOW, release: promoted({ scaleDownAt: NOW }), weights: { blue: 1, green: 99 } })).toMatchObject({ code: 'promoted-traffic-moved' });
+    });
 
     it('waits for a promoted release to reach its scale-down time', () => {
-      const d = decideReconcile({ at: NOW, release: release({ status: 'succeeded', stepIndex: 2, scaleDownAt: NOW + MINUTE }) });
+      const d = decideReconcile({ at: NOW, release: promoted({ scaleDownAt: NOW + MINUTE }), weights: GREEN });
       expect(d).toMatchObject({ action: 'none', code: 'scale-down-not-due' });
-      expect(d.message).toContain('blue stays warm until 2025-06-01T12:01:00.000Z');
+      expect(d.message).toContain('blue stays ready until 2025-06-01T12:01:00.000Z');
     });
 
     it('does nothing once the old colour was scaled down', () => {
-      const d = decideReconcile({ at: NOW, release: release({ status: 'succeeded', stepIndex: 2 }) });
+      const d = decideReconcile({ at: NOW, release: promoted(), weights: GREEN });
       expect(d).toMatchObject({ action: 'none', code: 'no-scale-down-scheduled' });
+    });
+
+    it('hands a promoted release past its scale-down time to the engine', () => {
+      const d = decideReconcile({ at: NOW, release: promoted({ scaleDownAt: NOW }), weights: GREEN });
+      expect(d).toMatchObject({ action: 'reconcile', code: 'scale-down-due', repair: 'scale-down' });
+      expect(d.message).toContain("blue's scale-down was due at 2025-06-01T12:00:00.000Z");
     });
   });
 
@@ -87,12 +116,6 @@ describe('decideReconcile', () => {
     // THEN
     expect(d).toMatchObject({ action: 'reconcile', code: 'release-interrupted', repair: 'rollback', releaseId: 'r-1' });
     expect(d.message).toMatch(/interrupted \(ci\/42: heartbeat 5m ago, lease 2m\): checking green's gate/);
-  });
-
-  it('hands a promoted release past its scale-down time to the engine', () => {
-    const d = decideReconcile({ at: NOW, release: release({ status: 'succeeded', stepIndex: 2, scaleDownAt: NOW }) });
-    expect(d).toMatchObject({ action: 'reconcile', code: 'scale-down-due', repair: 'scale-down' });
-    expect(d.message).toContain("blue's scale-down was due at 2025-06-01T12:00:00.000Z");
   });
 });
 

@@ -266,6 +266,39 @@ describe('auto-rollback handler against moto', () => {
       expect(lines.every((l) => l.trigger === 'reconcile' && l.service === fx.service)).toBe(true);
     });
 
+    it('restores 100 % on the promoted colour of a succeeded release whose weights moved afterwards, keeping the record', async () => {
+      // GIVEN green promoted, blue's scale-down not due for 10 minutes, then a dead pipeline's late weight change to
+      // blue 75 / green 25
+      const { fx, store, reconcile, lines } = await service();
+      await fx.setWeights('production', { blue: 75, green: 25 });
+      await fx.setWeights('test', { blue: 0, green: 100 });
+      await store.write(greenRelease(fx, { status: 'succeeded', stepIndex: 2, scaleDownAt: Date.now() + 10 * MINUTE }), undefined);
+      const before = (await store.read())!.state;
+      // WHEN a tick runs
+      const result = await runReconcile(reconcile);
+      // THEN green holds all traffic again, verified, the test route points at blue, and the record is the same release
+      expect(result).toMatchObject({ action: 'restored', code: 'promoted-traffic-moved', releaseId: 'r-green-1', outcome: { status: 'succeeded', weights: { blue: 0, green: 100 } } });
+      expect(result.message).toMatch(/^Release r-green-1 succeeded, which puts all traffic on green, but weights are blue 75 % \/ green 25 % \(a late weight change\): green holds 100 % again \(verified\)/);
+      expect(await fx.weights()).toEqual({ blue: 0, green: 100 });
+      expect(await fx.weights('test')).toEqual({ blue: 100, green: 0 });
+      const after = (await store.read())?.state;
+      expect(after).toMatchObject({ releaseId: 'r-green-1', status: 'succeeded', candidate: 'green', owner: before.owner, scaleDownAt: before.scaleDownAt });
+      expect(lines.find((l) => l.kind === 'decision')).toMatchObject({ code: 'promoted-traffic-moved' });
+      // AND the next tick finds nothing to do
+      expect(await runReconcile(reconcile)).toMatchObject({ action: 'none', code: 'scale-down-not-due' });
+    });
+
+    it('throws, so that the failure alarm tells, when the restore of a promoted release is refused', async () => {
+      // GIVEN green promoted, a late weight change to blue 75 / green 25, and green's gate in ALARM
+      const { fx, store, reconcile } = await service();
+      await fx.setWeights('production', { blue: 75, green: 25 });
+      await store.write(greenRelease(fx, { status: 'succeeded', stepIndex: 2, scaleDownAt: Date.now() + 10 * MINUTE }), undefined);
+      await fx.setGateState('green', 'ALARM');
+      // WHEN / THEN the weights stay for a human (or a rollback) to settle
+      await expect(runReconcile(reconcile)).rejects.toThrow(/^Reconcile of shop\d+ \(promoted-traffic-moved, release r-green-1\) ended refused: .*not restored, as alarms firing on green/);
+      expect(await fx.weights()).toEqual({ blue: 75, green: 25 });
+    });
+
     it("rolls back an interrupted release whose candidate's gate was already in ALARM, without any alarm event", async () => {
       // GIVEN a pipeline died at green 25 % (heartbeat 5 minutes old, lease 2 minutes) with green's gate in ALARM
       const { fx, store, reconcile } = await diedMidRelease();
@@ -340,20 +373,21 @@ describe('auto-rollback handler against moto', () => {
       expect(await fx.weights()).toEqual({ blue: 75, green: 25 });
     });
 
-    it('changes nothing on an idle tick, and reads only the release record', async () => {
-      // GIVEN green promoted, blue's scale-down in 10 minutes
+    it('changes nothing on an idle tick, and reads only the release record and the weights', async () => {
+      // GIVEN green promoted, blue's scale-down in 10 minutes, and a warm function that kept the descriptor
       const { fx, store, reconcile } = await service();
       await fx.setWeights('production', { blue: 0, green: 100 });
       await store.write(greenRelease(fx, { status: 'succeeded', stepIndex: 2, scaleDownAt: Date.now() + 10 * MINUTE }), undefined);
       const before = await store.read();
+      expect(await callsOf(() => runReconcile(reconcile))).toEqual({ 'dynamodb:GetItem': 1, 'ssm:GetParameter': 1, 'elbv2:DescribeRules': 1 });
       // WHEN
       let result;
       const calls = await callsOf(async () => {
         result = await runReconcile(reconcile);
       });
-      // THEN one call, and nothing changed
+      // THEN two calls, and nothing changed
       expect(result).toMatchObject({ action: 'none', code: 'scale-down-not-due' });
-      expect(calls).toEqual({ 'dynamodb:GetItem': 1 });
+      expect(calls).toEqual({ 'dynamodb:GetItem': 1, 'elbv2:DescribeRules': 1 });
       expect(await store.read()).toEqual(before);
       expect(await fx.weights()).toEqual({ blue: 0, green: 100 });
       expect(await sizes(fx, 'blue')).toEqual({ min: 2, max: 4, desired: 2 });
@@ -382,9 +416,11 @@ describe('auto-rollback handler against moto', () => {
 
     it('reads the table name from the descriptor when not given one', async () => {
       const { store, fx, reconcile } = await service();
+      await fx.setWeights('production', { blue: 0, green: 100 });
       await store.write(greenRelease(fx, { status: 'succeeded', stepIndex: 2 }), undefined);
       const calls = await callsOf(() => runReconcile({ ...reconcile, releaseStateTable: undefined }));
-      expect(calls).toEqual({ 'dynamodb:GetItem': 1, 'ssm:GetParameter': 1 });
+      // (the weights are read with the descriptor loaded for the table name)
+      expect(calls).toEqual({ 'dynamodb:GetItem': 1, 'ssm:GetParameter': 1, 'elbv2:DescribeRules': 1 });
     });
 
     it('forgets the kept descriptor when a tick fails, so the retry loads it afresh', async () => {

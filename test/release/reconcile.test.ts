@@ -1,6 +1,7 @@
 /** `reconcile()`: one pass of the periodic reconciler, for releases whose driver is gone. */
 import { describe, expect, it } from 'vitest';
-import { ReleaseStrategy } from '../../lib/release';
+import { ReconcileAction, ReconcileCode, ReleaseStrategy, screenReconcile } from '../../lib/release';
+import { ReleaseState, Weights } from '../../lib/release/ports';
 import { dies, engineFor, FakeWorld, SERVING, T0 } from './fakes';
 
 const MINUTE = 60_000;
@@ -28,7 +29,7 @@ describe('reconcile', () => {
     const world = new FakeWorld();
     const outcome = await engineFor(world.process('reconciler')).reconcile();
     expect(outcome).toMatchObject({ status: 'noop', exitCode: 0, action: 'none' });
-    expect(outcome.message).toBe('No release recorded for web: nothing to reconcile.');
+    expect(outcome.message).toBe('No release recorded: nothing to reconcile.');
   });
 
   it('leaves a release whose driver still heartbeats, even with its gate failing', async () => {
@@ -197,5 +198,67 @@ describe('reconcile', () => {
     expect(outcome.message).toContain('the release record changed while reconciling (now r1 aborted), so it is left to its writer');
     expect(changesBy(world, 'reconciler')).toEqual([]);
     expect(world.weights).toEqual(BLUE);
+  });
+});
+
+/** A world whose release record and weights are given outright, at T0. */
+function recorded(overrides: Partial<ReleaseState> | undefined, weights: Weights): FakeWorld {
+  const world = new FakeWorld();
+  world.weights = weights;
+  if (overrides) {
+    const base: ReleaseState = {
+      releaseId: 'r1',
+      service: 'web',
+      status: 'in-progress',
+      stable: 'blue',
+      candidate: 'green',
+      steps: [25, 50, 100],
+      bakeMs: MINUTE,
+      stepIndex: 0,
+      owner: 'cli',
+      startedAt: T0 - 10 * MINUTE,
+      updatedAt: T0 - 10_000,
+    };
+    world.writeState({ ...base, ...overrides }, undefined);
+  }
+  return world;
+}
+
+describe('reconcile and its screen agree', () => {
+  const GREEN = { blue: 0, green: 100 };
+  const SPLIT = { blue: 75, green: 25 };
+  const greenAlarms = (w: FakeWorld) => (w.alarmRule = (c) => (c === 'green' ? ['web-green-5xx'] : []));
+  const promoted = { status: 'succeeded', stepIndex: 2 } as const;
+  const stale = { updatedAt: T0 - 5 * MINUTE };
+
+  // Each record shape `decideReconcile` tells apart; where it names a repair, the live state lets the engine make it.
+  it.each<[string, Partial<ReleaseState> | undefined, Weights, ReconcileCode, ReconcileAction, ((w: FakeWorld) => void)?]>([
+    ['no record', undefined, BLUE, 'no-release', 'none'],
+    ['a release whose driver heartbeats, its gate failing', {}, SPLIT, 'release-alive', 'none', greenAlarms],
+    ['an interrupted release whose gate fails', { ...stale }, SPLIT, 'release-interrupted', 'rolled-back', greenAlarms],
+    ['a rolled-back release on its stable colour', { status: 'rolled-back' }, BLUE, 'rolled-back-settled', 'none'],
+    ['a rolled-back release off its stable colour', { status: 'rolled-back' }, SPLIT, 'traffic-off-stable', 'restored'],
+    ['an aborted release off its stable colour', { status: 'aborted' }, GREEN, 'traffic-off-stable', 'restored'],
+    ['a promoted release with no scale-down scheduled', { ...promoted }, GREEN, 'no-scale-down-scheduled', 'none'],
+    ['a promoted release before its scale-down', { ...promoted, scaleDownAt: T0 + MINUTE }, GREEN, 'scale-down-not-due', 'none'],
+    ['a promoted release past its scale-down', { ...promoted, scaleDownAt: T0 }, GREEN, 'scale-down-due', 'scaled-down'],
+    ['a promoted release off its promoted colour', { ...promoted, scaleDownAt: T0 + MINUTE }, SPLIT, 'promoted-traffic-moved', 'restored'],
+    ['a promoted release off its promoted colour, past its scale-down', { ...promoted, scaleDownAt: T0 }, BLUE, 'promoted-traffic-moved', 'restored'],
+  ])('%s', async (_shape, record, weights, code, action, arrange) => {
+    // GIVEN
+    const world = recorded(record, weights);
+    arrange?.(world);
+    const { decision } = await screenReconcile(world.stored?.state, async () => world.weights, () => world.now);
+
+    // WHEN
+    const outcome = await engineFor(world.process('reconciler')).reconcile();
+
+    // THEN the screen says `none` exactly when the engine makes no repair and no AWS write
+    expect(decision.code).toBe(code);
+    expect(outcome.action).toBe(action);
+    const writes = changesBy(world, 'reconciler');
+    expect(decision.action === 'none').toBe(outcome.action === 'none' && writes.length === 0);
+    if (decision.action === 'none') expect(outcome.message).toBe(decision.message);
+    expect(world.violations).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ export const DESCRIPTOR_MAX_AGE_MS = 5 * 60_000;
 
 /**
  * The service descriptor, kept between invocations of a warm function so that a reconcile tick which only reads
- * (the weights of a settled rollback, say) costs no SSM call.
+ * (the weights of an ended release, say) costs no SSM call.
  *
  * Only reads use a kept copy; whatever changes the service loads it afresh. A stale copy cannot mislead a read
  * quietly: a replaced rule or target group makes the read throw, the caller forgets the copy, and Lambda's retry

@@ -1,18 +1,12 @@
 /**
  * The auto-rollback's periodic reconciler: what alarm events cannot catch. A gate already in ALARM sends no new
- * event, so a weight change that landed after a rollback, or a release whose pipeline died while its candidate's
- * gate was already firing, would otherwise stay as they are; and a promoted release's old colour goes to standby
- * on time without a human.
+ * event, so a weight change that landed after a rollback or a promotion, or a release whose pipeline died while its
+ * candidate's gate was already firing, would otherwise stay as they are; and a promoted release's old colour goes to
+ * standby on time without a human.
  */
-import { AwsClients } from '../../aws';
-import { createAwsPorts } from '../../aws';
-import { DynamoReleaseStateStore } from '../../aws';
-import { ElbTrafficRouter } from '../../aws';
-import { ReleaseEngine } from '../../release';
-import { OutcomeStatus, ReconcileAction } from '../../release';
-import { Weights } from '../../release';
+import { AwsClients, createAwsPorts, DynamoReleaseStateStore, ElbTrafficRouter } from '../../aws';
+import { OutcomeStatus, ReconcileAction, ReconcileCode, ReleaseEngine, screenReconcile, Weights } from '../../release';
 import { AUTO_ROLLBACK_OWNER } from '../../contract';
-import { decideReconcile, ReconcileCode } from '../../release';
 import { DescriptorCache } from './descriptor-cache';
 import { createLog, Log, LogLine } from './log';
 
@@ -51,7 +45,10 @@ export interface ReconcileConfig {
 /** What a tick did. */
 export interface ReconcileResult {
   readonly service: string;
-  /** The repair the engine made: `restored` (a rolled-back release's weights set again), `rolled-back`, `scaled-down`; or `none`. */
+  /**
+   * The repair the engine made: `restored` (an ended release's weights set again: 100 % on the stable colour of a
+   * rolled-back or aborted release, on the promoted colour of a succeeded one), `rolled-back`, `scaled-down`; or `none`.
+   */
   readonly action: ReconcileAction;
   /** What the tick found in the release record (and weights). */
   readonly code: ReconcileCode;
@@ -67,12 +64,14 @@ export interface ReconcileResult {
 }
 
 /**
- * One tick: read the release record (1 call) and stop there when it settles the tick (`decideReconcile`); for a
- * rolled-back or aborted release read the weights too (1 more call, with the descriptor kept between ticks); else
- * run the release engine's `reconcile()` as owner `auto-rollback`, which makes the repair with its own reads.
+ * One tick: read the release record (1 call) and stop there when it settles the tick (`decideReconcile`, the
+ * engine's own rules); for an ended release (rolled back, aborted or promoted) read the weights too (1 more call,
+ * with the descriptor kept between ticks); when that names a repair, run the release engine's `reconcile()` as
+ * owner `auto-rollback`, which decides again with its own reads and makes it.
  *
- * @throws when a read fails, a rollback is not verified, or a rollback is refused (so that Lambda retries and
- * then dead-letters the tick, and the failure alarm notifies): a refused scale-down is only logged
+ * @throws when a read fails, a repair is not verified, or a rollback or a restore of a promoted release's weights
+ * is refused (so that Lambda retries and then dead-letters the tick, and the failure alarm notifies): a refused
+ * scale-down is only logged
  */
 export async function runReconcile(config: ReconcileConfig): Promise<ReconcileResult> {
   const service = config.serviceName;
@@ -91,12 +90,7 @@ async function tick(config: ReconcileConfig, descriptors: DescriptorCache, log: 
   const { serviceName: service, clients } = config;
   const table = config.releaseStateTable ?? (await descriptors.get(clients)).releaseStateTable;
   const release = (await new DynamoReleaseStateStore(clients.dynamodb, table, service).read())?.state;
-  let decision = decideReconcile({ at: Date.now(), release });
-  if (decision.action === 'read-weights') {
-    const weights = await new ElbTrafficRouter(await descriptors.get(clients), clients.elbv2).getWeights();
-    decision = decideReconcile({ at: Date.now(), release, weights });
-  }
-  if (decision.action === 'read-weights') throw new Error(`Reconcile of ${service}: the weights were read, yet asked for again.`);
+  const { decision } = await screenReconcile(release, async () => new ElbTrafficRouter(await descriptors.get(clients), clients.elbv2).getWeights(), Date.now);
   log('info', 'decision', decision.message, { action: decision.action, code: decision.code, releaseId: decision.releaseId });
   const found = { service, code: decision.code, releaseId: decision.releaseId };
   if (decision.action === 'none') return { ...found, action: 'none', message: decision.message };
@@ -114,9 +108,10 @@ async function tick(config: ReconcileConfig, descriptors: DescriptorCache, log: 
     releaseId: outcome.releaseId ?? decision.releaseId,
     outcome: { status: outcome.status, message: outcome.message, weights: outcome.weights },
   };
-  // An automatic rollback that did not happen is an error the failure alarm reports; a scale-down refused (the
-  // colour takes traffic, or the record moved on) waits for the next tick.
-  if (outcome.status === 'failed' || (outcome.status === 'refused' && decision.repair === 'rollback')) {
+  // An automatic rollback or restore that did not happen is an error the failure alarm reports (traffic is not where
+  // the record says, and a human may be needed); a scale-down refused (the colour takes traffic, or the record moved
+  // on) waits for the next tick.
+  if (outcome.status === 'failed' || (outcome.status === 'refused' && decision.repair !== 'scale-down')) {
     log('error', 'outcome', outcome.message, fields);
     throw new Error(`Reconcile of ${service} (${decision.code}, release ${result.releaseId}) ended ${outcome.status}: ${outcome.message}`);
   }

@@ -1,51 +1,64 @@
-import { describeProgress, isStale, leaseMs } from '../lease';
+import { describeProgress } from '../lease';
 import { ReleaseEventType } from '../events';
 import { OutcomeStatus, ReconcileAction, ReconcileOutcome, ReleaseOutcome } from '../outcome';
 import { formatDuration } from '../parsing';
 import { ConcurrentReleaseError, ReleaseState, VersionedState, Weights } from '../ports';
-import { allTo, formatWeights, sameWeights } from '../weights';
+import { ReconcileCode, screenReconcile } from '../reconcile-screen';
+import { allTo, formatWeights } from '../weights';
 import { compact, EngineContext, writeRecord } from './context';
 import { Preempted, rollBack } from './rollback';
 import { scaleDown } from './scale-down';
 import { pointTestRoute, setAndVerify } from './traffic';
 
 /**
- * Bring AWS in line with the release record, for a periodic reconciler (no driver needed):
+ * Bring AWS in line with the release record, for a periodic reconciler (no driver needed). What to repair is
+ * `decideReconcile`'s verdict (the screen the auto-rollback's tick runs first), taken with the record read here
+ * and, when it asks for them, the production weights; this makes the repair it names:
  *
- * - rolled back or aborted, but the weights are not all on the stable colour (a dead driver's late `setWeights`
- *   landed after the rollback was recorded): set 100 % on the stable colour again, verify, and point the test route
- *   at the candidate;
- * - in progress with a heartbeat older than its lease, and the candidate failing its gate (an alarm firing, or fewer
- *   healthy targets than its desired capacity, as the driver's own gate polls): roll back;
- * - promoted, but the weights are not all on the promoted colour (a dead driver's late `setWeights` after another
- *   process's promotion): set 100 % on the promoted colour again, if it has a healthy target and no gate alarm
- *   firing (record compare-and-set first), and point the test route at the old colour;
- * - promoted and past `scaleDownAt`, with no gate alarm firing on the promoted colour: scale the old colour down;
- * - anything else: nothing.
+ * - `release-interrupted` (in progress, heartbeat older than its lease): roll back if the candidate fails its gate
+ *   (an alarm firing, or fewer healthy targets than its desired capacity, as the driver's own gate polls);
+ * - `traffic-off-stable` (rolled back or aborted, but a dead driver's late `setWeights` landed after the rollback
+ *   was recorded): set 100 % on the stable colour again, verify, and point the test route at the candidate;
+ * - `promoted-traffic-moved` (promoted, but a dead driver's late `setWeights` landed after another process's
+ *   promotion): set 100 % on the promoted colour again, if it has a healthy target and no gate alarm firing (record
+ *   compare-and-set first), and point the test route at the old colour;
+ * - `scale-down-due` (promoted and past `scaleDownAt`): scale the old colour down, unless a gate alarm fires on the
+ *   promoted colour;
+ * - a `none` verdict: nothing, with the screen's message.
  *
- * Every repair goes through `rollBack` or `scaleDown`, so it refuses a stable colour with no healthy target, and it
- * only acts while the record is still the version read here.
+ * Every rollback and scale-down goes through `rollBack` or `scaleDown`, so it refuses a stable colour with no
+ * healthy target, and every repair only acts while the record is still the version read here.
  */
 export async function reconcile(ctx: EngineContext): Promise<ReconcileOutcome> {
   const current = await ctx.ports.state.read();
-  if (!current) return nothing(ctx, 'noop', `No release recorded for ${ctx.opts.service}: nothing to reconcile.`);
-  switch (current.state.status) {
-    case 'in-progress':
-      return reconcileInProgress(ctx, current);
-    case 'succeeded':
-      return reconcileSucceeded(ctx, current);
+  const { decision, weights } = await screenReconcile(current?.state, () => ctx.ports.traffic.getWeights(), () => ctx.now());
+  // (Without a record the verdict is always `none`: `!current` only tells the compiler.)
+  if (decision.action === 'none' || !current) {
+    return nothing(ctx, decision.code === 'scale-down-not-due' ? 'not-due' : 'noop', decision.message, current?.state, weights);
+  }
+  switch (decision.code) {
+    case 'release-interrupted':
+      return rollBackInterrupted(ctx, current);
+    case 'traffic-off-stable':
+      return rollBackAgain(ctx, current, read(weights, decision.code));
+    case 'promoted-traffic-moved':
+      return restorePromoted(ctx, current, read(weights, decision.code));
+    case 'scale-down-due':
+      return scaleDownUnlessGate(ctx, current);
     default:
-      return reconcileEnded(ctx, current);
+      throw new Error(`reconcile: the screen's verdict ${decision.code} names no repair.`);
   }
 }
 
-async function reconcileInProgress(ctx: EngineContext, current: VersionedState): Promise<ReconcileOutcome> {
+/** The weights a verdict was made with: the screen decides on weights only after asking for them. */
+function read(weights: Weights | undefined, code: ReconcileCode): Weights {
+  if (!weights) throw new Error(`reconcile: verdict ${code} without the weights it needs.`);
+  return weights;
+}
+
+async function rollBackInterrupted(ctx: EngineContext, current: VersionedState): Promise<ReconcileOutcome> {
   const s = current.state;
-  const now = ctx.now();
-  const quiet = formatDuration(Math.max(0, now - s.updatedAt));
-  if (!isStale(s, now)) {
-    return nothing(ctx, 'noop', `Release ${s.releaseId} is in progress, driven by ${s.owner} (heartbeat ${quiet} ago, lease ${formatDuration(leaseMs(s))}): it gates its own candidate.`, s);
-  }
+  const quiet = formatDuration(Math.max(0, ctx.now() - s.updatedAt));
   const [capacity, health, firing] = await Promise.all([
     ctx.ports.capacity.describe(s.candidate),
     ctx.ports.health.count(s.candidate),
@@ -74,13 +87,9 @@ async function reconcileInProgress(ctx: EngineContext, current: VersionedState):
   );
 }
 
-async function reconcileEnded(ctx: EngineContext, current: VersionedState): Promise<ReconcileOutcome> {
+async function rollBackAgain(ctx: EngineContext, current: VersionedState, weights: Weights): Promise<ReconcileOutcome> {
   const s = current.state;
   const status = s.status === 'aborted' ? 'aborted' : 'rolled-back';
-  const weights = await ctx.ports.traffic.getWeights();
-  if (sameWeights(weights, allTo(s.stable))) {
-    return nothing(ctx, 'noop', `Release ${s.releaseId} is ${s.status} and ${s.stable} holds all traffic: nothing to do.`, s, weights);
-  }
   const why = `Release ${s.releaseId} is ${s.status}, which puts all traffic on ${s.stable}, but weights are ${formatWeights(weights)} (a late weight change)`;
   return repair(ctx, 'restored', why, () =>
     rollBack(ctx, {
@@ -94,13 +103,10 @@ async function reconcileEnded(ctx: EngineContext, current: VersionedState): Prom
   );
 }
 
-async function reconcileSucceeded(ctx: EngineContext, current: VersionedState): Promise<ReconcileOutcome> {
+async function scaleDownUnlessGate(ctx: EngineContext, current: VersionedState): Promise<ReconcileOutcome> {
   const s = current.state;
-  const weights = await ctx.ports.traffic.getWeights();
-  if (!sameWeights(weights, allTo(s.candidate))) return restorePromoted(ctx, current, weights);
-  if (s.scaleDownAt === undefined) return nothing(ctx, 'noop', `Release ${s.releaseId} succeeded; no scale-down scheduled: nothing to do.`, s);
-  const when = new Date(s.scaleDownAt).toISOString();
-  if (ctx.now() < s.scaleDownAt) return nothing(ctx, 'not-due', `Release ${s.releaseId} succeeded; ${s.stable} stays ready until ${when}.`, s);
+  // Due means scheduled: the screen says `scale-down-due` only for a record with `scaleDownAt`.
+  const when = new Date(s.scaleDownAt ?? ctx.now()).toISOString();
   // The old colour is what a rollback of a misbehaving promoted colour needs: keep it while a gate alarm fires.
   const firing = await ctx.ports.alarms.firing(s.candidate);
   if (firing.length > 0) {
