@@ -5,6 +5,12 @@
  * moto answers in about a millisecond on loopback, so the times here are the engine's and the SDK's own cost; add
  * real AWS latency (tens of ms per call) for production estimates.
  */
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -26,7 +32,7 @@ class CallTimeline {
   public readonly spans: Array<[number, number]> = [];
 
   attach(clients: AwsClients): void {
-    const all: CountableClient[] = [clients.elbv2, clients.ec2, clients.autoscaling, clients.cloudwatch, clients.ssm, clients.dynamodb];
+    const all: CountableClient[] = [clients.get(ElasticLoadBalancingV2Client), clients.get(EC2Client), clients.get(AutoScalingClient), clients.get(CloudWatchClient), clients.get(SSMClient), clients.get(DynamoDBClient)];
     for (const client of all) {
       client.middlewareStack.add(
         (next) => async (args) => {
@@ -69,7 +75,7 @@ async function benchRollback(run: number) {
   const fx = await createServiceFixture({ service: `bench-rb-${run}` });
   await fx.setWeights('production', { blue: 75, green: 25 });
   const now = Date.now();
-  await new DynamoReleaseStateStore(fx.clients.dynamodb, fx.descriptor.releaseStateTable, fx.service).write(
+  await new DynamoReleaseStateStore(fx.clients.get(DynamoDBClient), fx.descriptor.releaseStateTable, fx.service).write(
     { releaseId: `r-${run}`, service: fx.service, status: 'in-progress', stable: 'blue', candidate: 'green', steps: [10, 25, 50, 100], bakeMs: 60_000, stepIndex: 1, owner: 'dead:1', startedAt: now - 120_000, updatedAt: now - 90_000 },
     undefined,
   );

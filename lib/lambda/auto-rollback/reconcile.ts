@@ -90,10 +90,10 @@ export async function runReconcile(config: ReconcileConfig): Promise<ReconcileRe
 async function tick(config: ReconcileConfig, descriptors: DescriptorCache, log: Log): Promise<ReconcileResult> {
   const { serviceName: service, clients } = config;
   const table = config.releaseStateTable ?? (await descriptors.get(clients)).releaseStateTable;
-  const release = (await new DynamoReleaseStateStore(clients.dynamodb, table, service).read())?.state;
+  const release = (await DynamoReleaseStateStore.fromClients(clients, table, service).read())?.state;
   let decision = decideReconcile({ at: Date.now(), release });
   if (decision.action === 'read-weights') {
-    const weights = await new ElbTrafficRouter(await descriptors.get(clients), clients.elbv2).getWeights();
+    const weights = await ElbTrafficRouter.fromClients(await descriptors.get(clients), clients).getWeights();
     decision = decideReconcile({ at: Date.now(), release, weights });
   }
   if (decision.action === 'read-weights') throw new Error(`Reconcile of ${service}: the weights were read, yet asked for again.`);
