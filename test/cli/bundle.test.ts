@@ -19,10 +19,12 @@ const server = useMotoServer();
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bluegreen-bundle-'));
 const entry = path.join(outdir, 'bluegreen.mjs');
 let outputs: Record<string, esbuild.Metafile['outputs'][string]>;
+let inputs: esbuild.Metafile['inputs'];
 
 beforeAll(async () => {
   const result = await esbuild.build(cliBundleOptions(outdir) as esbuild.BuildOptions & { metafile: true });
   // Keys relative to the project root, as esbuild writes them, made absolute.
+  inputs = result.metafile.inputs;
   outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, out]) => [path.resolve(ROOT as string, file), out]));
   await createServiceFixture({ service: 'bundle-warmup' });
 });
@@ -72,11 +74,30 @@ describe('the bundled CLI', () => {
     expect(clientPackagesLoadedWith(chunkOf('lib/aws/ami-retention.ts'))).toEqual(['client-ec2']);
   });
 
+  it('imports with import() only ES modules: of a CommonJS module, the bundle would get only the default export', () => {
+    const dynamic = Object.values(inputs).flatMap((input) => input.imports.filter((i) => i.kind === 'dynamic-import' && !i.external));
+    expect(dynamic.length).toBeGreaterThan(0);
+    expect(dynamic.filter((i) => inputs[i.path]?.format !== 'esm').map((i) => i.path)).toEqual([]);
+  });
+
   it('prints the version it was built with, and help', async () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT as string, 'package.json'), 'utf8')) as { version: string };
     expect(await run(['--version'], outdir)).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     expect(await run(['--help'], outdir)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^bluegreen: release blue\/green/) });
     expect(await run(['promote', 'web', '--color', 'red'], outdir)).toEqual({ code: 2, stdout: '', stderr: `bluegreen: --color: must be 'blue' or 'green'. Got "red".\n` });
+  });
+
+  it('reads credentials from a named profile (--profile)', async () => {
+    // GIVEN a profile with moto's keys, and none in the environment
+    const f = await createServiceFixture({ service: 'bundle-profile' });
+    const home = fs.mkdtempSync(path.join(outdir, 'home-'));
+    fs.writeFileSync(path.join(home, 'credentials'), '[ops]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
+    const env: NodeJS.ProcessEnv = { ...server().childEnv(), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'), AWS_CONFIG_FILE: path.join(home, 'config') };
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete env[name];
+    // WHEN
+    const run = await promisify(execFile)(process.execPath, [entry, 'status', f.service, '--profile', 'ops'], { cwd: home, env });
+    // THEN
+    expect(run.stdout).toMatch(/^bundle-profile \(eu-west-1\): blue is live\n/);
   });
 
   it('runs every kind of command against moto: stage, release, status, rollback, sync-manifest', async () => {
