@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+// The `bluegreen` CLI. Shipped bundled (scripts/bundle-cli.mjs -> dist/cli/bluegreen.mjs, the package's bin);
+// from a checkout, `npm run bluegreen -- <args>` runs this file with tsx.
 import { main } from '../lib/cli';
 
 // The SDK warns on every client that Node 20 support ends in 2027: nine lines of stderr on every command, which

@@ -4,6 +4,14 @@ var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
@@ -18,6 +26,121 @@ var __copyProps = (to, from, except, desc) => {
 };
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
+// lib/aws/cloudwatch-alarm-gate.ts
+var cloudwatch_alarm_gate_exports = {};
+__export(cloudwatch_alarm_gate_exports, {
+  CloudWatchAlarmGate: () => CloudWatchAlarmGate
+});
+function registeredAlarms(alarms) {
+  const names = [alarms.gate, alarms.errorRate, alarms.latencyP99, alarms.unhealthyHosts, alarms.healthyHosts];
+  return [...new Set(names.filter((n) => typeof n === "string" && n !== ""))];
+}
+var import_client_cloudwatch, CloudWatchAlarmGate;
+var init_cloudwatch_alarm_gate = __esm({
+  "lib/aws/cloudwatch-alarm-gate.ts"() {
+    "use strict";
+    import_client_cloudwatch = require("@aws-sdk/client-cloudwatch");
+    CloudWatchAlarmGate = class _CloudWatchAlarmGate {
+      constructor(descriptor, cloudwatch) {
+        this.descriptor = descriptor;
+        this.cloudwatch = cloudwatch;
+      }
+      descriptor;
+      cloudwatch;
+      /** The gate on the shared CloudWatch client. */
+      static fromClients(descriptor, clients) {
+        return new _CloudWatchAlarmGate(descriptor, clients.get(import_client_cloudwatch.CloudWatchClient));
+      }
+      /**
+       * @throws when the colour's composite alarm is registered but does not exist: the gate cannot see health
+       */
+      async firing(colour) {
+        const alarms = this.descriptor.colours[colour].alarms;
+        const names = registeredAlarms(alarms);
+        if (names.length === 0) return [];
+        const out = await this.cloudwatch.send(
+          new import_client_cloudwatch.DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["CompositeAlarm", "MetricAlarm"], MaxRecords: 100 })
+        );
+        const states = /* @__PURE__ */ new Map();
+        for (const a of [...out.CompositeAlarms ?? [], ...out.MetricAlarms ?? []]) {
+          if (a.AlarmName) states.set(a.AlarmName, a.StateValue);
+        }
+        const inAlarm = names.filter((n) => states.get(n) === "ALARM");
+        if (!alarms.gate) return inAlarm;
+        if (!states.has(alarms.gate)) {
+          throw new Error(`The ${colour} gate alarm ${alarms.gate} does not exist in CloudWatch. Redeploy the service (cdk deploy).`);
+        }
+        return inAlarm.includes(alarms.gate) ? inAlarm : [];
+      }
+    };
+  }
+});
+
+// lib/aws/auto-scaling-fleet-capacity.ts
+var auto_scaling_fleet_capacity_exports = {};
+__export(auto_scaling_fleet_capacity_exports, {
+  AutoScalingFleetCapacity: () => AutoScalingFleetCapacity
+});
+var import_client_auto_scaling, AutoScalingFleetCapacity;
+var init_auto_scaling_fleet_capacity = __esm({
+  "lib/aws/auto-scaling-fleet-capacity.ts"() {
+    "use strict";
+    import_client_auto_scaling = require("@aws-sdk/client-auto-scaling");
+    AutoScalingFleetCapacity = class _AutoScalingFleetCapacity {
+      constructor(descriptor, autoscaling) {
+        this.descriptor = descriptor;
+        this.autoscaling = autoscaling;
+      }
+      descriptor;
+      autoscaling;
+      /** The capacity of the colours' groups through the shared Auto Scaling client. */
+      static fromClients(descriptor, clients) {
+        return new _AutoScalingFleetCapacity(descriptor, clients.get(import_client_auto_scaling.AutoScalingClient));
+      }
+      /** One DescribeAutoScalingGroups call. */
+      async describe(colour) {
+        const group = await this.group(colour);
+        return {
+          min: group.MinSize ?? 0,
+          max: group.MaxSize ?? 0,
+          desired: group.DesiredCapacity ?? 0,
+          inService: (group.Instances ?? []).filter((i) => i.LifecycleState === "InService").length
+        };
+      }
+      /** Standby: one UpdateAutoScalingGroup call. Active/ready: one DescribeAutoScalingGroups and one update. */
+      async setMode(colour, mode) {
+        const name = this.descriptor.colours[colour].autoScalingGroupName;
+        if (mode === "standby") {
+          await this.autoscaling.send(new import_client_auto_scaling.UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: 0, MaxSize: 0, DesiredCapacity: 0 }));
+          return;
+        }
+        const { min, max, desired } = this.descriptor.capacity;
+        const current = await this.group(colour);
+        const keep = Math.min(Math.max(current.DesiredCapacity ?? 0, desired), max);
+        await this.autoscaling.send(
+          new import_client_auto_scaling.UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: min, MaxSize: max, DesiredCapacity: keep })
+        );
+      }
+      async group(colour) {
+        const name = this.descriptor.colours[colour].autoScalingGroupName;
+        const out = await this.autoscaling.send(new import_client_auto_scaling.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+        const group = out.AutoScalingGroups?.[0];
+        if (!group) throw new Error(`The ${colour} Auto Scaling group ${name} does not exist. Redeploy the service (cdk deploy).`);
+        return group;
+      }
+    };
+  }
+});
+
+// lib/aws/ami-exists.ts
+var import_client_ec22;
+var init_ami_exists = __esm({
+  "lib/aws/ami-exists.ts"() {
+    "use strict";
+    import_client_ec22 = require("@aws-sdk/client-ec2");
+  }
+});
+
 // lib/lambda/auto-rollback/index.ts
 var index_exports = {};
 __export(index_exports, {
@@ -25,7 +148,7 @@ __export(index_exports, {
   runAutoRollback: () => runAutoRollback
 });
 module.exports = __toCommonJS(index_exports);
-var import_client_cloudwatch3 = require("@aws-sdk/client-cloudwatch");
+var import_client_cloudwatch2 = require("@aws-sdk/client-cloudwatch");
 
 // lib/aws/api-call-counter.ts
 var ApiCallCounter = class {
@@ -87,15 +210,17 @@ var ApiCallCounter = class {
 };
 
 // lib/aws/clients.ts
-var import_client_auto_scaling = require("@aws-sdk/client-auto-scaling");
-var import_client_cloudwatch = require("@aws-sdk/client-cloudwatch");
-var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
-var import_client_ec2 = require("@aws-sdk/client-ec2");
-var import_client_elastic_load_balancing_v2 = require("@aws-sdk/client-elastic-load-balancing-v2");
-var import_client_ssm = require("@aws-sdk/client-ssm");
 var DEFAULT_MAX_ATTEMPTS = 5;
 var DEFAULT_CONNECTION_TIMEOUT_MS = 5e3;
 var DEFAULT_REQUEST_TIMEOUT_MS = 3e4;
+var SERVICE_NAMES = {
+  "Elastic Load Balancing v2": "elbv2",
+  EC2: "ec2",
+  "Auto Scaling": "autoscaling",
+  CloudWatch: "cloudwatch",
+  SSM: "ssm",
+  DynamoDB: "dynamodb"
+};
 function createAwsClients(options = {}) {
   const config = {
     ...options.region !== void 0 ? { region: options.region } : {},
@@ -105,30 +230,52 @@ function createAwsClients(options = {}) {
     requestHandler: { connectionTimeout: DEFAULT_CONNECTION_TIMEOUT_MS, requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS }
   };
   const counter = options.counter ?? new ApiCallCounter();
-  const clients = {
-    elbv2: new import_client_elastic_load_balancing_v2.ElasticLoadBalancingV2Client(config),
-    ec2: new import_client_ec2.EC2Client(config),
-    autoscaling: new import_client_auto_scaling.AutoScalingClient(config),
-    cloudwatch: new import_client_cloudwatch.CloudWatchClient(config),
-    ssm: new import_client_ssm.SSMClient(config),
-    dynamodb: new import_client_dynamodb.DynamoDBClient(config),
-    counter
+  const cache = /* @__PURE__ */ new Map();
+  return {
+    counter,
+    get(type) {
+      let entry = cache.get(type);
+      if (!entry) {
+        const client = new type(config);
+        const service = SERVICE_NAMES[client.config.serviceId] ?? client.config.serviceId.toLowerCase().replace(/\s+/g, "");
+        counter.attach(client, service);
+        entry = { client, service };
+        cache.set(type, entry);
+      }
+      return entry.client;
+    },
+    created: () => [...cache.values()].map((e) => e.service),
+    destroy: () => {
+      for (const { client } of cache.values()) client.destroy();
+    }
   };
-  counter.attach(clients.elbv2, "elbv2");
-  counter.attach(clients.ec2, "ec2");
-  counter.attach(clients.autoscaling, "autoscaling");
-  counter.attach(clients.cloudwatch, "cloudwatch");
-  counter.attach(clients.ssm, "ssm");
-  counter.attach(clients.dynamodb, "dynamodb");
-  return clients;
 }
+
+// lib/aws/region.ts
+var import_client_ssm = require("@aws-sdk/client-ssm");
 async function clientRegion(clients) {
   try {
-    return await clients.ssm.config.region();
+    return await clients.get(import_client_ssm.SSMClient).config.region();
   } catch {
     throw new Error("No AWS region configured. Pass --region or set AWS_REGION (or a region in your AWS profile).");
   }
 }
+
+// lib/aws/unknown-service-error.ts
+var UnknownServiceError = class extends Error {
+  constructor(service, parameterName, region) {
+    super(
+      `Unknown service '${service}': no SSM parameter ${parameterName} in ${region}. Deploy the service first (cdk deploy) or check --region.`
+    );
+    this.service = service;
+    this.parameterName = parameterName;
+    this.region = region;
+    this.name = "UnknownServiceError";
+  }
+  service;
+  parameterName;
+  region;
+};
 
 // lib/aws/descriptor.ts
 var import_client_ssm2 = require("@aws-sdk/client-ssm");
@@ -238,25 +385,11 @@ function isReconcileEvent(event) {
 }
 
 // lib/aws/descriptor.ts
-var UnknownServiceError = class extends Error {
-  constructor(service, parameterName, region) {
-    super(
-      `Unknown service '${service}': no SSM parameter ${parameterName} in ${region}. Deploy the service first (cdk deploy) or check --region.`
-    );
-    this.service = service;
-    this.parameterName = parameterName;
-    this.region = region;
-    this.name = "UnknownServiceError";
-  }
-  service;
-  parameterName;
-  region;
-};
 async function loadDescriptor(serviceName, clients) {
   const name = descriptorParameterName(serviceName);
   let value;
   try {
-    const out = await clients.ssm.send(new import_client_ssm2.GetParameterCommand({ Name: name }));
+    const out = await clients.get(import_client_ssm2.SSMClient).send(new import_client_ssm2.GetParameterCommand({ Name: name }));
     value = out.Parameter?.Value;
   } catch (e) {
     if (e.name === "ParameterNotFound") throw new UnknownServiceError(serviceName, name, await clientRegion(clients));
@@ -265,8 +398,11 @@ async function loadDescriptor(serviceName, clients) {
   return parseDescriptor(value ?? "", name, serviceName);
 }
 
-// lib/aws/private/weighted-rule.ts
+// lib/aws/elb-traffic-router.ts
 var import_client_elastic_load_balancing_v22 = require("@aws-sdk/client-elastic-load-balancing-v2");
+
+// lib/aws/private/weighted-rule.ts
+var import_client_elastic_load_balancing_v2 = require("@aws-sdk/client-elastic-load-balancing-v2");
 var MAX_ALB_WEIGHT = 999;
 var WeightedRule = class {
   constructor(elb, ruleArn, targetGroups, label) {
@@ -282,7 +418,7 @@ var WeightedRule = class {
   actions;
   /** Current weights (one DescribeRules call). */
   async read() {
-    const out = await this.elb.send(new import_client_elastic_load_balancing_v22.DescribeRulesCommand({ RuleArns: [this.ruleArn] }));
+    const out = await this.elb.send(new import_client_elastic_load_balancing_v2.DescribeRulesCommand({ RuleArns: [this.ruleArn] }));
     const rule = out.Rules?.[0];
     if (!rule) throw new Error(`The ${this.label} rule ${this.ruleArn} does not exist. Redeploy the service (cdk deploy).`);
     return this.remember(rule);
@@ -291,7 +427,7 @@ var WeightedRule = class {
   async write(weights) {
     checkWeights(weights, this.label);
     const actions = this.actions ?? [{ Type: "forward", Order: 1 }];
-    const out = await this.elb.send(new import_client_elastic_load_balancing_v22.ModifyRuleCommand({ RuleArn: this.ruleArn, Actions: actions.map((a) => this.reweigh(a, weights)) }));
+    const out = await this.elb.send(new import_client_elastic_load_balancing_v2.ModifyRuleCommand({ RuleArn: this.ruleArn, Actions: actions.map((a) => this.reweigh(a, weights)) }));
     const rule = out.Rules?.[0];
     if (rule) this.remember(rule);
     else this.actions = void 0;
@@ -348,9 +484,13 @@ function checkWeights(weights, label) {
 }
 
 // lib/aws/elb-traffic-router.ts
-var ElbTrafficRouter = class {
+var ElbTrafficRouter = class _ElbTrafficRouter {
   production;
   test;
+  /** The routes through the shared ELBv2 client. */
+  static fromClients(descriptor, clients) {
+    return new _ElbTrafficRouter(descriptor, clients.get(import_client_elastic_load_balancing_v22.ElasticLoadBalancingV2Client));
+  }
   constructor(descriptor, elb) {
     const groups = { blue: descriptor.colours.blue.targetGroupArn, green: descriptor.colours.green.targetGroupArn };
     this.production = new WeightedRule(elb, descriptor.production.ruleArn, groups, "production");
@@ -381,13 +521,17 @@ var ElbTrafficRouter = class {
 
 // lib/aws/elb-target-health.ts
 var import_client_elastic_load_balancing_v23 = require("@aws-sdk/client-elastic-load-balancing-v2");
-var ElbTargetHealth = class {
+var ElbTargetHealth = class _ElbTargetHealth {
   constructor(descriptor, elb) {
     this.descriptor = descriptor;
     this.elb = elb;
   }
   descriptor;
   elb;
+  /** Target health through the shared ELBv2 client. */
+  static fromClients(descriptor, clients) {
+    return new _ElbTargetHealth(descriptor, clients.get(import_client_elastic_load_balancing_v23.ElasticLoadBalancingV2Client));
+  }
   async count(colour) {
     const out = await this.elb.send(new import_client_elastic_load_balancing_v23.DescribeTargetHealthCommand({ TargetGroupArn: this.descriptor.colours[colour].targetGroupArn }));
     const targets = out.TargetHealthDescriptions ?? [];
@@ -395,86 +539,12 @@ var ElbTargetHealth = class {
   }
 };
 
-// lib/aws/cloudwatch-alarm-gate.ts
-var import_client_cloudwatch2 = require("@aws-sdk/client-cloudwatch");
-var CloudWatchAlarmGate = class {
-  constructor(descriptor, cloudwatch) {
-    this.descriptor = descriptor;
-    this.cloudwatch = cloudwatch;
-  }
-  descriptor;
-  cloudwatch;
-  /**
-   * @throws when the colour's composite alarm is registered but does not exist: the gate cannot see health
-   */
-  async firing(colour) {
-    const alarms = this.descriptor.colours[colour].alarms;
-    const names = registeredAlarms(alarms);
-    if (names.length === 0) return [];
-    const out = await this.cloudwatch.send(
-      new import_client_cloudwatch2.DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["CompositeAlarm", "MetricAlarm"], MaxRecords: 100 })
-    );
-    const states = /* @__PURE__ */ new Map();
-    for (const a of [...out.CompositeAlarms ?? [], ...out.MetricAlarms ?? []]) {
-      if (a.AlarmName) states.set(a.AlarmName, a.StateValue);
-    }
-    const inAlarm = names.filter((n) => states.get(n) === "ALARM");
-    if (!alarms.gate) return inAlarm;
-    if (!states.has(alarms.gate)) {
-      throw new Error(`The ${colour} gate alarm ${alarms.gate} does not exist in CloudWatch. Redeploy the service (cdk deploy).`);
-    }
-    return inAlarm.includes(alarms.gate) ? inAlarm : [];
-  }
-};
-function registeredAlarms(alarms) {
-  const names = [alarms.gate, alarms.errorRate, alarms.latencyP99, alarms.unhealthyHosts, alarms.healthyHosts];
-  return [...new Set(names.filter((n) => typeof n === "string" && n !== ""))];
-}
-
-// lib/aws/auto-scaling-fleet-capacity.ts
-var import_client_auto_scaling2 = require("@aws-sdk/client-auto-scaling");
-var AutoScalingFleetCapacity = class {
-  constructor(descriptor, autoscaling) {
-    this.descriptor = descriptor;
-    this.autoscaling = autoscaling;
-  }
-  descriptor;
-  autoscaling;
-  /** One DescribeAutoScalingGroups call. */
-  async describe(colour) {
-    const group = await this.group(colour);
-    return {
-      min: group.MinSize ?? 0,
-      max: group.MaxSize ?? 0,
-      desired: group.DesiredCapacity ?? 0,
-      inService: (group.Instances ?? []).filter((i) => i.LifecycleState === "InService").length
-    };
-  }
-  /** Standby: one UpdateAutoScalingGroup call. Active/ready: one DescribeAutoScalingGroups and one update. */
-  async setMode(colour, mode) {
-    const name = this.descriptor.colours[colour].autoScalingGroupName;
-    if (mode === "standby") {
-      await this.autoscaling.send(new import_client_auto_scaling2.UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: 0, MaxSize: 0, DesiredCapacity: 0 }));
-      return;
-    }
-    const { min, max, desired } = this.descriptor.capacity;
-    const current = await this.group(colour);
-    const keep = Math.min(Math.max(current.DesiredCapacity ?? 0, desired), max);
-    await this.autoscaling.send(
-      new import_client_auto_scaling2.UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: min, MaxSize: max, DesiredCapacity: keep })
-    );
-  }
-  async group(colour) {
-    const name = this.descriptor.colours[colour].autoScalingGroupName;
-    const out = await this.autoscaling.send(new import_client_auto_scaling2.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
-    const group = out.AutoScalingGroups?.[0];
-    if (!group) throw new Error(`The ${colour} Auto Scaling group ${name} does not exist. Redeploy the service (cdk deploy).`);
-    return group;
-  }
-};
+// lib/aws/index.ts
+init_cloudwatch_alarm_gate();
+init_auto_scaling_fleet_capacity();
 
 // lib/aws/dynamo-release-state-store.ts
-var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
+var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
 
 // lib/release/ports.ts
 var ConcurrentReleaseError = class extends Error {
@@ -485,7 +555,7 @@ var ConcurrentReleaseError = class extends Error {
 };
 
 // lib/aws/dynamo-release-state-store.ts
-var DynamoReleaseStateStore = class {
+var DynamoReleaseStateStore = class _DynamoReleaseStateStore {
   constructor(dynamodb, tableName, service) {
     this.dynamodb = dynamodb;
     this.tableName = tableName;
@@ -494,10 +564,14 @@ var DynamoReleaseStateStore = class {
   dynamodb;
   tableName;
   service;
+  /** The release state of `service` in `tableName`, through the shared DynamoDB client. */
+  static fromClients(clients, tableName, service) {
+    return new _DynamoReleaseStateStore(clients.get(import_client_dynamodb.DynamoDBClient), tableName, service);
+  }
   /** One strongly consistent GetItem call. */
   async read() {
     const out = await this.dynamodb.send(
-      new import_client_dynamodb2.GetItemCommand({ TableName: this.tableName, Key: { service: { S: this.service } }, ConsistentRead: true })
+      new import_client_dynamodb.GetItemCommand({ TableName: this.tableName, Key: { service: { S: this.service } }, ConsistentRead: true })
     );
     const item = out.Item;
     if (!item) return void 0;
@@ -517,7 +591,7 @@ var DynamoReleaseStateStore = class {
     const condition = expectedVersion === void 0 ? { ConditionExpression: "attribute_not_exists(service)" } : { ConditionExpression: "version = :expected", ExpressionAttributeValues: { ":expected": { N: String(expectedVersion) } } };
     try {
       await this.dynamodb.send(
-        new import_client_dynamodb2.PutItemCommand({
+        new import_client_dynamodb.PutItemCommand({
           TableName: this.tableName,
           Item: {
             service: { S: this.service },
@@ -556,18 +630,39 @@ var SystemClock = class {
 // lib/aws/create-aws-ports.ts
 function createAwsPorts(descriptor, clients, logger) {
   return {
-    traffic: new ElbTrafficRouter(descriptor, clients.elbv2),
-    health: new ElbTargetHealth(descriptor, clients.elbv2),
-    alarms: new CloudWatchAlarmGate(descriptor, clients.cloudwatch),
-    capacity: new AutoScalingFleetCapacity(descriptor, clients.autoscaling),
-    state: new DynamoReleaseStateStore(clients.dynamodb, descriptor.releaseStateTable, descriptor.service),
+    traffic: ElbTrafficRouter.fromClients(descriptor, clients),
+    health: ElbTargetHealth.fromClients(descriptor, clients),
+    alarms: lazyAlarmGate(descriptor, clients),
+    capacity: lazyFleetCapacity(descriptor, clients),
+    state: DynamoReleaseStateStore.fromClients(clients, descriptor.releaseStateTable, descriptor.service),
     clock: new SystemClock(),
     logger
   };
 }
+function lazyAlarmGate(descriptor, clients) {
+  const gate = once(async () => (await Promise.resolve().then(() => (init_cloudwatch_alarm_gate(), cloudwatch_alarm_gate_exports))).CloudWatchAlarmGate.fromClients(descriptor, clients));
+  return { firing: async (colour) => (await gate()).firing(colour) };
+}
+function lazyFleetCapacity(descriptor, clients) {
+  const capacity = once(async () => (await Promise.resolve().then(() => (init_auto_scaling_fleet_capacity(), auto_scaling_fleet_capacity_exports))).AutoScalingFleetCapacity.fromClients(descriptor, clients));
+  return {
+    describe: async (colour) => (await capacity()).describe(colour),
+    setMode: async (colour, mode) => (await capacity()).setMode(colour, mode)
+  };
+}
+function once(load) {
+  let loading;
+  return () => loading ??= load();
+}
 
 // lib/aws/ami-retention.ts
-var import_client_ec22 = require("@aws-sdk/client-ec2");
+var import_client_ec2 = require("@aws-sdk/client-ec2");
+
+// lib/aws/index.ts
+init_ami_exists();
+
+// lib/aws/image-exists.ts
+var import_client_ssm3 = require("@aws-sdk/client-ssm");
 
 // lib/release/errors.ts
 var UsageError = class extends Error {
@@ -2074,8 +2169,8 @@ async function runReconcile(config) {
 async function tick(config, descriptors, log) {
   const { serviceName: service, clients } = config;
   const table = config.releaseStateTable ?? (await descriptors.get(clients)).releaseStateTable;
-  const release = (await new DynamoReleaseStateStore(clients.dynamodb, table, service).read())?.state;
-  const { decision } = await screenReconcile(release, async () => new ElbTrafficRouter(await descriptors.get(clients), clients.elbv2).getWeights(), Date.now);
+  const release = (await DynamoReleaseStateStore.fromClients(clients, table, service).read())?.state;
+  const { decision } = await screenReconcile(release, async () => ElbTrafficRouter.fromClients(await descriptors.get(clients), clients).getWeights(), Date.now);
   log("info", "decision", decision.message, { action: decision.action, code: decision.code, releaseId: decision.releaseId });
   const found = { service, code: decision.code, releaseId: decision.releaseId };
   if (decision.action === "none") return { ...found, action: "none", message: decision.message };
@@ -2162,7 +2257,7 @@ async function previousColourWarmth(ports, gate, release) {
   return { desired: capacity.desired, healthy: health.healthy, total: health.total };
 }
 async function alarmState(clients, alarmName) {
-  const out = await clients.cloudwatch.send(new import_client_cloudwatch3.DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["CompositeAlarm", "MetricAlarm"] }));
+  const out = await clients.get(import_client_cloudwatch2.CloudWatchClient).send(new import_client_cloudwatch2.DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["CompositeAlarm", "MetricAlarm"] }));
   return [...out.CompositeAlarms ?? [], ...out.MetricAlarms ?? []].find((a) => a.AlarmName === alarmName)?.StateValue;
 }
 function resultOf(service, d) {

@@ -26,6 +26,9 @@ __export(index_exports, {
 });
 module.exports = __toCommonJS(index_exports);
 var import_client_ssm = require("@aws-sdk/client-ssm");
+var import_client_elastic_load_balancing_v23 = require("@aws-sdk/client-elastic-load-balancing-v2");
+
+// lib/aws/elb-traffic-router.ts
 var import_client_elastic_load_balancing_v22 = require("@aws-sdk/client-elastic-load-balancing-v2");
 
 // lib/aws/private/weighted-rule.ts
@@ -111,9 +114,13 @@ function checkWeights(weights, label) {
 }
 
 // lib/aws/elb-traffic-router.ts
-var ElbTrafficRouter = class {
+var ElbTrafficRouter = class _ElbTrafficRouter {
   production;
   test;
+  /** The routes through the shared ELBv2 client. */
+  static fromClients(descriptor, clients) {
+    return new _ElbTrafficRouter(descriptor, clients.get(import_client_elastic_load_balancing_v22.ElasticLoadBalancingV2Client));
+  }
   constructor(descriptor, elb) {
     const groups = { blue: descriptor.colours.blue.targetGroupArn, green: descriptor.colours.green.targetGroupArn };
     this.production = new WeightedRule(elb, descriptor.production.ruleArn, groups, "production");
@@ -295,7 +302,7 @@ async function readDescriptor(name, service) {
   return parseDescriptor(value ?? "", name, service);
 }
 async function readWeights(descriptor) {
-  const weights = await new ElbTrafficRouter(descriptor, new import_client_elastic_load_balancing_v22.ElasticLoadBalancingV2Client({})).getWeights();
+  const weights = await new ElbTrafficRouter(descriptor, new import_client_elastic_load_balancing_v23.ElasticLoadBalancingV2Client({})).getWeights();
   if (weights.blue + weights.green === 0) {
     throw new Error(`the production rule ${descriptor.production.ruleArn} sends no weight to either colour; fix it before deploying`);
   }

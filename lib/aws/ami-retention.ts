@@ -1,6 +1,7 @@
 import { CreateTagsCommand, DeleteTagsCommand, DescribeImagesCommand, DescribeImagesCommandInput, EC2Client, Image } from '@aws-sdk/client-ec2';
 import { ServiceDescriptor } from '../contract';
 import { IMAGE_TAG_KEY, RETAIN_TAG_KEY, RETAIN_TAG_VALUE, RETAINED_BY_TAG_KEY } from '../contract';
+import { AwsClients } from './clients';
 
 /** What `retainColourImages` changed. */
 export interface RetentionResult {
@@ -18,7 +19,8 @@ export interface RetentionResult {
  * Only AMIs this account owns and a BakedImage made are touched: public or shared AMIs are not ours to tag, and the
  * lifecycle policy never selects them anyway. At most four calls, fewer when nothing changed.
  */
-export async function retainColourImages(descriptor: ServiceDescriptor, ec2: EC2Client): Promise<RetentionResult> {
+export async function retainColourImages(descriptor: ServiceDescriptor, clients: AwsClients): Promise<RetentionResult> {
+  const ec2 = clients.get(EC2Client);
   const running = [...new Set([descriptor.colours.blue.imageId, descriptor.colours.green.imageId].filter((id) => /^ami-[0-9a-f]+$/.test(id)))];
   const [current, previous] = await Promise.all([
     running.length ? describe(ec2, { ImageIds: running, Owners: ['self'] }) : Promise.resolve([]),

@@ -1,6 +1,7 @@
 import { AutoScalingClient, AutoScalingGroup, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { ServiceDescriptor } from '../contract';
 import { CapacityModeName, CapacityState, ColourName, FleetCapacity } from '../release/ports';
+import { AwsClients } from './clients';
 
 /**
  * Capacity of the colours' Auto Scaling groups.
@@ -11,6 +12,11 @@ import { CapacityModeName, CapacityState, ColourName, FleetCapacity } from '../r
  * mode must never scale in a colour that carries traffic.
  */
 export class AutoScalingFleetCapacity implements FleetCapacity {
+  /** The capacity of the colours' groups through the shared Auto Scaling client. */
+  public static fromClients(descriptor: ServiceDescriptor, clients: AwsClients): AutoScalingFleetCapacity {
+    return new AutoScalingFleetCapacity(descriptor, clients.get(AutoScalingClient));
+  }
+
   constructor(
     private readonly descriptor: ServiceDescriptor,
     private readonly autoscaling: AutoScalingClient,

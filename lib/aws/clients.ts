@@ -1,10 +1,4 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { ApiCallCounter } from './api-call-counter';
+import { ApiCallCounter, CountableClient } from './api-call-counter';
 
 /** Default attempts per call (1 + 4 retries); adaptive mode also rate-limits the client when throttled. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -41,26 +35,62 @@ export interface AwsClientOptions {
   readonly counter?: ApiCallCounter;
 }
 
-/** The SDK clients every adapter and the CLI share, configured once. */
-export interface AwsClients {
-  readonly elbv2: ElasticLoadBalancingV2Client;
-  readonly ec2: EC2Client;
-  readonly autoscaling: AutoScalingClient;
-  readonly cloudwatch: CloudWatchClient;
-  readonly ssm: SSMClient;
-  readonly dynamodb: DynamoDBClient;
-  /** Counts every call the clients above make. */
-  readonly counter: ApiCallCounter;
+/** The configuration every client gets, whatever its service. */
+export interface SharedClientConfig {
+  readonly region?: string;
+  readonly profile?: string;
+  readonly retryMode: string;
+  readonly maxAttempts: number;
+  readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number };
 }
 
+/** What the cache needs of an AWS SDK v3 client; every generated client has it. */
+export interface SdkClient extends CountableClient {
+  readonly config: { readonly serviceId: string; region(): Promise<string> };
+  destroy(): void;
+}
+
+/** An SDK v3 client class, such as `ElasticLoadBalancingV2Client`. */
+export type SdkClientClass<C extends SdkClient> = new (config: SharedClientConfig) => C;
+
 /**
- * Create the shared clients.
+ * The SDK clients the adapters and the CLI share: each created on first use, configured once, and counted.
+ *
+ * Loading an SDK client package costs process start time (EC2's alone is 1.2 MB), so nothing here imports one:
+ * the caller passes the class, which its own module imports. A command then loads only the clients it calls.
+ *
+ * @example
+ * const elb = clients.get(ElasticLoadBalancingV2Client);
+ */
+export interface AwsClients {
+  /** The client of `type`: created on first use with the shared configuration and counted, then the same one. */
+  get<C extends SdkClient>(type: SdkClientClass<C>): C;
+  /** Service ids (`ssm`, `elbv2`...) of the clients created so far, in creation order. */
+  created(): string[];
+  /** Counts every call the clients make. */
+  readonly counter: ApiCallCounter;
+  /** Close the sockets of the clients created so far, so a CLI process can exit at once. */
+  destroy(): void;
+}
+
+/** The counter's names for the services, as in the AWS CLI, by the SDK's service id. */
+const SERVICE_NAMES: Readonly<Record<string, string>> = {
+  'Elastic Load Balancing v2': 'elbv2',
+  EC2: 'ec2',
+  'Auto Scaling': 'autoscaling',
+  CloudWatch: 'cloudwatch',
+  SSM: 'ssm',
+  DynamoDB: 'dynamodb',
+};
+
+/**
+ * Create the shared clients (none is constructed until `get` asks for it).
  *
  * Endpoints are left to the SDK's standard configuration, so `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_<SERVICE>`)
  * points them at a local emulator without code here knowing.
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  const config = {
+  const config: SharedClientConfig = {
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     retryMode: 'adaptive',
@@ -68,38 +98,25 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     requestHandler: { connectionTimeout: DEFAULT_CONNECTION_TIMEOUT_MS, requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS },
   };
   const counter = options.counter ?? new ApiCallCounter();
-  const clients: AwsClients = {
-    elbv2: new ElasticLoadBalancingV2Client(config),
-    ec2: new EC2Client(config),
-    autoscaling: new AutoScalingClient(config),
-    cloudwatch: new CloudWatchClient(config),
-    ssm: new SSMClient(config),
-    dynamodb: new DynamoDBClient(config),
+  // Keyed by class: two modules asking for SSMClient get the same client.
+  const cache = new Map<SdkClientClass<SdkClient>, { readonly client: SdkClient; readonly service: string }>();
+  return {
     counter,
+    get<C extends SdkClient>(type: SdkClientClass<C>): C {
+      let entry = cache.get(type);
+      if (!entry) {
+        const client = new type(config);
+        // The service id, not the class name: a minified bundle renames classes.
+        const service = SERVICE_NAMES[client.config.serviceId] ?? client.config.serviceId.toLowerCase().replace(/\s+/g, '');
+        counter.attach(client, service);
+        entry = { client, service };
+        cache.set(type, entry);
+      }
+      return entry.client as C;
+    },
+    created: () => [...cache.values()].map((e) => e.service),
+    destroy: () => {
+      for (const { client } of cache.values()) client.destroy();
+    },
   };
-  counter.attach(clients.elbv2, 'elbv2');
-  counter.attach(clients.ec2, 'ec2');
-  counter.attach(clients.autoscaling, 'autoscaling');
-  counter.attach(clients.cloudwatch, 'cloudwatch');
-  counter.attach(clients.ssm, 'ssm');
-  counter.attach(clients.dynamodb, 'dynamodb');
-  return clients;
-}
-
-/**
- * The region the clients resolved (from the option or the SDK's standard resolution).
- *
- * @throws when no region is configured anywhere, with the fix in the message
- */
-export async function clientRegion(clients: AwsClients): Promise<string> {
-  try {
-    return await clients.ssm.config.region();
-  } catch {
-    throw new Error('No AWS region configured. Pass --region or set AWS_REGION (or a region in your AWS profile).');
-  }
-}
-
-/** Close the clients' sockets so a CLI process can exit at once. */
-export function destroyAwsClients(clients: AwsClients): void {
-  for (const c of [clients.elbv2, clients.ec2, clients.autoscaling, clients.cloudwatch, clients.ssm, clients.dynamodb]) c.destroy();
 }

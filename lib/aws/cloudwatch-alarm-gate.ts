@@ -1,6 +1,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ColourAlarmsDescriptor, ServiceDescriptor } from '../contract';
 import { AlarmGate, ColourName } from '../release/ports';
+import { AwsClients } from './clients';
 
 /**
  * The gate alarms of each colour, read from CloudWatch (one DescribeAlarms call per check).
@@ -10,6 +11,11 @@ import { AlarmGate, ColourName } from '../release/ports';
  * alarms in ALARM fires. A colour with no alarms registered never fires.
  */
 export class CloudWatchAlarmGate implements AlarmGate {
+  /** The gate on the shared CloudWatch client. */
+  public static fromClients(descriptor: ServiceDescriptor, clients: AwsClients): CloudWatchAlarmGate {
+    return new CloudWatchAlarmGate(descriptor, clients.get(CloudWatchClient));
+  }
+
   constructor(
     private readonly descriptor: ServiceDescriptor,
     private readonly cloudwatch: CloudWatchClient,

@@ -1,22 +1,47 @@
 import { ServiceDescriptor } from '../contract';
-import { Logger, ReleasePorts } from '../release/ports';
-import { AutoScalingFleetCapacity } from './auto-scaling-fleet-capacity';
+import { AlarmGate, FleetCapacity, Logger, ReleasePorts } from '../release/ports';
 import { AwsClients } from './clients';
-import { CloudWatchAlarmGate } from './cloudwatch-alarm-gate';
 import { DynamoReleaseStateStore } from './dynamo-release-state-store';
 import { ElbTargetHealth } from './elb-target-health';
 import { ElbTrafficRouter } from './elb-traffic-router';
 import { SystemClock } from './system-clock';
 
-/** Every port of the release engine, backed by the service's AWS resources. */
+/**
+ * Every port of the release engine, backed by the service's AWS resources.
+ *
+ * Every engine command reads the release record and the rules, so those adapters (DynamoDB, ELBv2) load with this
+ * module. The alarm gate and the capacity adapter load on their first call, with their SDK clients: a rollback
+ * calls neither, and CloudWatch's and Auto Scaling's clients would add to every rollback's start time.
+ */
 export function createAwsPorts(descriptor: ServiceDescriptor, clients: AwsClients, logger: Logger): ReleasePorts {
   return {
-    traffic: new ElbTrafficRouter(descriptor, clients.elbv2),
-    health: new ElbTargetHealth(descriptor, clients.elbv2),
-    alarms: new CloudWatchAlarmGate(descriptor, clients.cloudwatch),
-    capacity: new AutoScalingFleetCapacity(descriptor, clients.autoscaling),
-    state: new DynamoReleaseStateStore(clients.dynamodb, descriptor.releaseStateTable, descriptor.service),
+    traffic: ElbTrafficRouter.fromClients(descriptor, clients),
+    health: ElbTargetHealth.fromClients(descriptor, clients),
+    alarms: lazyAlarmGate(descriptor, clients),
+    capacity: lazyFleetCapacity(descriptor, clients),
+    state: DynamoReleaseStateStore.fromClients(clients, descriptor.releaseStateTable, descriptor.service),
     clock: new SystemClock(),
     logger,
   };
+}
+
+/** The CloudWatch gate, imported on the first check. */
+function lazyAlarmGate(descriptor: ServiceDescriptor, clients: AwsClients): AlarmGate {
+  const gate = once(async () => (await import('./cloudwatch-alarm-gate')).CloudWatchAlarmGate.fromClients(descriptor, clients));
+  return { firing: async (colour) => (await gate()).firing(colour) };
+}
+
+/** The Auto Scaling capacity, imported on the first read or change. */
+function lazyFleetCapacity(descriptor: ServiceDescriptor, clients: AwsClients): FleetCapacity {
+  const capacity = once(async () => (await import('./auto-scaling-fleet-capacity')).AutoScalingFleetCapacity.fromClients(descriptor, clients));
+  return {
+    describe: async (colour) => (await capacity()).describe(colour),
+    setMode: async (colour, mode) => (await capacity()).setMode(colour, mode),
+  };
+}
+
+/** `load` run once; calls made while it runs share its promise. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => (loading ??= load());
 }

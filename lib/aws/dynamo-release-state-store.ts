@@ -1,5 +1,6 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ConcurrentReleaseError, ReleaseState, ReleaseStateStore, VersionedState } from '../release/ports';
+import { AwsClients } from './clients';
 
 /**
  * The release state of one service: one item in the release-state table, keyed by `service`.
@@ -10,6 +11,11 @@ import { ConcurrentReleaseError, ReleaseState, ReleaseStateStore, VersionedState
  * drive a release.
  */
 export class DynamoReleaseStateStore implements ReleaseStateStore {
+  /** The release state of `service` in `tableName`, through the shared DynamoDB client. */
+  public static fromClients(clients: AwsClients, tableName: string, service: string): DynamoReleaseStateStore {
+    return new DynamoReleaseStateStore(clients.get(DynamoDBClient), tableName, service);
+  }
+
   constructor(
     private readonly dynamodb: DynamoDBClient,
     private readonly tableName: string,

@@ -1,9 +1,15 @@
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ServiceDescriptor } from '../contract';
 import { ColourName, TargetHealth, TargetHealthCount } from '../release/ports';
+import { AwsClients } from './clients';
 
 /** Target health of a colour's target group (one DescribeTargetHealth call per count). */
 export class ElbTargetHealth implements TargetHealth {
+  /** Target health through the shared ELBv2 client. */
+  public static fromClients(descriptor: ServiceDescriptor, clients: AwsClients): ElbTargetHealth {
+    return new ElbTargetHealth(descriptor, clients.get(ElasticLoadBalancingV2Client));
+  }
+
   constructor(
     private readonly descriptor: ServiceDescriptor,
     private readonly elb: ElasticLoadBalancingV2Client,

@@ -1,6 +1,7 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ServiceDescriptor } from '../contract';
 import { ColourName, TrafficRouter, Weights } from '../release/ports';
+import { AwsClients } from './clients';
 import { WeightedRule } from './private/weighted-rule';
 
 /**
@@ -12,6 +13,11 @@ import { WeightedRule } from './private/weighted-rule';
 export class ElbTrafficRouter implements TrafficRouter {
   private readonly production: WeightedRule;
   private readonly test: WeightedRule;
+
+  /** The routes through the shared ELBv2 client. */
+  public static fromClients(descriptor: ServiceDescriptor, clients: AwsClients): ElbTrafficRouter {
+    return new ElbTrafficRouter(descriptor, clients.get(ElasticLoadBalancingV2Client));
+  }
 
   constructor(descriptor: ServiceDescriptor, elb: ElasticLoadBalancingV2Client) {
     const groups = { blue: descriptor.colours.blue.targetGroupArn, green: descriptor.colours.green.targetGroupArn };

@@ -1,5 +1,9 @@
+// Everything in lib/aws, for tests and the Lambda handlers. The CLI imports the modules it needs one by one (and
+// their adapters with `await import()`), so that a command loads only the SDK clients it calls.
 export * from './api-call-counter';
 export * from './clients';
+export * from './region';
+export * from './unknown-service-error';
 export * from './descriptor';
 export * from './elb-traffic-router';
 export * from './elb-target-health';
@@ -9,3 +13,5 @@ export * from './dynamo-release-state-store';
 export * from './system-clock';
 export * from './create-aws-ports';
 export * from './ami-retention';
+export * from './ami-exists';
+export * from './image-exists';

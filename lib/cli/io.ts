@@ -1,4 +1,4 @@
-import type { AwsClients } from '../aws';
+import type { AwsClients } from '../aws/clients';
 
 /** Where the CLI writes: `process.stdout` / `process.stderr`, or a buffer in tests. */
 export interface CliOutput {

@@ -1,8 +1,9 @@
 import { CommandLine, parseCommandLine } from './args';
-import { isCommand } from './usage';
-import { dispatch } from './dispatch';
-import { CliIo } from './io';
+import type { CliIo } from './io';
 import { Output } from './output';
+import { findCommand } from './registry';
+import { runCommand } from './run-command';
+import { cliVersion } from './version';
 
 /**
  * The `bluegreen` CLI: parse `argv` (without `node` and the script), run the command, return the exit code.
@@ -20,16 +21,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     line = parseCommandLine(argv);
   } catch (e) {
-    return new Output(io, json, { command: argv[0] !== undefined && isCommand(argv[0]) ? argv[0] : undefined }).error(e);
+    const command = argv[0] !== undefined ? findCommand(argv[0])?.name : undefined;
+    return new Output(io, json, { command }).error(e);
   }
   if (line.kind === 'help') {
     io.stdout.write(line.text);
     return 0;
   }
-  const cmd = line.command;
-  const out = new Output(io, cmd.json, { command: cmd.command, service: cmd.service });
+  if (line.kind === 'version') {
+    io.stdout.write(`${cliVersion()}\n`);
+    return 0;
+  }
+  const { command, global } = line.parsed;
+  const out = new Output(io, global.json, { command: command.name, service: global.service });
   try {
-    return await dispatch(cmd, io, out);
+    return await runCommand(line.parsed, io, out);
   } catch (e) {
     return out.error(e);
   }

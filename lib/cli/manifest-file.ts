@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ReleaseManifest } from '../../constructs/fleet/release-manifest';
+import { ManifestDocument, parseManifestDocument } from '../contract';
 import { UsageError } from '../release';
 
 /** Where the release manifest of a command lives. */
@@ -15,7 +15,7 @@ export interface ManifestLocation {
 
 /** A manifest read from disk. */
 export interface LoadedManifest {
-  readonly manifest: ReleaseManifest;
+  readonly manifest: ManifestDocument;
   /** The bytes read, to write only when something changed. */
   readonly text: string;
 }
@@ -36,18 +36,37 @@ export function locateManifest(flag: string | undefined, service: string, cwd: s
  */
 export function readManifest(location: ManifestLocation, service: string): LoadedManifest | undefined {
   if (!fs.existsSync(location.path)) return undefined;
-  let manifest: ReleaseManifest;
+  const where = `release manifest ${location.shown}`;
+  let text: string;
+  let manifest: ManifestDocument;
   try {
-    manifest = ReleaseManifest.fromFile(location.path);
+    text = readText(location.path, where);
+    manifest = parseManifestDocument(parseJson(text, where), where);
   } catch (e) {
-    throw new UsageError(`--manifest: ${(e as Error).message.replace(location.path, location.shown)}`);
+    throw new UsageError(`--manifest: ${(e as Error).message}`);
   }
   if (manifest.service !== service) {
     throw new UsageError(
       `--manifest: ${location.shown} is the manifest of service '${manifest.service}', not '${service}'. Pass --manifest releases/${service}.json.`,
     );
   }
-  return { manifest, text: fs.readFileSync(location.path, 'utf8') };
+  return { manifest, text };
+}
+
+function readText(file: string, where: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${where}: cannot read the file (${(e as NodeJS.ErrnoException).code}). Create it or fix the path.`);
+  }
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${where}: not valid JSON (${(e as Error).message}).`);
+  }
 }
 
 /** Replace the file in one rename, so a crash never leaves half a manifest. */

@@ -1,9 +1,16 @@
-import { CapacityMode } from '../../constructs/fleet/capacity-mode';
-import { Colour } from '../../constructs/fleet/colour';
-import { ServiceDescriptor } from '../contract';
-import { ColourRelease, ReleaseManifest } from '../../constructs/fleet/release-manifest';
-import { AMI_ID } from '../contract';
-import { ColourName, otherColour, ReleaseOutcome } from '../release';
+import {
+  AMI_ID,
+  ColourName,
+  ManifestColourEntry,
+  ManifestDocument,
+  manifestJson,
+  otherColour,
+  ServiceDescriptor,
+  withManifestColour,
+} from '../contract';
+import type { ReleaseOutcome } from '../release';
+import type { CommandContext } from './command';
+import { readManifest, writeManifest } from './manifest-file';
 
 /** Which colour holds the traffic after a command, and what the other one runs. */
 export interface ColourLayout {
@@ -39,7 +46,7 @@ export function layoutAfter(outcome: ReleaseOutcome): ColourLayout | undefined {
 
 /** A manifest brought in step with AWS, what changed, and what needs a human. */
 export interface SyncResult {
-  readonly manifest: ReleaseManifest;
+  readonly manifest: ManifestDocument;
   /** One line per changed field, e.g. `green: mode ready -> active`. */
   readonly changes: string[];
   readonly warnings: string[];
@@ -53,33 +60,79 @@ export interface SyncResult {
  * the guard accepts as the same image. An `ami-` entry that differs from what the colour runs is a stage that was
  * never deployed: it is replaced by the AMI that runs, with a warning.
  */
-export function syncManifest(manifest: ReleaseManifest, descriptor: ServiceDescriptor, layout: ColourLayout): SyncResult {
+export function syncManifest(manifest: ManifestDocument, descriptor: ServiceDescriptor, layout: ColourLayout): SyncResult {
   const changes: string[] = [];
   const warnings: string[] = [];
-  const live = Colour.fromName(layout.live);
-  const idle = Colour.fromName(otherColour(layout.live));
-  const liveEntry = manifest.colour(live);
-  let image = liveEntry.image;
-  const runs = descriptor.colours[layout.live].imageId;
+  const live = layout.live;
+  const idle = otherColour(live);
+  let image = manifest[live].image;
+  const runs = descriptor.colours[live].imageId;
   if (image !== runs) {
     if (typeof runs !== 'string' || !AMI_ID.test(runs)) {
-      warnings.push(`${live.name} is live but the descriptor records no AMI id for it (${JSON.stringify(runs)}); its image ${image} is not pinned`);
+      warnings.push(`${live} is live but the descriptor records no AMI id for it (${JSON.stringify(runs)}); its image ${image} is not pinned`);
     } else {
       if (image.startsWith('ami-')) {
-        warnings.push(`the manifest said ${image} for ${live.name}, but ${live.name} runs ${runs} (the stage was not deployed); pinned to ${runs}`);
+        warnings.push(`the manifest said ${image} for ${live}, but ${live} runs ${runs} (the stage was not deployed); pinned to ${runs}`);
       }
       image = runs;
     }
   }
   let next = manifest;
-  next = set(next, live, { image, mode: CapacityMode.ACTIVE }, changes);
-  next = set(next, idle, { image: manifest.colour(idle).image, mode: CapacityMode.fromName(layout.idleMode) }, changes);
+  next = replaceEntry(next, live, { image, mode: 'active' }, changes);
+  next = replaceEntry(next, idle, { image: manifest[idle].image, mode: layout.idleMode }, changes);
   return { manifest: next, changes, warnings };
 }
 
-function set(manifest: ReleaseManifest, colour: Colour, release: ColourRelease, changes: string[]): ReleaseManifest {
-  const before = manifest.colour(colour);
-  if (before.image !== release.image) changes.push(`${colour.name}: image ${before.image} -> ${release.image}`);
-  if (before.mode !== release.mode) changes.push(`${colour.name}: mode ${before.mode.name} -> ${release.mode.name}`);
-  return manifest.withColour(colour, release);
+/** `manifest` with `colour`'s entry replaced, and each changed field described in `changes`. */
+export function replaceEntry(manifest: ManifestDocument, colour: ColourName, entry: ManifestColourEntry, changes: string[]): ManifestDocument {
+  const before = manifest[colour];
+  if (before.image !== entry.image) changes.push(`${colour}: image ${before.image} -> ${entry.image}`);
+  if (before.mode !== entry.mode) changes.push(`${colour}: mode ${before.mode} -> ${entry.mode}`);
+  return withManifestColour(manifest, colour, entry);
+}
+
+/** What happened to the manifest, in results. */
+export interface ManifestReport {
+  /** As given or defaulted, relative to the working directory. */
+  readonly path: string;
+  /**
+   * `written`; `unchanged` (already in step); `would-write` (dry run); `missing` (no file: warned, skipped);
+   * `skipped` (unreadable: warned); `not-applicable` (the command left nothing new to record).
+   */
+  readonly action: 'written' | 'unchanged' | 'would-write' | 'missing' | 'skipped' | 'not-applicable';
+  /** Changed fields, e.g. `green: mode ready -> active`. */
+  readonly changes: string[];
+}
+
+/**
+ * Bring the manifest file in step with `layout` (the colours as AWS now has them): live colour `active` and pinned
+ * to its AMI, the other `ready` or `standby`. Written only when it exists and a value changed, never on a dry run.
+ * A manifest that cannot be read or is missing gets a warning: AWS has already changed, so this does not fail the
+ * command.
+ */
+export function keepManifestInStep(ctx: CommandContext, descriptor: ServiceDescriptor, layout: ColourLayout | undefined): ManifestReport {
+  const { manifest: location, out, global } = ctx;
+  const report = (action: ManifestReport['action'], changes: string[] = []): ManifestReport => ({ path: location.shown, action, changes });
+  if (!layout) return report('not-applicable');
+  let loaded;
+  try {
+    loaded = readManifest(location, global.service);
+  } catch (e) {
+    out.warn(`${(e as Error).message} It was not updated; fix it to match AWS (bluegreen status).`);
+    return report('skipped');
+  }
+  if (!loaded) {
+    out.warn(`no release manifest at ${location.shown}, so none was updated. Pass --manifest <path> to keep yours in step with AWS.`);
+    return report('missing');
+  }
+  const sync = syncManifest(loaded.manifest, descriptor, layout);
+  for (const w of sync.warnings) out.warn(w);
+  if (sync.changes.length === 0) return report('unchanged');
+  if (global.dryRun) {
+    out.line(`Would update ${location.shown}: ${sync.changes.join('; ')}.`);
+    return report('would-write', sync.changes);
+  }
+  writeManifest(location, manifestJson(sync.manifest));
+  out.line(`Updated ${location.shown}: ${sync.changes.join('; ')}. Commit it so the next deploy keeps this layout.`);
+  return report('written', sync.changes);
 }

@@ -1,4 +1,5 @@
-import { ApiCallCounter, UnknownServiceError } from '../aws';
+import type { ApiCallCounter } from '../aws/api-call-counter';
+import { UnknownServiceError } from '../aws/unknown-service-error';
 import { exitCodeForError, Logger, ReleaseEvent } from '../release';
 import { CliIo } from './io';
 import { LineLogger, ProgressLogger } from './progress';

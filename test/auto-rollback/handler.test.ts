@@ -1,4 +1,6 @@
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUTO_ROLLBACK_ENV, RECONCILE_SOURCE } from '../../lib/contract';
 import { AutoRollbackConfig, handler, LogLine, runAutoRollback } from '../../lib/lambda/auto-rollback';
@@ -29,7 +31,7 @@ describe('auto-rollback handler against moto', () => {
     lines: LogLine[];
   }> {
     const fx = await createServiceFixture({ service: `shop${++counter}` });
-    const store = new DynamoReleaseStateStore(clients.dynamodb, fx.descriptor.releaseStateTable, fx.service);
+    const store = new DynamoReleaseStateStore(clients.get(DynamoDBClient), fx.descriptor.releaseStateTable, fx.service);
     const lines: LogLine[] = [];
     const log = (l: LogLine) => lines.push(l);
     return {
@@ -44,7 +46,7 @@ describe('auto-rollback handler against moto', () => {
 
   /** Min, max and desired capacity of a colour's group, read independently of the code under test. */
   async function sizes(fx: ServiceFixture, colour: ColourName) {
-    const out = await fx.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [fx.colours[colour].autoScalingGroupName] }));
+    const out = await fx.clients.get(AutoScalingClient).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [fx.colours[colour].autoScalingGroupName] }));
     const g = out.AutoScalingGroups?.[0];
     return { min: g?.MinSize, max: g?.MaxSize, desired: g?.DesiredCapacity };
   }
@@ -184,7 +186,7 @@ describe('auto-rollback handler against moto', () => {
       }
       return out;
     };
-    racing.elbv2.middlewareStack.add(blueDiesAfterFirstHealthRead as never, { step: 'initialize', name: 'blueDiesAfterFirstHealthRead' });
+    racing.get(ElasticLoadBalancingV2Client).middlewareStack.add(blueDiesAfterFirstHealthRead as never, { step: 'initialize', name: 'blueDiesAfterFirstHealthRead' });
     // WHEN / THEN the engine checks blue again and refuses; the function throws
     await expect(runAutoRollback(alarmEvent(fx.colours.green.gateAlarm), { ...config, clients: racing })).rejects.toThrow(
       /ended refused: .*blue has 0\/2 healthy targets/,

@@ -2,10 +2,14 @@
  * Argument parsing, in-process and without AWS: every bad command line exits 2 with one line, before any client
  * is touched.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { AwsClients } from '../../lib/aws';
 import { main } from '../../lib/cli';
-import { parseCommandLine, ParsedCommand } from '../../lib/cli/args';
+import { parseCommandLine } from '../../lib/cli/args';
+import { GlobalOptions } from '../../lib/cli/command';
+import { ReleaseOptions } from '../../lib/cli/commands/release';
 import { runMain } from './harness';
 
 /** Clients that fail the test if the CLI touches AWS at all. */
@@ -19,10 +23,11 @@ function run(...argv: string[]) {
   return runMain(argv, '/nonexistent', NO_AWS);
 }
 
-function parsed(...argv: string[]): ParsedCommand {
+/** A `release` command line's global flags and options, side by side. */
+function parsed(...argv: string[]): GlobalOptions & ReleaseOptions {
   const line = parseCommandLine(argv);
   if (line.kind !== 'run') throw new Error('expected a command');
-  return line.command;
+  return { ...line.parsed.global, ...(line.parsed.options as ReleaseOptions) };
 }
 
 describe('bad command lines exit 2 with one line on stderr and no AWS call', () => {
@@ -58,6 +63,10 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
     [['stage', 'web', '--image', 'baked:Web'], 'bluegreen: --image: malformed baked image name: lower-case letters, digits and hyphens, starting with a letter, e.g. baked:web. Got "baked:Web".'],
     [['stage', 'web', '--image', 'ssm:'], 'bluegreen: --image: malformed SSM parameter name: use a path such as ssm:/images/web/latest. Got "ssm:".'],
     [['rollback', 'web', '--reason', ''], 'bluegreen: --reason: must not be empty. Got "".'],
+    [['promote', 'web', '--color', 'red'], "bluegreen: --color: must be 'blue' or 'green'. Got \"red\"."],
+    [['promote', 'web', '--color'], "bluegreen: --color needs a value, e.g. --color green. Run 'bluegreen promote --help'."],
+    [['stage', 'web', '--image', 'baked:web', '--colour', 'blue', '--color', 'green'], 'bluegreen: --color: is another spelling of --colour, which says "blue"; give one of them. Got "green".'],
+    [['status', 'web', '--color', 'blue'], "bluegreen: unknown flag --color for 'status'. Its flags: --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
   ];
   it.each(cases)('%j', async (argv, message) => {
     // WHEN
@@ -82,9 +91,8 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
 
   it('reports any other error in one line with exit 1, and a stack trace only with BLUEGREEN_DEBUG=1', async () => {
     // GIVEN clients whose first call fails
-    const failing = {
-      ssm: { config: { region: async () => 'eu-west-1' }, send: async () => Promise.reject(new Error('socket hang up\n  (connection reset)')) },
-    } as unknown as AwsClients;
+    const ssm = { config: { region: async () => 'eu-west-1' }, send: async () => Promise.reject(new Error('socket hang up\n  (connection reset)')) };
+    const failing = { get: () => ssm } as unknown as AwsClients;
     let stderr = '';
     const io = { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, isTTY: false, cwd: '/', clients: failing };
     // WHEN / THEN
@@ -96,7 +104,7 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
   });
 
   it('reports a missing Region as bad input (exit 2)', async () => {
-    const noRegion = { ssm: { config: { region: async () => Promise.reject(new Error('Region is missing')) } } } as unknown as AwsClients;
+    const noRegion = { get: () => ({ config: { region: async () => Promise.reject(new Error('Region is missing')) } }) } as unknown as AwsClients;
     let stderr = '';
     const code = await main(['status', 'web'], { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, isTTY: false, cwd: '/', env: {}, clients: noRegion });
     expect(code).toBe(2);
@@ -112,12 +120,35 @@ describe('help', () => {
     expect(result.stdout).toMatch(/^(bluegreen: release blue\/green|Usage: bluegreen (release|status) <service> \[flags\])/);
   });
 
+  it('shows --color beside --colour', async () => {
+    const { stdout } = await run('promote', '--help');
+    expect(stdout).toMatch(/^ {2}--colour, --color <green> {2}with no release in progress/m);
+  });
+
   it('lists every flag of a command with its default', async () => {
     const { stdout } = await run('release', '--help');
     for (const flag of ['--strategy', '--steps', '--bake', '--canary', '--linear', '--interval', '--poll', '--scale-down-delay', '--json', '--dry-run', '--region', '--manifest']) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('(default 10,25,50,75,100)');
+  });
+});
+
+describe('--version', () => {
+  it("prints package.json's version from source (the bundle has it built in)", async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(await run('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
+
+describe('--color', () => {
+  it.each([
+    [['promote', 'web', '--color', 'green']],
+    [['promote', 'web', '--colour', 'green']],
+    [['promote', 'web', '--colour', 'green', '--color', 'green']],
+  ])('%j is --colour green', (argv) => {
+    const line = parseCommandLine(argv);
+    expect(line.kind === 'run' && line.parsed.options).toEqual({ colour: 'green', scaleDownDelayMs: undefined });
   });
 });
 

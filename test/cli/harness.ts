@@ -1,5 +1,5 @@
 /**
- * Runs the real `bluegreen` CLI (`node bin/bluegreen.js`) as a child process against a moto server, and reads what
+ * Runs the real `bluegreen` CLI (`node --import tsx bin/bluegreen.ts`) as a child process against a moto server, and reads what
  * it left behind: weights through the fixture's raw DescribeRules, the release record through DynamoDB, the
  * manifest file's bytes.
  */
@@ -7,13 +7,23 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { AwsClients, DynamoReleaseStateStore } from '../../lib/aws';
 import { main } from '../../lib/cli';
 import { ReleaseState, VersionedState } from '../../lib/release';
 import { ServiceFixture } from '../integration/fixture';
 
-/** The CLI entry point, as `npx bluegreen` runs it. */
-export const BIN = path.resolve(__dirname, '../../bin/bluegreen.js');
+/** The CLI entry point, from source: `npm test` needs no build (test/cli/bundle.test.ts runs the bundle). */
+export const BIN = path.resolve(__dirname, '../../bin/bluegreen.ts');
+
+/**
+ * Node's arguments that make it run TypeScript, as `npm run bluegreen` does. tsx by its path, since `--import tsx`
+ * resolves from the working directory, a temporary one in these tests.
+ */
+export const TSX_ARGS = ['--import', pathToFileURL(require.resolve('tsx')).href];
+
+/** Node's arguments that run `BIN`. */
+export const CLI_ARGS = [...TSX_ARGS, BIN];
 
 /** How a CLI run ended. */
 export interface CliRun {
@@ -42,7 +52,7 @@ export interface CliOptions {
 
 /** Start the CLI in the background. */
 export function startCli(args: string[], options: CliOptions): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -101,7 +111,7 @@ export function removeWorkspaces(): void {
 
 /** The release record in DynamoDB. */
 export function stateStore(fixture: ServiceFixture): DynamoReleaseStateStore {
-  return new DynamoReleaseStateStore(fixture.clients.dynamodb, fixture.descriptor.releaseStateTable, fixture.service);
+  return DynamoReleaseStateStore.fromClients(fixture.clients, fixture.descriptor.releaseStateTable, fixture.service);
 }
 
 /** The release record, or undefined. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceDescriptor } from '../../lib/contract';
-import { ReleaseManifest } from '../../constructs/fleet/release-manifest';
+import { ManifestDocument, manifestJson, parseManifestDocument, ServiceDescriptor } from '../../lib/contract';
 import { checkImageReference, namesDeployedImage } from '../../lib/cli/image-reference';
 import { layoutAfter, syncManifest } from '../../lib/cli/manifest-sync';
 import { ReleaseOutcome, ReleaseState } from '../../lib/release';
@@ -8,8 +7,8 @@ import { ReleaseOutcome, ReleaseState } from '../../lib/release';
 const BLUE_AMI = 'ami-0123456789abcdef0';
 const GREEN_AMI = 'ami-0fedcba9876543210';
 
-function manifest(blue: [string, string], green: [string, string]): ReleaseManifest {
-  return ReleaseManifest.fromObject({ schemaVersion: 1, service: 'web', blue: { image: blue[0], mode: blue[1] }, green: { image: green[0], mode: green[1] } });
+function manifest(blue: [string, string], green: [string, string]): ManifestDocument {
+  return parseManifestDocument({ schemaVersion: 1, service: 'web', blue: { image: blue[0], mode: blue[1] }, green: { image: green[0], mode: green[1] } }, 'release manifest');
 }
 
 function descriptor(blueImageId = BLUE_AMI, greenImageId = GREEN_AMI): ServiceDescriptor {
@@ -67,7 +66,7 @@ describe('syncManifest', () => {
     // WHEN
     const r = syncManifest(m, descriptor(), { live: 'green', idleMode: 'ready' });
     // THEN
-    expect(JSON.parse(r.manifest.toJson())).toEqual({
+    expect(JSON.parse(manifestJson(r.manifest))).toEqual({
       schemaVersion: 1,
       service: 'web',
       blue: { image: 'baked:web', mode: 'ready' },

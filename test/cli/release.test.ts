@@ -2,7 +2,7 @@
  * `bluegreen release`, `rollback` and `scale-down` end to end: the real CLI in a child process against moto.
  * Each test has a service of its own, so they run concurrently.
  */
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createServiceFixture, FIXTURE_AMI, ServiceFixture } from '../integration/fixture';
 import { useMotoServer } from '../integration/moto-server';
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 async function desiredCapacity(f: ServiceFixture, colour: 'blue' | 'green'): Promise<number | undefined> {
-  const out = await f.clients.autoscaling.send(
+  const out = await f.clients.get(AutoScalingClient).send(
     new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [f.colours[colour].autoScalingGroupName] }),
   );
   return out.AutoScalingGroups?.[0]?.DesiredCapacity;

@@ -10,10 +10,11 @@
  *   evaluation: SetAlarmState is the only way to change a state.
  * - DynamoDB ConditionExpression (attribute_not_exists, =) is enforced and raises ConditionalCheckFailedException.
  */
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeRulesCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { AutoScalingClient, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeRulesCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { descriptorParameterName, ServiceDescriptor } from '../../lib/contract';
 import {
@@ -99,7 +100,7 @@ describe('loadDescriptor', () => {
 describe('ElbTrafficRouter', () => {
   it('round-trips production weights through ModifyRule and DescribeRules', async () => {
     // GIVEN
-    const router = new ElbTrafficRouter(fixture.descriptor, clients.elbv2);
+    const router = new ElbTrafficRouter(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client));
     expect(await router.getWeights()).toEqual({ blue: 100, green: 0 });
     // WHEN
     await router.setWeights({ blue: 90, green: 10 });
@@ -113,12 +114,12 @@ describe('ElbTrafficRouter', () => {
     // GIVEN an interrupted release left 30/70
     await fixture.setWeights('production', { blue: 30, green: 70 });
     // WHEN / THEN
-    expect(await new ElbTrafficRouter(fixture.descriptor, clients.elbv2).getWeights()).toEqual({ blue: 30, green: 70 });
+    expect(await new ElbTrafficRouter(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client)).getWeights()).toEqual({ blue: 30, green: 70 });
   });
 
   it('makes exactly one call per getWeights and per setWeights', async () => {
     // GIVEN
-    const router = new ElbTrafficRouter(fixture.descriptor, clients.elbv2);
+    const router = new ElbTrafficRouter(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client));
     // WHEN
     await router.getWeights();
     // THEN
@@ -135,7 +136,7 @@ describe('ElbTrafficRouter', () => {
 
   it('writes the rule as the construct defines it, in one call, when a fresh process writes before reading', async () => {
     // GIVEN
-    const router = new ElbTrafficRouter(fixture.descriptor, clients.elbv2);
+    const router = new ElbTrafficRouter(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client));
     // WHEN
     await router.setWeights({ blue: 50, green: 50 });
     // THEN
@@ -148,7 +149,7 @@ describe('ElbTrafficRouter', () => {
     // GIVEN stickiness turned on outside the tool
     const { ruleArn } = fixture.descriptor.production;
     const groups = fixture.colours;
-    await fixture.clients.elbv2.send(
+    await fixture.clients.get(ElasticLoadBalancingV2Client).send(
       new ModifyRuleCommand({
         RuleArn: ruleArn,
         Actions: [
@@ -166,12 +167,12 @@ describe('ElbTrafficRouter', () => {
         ],
       }),
     );
-    const router = new ElbTrafficRouter(fixture.descriptor, clients.elbv2);
+    const router = new ElbTrafficRouter(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client));
     await router.getWeights();
     // WHEN
     await router.setWeights({ blue: 80, green: 20 });
     // THEN
-    const out = await fixture.clients.elbv2.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
+    const out = await fixture.clients.get(ElasticLoadBalancingV2Client).send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
     const forward = out.Rules?.[0]?.Actions?.[0];
     expect(forward?.Order).toBe(1);
     expect(forward?.ForwardConfig?.TargetGroupStickinessConfig).toEqual({ Enabled: true, DurationSeconds: 300 });
@@ -180,7 +181,7 @@ describe('ElbTrafficRouter', () => {
 
   it('points the test route at a colour without touching production', async () => {
     // GIVEN
-    const router = new ElbTrafficRouter(fixture.descriptor, clients.elbv2);
+    const router = new ElbTrafficRouter(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client));
     expect(await router.getTestTarget()).toBe('green');
     // WHEN
     await router.setTestTarget('blue');
@@ -197,7 +198,7 @@ describe('ElbTrafficRouter', () => {
     [{ blue: 0, green: 0 }, /at least one colour needs a weight above 0/],
   ])('refuses weights %j without calling AWS', async (weights, message) => {
     // GIVEN
-    const router = new ElbTrafficRouter(fixture.descriptor, clients.elbv2);
+    const router = new ElbTrafficRouter(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client));
     // WHEN / THEN
     await expect(router.setWeights(weights)).rejects.toThrow(message);
     expect(clients.counter.count()).toBe(0);
@@ -210,14 +211,14 @@ describe('ElbTrafficRouter', () => {
       colours: { ...fixture.descriptor.colours, green: { ...fixture.descriptor.colours.green, targetGroupArn: 'arn:old-green' } },
     };
     // WHEN / THEN
-    await expect(new ElbTrafficRouter(stale, clients.elbv2).getWeights()).rejects.toThrow(/production rule .* forwards to .*targetgroup.*-green.*redeploy/);
+    await expect(new ElbTrafficRouter(stale, clients.get(ElasticLoadBalancingV2Client)).getWeights()).rejects.toThrow(/production rule .* forwards to .*targetgroup.*-green.*redeploy/);
   });
 });
 
 describe('ElbTargetHealth', () => {
   it('counts the healthy targets of each colour', async () => {
     // WHEN
-    const health = new ElbTargetHealth(fixture.descriptor, clients.elbv2);
+    const health = new ElbTargetHealth(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client));
     // THEN
     expect(await health.count('blue')).toEqual({ healthy: 2, total: 2 });
     expect(await health.count('green')).toEqual({ healthy: 2, total: 2 });
@@ -227,7 +228,7 @@ describe('ElbTargetHealth', () => {
     // GIVEN
     await fixture.makeUnhealthy('blue');
     // WHEN
-    const health = new ElbTargetHealth(fixture.descriptor, clients.elbv2);
+    const health = new ElbTargetHealth(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client));
     // THEN
     expect(await health.count('blue')).toEqual({ healthy: 0, total: 2 });
     expect(await health.count('green')).toEqual({ healthy: 2, total: 2 });
@@ -240,14 +241,14 @@ describe('ElbTargetHealth', () => {
     // GIVEN
     await fixture.scaleToZero('green');
     // WHEN / THEN
-    expect(await new ElbTargetHealth(fixture.descriptor, clients.elbv2).count('green')).toEqual({ healthy: 0, total: 0 });
+    expect(await new ElbTargetHealth(fixture.descriptor, clients.get(ElasticLoadBalancingV2Client)).count('green')).toEqual({ healthy: 0, total: 0 });
   });
 });
 
 describe('CloudWatchAlarmGate', () => {
   it('fires nothing while the gate alarms are not in ALARM', async () => {
     // WHEN
-    const gate = new CloudWatchAlarmGate(fixture.descriptor, clients.cloudwatch);
+    const gate = new CloudWatchAlarmGate(fixture.descriptor, clients.get(CloudWatchClient));
     // THEN
     expect(await gate.firing('blue')).toEqual([]);
     expect(await gate.firing('green')).toEqual([]);
@@ -258,7 +259,7 @@ describe('CloudWatchAlarmGate', () => {
     await fixture.setGateState('green', 'ALARM');
     await fixture.setAlarmState(fixture.colours.green.errorRateAlarm, 'ALARM');
     // WHEN
-    const gate = new CloudWatchAlarmGate(fixture.descriptor, clients.cloudwatch);
+    const gate = new CloudWatchAlarmGate(fixture.descriptor, clients.get(CloudWatchClient));
     // THEN
     expect(await gate.firing('green')).toEqual([`${svc}-green-gate`, `${svc}-green-5xx`]);
     expect(await gate.firing('blue')).toEqual([]);
@@ -270,7 +271,7 @@ describe('CloudWatchAlarmGate', () => {
     await fixture.setAlarmState(fixture.colours.blue.latencyAlarm, 'ALARM');
     await fixture.setGateState('blue', 'OK');
     // WHEN / THEN
-    expect(await new CloudWatchAlarmGate(fixture.descriptor, clients.cloudwatch).firing('blue')).toEqual([]);
+    expect(await new CloudWatchAlarmGate(fixture.descriptor, clients.get(CloudWatchClient)).firing('blue')).toEqual([]);
   });
 
   it('fires on any alarm in ALARM when no composite is registered', async () => {
@@ -278,14 +279,14 @@ describe('CloudWatchAlarmGate', () => {
     const noComposite = withAlarms(fixture.descriptor, { errorRate: fixture.colours.blue.errorRateAlarm });
     await fixture.setAlarmState(fixture.colours.blue.errorRateAlarm, 'ALARM');
     // WHEN / THEN
-    expect(await new CloudWatchAlarmGate(noComposite, clients.cloudwatch).firing('blue')).toEqual([`${svc}-blue-5xx`]);
+    expect(await new CloudWatchAlarmGate(noComposite, clients.get(CloudWatchClient)).firing('blue')).toEqual([`${svc}-blue-5xx`]);
   });
 
   it('returns [] without a call for a colour with no registered alarms', async () => {
     // GIVEN
     const none = withAlarms(fixture.descriptor, {});
     // WHEN / THEN
-    expect(await new CloudWatchAlarmGate(none, clients.cloudwatch).firing('blue')).toEqual([]);
+    expect(await new CloudWatchAlarmGate(none, clients.get(CloudWatchClient)).firing('blue')).toEqual([]);
     expect(clients.counter.count()).toBe(0);
   });
 
@@ -293,7 +294,7 @@ describe('CloudWatchAlarmGate', () => {
     // GIVEN
     const missing = withAlarms(fixture.descriptor, { gate: 'deleted-gate' });
     // WHEN / THEN
-    await expect(new CloudWatchAlarmGate(missing, clients.cloudwatch).firing('blue')).rejects.toThrow(
+    await expect(new CloudWatchAlarmGate(missing, clients.get(CloudWatchClient)).firing('blue')).rejects.toThrow(
       /blue gate alarm deleted-gate does not exist/,
     );
   });
@@ -301,7 +302,7 @@ describe('CloudWatchAlarmGate', () => {
   it('asks for composite and metric alarms (AWS returns metric alarms only by default; moto ignores the filter)', async () => {
     // GIVEN
     const seen: unknown[] = [];
-    clients.cloudwatch.middlewareStack.add(
+    clients.get(CloudWatchClient).middlewareStack.add(
       (next) => async (args) => {
         seen.push(args.input);
         return next(args);
@@ -309,7 +310,7 @@ describe('CloudWatchAlarmGate', () => {
       { step: 'initialize', name: 'captureInput' },
     );
     // WHEN
-    await new CloudWatchAlarmGate(fixture.descriptor, clients.cloudwatch).firing('blue');
+    await new CloudWatchAlarmGate(fixture.descriptor, clients.get(CloudWatchClient)).firing('blue');
     // THEN
     expect(seen).toEqual([
       expect.objectContaining({
@@ -318,7 +319,7 @@ describe('CloudWatchAlarmGate', () => {
       }),
     ]);
     // AND the stand-in gate is a metric alarm in moto
-    const raw = await fixture.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [`${svc}-blue-gate`] }));
+    const raw = await fixture.clients.get(CloudWatchClient).send(new DescribeAlarmsCommand({ AlarmNames: [`${svc}-blue-gate`] }));
     expect(raw.MetricAlarms?.map((a) => a.AlarmName)).toEqual([`${svc}-blue-gate`]);
   });
 });
@@ -326,14 +327,14 @@ describe('CloudWatchAlarmGate', () => {
 describe('AutoScalingFleetCapacity', () => {
   it('describes a serving colour', async () => {
     // WHEN
-    const state = await new AutoScalingFleetCapacity(fixture.descriptor, clients.autoscaling).describe('blue');
+    const state = await new AutoScalingFleetCapacity(fixture.descriptor, clients.get(AutoScalingClient)).describe('blue');
     // THEN
     expect(state).toEqual({ min: 2, max: 4, desired: 2, inService: 2 });
   });
 
   it('scales to standby (min, max and desired 0) and back to ready', async () => {
     // GIVEN
-    const capacity = new AutoScalingFleetCapacity(fixture.descriptor, clients.autoscaling);
+    const capacity = new AutoScalingFleetCapacity(fixture.descriptor, clients.get(AutoScalingClient));
     // WHEN
     await capacity.setMode('green', 'standby');
     // THEN
@@ -348,9 +349,9 @@ describe('AutoScalingFleetCapacity', () => {
 
   it('keeps a scaled-out desired capacity when re-asserting active', async () => {
     // GIVEN blue scaled out to 3 by its scaling policy
-    await fixture.clients.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: `${svc}-blue`, DesiredCapacity: 3 }));
+    await fixture.clients.get(AutoScalingClient).send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: `${svc}-blue`, DesiredCapacity: 3 }));
     // WHEN
-    const capacity = new AutoScalingFleetCapacity(fixture.descriptor, clients.autoscaling);
+    const capacity = new AutoScalingFleetCapacity(fixture.descriptor, clients.get(AutoScalingClient));
     await capacity.setMode('blue', 'active');
     // THEN
     expect(await capacity.describe('blue')).toEqual({ min: 2, max: 4, desired: 3, inService: 3 });
@@ -360,7 +361,7 @@ describe('AutoScalingFleetCapacity', () => {
 describe('DynamoReleaseStateStore', () => {
   it('reads nothing before the first release, then each written version', async () => {
     // GIVEN
-    const store = new DynamoReleaseStateStore(clients.dynamodb, fixture.descriptor.releaseStateTable, svc);
+    const store = new DynamoReleaseStateStore(clients.get(DynamoDBClient), fixture.descriptor.releaseStateTable, svc);
     expect(await store.read()).toBeUndefined();
     // WHEN
     const v1 = await store.write(releaseState(), undefined);
@@ -372,8 +373,8 @@ describe('DynamoReleaseStateStore', () => {
 
   it('refuses a second writer holding a stale version', async () => {
     // GIVEN two operators who read version 1
-    const a = new DynamoReleaseStateStore(clients.dynamodb, fixture.descriptor.releaseStateTable, svc);
-    const b = new DynamoReleaseStateStore(createAwsClients().dynamodb, fixture.descriptor.releaseStateTable, svc);
+    const a = new DynamoReleaseStateStore(clients.get(DynamoDBClient), fixture.descriptor.releaseStateTable, svc);
+    const b = new DynamoReleaseStateStore(createAwsClients().get(DynamoDBClient), fixture.descriptor.releaseStateTable, svc);
     await a.write(releaseState(), undefined);
     const seenByB = await b.read();
     // WHEN a moves on
@@ -386,7 +387,7 @@ describe('DynamoReleaseStateStore', () => {
 
   it('refuses a second first release', async () => {
     // GIVEN
-    const store = new DynamoReleaseStateStore(clients.dynamodb, fixture.descriptor.releaseStateTable, svc);
+    const store = new DynamoReleaseStateStore(clients.get(DynamoDBClient), fixture.descriptor.releaseStateTable, svc);
     await store.write(releaseState(), undefined);
     // WHEN / THEN
     await expect(store.write(releaseState({ releaseId: 'r-2' }), undefined)).rejects.toThrow(/expected no release state/);
@@ -394,7 +395,7 @@ describe('DynamoReleaseStateStore', () => {
 
   it("refuses another service's state", async () => {
     // GIVEN
-    const store = new DynamoReleaseStateStore(clients.dynamodb, fixture.descriptor.releaseStateTable, svc);
+    const store = new DynamoReleaseStateStore(clients.get(DynamoDBClient), fixture.descriptor.releaseStateTable, svc);
     // WHEN / THEN
     await expect(store.write(releaseState({ service: 'cart' }), undefined)).rejects.toThrow(`of 'cart' cannot be written to the state of '${svc}'`);
   });
@@ -441,7 +442,7 @@ function withAlarms(descriptor: ServiceDescriptor, alarms: ServiceDescriptor['co
 }
 
 async function putDescriptor(service: string, value: unknown): Promise<void> {
-  await fixture.clients.ssm.send(
+  await fixture.clients.get(SSMClient).send(
     new PutParameterCommand({ Name: descriptorParameterName(service), Type: 'String', Value: JSON.stringify(value), Overwrite: true }),
   );
 }

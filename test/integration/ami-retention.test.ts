@@ -1,4 +1,4 @@
-import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_TAG_KEY, RETAIN_TAG_KEY, RETAINED_BY_TAG_KEY } from '../../lib/contract';
 import { retainColourImages } from '../../lib/aws';
@@ -10,13 +10,13 @@ describe('AMI retention against moto', () => {
   let fx: ServiceFixture;
   /** An AMI this account owns, made by "a BakedImage" (tagged bluegreen:image) unless `baked` is false. */
   const ownedAmi = async (name: string, baked = true) => {
-    const run = await fx.clients.ec2.send(new RunInstancesCommand({ ImageId: FIXTURE_AMI, MinCount: 1, MaxCount: 1 }));
-    const { ImageId } = await fx.clients.ec2.send(new CreateImageCommand({ InstanceId: run.Instances![0].InstanceId!, Name: name }));
-    if (baked) await fx.clients.ec2.send(new CreateTagsCommand({ Resources: [ImageId!], Tags: [{ Key: IMAGE_TAG_KEY, Value: 'web' }] }));
+    const run = await fx.clients.get(EC2Client).send(new RunInstancesCommand({ ImageId: FIXTURE_AMI, MinCount: 1, MaxCount: 1 }));
+    const { ImageId } = await fx.clients.get(EC2Client).send(new CreateImageCommand({ InstanceId: run.Instances![0].InstanceId!, Name: name }));
+    if (baked) await fx.clients.get(EC2Client).send(new CreateTagsCommand({ Resources: [ImageId!], Tags: [{ Key: IMAGE_TAG_KEY, Value: 'web' }] }));
     return ImageId!;
   };
   const tags = async (id: string) => {
-    const out = await fx.clients.ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
+    const out = await fx.clients.get(EC2Client).send(new DescribeImagesCommand({ ImageIds: [id] }));
     return Object.fromEntries((out.Images?.[0].Tags ?? []).map((t) => [t.Key, t.Value]));
   };
   const withImages = (blue: string, green: string) => ({
@@ -33,25 +33,25 @@ describe('AMI retention against moto', () => {
     const baked = await ownedAmi('baked-1');
     const handMade = await ownedAmi('hand-made', false);
     // WHEN
-    const result = await retainColourImages(withImages(baked, handMade), fx.clients.ec2);
+    const result = await retainColourImages(withImages(baked, handMade), fx.clients);
     // THEN
     expect(result).toEqual({ retained: [baked], released: [] });
     expect(await tags(baked)).toMatchObject({ [RETAIN_TAG_KEY]: 'true', [RETAINED_BY_TAG_KEY]: 'retained' });
     expect(await tags(handMade)).not.toHaveProperty(RETAIN_TAG_KEY);
-    expect(await retainColourImages(withImages(FIXTURE_AMI, FIXTURE_AMI), fx.clients.ec2)).toMatchObject({ retained: [] });
+    expect(await retainColourImages(withImages(FIXTURE_AMI, FIXTURE_AMI), fx.clients)).toMatchObject({ retained: [] });
   });
 
   it('releases an AMI no colour runs any more, and is a no-op when nothing changed', async () => {
     // GIVEN blue and green on two retained baked AMIs
     const [a, b, c] = [await ownedAmi('a'), await ownedAmi('b'), await ownedAmi('c')];
-    await retainColourImages(withImages(a, b), fx.clients.ec2);
+    await retainColourImages(withImages(a, b), fx.clients);
     // WHEN green moves to a new bake
-    const result = await retainColourImages(withImages(a, c), fx.clients.ec2);
+    const result = await retainColourImages(withImages(a, c), fx.clients);
     // THEN
     expect(result.retained).toEqual([c]);
     expect(result.released).toContain(b);
     expect(await tags(b)).not.toHaveProperty(RETAIN_TAG_KEY);
     expect(await tags(a)).toMatchObject({ [RETAIN_TAG_KEY]: 'true' });
-    expect(await retainColourImages(withImages(a, c), fx.clients.ec2)).toEqual({ retained: [], released: [] });
+    expect(await retainColourImages(withImages(a, c), fx.clients)).toEqual({ retained: [], released: [] });
   });
 });

@@ -11,15 +11,16 @@
  * - Scaling an ASG in terminates instances but leaves them registered, still reported `healthy`; real ALB drains
  *   and drops them. `pruneTerminatedTargets` does what ALB would.
  */
-import { CreateAutoScalingGroupCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { PutMetricAlarmCommand, SetAlarmStateCommand, StateValue } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand, StateValue } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
   DescribeInstancesCommand,
+  EC2Client,
   StartInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
@@ -32,9 +33,10 @@ import {
   DeregisterTargetsCommand,
   DescribeRulesCommand,
   DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { descriptorParameterName, ServiceDescriptor, TrafficRouteDescriptor } from '../../lib/contract';
 import { AwsClients, createAwsClients } from '../../lib/aws';
 import { COLOUR_NAMES, ColourName, Weights } from '../../lib/release/ports';
@@ -128,7 +130,7 @@ export async function createServiceFixture(options: ServiceFixtureOptions = {}):
     createRoute(clients, lb.arn, 8080, groups, { blue: 0, green: 100 }),
   ]);
   const descriptor = descriptorOf(service, lb, production, test, releaseStateTable, capacity, colours);
-  await clients.ssm.send(
+  await clients.get(SSMClient).send(
     new PutParameterCommand({ Name: descriptorParameterName(service), Type: 'String', Value: JSON.stringify(descriptor), Overwrite: true }),
   );
   return levers({ service, descriptor, clients, ...network, colours });
@@ -141,16 +143,16 @@ interface Network {
 }
 
 async function createNetwork(clients: AwsClients, service: string): Promise<Network> {
-  const vpc = await clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const vpc = await clients.get(EC2Client).send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   const vpcId = vpc.Vpc?.VpcId ?? fail('CreateVpc returned no id');
   const subnetIds: string[] = [];
   for (const [i, az] of ['a', 'b'].entries()) {
-    const s = await clients.ec2.send(
+    const s = await clients.get(EC2Client).send(
       new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.0.${i}.0/24`, AvailabilityZone: `${MOTO_REGION}${az}` }),
     );
     subnetIds.push(s.Subnet?.SubnetId ?? fail('CreateSubnet returned no id'));
   }
-  const sg = await clients.ec2.send(
+  const sg = await clients.get(EC2Client).send(
     new CreateSecurityGroupCommand({ GroupName: `${service}-sg`, Description: `${service} load balancer and instances`, VpcId: vpcId }),
   );
   return { vpcId, subnetIds, securityGroupId: sg.GroupId ?? fail('CreateSecurityGroup returned no id') };
@@ -162,7 +164,7 @@ interface LoadBalancer {
 }
 
 async function createLoadBalancer(clients: AwsClients, service: string, network: Network): Promise<LoadBalancer> {
-  const out = await clients.elbv2.send(
+  const out = await clients.get(ElasticLoadBalancingV2Client).send(
     new CreateLoadBalancerCommand({
       Name: `${service}-alb`,
       Type: 'application',
@@ -183,18 +185,18 @@ async function createColour(
   capacity: { readonly min: number; readonly max: number; readonly desired: number },
 ): Promise<FixtureColour> {
   const name = `${service}-${colour}`;
-  const tg = await clients.elbv2.send(
+  const tg = await clients.get(ElasticLoadBalancingV2Client).send(
     new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: network.vpcId, TargetType: 'instance', HealthCheckPath: '/health' }),
   );
   const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? fail('CreateTargetGroup returned no ARN');
-  const lt = await clients.ec2.send(
+  const lt = await clients.get(EC2Client).send(
     new CreateLaunchTemplateCommand({
       LaunchTemplateName: name,
       LaunchTemplateData: { ImageId: FIXTURE_AMI, InstanceType: 't3.micro', SecurityGroupIds: [network.securityGroupId] },
     }),
   );
   const launchTemplateId = lt.LaunchTemplate?.LaunchTemplateId ?? fail('CreateLaunchTemplate returned no id');
-  await clients.autoscaling.send(
+  await clients.get(AutoScalingClient).send(
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: name,
       LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: '$Latest' },
@@ -214,7 +216,7 @@ async function createColour(
 async function createAlarms(clients: AwsClients, prefix: string, targetGroupArn: string) {
   const dimensions = [{ Name: 'TargetGroup', Value: targetGroupFullName(targetGroupArn) }];
   const alarm = (AlarmName: string, MetricName: string, Threshold: number, stat: { Statistic?: 'Sum'; ExtendedStatistic?: string }) =>
-    clients.cloudwatch.send(
+    clients.get(CloudWatchClient).send(
       new PutMetricAlarmCommand({
         AlarmName,
         Namespace: 'AWS/ApplicationELB',
@@ -245,7 +247,7 @@ interface Route {
 }
 
 async function createRoute(clients: AwsClients, lbArn: string, port: number, groups: { blue: string; green: string }, weights: Weights): Promise<Route> {
-  const listener = await clients.elbv2.send(
+  const listener = await clients.get(ElasticLoadBalancingV2Client).send(
     new CreateListenerCommand({
       LoadBalancerArn: lbArn,
       Port: port,
@@ -254,7 +256,7 @@ async function createRoute(clients: AwsClients, lbArn: string, port: number, gro
     }),
   );
   const listenerArn = listener.Listeners?.[0]?.ListenerArn ?? fail('CreateListener returned no ARN');
-  const rule = await clients.elbv2.send(
+  const rule = await clients.get(ElasticLoadBalancingV2Client).send(
     new CreateRuleCommand({
       ListenerArn: listenerArn,
       Priority: 50000,
@@ -267,7 +269,7 @@ async function createRoute(clients: AwsClients, lbArn: string, port: number, gro
 
 async function createStateTable(clients: AwsClients, service: string): Promise<string> {
   const TableName = `${service}-release-state`;
-  await clients.dynamodb.send(
+  await clients.get(DynamoDBClient).send(
     new CreateTableCommand({
       TableName,
       AttributeDefinitions: [{ AttributeName: 'service', AttributeType: 'S' }],
@@ -317,7 +319,7 @@ function descriptorOf(
 function levers(base: Omit<ServiceFixture, keyof Levers>): ServiceFixture {
   const { clients, descriptor, colours } = base;
   const instanceIds = async (colour: ColourName): Promise<string[]> => {
-    const out = await clients.ec2.send(
+    const out = await clients.get(EC2Client).send(
       new DescribeInstancesCommand({
         Filters: [
           { Name: 'tag:aws:autoscaling:groupName', Values: [colours[colour].autoScalingGroupName] },
@@ -330,39 +332,39 @@ function levers(base: Omit<ServiceFixture, keyof Levers>): ServiceFixture {
   const pruneTerminatedTargets = async (colour?: ColourName) => {
     for (const c of colour ? [colour] : COLOUR_NAMES) {
       const live = new Set(await instanceIds(c));
-      const health = await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: colours[c].targetGroupArn }));
+      const health = await clients.get(ElasticLoadBalancingV2Client).send(new DescribeTargetHealthCommand({ TargetGroupArn: colours[c].targetGroupArn }));
       const stale = (health.TargetHealthDescriptions ?? []).map((t) => t.Target?.Id ?? '').filter((id) => !live.has(id));
       if (stale.length) {
-        await clients.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: colours[c].targetGroupArn, Targets: stale.map((Id) => ({ Id })) }));
+        await clients.get(ElasticLoadBalancingV2Client).send(new DeregisterTargetsCommand({ TargetGroupArn: colours[c].targetGroupArn, Targets: stale.map((Id) => ({ Id })) }));
       }
     }
   };
   const setAlarmState = async (alarmName: string, state: StateValue, reason = 'set by test') => {
-    await clients.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: reason }));
+    await clients.get(CloudWatchClient).send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: reason }));
   };
   const levers: Levers = {
     weights: async (route = 'production') => {
-      const out = await clients.elbv2.send(new DescribeRulesCommand({ RuleArns: [descriptor[route].ruleArn] }));
+      const out = await clients.get(ElasticLoadBalancingV2Client).send(new DescribeRulesCommand({ RuleArns: [descriptor[route].ruleArn] }));
       const tuples = out.Rules?.[0]?.Actions?.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups ?? [];
       const weightOf = (arn: string) => tuples.find((t) => t.TargetGroupArn === arn)?.Weight ?? 0;
       return { blue: weightOf(colours.blue.targetGroupArn), green: weightOf(colours.green.targetGroupArn) };
     },
     setWeights: async (route, weights) => {
-      await clients.elbv2.send(new ModifyRuleCommand({ RuleArn: descriptor[route].ruleArn, Actions: [forwardAction(groupsOf(colours), weights)] }));
+      await clients.get(ElasticLoadBalancingV2Client).send(new ModifyRuleCommand({ RuleArn: descriptor[route].ruleArn, Actions: [forwardAction(groupsOf(colours), weights)] }));
     },
     setAlarmState,
     setGateState: (colour, state) => setAlarmState(colours[colour].gateAlarm, state),
     instanceIds,
     makeUnhealthy: async (colour) => {
       const ids = await instanceIds(colour);
-      if (ids.length) await clients.ec2.send(new StopInstancesCommand({ InstanceIds: ids }));
+      if (ids.length) await clients.get(EC2Client).send(new StopInstancesCommand({ InstanceIds: ids }));
     },
     makeHealthy: async (colour) => {
       const ids = await instanceIds(colour);
-      if (ids.length) await clients.ec2.send(new StartInstancesCommand({ InstanceIds: ids }));
+      if (ids.length) await clients.get(EC2Client).send(new StartInstancesCommand({ InstanceIds: ids }));
     },
     scaleToZero: async (colour) => {
-      await clients.autoscaling.send(
+      await clients.get(AutoScalingClient).send(
         new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: colours[colour].autoScalingGroupName, MinSize: 0, MaxSize: 0, DesiredCapacity: 0 }),
       );
       await pruneTerminatedTargets(colour);

@@ -1,6 +1,6 @@
 import { execFile } from 'child_process';
 import { promisify } from 'util';
-import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../lib/aws';
 import { useMotoServer } from './moto-server';
@@ -10,7 +10,7 @@ const moto = useMotoServer();
 describe('moto server harness', () => {
   it('points the SDK of a child process at moto, with no endpoint code and a quiet stderr', async () => {
     // GIVEN a parameter written from this process
-    await createAwsClients().ssm.send(new PutParameterCommand({ Name: '/probe', Value: 'from-parent', Type: 'String' }));
+    await createAwsClients().get(SSMClient).send(new PutParameterCommand({ Name: '/probe', Value: 'from-parent', Type: 'String' }));
     // WHEN a child process reads it with a default-configured client
     const script =
       "const { SSMClient, GetParameterCommand } = require('@aws-sdk/client-ssm');" +
@@ -23,7 +23,7 @@ describe('moto server harness', () => {
 
   it('forgets everything on reset', async () => {
     // GIVEN
-    const ssm = createAwsClients().ssm;
+    const ssm = createAwsClients().get(SSMClient);
     await ssm.send(new PutParameterCommand({ Name: '/gone', Value: 'x', Type: 'String', Overwrite: true }));
     // WHEN
     await moto().reset();

@@ -105,13 +105,13 @@ describe('release guard handler against moto', () => {
 
   it('fails closed when the rule forwards to target groups the descriptor does not name', async () => {
     // GIVEN a descriptor whose colours name other target groups than the rule's
-    const { PutParameterCommand } = await import('@aws-sdk/client-ssm');
+    const { PutParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
     const other = (arn: string) => arn.replace(/[0-9a-f]{16}$/, 'ffffffffffffffff');
     const colours = {
       blue: { ...fx.descriptor.colours.blue, targetGroupArn: other(fx.descriptor.colours.blue.targetGroupArn) },
       green: { ...fx.descriptor.colours.green, targetGroupArn: other(fx.descriptor.colours.green.targetGroupArn) },
     };
-    await fx.clients.ssm.send(new PutParameterCommand({ Name: '/bluegreen/mismatch/descriptor', Type: 'String', Value: JSON.stringify({ ...fx.descriptor, service: 'mismatch', colours }), Overwrite: true }));
+    await fx.clients.get(SSMClient).send(new PutParameterCommand({ Name: '/bluegreen/mismatch/descriptor', Type: 'String', Value: JSON.stringify({ ...fx.descriptor, service: 'mismatch', colours }), Overwrite: true }));
     // WHEN
     await handler(event('Update', { blue: { image: FIXTURE_AMI, mode: 'active' }, green: { image: FIXTURE_AMI, mode: 'ready' } }, undefined, 'mismatch'));
     // THEN
@@ -121,9 +121,9 @@ describe('release guard handler against moto', () => {
 
   it('fails closed, with the reason, when the descriptor points at a rule that is gone', async () => {
     // GIVEN a descriptor whose rule ARN no longer exists
-    const { PutParameterCommand } = await import('@aws-sdk/client-ssm');
+    const { PutParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
     const broken = { ...fx.descriptor, service: 'broken', production: { ...fx.descriptor.production, ruleArn: fx.descriptor.production.ruleArn.replace(/[0-9a-f]{16}$/, '0000000000000000') } };
-    await fx.clients.ssm.send(new PutParameterCommand({ Name: '/bluegreen/broken/descriptor', Type: 'String', Value: JSON.stringify(broken), Overwrite: true }));
+    await fx.clients.get(SSMClient).send(new PutParameterCommand({ Name: '/bluegreen/broken/descriptor', Type: 'String', Value: JSON.stringify(broken), Overwrite: true }));
     // WHEN
     await handler(event('Update', { blue: { image: FIXTURE_AMI, mode: 'active' }, green: { image: FIXTURE_AMI, mode: 'ready' } }, undefined, 'broken'));
     // THEN

@@ -7,7 +7,7 @@
  * safe: the decision is made from what is true when it runs, and the engine's rollback of a rolled-back release
  * only sets the same weights again.
  */
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ReleaseEvent, ReleasePorts, ReleaseState, Weights } from '../../release';
 import { AwsClients, createAwsClients } from '../../aws';
 import { createAwsPorts } from '../../aws';
@@ -152,7 +152,7 @@ async function previousColourWarmth(ports: ReleasePorts, gate: GateAlarm, releas
 /** The alarm's state now; undefined when CloudWatch no longer knows it (the event is then trusted). */
 async function alarmState(clients: AwsClients, alarmName: string): Promise<string | undefined> {
   // Without AlarmTypes, DescribeAlarms returns metric alarms only, and the composite gate would look absent.
-  const out = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['CompositeAlarm', 'MetricAlarm'] }));
+  const out = await clients.get(CloudWatchClient).send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['CompositeAlarm', 'MetricAlarm'] }));
   return [...(out.CompositeAlarms ?? []), ...(out.MetricAlarms ?? [])].find((a) => a.AlarmName === alarmName)?.StateValue;
 }
 

@@ -89,8 +89,8 @@ export async function runReconcile(config: ReconcileConfig): Promise<ReconcileRe
 async function tick(config: ReconcileConfig, descriptors: DescriptorCache, log: Log): Promise<ReconcileResult> {
   const { serviceName: service, clients } = config;
   const table = config.releaseStateTable ?? (await descriptors.get(clients)).releaseStateTable;
-  const release = (await new DynamoReleaseStateStore(clients.dynamodb, table, service).read())?.state;
-  const { decision } = await screenReconcile(release, async () => new ElbTrafficRouter(await descriptors.get(clients), clients.elbv2).getWeights(), Date.now);
+  const release = (await DynamoReleaseStateStore.fromClients(clients, table, service).read())?.state;
+  const { decision } = await screenReconcile(release, async () => ElbTrafficRouter.fromClients(await descriptors.get(clients), clients).getWeights(), Date.now);
   log('info', 'decision', decision.message, { action: decision.action, code: decision.code, releaseId: decision.releaseId });
   const found = { service, code: decision.code, releaseId: decision.releaseId };
   if (decision.action === 'none') return { ...found, action: 'none', message: decision.message };

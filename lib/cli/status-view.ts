@@ -1,10 +1,6 @@
-import { ColourDescriptor, ServiceDescriptor } from '../contract';
-import { ReleaseManifest } from '../../constructs/fleet/release-manifest';
-import { createAwsPorts, loadDescriptor } from '../aws';
-import { ColourName, ColourStatus, COLOUR_NAMES, describeProgress, formatDuration, formatWeights, otherColour, ReleaseEngine, ServiceStatus } from '../release';
-import { CommandContext, ownerId } from './context';
+import { ColourDescriptor, ManifestDocument, ServiceDescriptor } from '../contract';
+import { ColourName, ColourStatus, COLOUR_NAMES, describeProgress, formatDuration, formatWeights, otherColour, ServiceStatus } from '../release';
 import { namesDeployedImage } from './image-reference';
-import { readManifest } from './manifest-file';
 
 /** One colour in `status`. */
 export interface ColourView extends Omit<ColourStatus, 'colour'> {
@@ -68,26 +64,8 @@ export interface ReleaseView {
   readonly scaleDownAt: string | null;
 }
 
-/** `status <service>`: reads only. Exit 0 whatever it finds. */
-export async function runStatus(ctx: CommandContext): Promise<number> {
-  const { cmd, out, clients } = ctx;
-  const descriptor = await loadDescriptor(cmd.service, clients);
-  const engine = new ReleaseEngine(createAwsPorts(descriptor, clients, { event: () => undefined }), { service: cmd.service, owner: ownerId() });
-  const status = await engine.status();
-  let manifest: ReleaseManifest | undefined;
-  try {
-    manifest = readManifest(ctx.manifest, cmd.service)?.manifest;
-  } catch (e) {
-    out.warn((e as Error).message);
-  }
-  const view = buildView(status, descriptor, manifest, manifest ? ctx.manifest.shown : null);
-  if (cmd.json) out.statusObject(view);
-  else for (const line of renderStatus(view)) out.line(line);
-  return 0;
-}
-
 /** The status view from the engine's status, the descriptor and the manifest (if any). */
-export function buildView(status: ServiceStatus, descriptor: ServiceDescriptor, manifest: ReleaseManifest | undefined, manifestPath: string | null): StatusView {
+export function buildView(status: ServiceStatus, descriptor: ServiceDescriptor, manifest: ManifestDocument | undefined, manifestPath: string | null): StatusView {
   const colour = (c: ColourName): ColourView => {
     const { colour: _named, ...s }: ColourStatus = status[c];
     const d = descriptor.colours[c];
@@ -99,7 +77,7 @@ export function buildView(status: ServiceStatus, descriptor: ServiceDescriptor, 
       imageId: d.imageId,
       deployedMode: d.mode,
       alarms: d.alarms,
-      ...(entry ? { manifest: { image: entry.image, mode: entry.mode.name } } : {}),
+      ...(entry ? { manifest: { image: entry.image, mode: entry.mode } } : {}),
     };
   };
   const colours = { blue: colour('blue'), green: colour('green') };

@@ -1,0 +1,48 @@
+/**
+ * The CLI's door into lib/aws. Each function imports its adapter module when first called (`await import()`), and
+ * with it the SDK clients that adapter uses: `bluegreen --help`, `--version` and bad input load no SDK at all, and
+ * each command loads only the clients it calls (a rollback: SSM, ELBv2, DynamoDB). In the bundle every such module
+ * is a chunk of its own (scripts/bundle-cli.mjs).
+ *
+ * The rest of the CLI imports from lib/aws only types and the modules that load no SDK (clients.ts,
+ * api-call-counter.ts, unknown-service-error.ts). The modules imported here are ours, never an SDK package: in the
+ * ES module bundle, `import()` of a CommonJS package yields only its default export.
+ */
+import type { RetentionResult } from '../aws/ami-retention';
+import type { ServiceDescriptor } from '../contract';
+import type { Logger, ReleasePorts } from '../release';
+import type { CommandContext } from './command';
+
+/**
+ * The Region the clients resolve (SSM's client, which every command creates for the descriptor anyway).
+ *
+ * @throws when none is configured, with the fix
+ */
+export async function awsRegion(ctx: Pick<CommandContext, 'clients'>): Promise<string> {
+  const { clientRegion } = await import('../aws/region');
+  return clientRegion(ctx.clients);
+}
+
+/** The service's descriptor from SSM (one GetParameter call). */
+export async function loadServiceDescriptor(ctx: CommandContext): Promise<ServiceDescriptor> {
+  const { loadDescriptor } = await import('../aws/descriptor');
+  return loadDescriptor(ctx.global.service, ctx.clients);
+}
+
+/** The release engine's ports on the service's resources; alarms and capacity load on their first call. */
+export async function awsPorts(ctx: CommandContext, descriptor: ServiceDescriptor, logger: Logger): Promise<ReleasePorts> {
+  const { createAwsPorts } = await import('../aws/create-aws-ports');
+  return createAwsPorts(descriptor, ctx.clients, logger);
+}
+
+/** Whether an `ami-` or `ssm:` image exists in the Region (EC2 only for an AMI). */
+export async function imageExists(ctx: CommandContext, image: string): Promise<boolean> {
+  const { imageExists: exists } = await import('../aws/image-exists');
+  return exists(image, ctx.clients);
+}
+
+/** Tag the AMIs the colours run to keep them from the image lifecycle policy (EC2). */
+export async function retainColourImages(ctx: CommandContext, descriptor: ServiceDescriptor): Promise<RetentionResult> {
+  const { retainColourImages: retain } = await import('../aws/ami-retention');
+  return retain(descriptor, ctx.clients);
+}

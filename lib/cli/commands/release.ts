@@ -1,0 +1,79 @@
+import { parsePercent, parseSteps, ReleaseStrategy, usageError } from '../../release';
+import type { Command, FlagValues } from '../command';
+import { runEngineCommand } from '../engine-command';
+import { durationFlag, POLL_FLAG, pollFlag, SCALE_DOWN_DELAY_FLAG, scaleDownDelayFlag, stringFlag } from '../flags';
+
+/** What `release` was asked to do. */
+export interface ReleaseOptions {
+  /** How traffic moves. */
+  readonly strategy: ReleaseStrategy;
+  /** `--poll`. */
+  readonly pollIntervalMs?: number;
+  /** `--scale-down-delay`. */
+  readonly scaleDownDelayMs?: number;
+}
+
+/** `release <service>`: pre-flight, steps with read-back and bakes, promotion; rollback on a failed gate. */
+export const release: Command<ReleaseOptions> = {
+  name: 'release',
+  summary: 'shift traffic to the idle colour step by step, gated on health and alarms; roll back on failure',
+  flags: {
+    strategy: { type: 'string', example: 'canary', help: 'steps | canary | linear | all-at-once (default: steps, or as implied by --canary, --linear or --interval)' },
+    steps: { type: 'string', example: '10,25,50,100', help: "the candidate's share at each step, ending at 100 (default 10,25,50,75,100)" },
+    bake: { type: 'string', example: '5m', help: 'how long each step bakes, up to 24h (default 5m; all-at-once 0s)' },
+    canary: { type: 'string', example: '10', help: 'canary share, 1 to 99 (default 10): canary, bake, 100 %, bake' },
+    linear: { type: 'string', example: '25', help: 'linear increment, 1 to 100 (default 25): 25, 50, 75, 100 %' },
+    interval: { type: 'string', example: '2m', help: 'bake time of each linear step (default 5m)' },
+    poll: POLL_FLAG,
+    'scale-down-delay': SCALE_DOWN_DELAY_FLAG,
+  },
+  parse: (values) => ({ strategy: strategyOf(values), pollIntervalMs: pollFlag(values), scaleDownDelayMs: scaleDownDelayFlag(values) }),
+  run: (ctx, { strategy, pollIntervalMs, scaleDownDelayMs }) =>
+    runEngineCommand(ctx, {
+      name: 'release',
+      engine: { pollIntervalMs, scaleDownDelayMs },
+      invoke: (engine) => engine.release({ strategy }),
+      plan: (engine) => engine.plan({ strategy }),
+    }),
+};
+
+/** The flags each strategy takes; any other strategy's flag is refused rather than ignored. */
+const STRATEGY_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  steps: ['steps', 'bake'],
+  canary: ['canary', 'bake'],
+  linear: ['linear', 'interval'],
+  'all-at-once': ['bake'],
+};
+
+/**
+ * The release strategy from `--strategy`, or implied by the flags given: `--canary` means canary, `--linear` linear,
+ * otherwise explicit steps (`--steps`, default 10,25,50,75,100). A flag of another strategy is refused rather than
+ * ignored, so a typo never releases faster than intended.
+ */
+function strategyOf(v: FlagValues): ReleaseStrategy {
+  const given = (f: string) => v[f] !== undefined;
+  const kind = stringFlag(v, 'strategy') ?? (given('canary') ? 'canary' : given('linear') || given('interval') ? 'linear' : 'steps');
+  const allowed = STRATEGY_FLAGS[kind];
+  if (!allowed) throw usageError('--strategy', "must be 'steps', 'canary', 'linear' or 'all-at-once'.", kind);
+  for (const f of ['steps', 'bake', 'canary', 'linear', 'interval']) {
+    if (given(f) && !allowed.includes(f)) {
+      const hint = f === 'bake' && kind === 'linear' ? ' Linear steps bake for --interval.' : '';
+      throw usageError(`--${f}`, `does not apply to the ${kind} strategy, which takes ${allowed.map((a) => `--${a}`).join(', ')}.${hint}`, stringFlag(v, f));
+    }
+  }
+  const bake = durationFlag(v, 'bake', 0, ReleaseStrategy.MAX_BAKE_MS);
+  switch (kind) {
+    case 'canary':
+      return ReleaseStrategy.canary(parsePercent(stringFlag(v, 'canary') ?? '10', '--canary', 1, 99), bake ?? ReleaseStrategy.DEFAULT_BAKE_MS);
+    case 'linear': {
+      const percent = parsePercent(stringFlag(v, 'linear') ?? '25', '--linear', 1, 100);
+      return ReleaseStrategy.linear(percent, durationFlag(v, 'interval', 0, ReleaseStrategy.MAX_BAKE_MS) ?? ReleaseStrategy.DEFAULT_BAKE_MS);
+    }
+    case 'all-at-once':
+      return ReleaseStrategy.allAtOnce(bake ?? 0);
+    default: {
+      const steps = given('steps') ? parseSteps(stringFlag(v, 'steps') ?? '', '--steps') : undefined;
+      return ReleaseStrategy.explicitSteps(steps, bake ?? ReleaseStrategy.DEFAULT_BAKE_MS);
+    }
+  }
+}

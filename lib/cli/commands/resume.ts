@@ -1,0 +1,20 @@
+import type { Command } from '../command';
+import { runEngineCommand } from '../engine-command';
+import { POLL_FLAG, pollFlag, SCALE_DOWN_DELAY_FLAG, scaleDownDelayFlag } from '../flags';
+
+/** What `resume` was asked to do. */
+export interface ResumeOptions {
+  /** `--poll`. */
+  readonly pollIntervalMs?: number;
+  /** `--scale-down-delay`. */
+  readonly scaleDownDelayMs?: number;
+}
+
+/** `resume <service>`: continue an interrupted release from its last verified step, which bakes again in full. */
+export const resume: Command<ResumeOptions> = {
+  name: 'resume',
+  summary: 'continue an interrupted release from its last verified step',
+  flags: { poll: POLL_FLAG, 'scale-down-delay': SCALE_DOWN_DELAY_FLAG },
+  parse: (values) => ({ pollIntervalMs: pollFlag(values), scaleDownDelayMs: scaleDownDelayFlag(values) }),
+  run: (ctx, engine) => runEngineCommand(ctx, { name: 'resume', engine, invoke: (e) => e.resume() }),
+};

@@ -1,0 +1,131 @@
+import type { ServiceDescriptor } from '../contract';
+import {
+  formatDuration,
+  Logger,
+  ReleaseEngine,
+  ReleaseEngineOptions,
+  ReleaseEvent,
+  ReleaseOutcome,
+  ReleasePlan,
+  UsageError,
+} from '../release';
+import { awsPorts, loadServiceDescriptor } from './aws-access';
+import type { CommandContext } from './command';
+import { DryRunPorts } from './dry-run-ports';
+import { keepImagesRetained } from './image-retention';
+import { readManifest } from './manifest-file';
+import { keepManifestInStep, layoutAfter } from './manifest-sync';
+import { apiCallSummary } from './output';
+import { ownerId } from './owner';
+
+/** How a command drives the release engine: release, resume, promote, rollback, abort, scale-down. */
+export interface EngineRun {
+  /** The command's name, for messages. */
+  readonly name: string;
+  /** What the command's flags set on the engine. */
+  readonly engine?: Pick<ReleaseEngineOptions, 'pollIntervalMs' | 'scaleDownDelayMs'>;
+  /** The engine call. */
+  invoke(engine: ReleaseEngine): Promise<ReleaseOutcome>;
+  /** With `--dry-run`, print this plan instead of simulating `invoke` (release). */
+  plan?(engine: ReleaseEngine): Promise<ReleasePlan>;
+  /**
+   * The emergency path: a bad manifest only warns, and the AMI tags are left alone (EC2 would add its client's
+   * start-up to every rollback, and a rollback never changes which AMIs the colours run).
+   */
+  readonly emergency?: boolean;
+}
+
+/** Run the engine command, then bring the manifest (and the AMIs' keep tags) in step with what it left in AWS. */
+export async function runEngineCommand(ctx: CommandContext, run: EngineRun): Promise<number> {
+  const { global, out, clients } = ctx;
+  const manifestUsable = checkManifestFirst(ctx, run);
+  const descriptor = await loadServiceDescriptor(ctx);
+  const options: ReleaseEngineOptions = { service: global.service, owner: ownerId(), ...run.engine };
+  if (global.dryRun) return run.plan ? planRelease(ctx, run.plan, descriptor, options) : simulate(ctx, run, descriptor, options);
+
+  const engine = new ReleaseEngine(await awsPorts(ctx, descriptor, out.logger), options);
+  const outcome = await run.invoke(engine);
+  const manifest = manifestUsable
+    ? keepManifestInStep(ctx, descriptor, layoutAfter(outcome))
+    : { path: ctx.manifest.shown, action: 'skipped' as const, changes: [] };
+  const retention = run.emergency ? undefined : await keepImagesRetained(ctx, descriptor);
+  return out.result({ ...outcomeFields(outcome), manifest, retention, apiCalls: apiCallSummary(clients.counter) });
+}
+
+/**
+ * Refuse a manifest that is malformed, of another service, or missing although `--manifest` named it, before
+ * anything changes. Rollback and abort are never held up by a file: they warn and go on.
+ *
+ * @returns whether the manifest can be kept in step afterwards
+ */
+function checkManifestFirst(ctx: CommandContext, run: EngineRun): boolean {
+  const { global, manifest, out } = ctx;
+  try {
+    const loaded = readManifest(manifest, global.service);
+    if (!loaded && manifest.explicit) {
+      throw new UsageError(`--manifest: no file at ${manifest.shown}. Fix the path, or leave --manifest out to use releases/${global.service}.json.`);
+    }
+    return true;
+  } catch (e) {
+    if (!run.emergency) throw e;
+    out.warn(`${(e as Error).message} Rolling back anyway; the manifest will not be updated.`);
+    return false;
+  }
+}
+
+function outcomeFields(o: ReleaseOutcome) {
+  return {
+    status: o.status,
+    exitCode: o.exitCode,
+    message: o.message,
+    releaseId: o.releaseId,
+    weights: o.weights,
+    failedStep: o.failedStep,
+    checks: o.checks,
+    state: o.state,
+  };
+}
+
+/** `release --dry-run`: the engine's plan, with the pre-flight checks as they stand. Reads only. */
+async function planRelease(ctx: CommandContext, plan: NonNullable<EngineRun['plan']>, descriptor: ServiceDescriptor, options: ReleaseEngineOptions): Promise<number> {
+  const { global, out, clients } = ctx;
+  const planned = await plan(new ReleaseEngine(await awsPorts(ctx, descriptor, SILENT), options));
+  out.line(`Dry run, nothing was changed. Plan to release ${global.service}: ${planned.strategy}`);
+  planned.actions.forEach((a, i) => out.line(`  ${i + 1}. ${a}`));
+  out.line(`Shortest time to promotion: ${formatDuration(planned.minimumDurationMs)}.`);
+  const manifest = planned.ready && planned.candidate ? keepManifestInStep(ctx, descriptor, { live: planned.candidate, idleMode: 'ready' }) : undefined;
+  const message = planned.ready
+    ? `Dry run: release would start, moving ${planned.candidate} from 0 to 100 % in ${planned.steps.length} step(s).`
+    : `Dry run: release would be refused: ${planned.checks
+        .filter((c) => !c.ok)
+        .map((c) => c.detail)
+        .join('; ')}.`;
+  return out.result({ status: 'dry-run', exitCode: planned.ready ? 0 : 1, message, dryRun: true, plan: planned, manifest, apiCalls: apiCallSummary(clients.counter) });
+}
+
+/**
+ * Any other command with `--dry-run`: the engine runs against ports that read AWS and record their writes instead of
+ * making them, so the actions listed are exactly what the command would do now.
+ */
+async function simulate(ctx: CommandContext, run: EngineRun, descriptor: ServiceDescriptor, options: ReleaseEngineOptions): Promise<number> {
+  const { global, out, clients } = ctx;
+  const events: ReleaseEvent[] = [];
+  const dry = new DryRunPorts(await awsPorts(ctx, descriptor, SILENT), descriptor.capacity, { event: (e) => events.push(e) });
+  const outcome = await run.invoke(new ReleaseEngine(dry.ports, options));
+  out.line(`Dry run, nothing was changed. ${run.name} ${global.service} would:`);
+  if (dry.actions.length === 0) out.line('  change nothing');
+  dry.actions.forEach((a, i) => out.line(`  ${i + 1}. ${a}`));
+  const manifest = keepManifestInStep(ctx, descriptor, layoutAfter(outcome));
+  return out.result({
+    status: 'dry-run',
+    exitCode: outcome.exitCode,
+    message: `Dry run: ${run.name} would end ${outcome.status} (exit ${outcome.exitCode}): ${outcome.message}`,
+    dryRun: true,
+    actions: dry.actions,
+    outcome: outcomeFields(outcome),
+    manifest,
+    apiCalls: apiCallSummary(clients.counter),
+  });
+}
+
+const SILENT: Logger = { event: () => undefined };

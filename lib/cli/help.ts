@@ -1,0 +1,45 @@
+import type { Command, FlagSpec, FlagSpecs } from './command';
+import { GLOBAL_FLAGS } from './global-flags';
+import { COMMANDS } from './registry';
+
+/** `bluegreen --help`. */
+export function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'bluegreen: release blue/green services built with cdk-bluegreen',
+    '',
+    'Usage: bluegreen <command> <service> [flags]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Global flags:',
+    ...flagLines(GLOBAL_FLAGS),
+    '',
+    'bluegreen --version prints the version.',
+    'Exit codes: 0 success, 1 failed, rolled back or refused, 2 bad input (nothing was changed).',
+    "Run 'bluegreen <command> --help' for a command's flags; docs/RELEASING.md has the runbooks.",
+    '',
+  ].join('\n');
+}
+
+/** `bluegreen <command> --help`. */
+export function commandHelp(command: Command<unknown>): string {
+  return [
+    `Usage: bluegreen ${command.name} <service> [flags]`,
+    '',
+    command.summary,
+    '',
+    ...(Object.keys(command.flags).length ? ['Flags:', ...flagLines(command.flags), ''] : []),
+    'Global flags:',
+    ...flagLines(GLOBAL_FLAGS),
+    '',
+  ].join('\n');
+}
+
+function flagLines(flags: FlagSpecs): string[] {
+  const label = (name: string, spec: FlagSpec) =>
+    `--${name}${spec.alias ? `, --${spec.alias}` : ''}${spec.type === 'string' ? ` <${spec.example ?? 'value'}>` : ''}`;
+  const width = Math.max(...Object.entries(flags).map(([n, s]) => label(n, s).length));
+  return Object.entries(flags).map(([n, s]) => `  ${label(n, s).padEnd(width)}  ${s.help}`);
+}

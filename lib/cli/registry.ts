@@ -1,0 +1,23 @@
+import type { Command } from './command';
+import { abort } from './commands/abort';
+import { promote } from './commands/promote';
+import { release } from './commands/release';
+import { resume } from './commands/resume';
+import { rollback } from './commands/rollback';
+import { scaleDown } from './commands/scale-down';
+import { stage } from './commands/stage';
+import { status } from './commands/status';
+import { syncManifest } from './commands/sync-manifest';
+
+/**
+ * Every command, in the order help lists them. A new command is a file in commands/ and a line here.
+ *
+ * Command modules import no AWS SDK at load (they reach it through aws-access.ts), so listing them here keeps
+ * `bluegreen --help` free of it.
+ */
+export const COMMANDS: readonly Command<unknown>[] = [status, stage, release, resume, promote, rollback, abort, scaleDown, syncManifest];
+
+/** The command called `name`, if there is one. */
+export function findCommand(name: string): Command<unknown> | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
