@@ -264,7 +264,9 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
   public readonly productionRule: elbv2.ApplicationListenerRule;
   /** The catch-all rule forwarding the test listener to the idle colour; owned by the release side after the first deploy. */
   public readonly testRule: elbv2.ApplicationListenerRule;
+  /** ARN of `productionRule`, whose weights carry live traffic. */
   public readonly productionRuleArn: string;
+  /** ARN of `testRule`, which forwards the test listener to the idle colour. */
   public readonly testRuleArn: string;
   /** The blue slot. */
   public readonly blue: ColourFleet;
@@ -431,6 +433,10 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
     return colour === Colour.BLUE ? this.blue : this.green;
   }
 
+  /**
+   * Grant what `bluegreen status` reads: the descriptor, the release record, the rules, target health, alarms and
+   * the groups' sizes.
+   */
   public grantStatus(grantee: iam.IGrantable): iam.Grant {
     const grants = [
       this.descriptorParameter.grantRead(grantee),
@@ -446,6 +452,11 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
     return grants.reduce((a, b) => a.combine(b));
   }
 
+  /**
+   * Grant what the `bluegreen` release commands do: everything `grantStatus` grants, plus changing the two rules'
+   * weights, writing the release record, resizing the two colours' groups, and tagging the AMIs the colours run
+   * (only the retention tags) so the image lifecycle keeps them.
+   */
   public grantRelease(grantee: iam.IGrantable): iam.Grant {
     const stack = Stack.of(this);
     const groupArn = (f: ColourFleet) =>
