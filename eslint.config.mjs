@@ -12,6 +12,11 @@ const privateOfAnother = {
   message: "another folder's private/: import it only from inside that folder, or move what you need up a level",
 };
 
+/** The same rule for `await import('...')`. */
+function dynamicImport({ regex, message }) {
+  return { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message };
+}
+
 const layers = [
   // The contract: pure names, schemas and rules. Nothing of ours but itself, no CDK, no SDK.
   { files: ['lib/contract/**/*.ts'], patterns: [{ regex: '^\\.\\./', message: 'lib/contract imports nothing outside itself' }, ...pkg('aws-cdk-lib', 'constructs', '@aws-sdk')] },
@@ -39,5 +44,12 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [privateOfAnother] }],
     },
   },
-  ...layers.map(({ files, patterns }) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns: [privateOfAnother, ...patterns] }] } })),
+  ...layers.map(({ files, patterns }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [privateOfAnother, ...patterns] }],
+      // no-restricted-imports does not look at `import()`, which the CLI uses to load adapters lazily.
+      'no-restricted-syntax': ['error', ...[privateOfAnother, ...patterns].map(dynamicImport)],
+    },
+  })),
 );

@@ -9,6 +9,12 @@ async function layerErrors(file: string, from: string): Promise<string[]> {
   return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
+/** The same for a dynamic `import()`, which the CLI uses to load adapters lazily. */
+async function dynamicLayerErrors(file: string, from: string): Promise<string[]> {
+  const [result] = await eslint.lintText(`export const load = () => import('${from}');\n`, { filePath: file });
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+}
+
 describe('npm run lint enforces the direction of imports (docs/ARCHITECTURE.md, "Layers")', () => {
   it.each([
     ['the contract', 'lib/contract/x.ts', '../release'],
@@ -33,6 +39,18 @@ describe('npm run lint enforces the direction of imports (docs/ARCHITECTURE.md, 
     ['an app', 'examples/shop/app.ts', '../../lib/aws'],
   ])('refuses %s (%s) importing %s', async (_, file, from) => {
     expect(await layerErrors(file, from)).toEqual([expect.stringMatching(/imports run one way|imports only lib\/contract|imports nothing outside itself|no (aws-cdk-lib|constructs|@aws-sdk) in this layer|apps use the construct library/)]);
+  });
+
+  it.each([
+    ['lib/cli/x.ts', '../../constructs/fleet/colour'],
+    ['lib/release/x.ts', '../aws/clients'],
+    ['constructs/fleet/x.ts', '../../lib/lambda/auto-rollback'],
+  ])('refuses %s loading %s with a dynamic import()', async (file, from) => {
+    expect(await dynamicLayerErrors(file, from)).toEqual([expect.stringMatching(/imports run one way|imports only lib\/contract/)]);
+  });
+
+  it('allows the CLI to load an adapter with a dynamic import()', async () => {
+    expect(await dynamicLayerErrors('lib/cli/x.ts', '../aws/elb-traffic-router')).toEqual([]);
   });
 
   it.each([
