@@ -1,20 +1,22 @@
 import type { ServiceDescriptor } from '../contract';
 import {
-  formatDuration,
   Logger,
   ReleaseEngine,
   ReleaseEngineOptions,
   ReleaseEvent,
   ReleaseOutcome,
   ReleasePlan,
+  ReleasePorts,
   UsageError,
 } from '../release';
 import { awsPorts, loadServiceDescriptor } from './aws-access';
 import type { CommandContext } from './command';
 import { DryRunPorts } from './dry-run-ports';
+import { EXIT_CODES, exitCodeForOutcome } from './exit-codes';
 import { keepImagesRetained } from './image-retention';
 import { readManifest } from './manifest-file';
 import { keepManifestInStep, layoutAfter } from './manifest-sync';
+import { clockTime, humanDuration } from './durations';
 import { apiCallSummary } from './output';
 import { ownerId } from './owner';
 
@@ -26,6 +28,13 @@ export interface EngineRun {
   readonly engine?: Pick<ReleaseEngineOptions, 'pollIntervalMs' | 'scaleDownDelayMs'>;
   /** The engine call. */
   invoke(engine: ReleaseEngine): Promise<ReleaseOutcome>;
+  /** A release of this many steps, each baking this long: its start says how long it takes and when it ends. */
+  readonly expect?: { readonly steps: number; readonly bakeMs: number };
+  /**
+   * Asked before the engine runs (not on a dry run): a refusal message stops the command with "refused" and nothing
+   * changed; undefined goes on.
+   */
+  confirm?(ports: ReleasePorts): Promise<string | undefined>;
   /** With `--dry-run`, print this plan instead of simulating `invoke` (release). */
   plan?(engine: ReleaseEngine): Promise<ReleasePlan>;
   /**
@@ -43,13 +52,35 @@ export async function runEngineCommand(ctx: CommandContext, run: EngineRun): Pro
   const options: ReleaseEngineOptions = { service: global.service, owner: ownerId(), ...run.engine };
   if (global.dryRun) return run.plan ? planRelease(ctx, run.plan, descriptor, options) : simulate(ctx, run, descriptor, options);
 
-  const engine = new ReleaseEngine(await awsPorts(ctx, descriptor, out.logger), options);
-  const outcome = await run.invoke(engine);
+  const ports = await awsPorts(ctx, descriptor, out.logger);
+  const refusal = await run.confirm?.(ports);
+  if (refusal !== undefined) {
+    return out.result({ status: 'refused', exitCode: EXIT_CODES.refused, message: refusal, apiCalls: apiCallSummary(clients.counter) });
+  }
+  if (run.expect) out.expectRelease(run.expect.steps, run.expect.bakeMs);
+  const outcome = await run.invoke(new ReleaseEngine(ports, options));
   const manifest = manifestUsable
-    ? keepManifestInStep(ctx, descriptor, layoutAfter(outcome))
+    ? await keepManifestInStep(ctx, descriptor, layoutAfter(outcome), async (c) => (await ports.capacity.describe(c)).desired)
     : { path: ctx.manifest.shown, action: 'skipped' as const, changes: [] };
   const retention = run.emergency ? undefined : await keepImagesRetained(ctx, descriptor);
-  return out.result({ ...outcomeFields(outcome), manifest, retention, apiCalls: apiCallSummary(clients.counter) });
+  return out.result({ ...outcomeFields(outcome), next: nextCommands(run.name, global.service, outcome), manifest, retention, apiCalls: apiCallSummary(clients.counter) });
+}
+
+/** What to run after an outcome that leaves something to do, with the service name. */
+export function nextCommands(command: string, service: string, outcome: ReleaseOutcome): string[] | undefined {
+  const s = (what: string) => `bluegreen ${what} ${service}`;
+  switch (outcome.status) {
+    case 'failed':
+      return [s('status'), s('rollback')];
+    case 'preempted':
+      return outcome.state?.status === 'in-progress' ? [`${s('status')} --watch`, s('wait')] : undefined;
+    case 'refused':
+      if (command === 'resume' && outcome.weights) return [s('rollback'), s('promote')];
+      if (command === 'promote' && outcome.state?.status !== 'in-progress') return [`${s('promote')} --colour <blue|green>`];
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -76,7 +107,7 @@ function checkManifestFirst(ctx: CommandContext, run: EngineRun): boolean {
 function outcomeFields(o: ReleaseOutcome) {
   return {
     status: o.status,
-    exitCode: o.exitCode,
+    exitCode: exitCodeForOutcome(o),
     message: o.message,
     releaseId: o.releaseId,
     weights: o.weights,
@@ -92,15 +123,23 @@ async function planRelease(ctx: CommandContext, plan: NonNullable<EngineRun['pla
   const planned = await plan(new ReleaseEngine(await awsPorts(ctx, descriptor, SILENT), options));
   out.line(`Dry run, nothing was changed. Plan to release ${global.service}: ${planned.strategy}`);
   planned.actions.forEach((a, i) => out.line(`  ${i + 1}. ${a}`));
-  out.line(`Shortest time to promotion: ${formatDuration(planned.minimumDurationMs)}.`);
-  const manifest = planned.ready && planned.candidate ? keepManifestInStep(ctx, descriptor, { live: planned.candidate, idleMode: 'ready' }) : undefined;
+  out.line(`Shortest time to promotion: ${humanDuration(planned.minimumDurationMs)} (ETA ${clockTime(Date.now() + planned.minimumDurationMs)} if started now).`);
+  const manifest = planned.ready && planned.candidate ? await keepManifestInStep(ctx, descriptor, { live: planned.candidate, idleMode: 'ready' }) : undefined;
   const message = planned.ready
     ? `Dry run: release would start, moving ${planned.candidate} from 0 to 100 % in ${planned.steps.length} step(s).`
     : `Dry run: release would be refused: ${planned.checks
         .filter((c) => !c.ok)
         .map((c) => c.detail)
         .join('; ')}.`;
-  return out.result({ status: 'dry-run', exitCode: planned.ready ? 0 : 1, message, dryRun: true, plan: planned, manifest, apiCalls: apiCallSummary(clients.counter) });
+  return out.result({
+    status: 'dry-run',
+    exitCode: planned.ready ? EXIT_CODES.done : EXIT_CODES.refused,
+    message,
+    dryRun: true,
+    plan: planned,
+    manifest,
+    apiCalls: apiCallSummary(clients.counter),
+  });
 }
 
 /**
@@ -115,14 +154,15 @@ async function simulate(ctx: CommandContext, run: EngineRun, descriptor: Service
   out.line(`Dry run, nothing was changed. ${run.name} ${global.service} would:`);
   if (dry.actions.length === 0) out.line('  change nothing');
   dry.actions.forEach((a, i) => out.line(`  ${i + 1}. ${a}`));
-  const manifest = keepManifestInStep(ctx, descriptor, layoutAfter(outcome));
+  const manifest = await keepManifestInStep(ctx, descriptor, layoutAfter(outcome), async (c) => (await dry.ports.capacity.describe(c)).desired);
+  const exitCode = exitCodeForOutcome(outcome);
   return out.result({
     status: 'dry-run',
-    exitCode: outcome.exitCode,
-    message: `Dry run: ${run.name} would end ${outcome.status} (exit ${outcome.exitCode}): ${outcome.message}`,
+    exitCode,
+    message: `Dry run: ${run.name} would end ${outcome.status} (exit ${exitCode}): ${outcome.message}`,
     dryRun: true,
     actions: dry.actions,
-    outcome: outcomeFields(outcome),
+    simulated: outcomeFields(outcome),
     manifest,
     apiCalls: apiCallSummary(clients.counter),
   });

@@ -34,7 +34,7 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
   const cases: [string[], string][] = [
     [[], "bluegreen: give a command: bluegreen <command> <service> [flags]. Commands: status, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run 'bluegreen --help'."],
     [['deploy', 'web'], 'bluegreen: unknown command "deploy". Commands: status, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run \'bluegreen --help\'.'],
-    [['--region', 'eu-west-1', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--region" before any command.'],
+    [['--force', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--force" before any command; only --json, --dry-run, --region, --profile, --manifest may come before it.'],
     [['status'], 'bluegreen: missing <service>: bluegreen status <service> [flags], e.g. bluegreen status web.'],
     [['status', 'web', 'shop'], 'bluegreen: status: takes one service; unexpected argument "shop". Got ["web","shop"].'],
     [['status', 'Web_1'], 'bluegreen: service: must be lower-case letters, digits and hyphens, start with a letter, and be at most 32 characters. Got "Web_1".'],
@@ -83,24 +83,25 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
       command: 'release',
       status: 'error',
       exitCode: 2,
+      outcome: 'usage',
       error: 'UsageError',
       message: '--steps: must end at 100, where the candidate takes all traffic. Got "10,50".',
       warnings: [],
     });
   });
 
-  it('reports any other error in one line with exit 1, and a stack trace only with BLUEGREEN_DEBUG=1', async () => {
-    // GIVEN clients whose first call fails
-    const ssm = { config: { region: async () => 'eu-west-1' }, send: async () => Promise.reject(new Error('socket hang up\n  (connection reset)')) };
-    const failing = { get: () => ssm } as unknown as AwsClients;
+  it('reports any other error in one line with exit 6 (failed), and a stack trace only with BLUEGREEN_DEBUG=1', async () => {
+    // GIVEN clients whose first call fails with an error that is not AWS's
+    const ssm = { config: { region: async () => 'eu-west-1' }, send: async () => Promise.reject(new TypeError('undefined is not a function\n  (in the descriptor)')) };
+    const failing = { get: () => ssm, created: () => [], destroy: () => undefined } as unknown as AwsClients;
     let stderr = '';
     const io = { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, isTTY: false, cwd: '/', clients: failing };
     // WHEN / THEN
-    expect(await main(['status', 'web'], { ...io, env: {} })).toBe(1);
-    expect(stderr).toBe('bluegreen: socket hang up (connection reset)\n');
+    expect(await main(['status', 'web'], { ...io, env: {} })).toBe(6);
+    expect(stderr).toBe('bluegreen: undefined is not a function (in the descriptor)\n');
     stderr = '';
-    expect(await main(['status', 'web'], { ...io, env: { BLUEGREEN_DEBUG: '1' } })).toBe(1);
-    expect(stderr).toMatch(/^bluegreen: socket hang up \(connection reset\)\nError: socket hang up\n {2}\(connection reset\)\n {4}at /);
+    expect(await main(['status', 'web'], { ...io, env: { BLUEGREEN_DEBUG: '1' } })).toBe(6);
+    expect(stderr).toMatch(/^bluegreen: undefined is not a function \(in the descriptor\)\nTypeError: undefined is not a function\n {2}\(in the descriptor\)\n {4}at /);
   });
 
   it('reports a missing Region as bad input (exit 2)', async () => {
@@ -148,7 +149,7 @@ describe('--color', () => {
     [['promote', 'web', '--colour', 'green', '--color', 'green']],
   ])('%j is --colour green', (argv) => {
     const line = parseCommandLine(argv);
-    expect(line.kind === 'run' && line.parsed.options).toEqual({ colour: 'green', scaleDownDelayMs: undefined });
+    expect(line.kind === 'run' && line.parsed.options).toEqual({ colour: 'green', scaleDownDelayMs: undefined, yes: false });
   });
 });
 

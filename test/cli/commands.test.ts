@@ -88,6 +88,7 @@ describe.concurrent('bad input', () => {
         command: 'release',
         status: 'error',
         exitCode: 2,
+        outcome: 'usage',
         error: 'UsageError',
         message: '--steps: must end at 100, where the candidate takes all traffic. Got "10,50".',
         warnings: [],
@@ -241,8 +242,8 @@ describe.concurrent('status', () => {
       live: null,
       release: { releaseId: 'r-1', status: 'in-progress', inProgress: true, stale: false, owner: 'ci:42', progress: 'step 1/2 (50 %)', leaseMs: 120_000 },
     });
-    // AND stage is refused while it runs (exit 1: the input is fine, the moment is not)
-    expect(stage.code).toBe(1);
+    // AND stage is refused while it runs (exit 3: the input is fine, the moment is not)
+    expect(stage.code).toBe(3);
     expect(stage.stderr).toMatch(/^bluegreen: Not staged: release r-1 is in progress \(green at step 1\/2 \(50 %\)\)/);
     expect(ws.manifest()).toBe(before);
   });

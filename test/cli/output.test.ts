@@ -9,14 +9,16 @@ import { stepLine } from '../../lib/cli/progress';
 import { ReleaseEngine, ReleaseEventType, ReleaseStrategy } from '../../lib/release';
 import { FakeWorld, T0 } from '../release/fakes';
 
-function io(isTTY: boolean) {
+function io(isTTY: boolean, now = T0) {
   const buf = { stdout: '', stderr: '' };
+  const clock = { now: () => now, sleep: async () => undefined };
   const value: CliIo = {
     stdout: { write: (t: string) => (buf.stdout += t) },
     stderr: { write: (t: string) => (buf.stderr += t) },
     isTTY,
     env: {},
     cwd: '/',
+    clock,
   };
   return { io: value, buf };
 }
@@ -38,7 +40,7 @@ describe('Output', () => {
     const line = '\r\x1b[2Kstep 2/4  blue 75 % [###############=====] green 25 %  ';
     expect(buf.stdout).toBe(
       '12:00:00Z Releasing green\n' +
-        `${line}setting weights${line}verified${line}baked 30s of 2m\n` +
+        `${line}setting weights${line}verified${line}baked 30s of 2m, gate read 0s ago; ETA 12:05:30Z\n` +
         '12:00:00Z Gate failed at step 2/4 (25 %): alarms firing on green: web-green-gate\n',
     );
   });
@@ -63,7 +65,7 @@ describe('Output', () => {
     out.result({ status: 'succeeded', exitCode: 0, message: 'Released green.' });
     expect(buf.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l))).toEqual([
       { kind: 'event', type: 'step-started', message: 'Step 2/4: green to 25 %', at: '2026-01-01T12:00:00.000Z', step: 2, steps: 4, weights: { blue: 75, green: 25 } },
-      { kind: 'result', command: 'release', service: 'web', status: 'succeeded', exitCode: 0, message: 'Released green.', warnings: ['careful'] },
+      { kind: 'result', command: 'release', service: 'web', status: 'succeeded', exitCode: 0, outcome: 'done', message: 'Released green.', warnings: ['careful'] },
     ]);
     expect(buf.stderr).toBe('bluegreen: warning: careful\n');
   });

@@ -38,9 +38,9 @@ describe.concurrent('an interrupted release', () => {
 
     // WHEN another process resumes at once
     const early = await runCli(['resume', f.service, '--poll', '200ms'], cli(ws.dir));
-    // THEN it is refused: the owner may still be alive
-    expect(early.code).toBe(1);
-    expect(early.stderr).toMatch(/^bluegreen: rec-resume release .* is in progress, driven by .+:\d+ \(heartbeat \d.* ago\)\. Wait for it, or stop it with abort\.\n$/);
+    // THEN it is refused (exit 3, nothing changed): the owner may still be alive
+    expect(early.code).toBe(3);
+    expect(early.stderr).toMatch(/^bluegreen: rec-resume release .* is in progress, driven by .+:\d+ \(heartbeat \d.* ago\)\. Wait for it, or stop it with abort\.\nNext: bluegreen wait rec-resume, or bluegreen status rec-resume --watch, or bluegreen abort rec-resume\n$/);
     expect(await f.weights()).toEqual({ blue: 50, green: 50 });
 
     // WHEN the lease has passed (max(2 × 2s, 60s)): status says so, and resume takes over
@@ -95,9 +95,9 @@ describe.concurrent('a release driven by another process', () => {
 
     // WHEN a second operator releases
     const second = await runCli(['release', f.service, ...FAST], cli(ws.dir));
-    // THEN refused, traffic untouched
-    expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/^bluegreen: rec-busy release .* \(green at step 1\/2 \(50 %\), blue 50 % \/ green 50 %\) is in progress, driven by .+:\d+ .*Wait for it, or stop it with abort\.\n$/);
+    // THEN refused (exit 3), traffic untouched
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/^bluegreen: rec-busy release .* \(green at step 1\/2 \(50 %\), blue 50 % \/ green 50 %\) is in progress, driven by .+:\d+ .*Wait for it, or stop it with abort\.\nNext: bluegreen wait rec-busy, /);
     expect(await f.weights()).toEqual({ blue: 50, green: 50 });
 
     // WHEN a third aborts it
@@ -107,7 +107,7 @@ describe.concurrent('a release driven by another process', () => {
     expect(abort.stdout).toMatch(/Aborted .*: blue holds 100 % \(verified\)\. Reason: wrong build\./);
     expect(await f.weights()).toEqual({ blue: 100, green: 0 });
 
-    // AND the first process stops at its next record write, leaving the abort in place
+    // AND the first process stops at its next record write, leaving the abort in place: exit 1, rolled back
     const firstRun = await first.done;
     expect(firstRun.code).toBe(1);
     expect(firstRun.stdout).toMatch(/is now aborted by .*\(wrong build\); this process stopped/);

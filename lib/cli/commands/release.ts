@@ -20,7 +20,7 @@ export const release: Command<ReleaseOptions> = {
   flags: {
     strategy: { type: 'string', example: 'canary', help: 'steps | canary | linear | all-at-once (default: steps, or as implied by --canary, --linear or --interval)' },
     steps: { type: 'string', example: '10,25,50,100', help: "the candidate's share at each step, ending at 100 (default 10,25,50,75,100)" },
-    bake: { type: 'string', example: '5m', help: 'how long each step bakes, up to 24h (default 5m; all-at-once 0s)' },
+    bake: { type: 'string', example: '5m', help: 'how long each step bakes, up to 24h (default 5m; all-at-once 0s). The default release takes about 25m' },
     canary: { type: 'string', example: '10', help: 'canary share, 1 to 99 (default 10): canary, bake, 100 %, bake' },
     linear: { type: 'string', example: '25', help: 'linear increment, 1 to 100 (default 25): 25, 50, 75, 100 %' },
     interval: { type: 'string', example: '2m', help: 'bake time of each linear step (default 5m)' },
@@ -32,6 +32,7 @@ export const release: Command<ReleaseOptions> = {
     runEngineCommand(ctx, {
       name: 'release',
       engine: { pollIntervalMs, scaleDownDelayMs },
+      expect: { steps: strategy.steps.length, bakeMs: strategy.bakeMs },
       invoke: (engine) => engine.release({ strategy }),
       plan: (engine) => engine.plan({ strategy }),
     }),
