@@ -47,7 +47,10 @@ main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   isTTY: Boolean(process.stdout.isTTY),
-  columns: process.stdout.columns,
+  // Read at each redraw: the terminal may be resized.
+  get columns() {
+    return process.stdout.columns;
+  },
   env: process.env,
   cwd: process.cwd(),
   confirm: process.stdin.isTTY && process.stdout.isTTY ? confirm : undefined,

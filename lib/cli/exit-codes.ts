@@ -30,10 +30,10 @@ export const EXIT_CODES = {
 export const EXIT_CODE_HELP: readonly string[] = [
   '  0  done: released, rolled back (rollback, abort), promoted, scaled down, nothing to do, status shown',
   '  1  rolled back: the release did not go through; traffic is back on the stable colour',
-  '  2  usage: bad input, nothing changed',
+  '  2  usage: bad input (a flag, an unknown service or profile, no Region), nothing changed',
   '  3  refused before any change: a pre-flight check, another release in the way, no confirmation',
   '  4  paused: a release is left in progress (interrupted, taken over, wait timed out): resume or rollback',
-  '  5  AWS error: credentials, profile, endpoint, throttling or access denied; the message says the fix',
+  '  5  AWS error: credentials, endpoint, throttling or access denied; the message says the fix',
   '  6  failed: could not finish, traffic may be split: run status, then rollback',
   '  130/143  interrupted (SIGINT/SIGTERM) with no release left in progress by this command',
 ];

@@ -1,4 +1,4 @@
-import { formatWeights, ReleaseState, sameWeights, stepWeights, Weights } from '../release';
+import { ColourName, formatWeights, ReleaseState, sameWeights, stepWeights, Weights } from '../release';
 import { clockTime, humanDuration } from './durations';
 
 /**
@@ -71,7 +71,7 @@ export function gateVerdict(colour: string, c: { healthy: number; total: number;
 }
 
 /** `set blue 75 % / green 25 %, read back the same` or what differs. */
-export function setVersusRead(state: ReleaseState, read: Weights): string {
+export function setVersusRead(state: { readonly stable: ColourName; readonly steps: readonly number[]; readonly stepIndex: number }, read: Weights): string {
   const set = stepWeights(state, state.stepIndex);
   if (sameWeights(set, read)) return `set ${formatWeights(set)}, read back the same`;
   return `set ${formatWeights(set)} (step ${Math.max(state.stepIndex + 1, 0)}), read back ${formatWeights(read)}: the next step is being set, or the load balancer lags`;

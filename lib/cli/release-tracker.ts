@@ -85,7 +85,7 @@ export class ReleaseTracker {
     }
     const where = this.where();
     const fields = { leftInProgress: true, releaseId: this.releaseId, step: this.verified?.step, steps: this.verified?.steps ?? this.steps, weights: this.verified?.weights ?? this.target };
-    const back = this.stable ? ` to send 100 % back to ${this.stable}` : '';
+    const back = this.stable ? ` (100 % back to ${this.stable})` : '';
     switch (this.phase) {
       case 'rolling-back':
         return {
@@ -102,7 +102,7 @@ export class ReleaseTracker {
       default:
         return {
           ...fields,
-          message: `${by}: release${id} stays in progress${where}; its traffic stays there until someone resumes it or rolls it back${back}.`,
+          message: `${by}: release${id} stays in progress${where}; its traffic stays there until someone resumes it, or rolls it back${back}.`,
           next: [`bluegreen resume ${service}`, `bluegreen rollback ${service}`],
         };
     }
