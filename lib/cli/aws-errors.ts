@@ -315,7 +315,7 @@ export function checkProfileExists(profile: string, flag: '--profile' | 'AWS_PRO
   const known = knownProfiles(env);
   if (known.includes(profile)) return;
   const files = profileFiles(env);
-  const there = known.length ? `profiles there: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : 'neither file has any';
+  const there = known.length ? `profiles there: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : 'no profile there';
   throw new UsageError(
     `${flag === '--profile' ? '--profile' : 'AWS_PROFILE'} ${profile}: no such AWS profile in ${tidyHome(files.config, env)} or ${tidyHome(files.credentials, env)} (${there}). ` +
       `Fix: pass a profile that exists, or create it (aws configure --profile ${profile}, or aws configure sso --profile ${profile}).`,
