@@ -32,14 +32,14 @@ function parsed(...argv: string[]): GlobalOptions & ReleaseOptions {
 
 describe('bad command lines exit 2 with one line on stderr and no AWS call', () => {
   const cases: [string[], string][] = [
-    [[], "bluegreen: give a command: bluegreen <command> <service> [flags]. Commands: status, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run 'bluegreen --help'."],
-    [['deploy', 'web'], 'bluegreen: unknown command "deploy". Commands: status, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run \'bluegreen --help\'.'],
+    [[], "bluegreen: give a command: bluegreen <command> <service> [flags]. Commands: status, wait, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run 'bluegreen --help'."],
+    [['deploy', 'web'], 'bluegreen: unknown command "deploy". Commands: status, wait, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run \'bluegreen --help\'.'],
     [['--force', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--force" before any command; only --json, --dry-run, --region, --profile, --manifest may come before it.'],
     [['status'], 'bluegreen: missing <service>: bluegreen status <service> [flags], e.g. bluegreen status web.'],
     [['status', 'web', 'shop'], 'bluegreen: status: takes one service; unexpected argument "shop". Got ["web","shop"].'],
     [['status', 'Web_1'], 'bluegreen: service: must be lower-case letters, digits and hyphens, start with a letter, and be at most 32 characters. Got "Web_1".'],
-    [['status', 'web', '--force'], "bluegreen: unknown flag --force for 'status'. Its flags: --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
-    [['status', 'web', '-x'], "bluegreen: unknown flag -x for 'status'. Its flags: --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
+    [['status', 'web', '--force'], "bluegreen: unknown flag --force for 'status'. Its flags: --watch, --interval, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
+    [['status', 'web', '-x'], "bluegreen: unknown flag -x for 'status'. Its flags: --watch, --interval, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
     [['release', 'web', '--steps'], "bluegreen: --steps needs a value, e.g. --steps 10,25,50,100. Run 'bluegreen release --help'."],
     [['release', 'web', '--json=yes'], "bluegreen: --json takes no value. Run 'bluegreen release --help'."],
     [['release', 'web', '--steps', ''], 'bluegreen: --steps: give comma-separated percentages ending at 100, e.g. 10,25,50,100. Got "".'],
@@ -66,7 +66,12 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
     [['promote', 'web', '--color', 'red'], "bluegreen: --color: must be 'blue' or 'green'. Got \"red\"."],
     [['promote', 'web', '--color'], "bluegreen: --color needs a value, e.g. --color green. Run 'bluegreen promote --help'."],
     [['stage', 'web', '--image', 'baked:web', '--colour', 'blue', '--color', 'green'], 'bluegreen: --color: is another spelling of --colour, which says "blue"; give one of them. Got "green".'],
-    [['status', 'web', '--color', 'blue'], "bluegreen: unknown flag --color for 'status'. Its flags: --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
+    [['release', 'web', '--bake', '-5m'], 'bluegreen: --bake: is a negative duration; give a positive value, e.g. --bake 5m. Got "-5m".'],
+    [['release', 'web', '--bake=-5m'], 'bluegreen: --bake: is a negative duration; give a positive value, e.g. --bake 5m. Got "-5m".'],
+    [['release', 'web', '--canary', '-5'], 'bluegreen: --canary: is a negative number; give a positive value, e.g. --canary 5. Got "-5".'],
+    [['wait', 'web', '--timeout', '-30m'], 'bluegreen: --timeout: is a negative duration; give a positive value, e.g. --timeout 30m. Got "-30m".'],
+    [['--dry-run', '--bogus', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--bogus" before any command; only --json, --dry-run, --region, --profile, --manifest may come before it.'],
+    [['status', 'web', '--color', 'blue'], "bluegreen: unknown flag --color for 'status'. Its flags: --watch, --interval, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
   ];
   it.each(cases)('%j', async (argv, message) => {
     // WHEN
@@ -177,6 +182,11 @@ describe('strategies from flags', () => {
   it('runs all at once with no bake unless --bake', () => {
     expect(parsed('release', 'web', '--strategy', 'all-at-once').strategy!.describe()).toBe('all at once, bake 0s');
     expect(parsed('release', 'web', '--strategy', 'all-at-once', '--bake', '30s').strategy!.bakeMs).toBe(30_000);
+  });
+
+  it('takes global flags before the command too', () => {
+    expect(parsed('--json', '--region', 'eu-central-1', 'release', 'web', '--steps', '50,100')).toMatchObject({ json: true, region: 'eu-central-1', service: 'web' });
+    expect(parsed('--profile=prod', '--dry-run', 'release', 'web')).toMatchObject({ profile: 'prod', dryRun: true });
   });
 
   it('reads the global and engine flags', () => {

@@ -216,7 +216,7 @@ describe.concurrent('status', () => {
     });
   });
 
-  it('shows a release in progress with its owner, step and heartbeat', async ({ expect }) => {
+  it('shows a release in progress with its step, bake, ETA and gate verdict in the headline, and its owner and heartbeat', async ({ expect }) => {
     // GIVEN a release record at step 1 of 2, weights as it left them
     const f = await createServiceFixture({ service: 'cmd-inprog' });
     const now = Date.now();
@@ -236,11 +236,22 @@ describe.concurrent('status', () => {
     ]);
 
     // THEN
-    expect(text.stdout).toMatch(/^cmd-inprog \(eu-west-1\): weights are split \(blue 50 % \/ green 50 %\)\n/);
+    expect(text.stdout).toMatch(
+      /^cmd-inprog \(eu-west-1\): RELEASING green: step 1\/2 \(50 %\), baked ~\d+s of 1m, ETA ~\d\d:\d\d:\d\dZ; gate passing \(green 2\/2 healthy, no alarm firing\)\n/,
+    );
     expect(text.stdout).toMatch(/ {2}release {6}r-1 IN PROGRESS: green at step 1\/2 \(50 %\), driven by ci:42, heartbeat \d+s ago \(lease 2m\)\n/);
     expect(jsonLines(json.stdout)[0]).toMatchObject({
       live: null,
-      release: { releaseId: 'r-1', status: 'in-progress', inProgress: true, stale: false, owner: 'ci:42', progress: 'step 1/2 (50 %)', leaseMs: 120_000 },
+      release: {
+        releaseId: 'r-1',
+        status: 'in-progress',
+        inProgress: true,
+        stale: false,
+        owner: 'ci:42',
+        progress: 'step 1/2 (50 %)',
+        leaseMs: 120_000,
+        live: { bakeMs: 60_000, bakedMs: expect.any(Number), etaUpperBound: false, gate: { passing: true } },
+      },
     });
     // AND stage is refused while it runs (exit 3: the input is fine, the moment is not)
     expect(stage.code).toBe(3);

@@ -46,7 +46,8 @@ describe.concurrent('an interrupted release', () => {
     // WHEN the lease has passed (max(2 × 2s, 60s)): status says so, and resume takes over
     await ageHeartbeat(f, 2 * 60_000);
     const status = await runCli(['status', f.service], cli(ws.dir));
-    expect(status.stdout).toMatch(/IN PROGRESS: green at step [12]\/3 .* STALE: interrupted, run resume or rollback/);
+    expect(status.stdout).toMatch(/^rec-resume \(eu-west-1\): RELEASE INTERRUPTED: green at step [12]\/3 .*Run bluegreen resume rec-resume, or bluegreen rollback rec-resume\n/);
+    expect(status.stdout).toMatch(/IN PROGRESS: green at step [12]\/3 .* STALE: interrupted, run bluegreen resume rec-resume or bluegreen rollback rec-resume/);
     const resumed = await runCli(['resume', f.service, '--poll', '200ms'], cli(ws.dir));
 
     // THEN
@@ -128,6 +129,9 @@ describe.concurrent('a release driven by another process', () => {
     // THEN
     expect(promote.code).toBe(0);
     expect(promote.stdout).toMatch(/Taking over release .* to promote it/);
+    // AND the step numbers agree: the promotion is the plan's last step
+    expect(promote.stdout).toMatch(/Promoting green from step \d\/3 .*\n.*Step 3\/3: green to 100 %/);
+    expect(promote.stdout).not.toMatch(/Step \d\/2/);
     expect(await f.weights()).toEqual({ blue: 0, green: 100 });
     expect(await releaseState(f)).toMatchObject({ status: 'succeeded', candidate: 'green' });
     expect(JSON.parse(ws.manifest())).toMatchObject({ blue: { mode: 'ready' }, green: { image: FIXTURE_AMI, mode: 'active' } });

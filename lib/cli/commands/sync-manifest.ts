@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ColourName, ManifestColourEntry, ManifestDocument, manifestJson, ServiceDescriptor } from '../../contract';
+import { ColourName, COLOUR_NAMES, ManifestColourEntry, ManifestDocument, manifestJson, ServiceDescriptor } from '../../contract';
 import { formatWeights, otherColour, ReleaseEngine, UsageError } from '../../release';
 import { awsPorts, loadServiceDescriptor } from '../aws-access';
 import type { Command, CommandContext } from '../command';
@@ -54,7 +54,7 @@ export const syncManifest: Command<SyncManifestOptions> = {
     const idle = otherColour(status.live);
     const layout: ResolvedLayout = { live: status.live, idleMode: status[idle].desired === 0 ? 'standby' : 'ready' };
     const what = `${status.live} active, ${idle} ${layout.idleMode}`;
-    if (!exists) return createManifest(ctx, descriptor, layout, what);
+    if (!exists) return createManifest(ctx, descriptor, layout);
     const manifest = await keepManifestInStep(ctx, descriptor, layout);
     await keepImagesRetained(ctx, descriptor);
     if (manifest.action === 'unchanged') return result('unchanged', EXIT_CODES.done, `${location.shown} is in step with AWS (${what}).`, { manifest });
@@ -79,7 +79,7 @@ export function manifestFromAws(descriptor: ServiceDescriptor, layout: ResolvedL
   return syncEntries(draft, descriptor, layout).manifest;
 }
 
-async function createManifest(ctx: CommandContext, descriptor: ServiceDescriptor, layout: ResolvedLayout, what: string): Promise<number> {
+async function createManifest(ctx: CommandContext, descriptor: ServiceDescriptor, layout: ResolvedLayout): Promise<number> {
   const { global, out, clients, manifest: location } = ctx;
   const document = manifestFromAws(descriptor, layout);
   const text = manifestJson(document);
@@ -95,7 +95,7 @@ async function createManifest(ctx: CommandContext, descriptor: ServiceDescriptor
   return out.result({
     status: 'created',
     exitCode: EXIT_CODES.done,
-    message: `Created ${location.shown} from AWS (${what}: ${changes.join('; ')}). Commit it, so that deploys keep this layout.`,
+    message: `Created ${location.shown} from AWS: ${COLOUR_NAMES.map((c) => `${c} ${document[c].image} ${document[c].mode}`).join(', ')}. Commit it, so that deploys keep this layout.`,
     ...fields,
   });
 }
