@@ -170,12 +170,15 @@ export class Output {
     const message = explained?.message ?? (e instanceof Error ? e.message : String(e));
     const name = e instanceof Error ? e.name : 'Error';
     const inTheWay = e instanceof ReleaseInProgressError;
+    // An error part way through a change: say what to run to finish or undo it.
+    const after = this.tracker.nextAfterError(this.header.command ?? 'command', this.header.service ?? '<service>');
     const code = this.result({
       status: inTheWay ? 'refused' : 'error',
       exitCode,
       message,
       error: name,
       ...(explained ? { problem: explained.problem } : {}),
+      ...(after.length ? { next: [`bluegreen status ${this.header.service}`, ...after] } : {}),
       ...(inTheWay ? { releaseId: e.state.releaseId, state: e.state, next: this.inTheWay(e) } : {}),
     });
     if (this.io.env.BLUEGREEN_DEBUG === '1' && e instanceof Error && e.stack) this.io.stderr.write(`${e.stack}\n`);

@@ -108,6 +108,15 @@ export class ReleaseTracker {
     }
   }
 
+  /**
+   * What to run after an error stopped the command part way, with the service name: empty when the command had not
+   * started changing anything, or when what it started had already ended.
+   */
+  public nextAfterError(command: string, service: string): string[] {
+    if (!this.phase || this.ended) return [];
+    return this.interrupted('SIGTERM', command, service).next;
+  }
+
   private where(): string {
     const v = this.verified;
     if (v?.step !== undefined && v.steps !== undefined) return ` at step ${v.step}/${v.steps} (${formatWeights(v.weights)}, verified)`;

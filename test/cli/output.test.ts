@@ -280,3 +280,17 @@ describe('exit codes', () => {
     expect(exitCodeForOutcome({ message: '', ...o } as ReleaseOutcome)).toBe(code);
   });
 });
+
+describe('an error part way through a change', () => {
+  it('says what to run to finish it, with the service name', () => {
+    const { io: pipe, buf } = io(false);
+    const out = new Output(pipe, false, { command: 'rollback', service: 'web' });
+    out.logger.event({ type: ReleaseEventType.ROLLBACK_STARTED, message: 'Rolling back 20260101T120000Z-ab12 to blue: why', at: T0, weights: { blue: 100, green: 0 } });
+    const e = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED', address: '10.0.0.1', port: 443, $metadata: { attempts: 5 } });
+    expect(out.error(e)).toBe(5);
+    expect(buf.stderr).toBe(
+      'bluegreen: Cannot reach AWS: 10.0.0.1:443 refused the connection (ECONNREFUSED) for an AWS call after 5 attempts. Fix: check your network, VPN or proxy (HTTPS_PROXY), then run the command again.\n' +
+        'Next: bluegreen status web, or bluegreen rollback web\n',
+    );
+  });
+});
