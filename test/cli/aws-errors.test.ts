@@ -228,7 +228,7 @@ describe.concurrent('the CLI process, failing the way AWS fails', () => {
       // THEN
       expect(run.code).toBe(5);
       expect(run.stderr).toMatch(
-        /^bluegreen: Access denied: arn:aws:iam::123456789012:user\/oncall may not call elasticloadbalancing:ModifyRule on arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule\/app\/shop\/1\/2\/3\. Fix: in the service's CDK app, BlueGreenService\.grantRelease\(<role>\) gives it; deploy, then run the command again\.\n$/,
+        /^bluegreen: Access denied: arn:aws:iam::123456789012:user\/oncall may not call elasticloadbalancing:ModifyRule on arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule\/app\/shop\/1\/2\/3\. Fix: in the service's CDK app, BlueGreenService\.grantRelease\(<role>\) gives it; deploy, then run the command again\.\nNext: bluegreen status err-denied, or bluegreen rollback err-denied\n$/,
       );
       expect(await f.weights()).toEqual({ blue: 50, green: 50 });
     } finally {
