@@ -131,10 +131,9 @@ interface AnnotatableClient {
  */
 export function annotateAwsErrors(clients: AwsClients): AwsClients {
   const annotated = new WeakSet<object>();
-  return {
-    counter: clients.counter,
-    created: () => clients.created(),
-    destroy: () => clients.destroy(),
+  // Everything else of `clients` (its counter, and whatever else it offers) is reached through the prototype.
+  const wrapped: AwsClients = Object.create(clients) as AwsClients;
+  return Object.assign(wrapped, {
     get<C extends SdkClient>(type: SdkClientClass<C>): C {
       const client = clients.get(type);
       if (!annotated.has(client)) {
@@ -143,7 +142,7 @@ export function annotateAwsErrors(clients: AwsClients): AwsClients {
       }
       return client;
     },
-  };
+  });
 }
 
 function annotate(client: AnnotatableClient): void {

@@ -14,8 +14,32 @@ const STEP_LINE_EVENTS: ReadonlySet<string> = new Set([
   ReleaseEventType.STEP_COMPLETED,
 ]);
 
-/** The engine's event types: any other event (a retry notice, say) is news that leaves the step running. */
-const KNOWN_EVENTS: ReadonlySet<string> = new Set(Object.values(ReleaseEventType));
+/**
+ * Events after which the step shown is over (it failed, or the release moved on). Any other event that is not about
+ * the step line (an AWS retry notice, a gate that could not be read, a heartbeat that failed, an event this renderer
+ * does not know) is printed above the step line, which carries on.
+ */
+const STEP_ENDING: ReadonlySet<string> = new Set([
+  ReleaseEventType.PREFLIGHT_PASSED,
+  ReleaseEventType.PREFLIGHT_FAILED,
+  ReleaseEventType.RELEASE_STARTED,
+  ReleaseEventType.RESUMED,
+  ReleaseEventType.TAKEN_OVER,
+  ReleaseEventType.WEIGHTS_MISMATCH,
+  ReleaseEventType.GATE_FAILED,
+  ReleaseEventType.ROLLBACK_STARTED,
+  ReleaseEventType.ROLLED_BACK,
+  ReleaseEventType.ABORTED,
+  ReleaseEventType.ROLLBACK_FAILED,
+  ReleaseEventType.WEIGHTS_CHANGED,
+  ReleaseEventType.TEST_ROUTE_SET,
+  ReleaseEventType.PROMOTION_STARTED,
+  ReleaseEventType.PROMOTED,
+  ReleaseEventType.SCALE_DOWN_SCHEDULED,
+  ReleaseEventType.SCALED_DOWN,
+  ReleaseEventType.PREEMPTED,
+  ReleaseEventType.REFUSED,
+]);
 
 const BAR_WIDTH = 20;
 
@@ -94,8 +118,7 @@ export class ProgressLogger implements Logger {
       else this.startTicking();
       return;
     }
-    const news = !KNOWN_EVENTS.has(e.type) || e.type === ReleaseEventType.WRITE_ADOPTED;
-    if (news && this.step) {
+    if (!STEP_ENDING.has(e.type) && this.step) {
       // Above the step line, which carries on below it.
       this.clearLine();
       this.out.write(`${clockTime(e.at)} ${tidyDurations(e.message)}\n`);

@@ -73,7 +73,10 @@ export class ReleaseTracker {
     const id = this.releaseId ? ` ${this.releaseId}` : '';
     const status = `bluegreen status ${service}`;
     if (!this.phase) {
-      return { leftInProgress: false, message: `${by} before anything changed.`, next: command === 'release' ? [status, `bluegreen release ${service}`] : [status] };
+      // Run it again: a rollback or abort above all (the command line's other flags are the user's to repeat).
+      const again = ['release', 'resume', 'promote', 'rollback', 'abort', 'scale-down'].includes(command) ? [`bluegreen ${command} ${service}`] : [];
+      const next = command === 'rollback' || command === 'abort' ? [...again, status] : [status, ...again];
+      return { leftInProgress: false, message: `${by} before anything changed.`, next };
     }
     if (this.ended) {
       return {

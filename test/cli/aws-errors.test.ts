@@ -101,6 +101,14 @@ describe('explainAwsError', () => {
     expect(exitCodeForError(validation)).toBe(EXIT_CODES['aws-error']);
   });
 
+  it('keeps everything else the clients offer (their counter, retry notices...)', () => {
+    const base = Object.assign(createAwsClients(), { onRetry: () => 'subscribed' });
+    const wrapped = annotateAwsErrors(base) as typeof base;
+    expect(wrapped.onRetry()).toBe('subscribed');
+    expect(wrapped.counter).toBe(base.counter);
+    expect(wrapped.created()).toEqual([]);
+  });
+
   it('annotates the errors of real clients with the service, the operation and the endpoint', async () => {
     const clients = annotateAwsErrors(createAwsClients({ region: 'eu-west-1', maxAttempts: 1 }));
     const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
