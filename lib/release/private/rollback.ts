@@ -1,5 +1,7 @@
 import { ReleaseEventType } from '../events';
+import { describeProgress } from '../lease';
 import { ReleaseOutcome } from '../outcome';
+import { formatDuration } from '../parsing';
 import { ConcurrentReleaseError, ReleaseState, TargetHealthCount, VersionedState, Weights } from '../ports';
 import { allTo, formatWeights, sameWeights } from '../weights';
 import { compact, EngineContext, writeRecord } from './context';
@@ -29,6 +31,12 @@ export interface RollbackCall {
   readonly allowAfterPromotion: boolean;
   /** 1-based failed step, for the outcome. */
   readonly failedStep?: number;
+  /**
+   * Epoch ms after which no attempt starts (the outcome is then `failed`).
+   *
+   * @default - now + the engine's rollbackDeadlineMs
+   */
+  readonly deadline?: number;
 }
 
 /** Attempts of read, set, verify before a rollback reports failure. */
@@ -52,9 +60,11 @@ const ROLLBACK_ATTEMPTS = 3;
  * `setWeights` sent before our rollback) can land after our verify; it is undone once if the record is still ours.
  */
 export async function rollBack(ctx: EngineContext, call: RollbackCall): Promise<ReleaseOutcome> {
+  const deadline = call.deadline ?? ctx.now() + ctx.opts.rollbackDeadlineMs;
   let seen: Weights | undefined;
   let last: ReleaseState | undefined;
   for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; attempt++) {
+    if (attempt > 1 && ctx.now() >= deadline) return pastDeadline(ctx, call, attempt - 1, seen, last);
     const [current, blue, green] = await Promise.all([ctx.ports.state.read(), ctx.ports.health.count('blue'), ctx.ports.health.count('green')]);
     if (call.expectedVersion !== undefined && current?.version !== call.expectedVersion) throw new Preempted();
     if (!current) return refuse(ctx, `No release recorded for ${ctx.opts.service}: nothing to roll back. To send all traffic to one colour, run promote with a colour.`);
@@ -65,8 +75,13 @@ export async function rollBack(ctx: EngineContext, call: RollbackCall): Promise<
     if (refusal) return refuse(ctx, refusal, s);
     if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
 
+    if (attempt === 1 && s.status === 'in-progress' && s.owner !== ctx.opts.owner) {
+      const holder = ctx.holderOf(s);
+      const stops = holder.status === 'alive' || holder.status === 'elsewhere' ? '; it stops at its next record write' : '';
+      ctx.emit(ReleaseEventType.TAKEN_OVER, `Taking over release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) from ${s.owner} ${holder.detail} to roll it back${stops}`);
+    }
     const target = allTo(s.stable);
-    const terminal = compact({ ...s, status: call.status, reason: call.reason, owner: ctx.opts.owner, updatedAt: ctx.now(), scaleDownAt: undefined });
+    const terminal = compact({ ...s, status: call.status, reason: call.reason, ...ctx.ownership(), updatedAt: ctx.now(), scaleDownAt: undefined });
     ctx.emit(ReleaseEventType.ROLLBACK_STARTED, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
     let version: number | undefined = current.version;
     if (s.status === 'succeeded') {
@@ -82,7 +97,7 @@ export async function rollBack(ctx: EngineContext, call: RollbackCall): Promise<
     }
 
     const state = s.status === 'rolled-back' || s.status === 'aborted' ? s : terminal;
-    const late = await settle(ctx, target, version);
+    const late = ctx.now() < deadline ? await settle(ctx, target, version) : { note: '; the final re-read was skipped (past the deadline)' };
     if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
     const again = state === s ? ` (it was already ${s.status}; weights set again)` : '';
     const message = `${call.status === 'aborted' ? 'Aborted' : 'Rolled back'} ${s.releaseId}: ${s.stable} holds 100 % (verified)${again}${late.note}. Reason: ${call.reason}.`;
@@ -93,6 +108,15 @@ export async function rollBack(ctx: EngineContext, call: RollbackCall): Promise<
     `Rollback not verified after ${ROLLBACK_ATTEMPTS} attempts` +
     `${seen ? `: weights read back as ${formatWeights(seen)}` : ': the release record kept changing'}. ` +
     'Check the production listener rule and run rollback again.';
+  ctx.emit(ReleaseEventType.ROLLBACK_FAILED, message, { weights: seen });
+  return { status: 'failed', exitCode: 1, message, releaseId: last?.releaseId, state: last, failedStep: call.failedStep };
+}
+
+/** No attempt left before the deadline: report what is known, and what to run. */
+function pastDeadline(ctx: EngineContext, call: RollbackCall, attempts: number, seen: Weights | undefined, last: ReleaseState | undefined): ReleaseOutcome {
+  const message =
+    `Rollback not verified within its ${formatDuration(ctx.opts.rollbackDeadlineMs)} deadline (${attempts} attempt(s)` +
+    `${seen ? `; weights last read as ${formatWeights(seen)}` : ''}). Run rollback again: it is idempotent; bluegreen status shows the weights.`;
   ctx.emit(ReleaseEventType.ROLLBACK_FAILED, message, { weights: seen });
   return { status: 'failed', exitCode: 1, message, releaseId: last?.releaseId, state: last, failedStep: call.failedStep };
 }
