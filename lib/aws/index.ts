@@ -16,3 +16,4 @@ export * from './ami-retention';
 export * from './ami-exists';
 export * from './image-exists';
 export * from './aws-faults';
+export * from './deployed-images';
