@@ -131,14 +131,16 @@ export async function applyStep(ctx: EngineContext, run: Run, i: number): Promis
  * Bake step `i`: poll the candidate's gate now, then every poll interval until the bake credit reaches the bake time
  * (the last poll is at the end, right before the next step moves weights). Heartbeats are written between polls.
  *
- * The credit is the time during which the gate was read and healthy: from the start of the first reading of an
- * unbroken run of readings to the start of the latest one. A run breaks when two successful readings are more than
- * two poll intervals apart (AWS did not answer, a call hung, the process was suspended): nothing is known of the time
- * in between, so the step's bake starts again from 0 (`bake-restarted`) rather than pass on time nobody watched. A
- * poll that cannot read the gate earns nothing (`gate-unread`) and the bake goes on polling; once the gate has gone
- * unread for longer than the release's lease (when other processes may take the release over), the step fails and
- * the release rolls back. A failed heartbeat is retried at the next poll; a heartbeat that lost its compare-and-set
- * means someone else took the release: the run stops (preempted).
+ * The credit is the time during which the gate was read and healthy: from the end of the first reading of an
+ * unbroken run of readings to the start of the latest one (what a reading saw may date from any moment between its
+ * start and its end, so the credit counts neither end's uncertain part). A run breaks when a reading ends more than
+ * two poll intervals after the reading before it ended (AWS did not answer, a call hung and then answered, the
+ * process was suspended): nothing is known of the time in between, so the step's bake starts again from 0
+ * (`bake-restarted`) rather than pass on time nobody watched. A poll that cannot read the gate earns nothing
+ * (`gate-unread`) and the bake goes on polling; once the gate has gone unread for longer than the release's lease
+ * (when other processes may take the release over), the step fails and the release rolls back. A failed heartbeat is
+ * retried at the next poll; a heartbeat that lost its compare-and-set means someone else took the release: the run
+ * stops (preempted).
  */
 async function bake(ctx: EngineContext, run: Run, i: number): Promise<void> {
   const { steps, bakeMs } = run.state;
@@ -146,9 +148,9 @@ async function bake(ctx: EngineContext, run: Run, i: number): Promise<void> {
   const extra: EventExtra = { step: i + 1, steps: steps.length };
   const maxGapMs = 2 * ctx.opts.pollIntervalMs;
   const began = ctx.now();
-  /** Start of the first reading of the current unbroken run; undefined before the first reading or after a break. */
+  /** End of the first reading of the current unbroken run; undefined before the first reading or after a break. */
   let since: number | undefined;
-  /** Start of the latest successful reading. */
+  /** End of the latest successful reading. */
   let lastRead: number | undefined;
   let credit = 0;
   run.fresh = false;
@@ -173,9 +175,9 @@ async function bake(ctx: EngineContext, run: Run, i: number): Promise<void> {
         );
         since = undefined;
       }
-      since ??= readStart;
-      lastRead = readStart;
-      credit = readStart - since;
+      since ??= readEnd;
+      lastRead = readEnd;
+      credit = Math.max(0, readStart - since);
       ctx.emit(ReleaseEventType.GATE_PASSED, `Gate passed ${where}: baked ${formatDuration(credit)} of ${formatDuration(bakeMs)}`, {
         ...extra,
         bakedMs: credit,
@@ -199,7 +201,7 @@ async function bake(ctx: EngineContext, run: Run, i: number): Promise<void> {
         );
       }
     }
-    await ctx.ports.clock.sleep(error === undefined ? Math.min(ctx.opts.pollIntervalMs, bakeMs - credit) : ctx.opts.pollIntervalMs);
+    await ctx.ports.clock.sleep(error === undefined ? Math.min(ctx.opts.pollIntervalMs, Math.max(0, bakeMs - credit)) : ctx.opts.pollIntervalMs);
     if (ctx.now() - run.state.updatedAt >= ctx.opts.heartbeatIntervalMs) await heartbeat(ctx, run, extra);
   }
   ctx.emit(ReleaseEventType.STEP_COMPLETED, `Step ${i + 1}/${steps.length} baked`, { ...extra, bakedMs: credit, bakeMs });
