@@ -2,6 +2,7 @@
  * What an operator sees of AWS faults: every retry the SDK makes reported on a line of its own, and a deadline after
  * which a command stops calling AWS. Loads no SDK: the middleware is attached by `createAwsClients` to each client.
  */
+import { DeadlineError } from '../release/errors';
 import { ReleaseEventType } from '../release/events';
 import { ReleaseEvent } from '../release/ports';
 
@@ -45,7 +46,7 @@ export function retryEvent(n: AwsRetryNotice): ReleaseEvent {
  * A call that was still unanswered when the command's deadline passed, or that would have started after it. Not
  * retried. Its message names the call, the deadline and what to do.
  */
-export class AwsDeadlineError extends Error {
+export class AwsDeadlineError extends DeadlineError {
   constructor(
     public readonly service: string,
     public readonly operation: string,

@@ -46,6 +46,11 @@ export enum ReleaseEventType {
    * message says the deadline within which it finishes or gives up.
    */
   ROLLBACK_REQUESTED = 'rollback-requested',
+  /**
+   * A rollback attempt failed with a transient AWS error (no answer, throttling, a 5xx); it tries again after a pause,
+   * until its deadline.
+   */
+  ROLLBACK_RETRYING = 'rollback-retrying',
   /** A rollback begins; `weights` are its target (100 % on the last good colour). */
   ROLLBACK_STARTED = 'rollback-started',
   /** Rolled back and verified. */

@@ -216,6 +216,60 @@ describe('rollback and abort under faults', () => {
   });
 });
 
+describe('rollback retries a transient AWS error until its deadline', () => {
+  /** A release at step 1 whose driver died during the bake. */
+  async function interrupted(): Promise<FakeWorld> {
+    const world = new FakeWorld();
+    const driver = world.process('driver');
+    world.at(T0 + 30 * S, async () => {
+      driver.dead = true;
+    });
+    await engineFor(driver).release({ strategy: canary }).catch(() => undefined);
+    return world;
+  }
+
+  it('and finishes once AWS answers again', async () => {
+    // GIVEN ModifyRule fails for the next 2.5 s
+    const world = await interrupted();
+    const from = world.now;
+    failWhile(world, ['setWeights'], (now) => now < from + 2_500);
+    const proc = world.process('operator');
+
+    // WHEN
+    const outcome = await engineFor(proc).rollback();
+
+    // THEN three attempts failed, 1 s apart, and the fourth rolled back
+    expect(outcome).toMatchObject({ status: 'rolled-back', weights: BLUE });
+    expect(eventsOf(proc, ReleaseEventType.ROLLBACK_RETRYING).map((e) => e.message)).toEqual([
+      'Rollback attempt failed: AWS did not answer: connect ECONNREFUSED; trying again (gives up in 30s)',
+      'Rollback attempt failed: AWS did not answer: connect ECONNREFUSED; trying again (gives up in 29s)',
+      'Rollback attempt failed: AWS did not answer: connect ECONNREFUSED; trying again (gives up in 28s)',
+    ]);
+    expect(world.weights).toEqual(BLUE);
+    expect(world.violations).toEqual([]);
+  });
+
+  it('and fails at the deadline with the last error and what to run', async () => {
+    const world = await interrupted();
+    failWhile(world, ['setWeights'], () => true);
+    const outcome = await engineFor(world.process('operator'), { rollbackDeadlineMs: 5 * S }).rollback();
+    expect(outcome.status).toBe('failed');
+    expect(outcome.message).toBe(
+      'Rollback not verified within its 5s deadline (5 attempt(s); last error: AWS did not answer: connect ECONNREFUSED). Run rollback again: it is idempotent; bluegreen status shows the weights.',
+    );
+    expect(world.weights).toEqual({ blue: 90, green: 10 });
+  });
+
+  it('but not an error that retrying cannot fix', async () => {
+    const world = await interrupted();
+    world.beforeCall = async (_p, method) => {
+      if (method === 'setWeights') throw Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:ModifyRule'), { name: 'AccessDenied' });
+      return false;
+    };
+    await expect(engineFor(world.process('operator')).rollback()).rejects.toThrow(/not authorized/);
+  });
+});
+
 /** A probe that answers `state` for every process. */
 function probe(state: OwnerProcessState) {
   return { check: (_p: OwnerProcess) => state };
