@@ -180,11 +180,13 @@ const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|Provis
 function describeFailure(error: unknown): Pick<AwsRetryNotice, 'cause' | 'detail' | 'kind'> {
   const e = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const code = e.code ?? '';
-  if (code in NOT_ANSWERING) return { cause: code, detail: NOT_ANSWERING[code], kind: 'not-answering' };
-  if (e.name === 'TimeoutError' || /timeout/i.test(e.name ?? '')) {
-    const ms = /(\d+) ms/.exec(e.message ?? '');
-    return { cause: 'TimeoutError', detail: ms ? `no answer within ${Number(ms[1]) / 1000}s` : 'no answer in time', kind: 'not-answering' };
+  if (e.name === 'TimeoutError') {
+    const ms = /(\d+) ?ms/.exec(e.message ?? '');
+    const within = ms ? ` within ${Number(ms[1]) / 1000}s` : ' in time';
+    const connecting = /connection/i.test(e.message ?? '') && !/requestTimeout/.test(e.message ?? '');
+    return { cause: 'TimeoutError', detail: connecting ? `no connection${within}` : `no answer${within}`, kind: 'not-answering' };
   }
+  if (code in NOT_ANSWERING) return { cause: code, detail: NOT_ANSWERING[code], kind: 'not-answering' };
   const status = e.$metadata?.httpStatusCode;
   if (status === 429 || THROTTLING.test(e.name ?? '')) return { cause: e.name ?? 'Throttling', detail: 'throttled, backing off', kind: 'throttled' };
   const name = e.name && e.name !== 'Error' ? e.name : code || 'Error';

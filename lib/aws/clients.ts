@@ -30,6 +30,12 @@ export interface AwsClientOptions {
    */
   readonly profile?: string;
   /**
+   * Endpoint of every client (a local emulator, a proxy).
+   *
+   * @default - the SDK's standard resolution (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, then AWS's)
+   */
+  readonly endpoint?: string;
+  /**
    * Attempts per call, retries included.
    *
    * @default DEFAULT_MAX_ATTEMPTS
@@ -60,6 +66,7 @@ export interface AwsClientOptions {
 export interface SharedClientConfig {
   readonly region?: string;
   readonly profile?: string;
+  readonly endpoint?: string;
   readonly retryMode: string;
   readonly maxAttempts: number;
   readonly requestHandler: {
@@ -137,6 +144,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const config: SharedClientConfig = {
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestHandler: {
