@@ -211,7 +211,9 @@ export class ReleaseEngine {
   /** Weights, test route, each colour's health, capacity and alarms, the release record and warnings. Reads only. */
   public async status(): Promise<ServiceStatus> {
     const [obs, testTarget] = await Promise.all([observe(this.ctx.ports), this.ctx.ports.traffic.getTestTarget()]);
-    return buildStatus(this.ctx.opts.service, obs, testTarget, this.ctx.now());
+    const release = obs.stored?.state;
+    const holder = release?.status === 'in-progress' ? this.ctx.holderOf(release) : undefined;
+    return buildStatus(this.ctx.opts.service, obs, testTarget, this.ctx.now(), holder);
   }
 
   /**

@@ -366,6 +366,15 @@ describe('taking over', () => {
     );
   });
 
+  it('status names the holder and, when it is gone, says to resume or roll back', async () => {
+    const world = await heldRelease();
+    const status = await engineFor(world.process('laptop:2000'), { process: { host: 'laptop', pid: 2000, startedAt: T0 }, processProbe: probe('exited') }).status();
+    expect(status.holder).toMatchObject({ status: 'dead', leaseExpiresAt: T0 + 20 * S + 2 * MINUTE });
+    expect(status.warnings).toContain(
+      'release r1 was interrupted: its driver laptop:1681 is gone (process 1681 on this host is not running; last heartbeat 20s ago): run resume (it takes over at once) or rollback',
+    );
+  });
+
   it('a new release is refused while a dead holder is in the way, with resume and rollback as the fix', async () => {
     const world = await heldRelease();
     const engine = engineFor(world.process('laptop:2000'), { process: { host: 'laptop', pid: 2000, startedAt: T0 }, processProbe: probe('exited') });
