@@ -73,7 +73,8 @@ export function judgeHolder(state: ReleaseState, now: number, asker: HolderAsker
   if (isStale(state, now)) return verdict('stale', `(no heartbeat for ${age}, longer than its lease of ${formatDuration(leaseMs(state))})`);
   const holder = state.ownerProcess;
   const probed: OwnerProcessState = holder && asker.probe ? asker.probe.check(holder) : 'unknown';
-  const where = !holder ? '' : holder.host === asker.process?.host ? 'on this host, ' : `on host ${holder.host}, `;
+  const sameHost = holder !== undefined && holder.host === asker.process?.host;
+  const where = !holder ? '' : !sameHost ? `on host ${holder.host}, ` : probed === 'elsewhere' ? `on host ${holder.host} in another pid namespace, ` : 'on this host, ';
   switch (probed) {
     case 'exited':
       return verdict('dead', `(process ${holder?.pid} on this host is not running; last heartbeat ${age} ago)`);
