@@ -489,8 +489,51 @@ var ApiCallCounter = class {
   }
 };
 
+// lib/release/ports.ts
+init_contract();
+var ConcurrentReleaseError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ConcurrentReleaseError";
+  }
+};
+
+// lib/release/errors.ts
+var UsageError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "UsageError";
+  }
+};
+var ReleaseInProgressError = class extends ConcurrentReleaseError {
+  constructor(message, state) {
+    super(message);
+    this.state = state;
+    this.name = "ReleaseInProgressError";
+  }
+  state;
+};
+function usageError(name, problem, value) {
+  return new UsageError(`${name}: ${problem} Got ${JSON.stringify(value)}.`);
+}
+var DeadlineError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "DeadlineError";
+  }
+};
+var NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ENOTFOUND"];
+var TRANSIENT_NAMES = /^(TimeoutError|RequestTimeout.*)$|Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded|ServiceUnavailable|InternalError|InternalFailure/;
+function isTransientError(error) {
+  if (typeof error !== "object" || error === null || error instanceof DeadlineError) return false;
+  const e = error;
+  if (TRANSIENT_NAMES.test(e.name ?? "") || NETWORK_CODES.includes(e.code ?? "")) return true;
+  const status = e.$metadata?.httpStatusCode;
+  return status !== void 0 && (status >= 500 || status === 429) || e.$retryable !== void 0;
+}
+
 // lib/aws/aws-faults.ts
-var AwsDeadlineError = class extends Error {
+var AwsDeadlineError = class extends DeadlineError {
   constructor(service, operation, deadline) {
     super(
       `AWS did not answer ${service} ${operation} within ${deadline}, so bluegreen stopped calling AWS. Traffic is where the last verified change left it: run the same command again once AWS answers (bluegreen status shows the weights; https://health.aws.amazon.com shows AWS incidents).`
@@ -575,11 +618,13 @@ var THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|Provisio
 function describeFailure(error) {
   const e = error ?? {};
   const code = e.code ?? "";
-  if (code in NOT_ANSWERING) return { cause: code, detail: NOT_ANSWERING[code], kind: "not-answering" };
-  if (e.name === "TimeoutError" || /timeout/i.test(e.name ?? "")) {
-    const ms = /(\d+) ms/.exec(e.message ?? "");
-    return { cause: "TimeoutError", detail: ms ? `no answer within ${Number(ms[1]) / 1e3}s` : "no answer in time", kind: "not-answering" };
+  if (e.name === "TimeoutError") {
+    const ms = /(\d+) ?ms/.exec(e.message ?? "");
+    const within = ms ? ` within ${Number(ms[1]) / 1e3}s` : " in time";
+    const connecting = /connection/i.test(e.message ?? "") && !/requestTimeout/.test(e.message ?? "");
+    return { cause: "TimeoutError", detail: connecting ? `no connection${within}` : `no answer${within}`, kind: "not-answering" };
   }
+  if (code in NOT_ANSWERING) return { cause: code, detail: NOT_ANSWERING[code], kind: "not-answering" };
   const status = e.$metadata?.httpStatusCode;
   if (status === 429 || THROTTLING.test(e.name ?? "")) return { cause: e.name ?? "Throttling", detail: "throttled, backing off", kind: "throttled" };
   const name = e.name && e.name !== "Error" ? e.name : code || "Error";
@@ -603,6 +648,7 @@ function createAwsClients(options = {}) {
   const config = {
     ...options.region !== void 0 ? { region: options.region } : {},
     ...options.profile !== void 0 ? { profile: options.profile } : {},
+    ...options.endpoint !== void 0 ? { endpoint: options.endpoint } : {},
     retryMode: "adaptive",
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestHandler: {
@@ -831,17 +877,6 @@ init_auto_scaling_fleet_capacity();
 
 // lib/aws/dynamo-release-state-store.ts
 var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
-
-// lib/release/ports.ts
-init_contract();
-var ConcurrentReleaseError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "ConcurrentReleaseError";
-  }
-};
-
-// lib/aws/dynamo-release-state-store.ts
 var DynamoReleaseStateStore = class _DynamoReleaseStateStore {
   constructor(dynamodb, tableName, service) {
     this.dynamodb = dynamodb;
@@ -959,25 +994,6 @@ var import_client_ssm4 = require("@aws-sdk/client-ssm");
 
 // lib/aws/index.ts
 init_deployed_images();
-
-// lib/release/errors.ts
-var UsageError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "UsageError";
-  }
-};
-var ReleaseInProgressError = class extends ConcurrentReleaseError {
-  constructor(message, state) {
-    super(message);
-    this.state = state;
-    this.name = "ReleaseInProgressError";
-  }
-  state;
-};
-function usageError(name, problem, value) {
-  return new UsageError(`${name}: ${problem} Got ${JSON.stringify(value)}.`);
-}
 
 // lib/release/parsing.ts
 var UNIT_MS = { h: 36e5, m: 6e4, s: 1e3, ms: 1 };
@@ -1197,7 +1213,8 @@ function judgeHolder(state, now, asker) {
   if (isStale(state, now)) return verdict("stale", `(no heartbeat for ${age}, longer than its lease of ${formatDuration(leaseMs(state))})`);
   const holder = state.ownerProcess;
   const probed = holder && asker.probe ? asker.probe.check(holder) : "unknown";
-  const where = !holder ? "" : holder.host === asker.process?.host ? "on this host, " : `on host ${holder.host}, `;
+  const sameHost = holder !== void 0 && holder.host === asker.process?.host;
+  const where = !holder ? "" : !sameHost ? `on host ${holder.host}, ` : probed === "elsewhere" ? `on host ${holder.host} in another pid namespace, ` : "on this host, ";
   switch (probed) {
     case "exited":
       return verdict("dead", `(process ${holder?.pid} on this host is not running; last heartbeat ${age} ago)`);
@@ -1356,7 +1373,7 @@ function buildPlan(opts, strategy, pre) {
 }
 
 // lib/release/status.ts
-function buildStatus(service, obs, testTarget, now) {
+function buildStatus(service, obs, testTarget, now, holder) {
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const inProgress = release?.status === "in-progress";
@@ -1375,8 +1392,9 @@ function buildStatus(service, obs, testTarget, now) {
     releaseStale: stale,
     heartbeatAgeMs: release ? now - release.updatedAt : void 0,
     leaseMs: inProgress ? leaseMs(release) : void 0,
+    holder: inProgress ? holder : void 0,
     scaleDownDue,
-    warnings: warnings(obs, testTarget, now, stale, scaleDownDue)
+    warnings: warnings(obs, testTarget, now, stale, scaleDownDue, inProgress ? holder : void 0)
   };
 }
 function colourStatus(colour, weights, obs) {
@@ -1390,13 +1408,15 @@ function colourStatus(colour, weights, obs) {
     firingAlarms: obs.firing
   };
 }
-function warnings(obs, testTarget, now, stale, scaleDownDue) {
+function warnings(obs, testTarget, now, stale, scaleDownDue, holder) {
   const out = [];
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const weights = formatWeights(obs.weights);
   if (release && stale) {
     out.push(`release ${release.releaseId} was interrupted (no heartbeat for ${formatDuration(now - release.updatedAt)}): run resume or rollback`);
+  } else if (release && holder?.status === "dead") {
+    out.push(`release ${release.releaseId} was interrupted: its driver ${release.owner} is gone ${holder.detail}: run resume (it takes over at once) or rollback`);
   }
   if (release?.status !== "in-progress") {
     if (!live) out.push(`weights are ${weights} with no release in progress: run rollback or promote with a colour`);
@@ -1527,53 +1547,74 @@ var Preempted = class extends Error {
 var ROLLBACK_ATTEMPTS = 3;
 async function rollBack(ctx, call) {
   const deadline = call.deadline ?? ctx.now() + ctx.opts.rollbackDeadlineMs;
-  let seen;
-  let last;
-  for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; attempt++) {
-    if (attempt > 1 && ctx.now() >= deadline) return pastDeadline(ctx, call, attempt - 1, seen, last);
-    const [current, blue, green] = await Promise.all([ctx.ports.state.read(), ctx.ports.health.count("blue"), ctx.ports.health.count("green")]);
-    if (call.expectedVersion !== void 0 && current?.version !== call.expectedVersion) throw new Preempted();
-    if (!current) return refuse(ctx, `No release recorded for ${ctx.opts.service}: nothing to roll back. To send all traffic to one colour, run promote with a colour.`);
-    const s = current.state;
-    last = s;
-    const stableHealth = s.stable === "blue" ? blue : green;
-    const refusal = refusalFor(ctx, s, call, stableHealth);
-    if (refusal) return refuse(ctx, refusal, s);
-    if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
-    if (attempt === 1 && s.status === "in-progress" && s.owner !== ctx.opts.owner) {
-      const holder = ctx.holderOf(s);
-      const stops = holder.status === "alive" || holder.status === "elsewhere" ? "; it stops at its next record write" : "";
-      ctx.emit("taken-over" /* TAKEN_OVER */, `Taking over release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) from ${s.owner} ${holder.detail} to roll it back${stops}`);
+  const progress = { tries: 0, announced: false };
+  for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; ) {
+    if (progress.tries > 0 && ctx.now() >= deadline) return pastDeadline(ctx, call, progress);
+    progress.tries++;
+    let outcome;
+    try {
+      outcome = await attemptRollback(ctx, call, deadline, progress);
+    } catch (e) {
+      if (e instanceof DeadlineError) return pastDeadline(ctx, call, { ...progress, error: e });
+      if (e instanceof Preempted || !isTransientError(e)) throw e;
+      progress.error = e;
+      const left = deadline - ctx.now();
+      if (left <= 0) return pastDeadline(ctx, call, progress);
+      ctx.emit("rollback-retrying" /* ROLLBACK_RETRYING */, `Rollback attempt failed: ${e.message}; trying again (gives up in ${formatDuration(left)})`);
+      await ctx.ports.clock.sleep(Math.min(ROLLBACK_RETRY_PAUSE_MS, left));
+      continue;
     }
-    const target = allTo(s.stable);
-    const terminal = compact({ ...s, status: call.status, reason: call.reason, ...ctx.ownership(), updatedAt: ctx.now(), scaleDownAt: void 0 });
-    ctx.emit("rollback-started" /* ROLLBACK_STARTED */, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
-    let version = current.version;
-    if (s.status === "succeeded") {
-      version = await tryWrite(ctx, terminal, current.version, call);
-      if (version === void 0) continue;
-    }
-    seen = await setAndVerify(ctx, target);
-    if (seen) continue;
-    await pointTestRoute(ctx, s.candidate);
-    if (s.status === "in-progress") {
-      version = await tryWrite(ctx, terminal, current.version, call);
-      if (version === void 0) continue;
-    }
-    const state = s.status === "rolled-back" || s.status === "aborted" ? s : terminal;
-    const late = ctx.now() < deadline ? await settle(ctx, target, version) : { note: "; the final re-read was skipped (past the deadline)" };
-    if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
-    const again = state === s ? ` (it was already ${s.status}; weights set again)` : "";
-    const message2 = `${call.status === "aborted" ? "Aborted" : "Rolled back"} ${s.releaseId}: ${s.stable} holds 100 % (verified)${again}${late.note}. Reason: ${call.reason}.`;
-    ctx.emit(call.status === "aborted" ? "aborted" /* ABORTED */ : "rolled-back" /* ROLLED_BACK */, message2, { weights: target });
-    return { status: call.status, exitCode: call.exitCode, message: message2, releaseId: s.releaseId, state, weights: target, failedStep: call.failedStep };
+    if (outcome) return outcome;
+    attempt++;
   }
+  const seen = progress.seen;
   const message = `Rollback not verified after ${ROLLBACK_ATTEMPTS} attempts${seen ? `: weights read back as ${formatWeights(seen)}` : ": the release record kept changing"}. Check the production listener rule and run rollback again.`;
   ctx.emit("rollback-failed" /* ROLLBACK_FAILED */, message, { weights: seen });
-  return { status: "failed", exitCode: 1, message, releaseId: last?.releaseId, state: last, failedStep: call.failedStep };
+  return { status: "failed", exitCode: 1, message, releaseId: progress.last?.releaseId, state: progress.last, failedStep: call.failedStep };
 }
-function pastDeadline(ctx, call, attempts, seen, last) {
-  const message = `Rollback not verified within its ${formatDuration(ctx.opts.rollbackDeadlineMs)} deadline (${attempts} attempt(s)${seen ? `; weights last read as ${formatWeights(seen)}` : ""}). Run rollback again: it is idempotent; bluegreen status shows the weights.`;
+var ROLLBACK_RETRY_PAUSE_MS = 1e3;
+async function attemptRollback(ctx, call, deadline, progress) {
+  const [current, blue, green] = await Promise.all([ctx.ports.state.read(), ctx.ports.health.count("blue"), ctx.ports.health.count("green")]);
+  if (call.expectedVersion !== void 0 && current?.version !== call.expectedVersion) throw new Preempted();
+  if (!current) return refuse(ctx, `No release recorded for ${ctx.opts.service}: nothing to roll back. To send all traffic to one colour, run promote with a colour.`);
+  const s = current.state;
+  progress.last = s;
+  const stableHealth = s.stable === "blue" ? blue : green;
+  const refusal = refusalFor(ctx, s, call, stableHealth);
+  if (refusal) return refuse(ctx, refusal, s);
+  if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
+  if (!progress.announced && s.status === "in-progress" && s.owner !== ctx.opts.owner) {
+    progress.announced = true;
+    const holder = ctx.holderOf(s);
+    const stops = holder.status === "alive" || holder.status === "elsewhere" ? "; it stops at its next record write" : "";
+    ctx.emit("taken-over" /* TAKEN_OVER */, `Taking over release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) from ${s.owner} ${holder.detail} to roll it back${stops}`);
+  }
+  const target = allTo(s.stable);
+  const terminal = compact({ ...s, status: call.status, reason: call.reason, ...ctx.ownership(), updatedAt: ctx.now(), scaleDownAt: void 0 });
+  ctx.emit("rollback-started" /* ROLLBACK_STARTED */, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
+  let version = current.version;
+  if (s.status === "succeeded") {
+    version = await tryWrite(ctx, terminal, current.version, call);
+    if (version === void 0) return void 0;
+  }
+  progress.seen = await setAndVerify(ctx, target);
+  if (progress.seen) return void 0;
+  await pointTestRoute(ctx, s.candidate);
+  if (s.status === "in-progress") {
+    version = await tryWrite(ctx, terminal, current.version, call);
+    if (version === void 0) return void 0;
+  }
+  const state = s.status === "rolled-back" || s.status === "aborted" ? s : terminal;
+  const late = ctx.now() < deadline ? await settle(ctx, target, version) : { note: "; the final re-read was skipped (past the deadline)" };
+  if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
+  const again = state === s ? ` (it was already ${s.status}; weights set again)` : "";
+  const message = `${call.status === "aborted" ? "Aborted" : "Rolled back"} ${s.releaseId}: ${s.stable} holds 100 % (verified)${again}${late.note}. Reason: ${call.reason}.`;
+  ctx.emit(call.status === "aborted" ? "aborted" /* ABORTED */ : "rolled-back" /* ROLLED_BACK */, message, { weights: target });
+  return { status: call.status, exitCode: call.exitCode, message, releaseId: s.releaseId, state, weights: target, failedStep: call.failedStep };
+}
+function pastDeadline(ctx, call, progress) {
+  const { seen, last, error, tries } = progress;
+  const message = `Rollback not verified within its ${formatDuration(ctx.opts.rollbackDeadlineMs)} deadline (${tries} attempt(s)${seen ? `; weights last read as ${formatWeights(seen)}` : ""}${error ? `; last error: ${error.message}` : ""}). Run rollback again: it is idempotent; bluegreen status shows the weights.`;
   ctx.emit("rollback-failed" /* ROLLBACK_FAILED */, message, { weights: seen });
   return { status: "failed", exitCode: 1, message, releaseId: last?.releaseId, state: last, failedStep: call.failedStep };
 }
@@ -1759,9 +1800,9 @@ async function bake2(ctx, run, i) {
         );
         since = void 0;
       }
-      since ??= readStart;
-      lastRead = readStart;
-      credit = readStart - since;
+      since ??= readEnd;
+      lastRead = readEnd;
+      credit = Math.max(0, readStart - since);
       ctx.emit("gate-passed" /* GATE_PASSED */, `Gate passed ${where}: baked ${formatDuration(credit)} of ${formatDuration(bakeMs)}`, {
         ...extra,
         bakedMs: credit,
@@ -1785,7 +1826,7 @@ async function bake2(ctx, run, i) {
         );
       }
     }
-    await ctx.ports.clock.sleep(error === void 0 ? Math.min(ctx.opts.pollIntervalMs, bakeMs - credit) : ctx.opts.pollIntervalMs);
+    await ctx.ports.clock.sleep(error === void 0 ? Math.min(ctx.opts.pollIntervalMs, Math.max(0, bakeMs - credit)) : ctx.opts.pollIntervalMs);
     if (ctx.now() - run.state.updatedAt >= ctx.opts.heartbeatIntervalMs) await heartbeat(ctx, run, extra);
   }
   ctx.emit("step-completed" /* STEP_COMPLETED */, `Step ${i + 1}/${steps.length} baked`, { ...extra, bakedMs: credit, bakeMs });
@@ -2426,7 +2467,9 @@ var ReleaseEngine = class {
   /** Weights, test route, each colour's health, capacity and alarms, the release record and warnings. Reads only. */
   async status() {
     const [obs, testTarget] = await Promise.all([observe(this.ctx.ports), this.ctx.ports.traffic.getTestTarget()]);
-    return buildStatus(this.ctx.opts.service, obs, testTarget, this.ctx.now());
+    const release = obs.stored?.state;
+    const holder = release?.status === "in-progress" ? this.ctx.holderOf(release) : void 0;
+    return buildStatus(this.ctx.opts.service, obs, testTarget, this.ctx.now(), holder);
   }
   /**
    * Pre-flight with `candidate-image` added, when the engine was given staged images and a candidate is known;
