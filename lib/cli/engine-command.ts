@@ -1,12 +1,16 @@
-import type { ServiceDescriptor } from '../contract';
+import { retryEvent } from '../aws/aws-faults';
+import type { ManifestDocument, ServiceDescriptor } from '../contract';
 import {
+  formatDuration,
   Logger,
   ReleaseEngine,
   ReleaseEngineOptions,
   ReleaseEvent,
+  ReleaseEventType,
   ReleaseOutcome,
   ReleasePlan,
   ReleasePorts,
+  ROLLBACK_DEADLINE_MS,
   UsageError,
 } from '../release';
 import { awsPorts, loadServiceDescriptor } from './aws-access';
@@ -18,14 +22,14 @@ import { readManifest } from './manifest-file';
 import { keepManifestInStep, layoutAfter } from './manifest-sync';
 import { clockTime, humanDuration } from './durations';
 import { apiCallSummary } from './output';
-import { ownerId } from './owner';
+import { ownerId, ownerProcess, processProbe } from './owner';
 
 /** How a command drives the release engine: release, resume, promote, rollback, abort, scale-down. */
 export interface EngineRun {
   /** The command's name, for messages. */
   readonly name: string;
   /** What the command's flags set on the engine. */
-  readonly engine?: Pick<ReleaseEngineOptions, 'pollIntervalMs' | 'scaleDownDelayMs'>;
+  readonly engine?: Pick<ReleaseEngineOptions, 'pollIntervalMs' | 'scaleDownDelayMs' | 'takeOver' | 'allowUndeployedImage'>;
   /** The engine call. */
   invoke(engine: ReleaseEngine): Promise<ReleaseOutcome>;
   /** A release of this many steps, each baking this long: its start says how long it takes and when it ends. */
@@ -46,10 +50,38 @@ export interface EngineRun {
 
 /** Run the engine command, then bring the manifest (and the AMIs' keep tags) in step with what it left in AWS. */
 export async function runEngineCommand(ctx: CommandContext, run: EngineRun): Promise<number> {
+  const { out, clients } = ctx;
+  // Every retry of an AWS call on a line of its own, as it happens.
+  const stopReporting = clients.onRetry((notice) => out.logger.event(retryEvent(notice)));
+  try {
+    return await runEngine(ctx, run);
+  } finally {
+    stopReporting();
+    clients.setDeadline(undefined);
+  }
+}
+
+async function runEngine(ctx: CommandContext, run: EngineRun): Promise<number> {
   const { global, out, clients } = ctx;
-  const manifestUsable = checkManifestFirst(ctx, run);
+  if (run.emergency) {
+    // Rollback and abort: progress at once, before the descriptor's first call, and a bound on the whole command.
+    clients.setDeadline(Date.now() + ROLLBACK_DEADLINE_MS, `the ${run.name}'s ${formatDuration(ROLLBACK_DEADLINE_MS)} deadline`);
+    out.logger.event({
+      type: ReleaseEventType.COMMAND_STARTED,
+      message: `${run.name} ${global.service}: reading the service descriptor (finishes or gives up within ${formatDuration(ROLLBACK_DEADLINE_MS)})`,
+      at: Date.now(),
+    });
+  }
+  const { usable: manifestUsable, manifest: staged } = checkManifestFirst(ctx, run);
   const descriptor = await loadServiceDescriptor(ctx);
-  const options: ReleaseEngineOptions = { service: global.service, owner: ownerId(), ...run.engine };
+  const options: ReleaseEngineOptions = {
+    service: global.service,
+    owner: ownerId(),
+    process: ownerProcess(),
+    processProbe,
+    ...(staged ? { stagedImages: { blue: staged.blue.image, green: staged.green.image } } : {}),
+    ...run.engine,
+  };
   if (global.dryRun) return run.plan ? planRelease(ctx, run.plan, descriptor, options) : simulate(ctx, run, descriptor, options);
 
   const ports = await awsPorts(ctx, descriptor, out.logger);
@@ -87,20 +119,20 @@ export function nextCommands(command: string, service: string, outcome: ReleaseO
  * Refuse a manifest that is malformed, of another service, or missing although `--manifest` named it, before
  * anything changes. Rollback and abort are never held up by a file: they warn and go on.
  *
- * @returns whether the manifest can be kept in step afterwards
+ * @returns whether the manifest can be kept in step afterwards, and the manifest (what it stages for each colour)
  */
-function checkManifestFirst(ctx: CommandContext, run: EngineRun): boolean {
+function checkManifestFirst(ctx: CommandContext, run: EngineRun): { usable: boolean; manifest?: ManifestDocument } {
   const { global, manifest, out } = ctx;
   try {
     const loaded = readManifest(manifest, global.service);
     if (!loaded && manifest.explicit) {
       throw new UsageError(`--manifest: no file at ${manifest.shown}. Fix the path, or leave --manifest out to use releases/${global.service}.json.`);
     }
-    return true;
+    return { usable: true, manifest: loaded?.manifest };
   } catch (e) {
     if (!run.emergency) throw e;
     out.warn(`${(e as Error).message} Rolling back anyway; the manifest will not be updated.`);
-    return false;
+    return { usable: false };
   }
 }
 

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createAwsClients, createAwsPorts } from '../../lib/aws';
 import { ReleaseEngine } from '../../lib/release';
-import { createServiceFixture, FIXTURE_AMI } from '../integration/fixture';
+import { createServiceFixture, FIXTURE_AMI, FIXTURE_GREEN_IMAGE } from '../integration/fixture';
 import { useMotoServer } from '../integration/moto-server';
 import { FAST, jsonLines, manifestText, releaseState, removeWorkspaces, runCli, runMain, stateStore, workspace } from './harness';
 
@@ -194,9 +194,9 @@ describe.concurrent('status', () => {
       'cmd-status (eu-west-1): blue is live',
       '  production   blue 100 % / green 0 %; test route -> green',
       `  blue  live    100 %  2/2 healthy, desired 2  image ${FIXTURE_AMI}, deployed active  no alarm firing`,
-      `  green idle      0 %  2/2 healthy, desired 2  image ${FIXTURE_AMI}, deployed ready  ALARM: cmd-status-green-gate`,
+      `  green idle      0 %  2/2 healthy, desired 2  image ${FIXTURE_GREEN_IMAGE} (${FIXTURE_AMI}), deployed ready  ALARM: cmd-status-green-gate`,
       '  release      none yet',
-      `  manifest     releases/cmd-status.json: blue ${FIXTURE_AMI} active, green baked:web ready (not deployed yet)`,
+      `  manifest     releases/cmd-status.json: blue ${FIXTURE_AMI} active, green baked:web ready`,
     ]);
     const lines = jsonLines(json.stdout);
     expect(lines).toHaveLength(1);
