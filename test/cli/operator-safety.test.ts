@@ -94,9 +94,11 @@ describe.concurrent('the manifest', () => {
     );
 
     const created = await runCli(['sync-manifest', f.service, '--create'], cli(ws.dir));
+    // The live colour pinned to the AMI it runs; the idle colour with the image it was deployed with (a bake by name)
+    const idleImage = f.descriptor.colours.green.image.replace(/^(baked:[^@]+)@.*$/, '$1');
     expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(new RegExp(`^Created releases/${f.service}\\.json from AWS: blue ${FIXTURE_AMI} active, green ${FIXTURE_AMI} ready\\. Commit it`));
-    expect(fs.readFileSync(ws.manifestPath, 'utf8')).toBe(manifestText(f.service, { image: FIXTURE_AMI, mode: 'active' }, { image: FIXTURE_AMI, mode: 'ready' }));
+    expect(created.stdout).toMatch(new RegExp(`^Created releases/${f.service}\\.json from AWS: blue ${FIXTURE_AMI} active, green ${idleImage} ready\\. Commit it`));
+    expect(fs.readFileSync(ws.manifestPath, 'utf8')).toBe(manifestText(f.service, { image: FIXTURE_AMI, mode: 'active' }, { image: idleImage, mode: 'ready' }));
 
     const again = await runCli(['sync-manifest', f.service, '--create'], cli(ws.dir));
     expect(again.code).toBe(0);
