@@ -208,9 +208,10 @@ export class Output {
 
   private inTheWay(e: ReleaseInProgressError): string[] {
     const service = e.state.service;
-    return isStale(e.state, Date.now())
-      ? [`bluegreen resume ${service}`, `bluegreen rollback ${service}`]
-      : [`bluegreen wait ${service}`, `bluegreen status ${service} --watch`, `bluegreen abort ${service}`];
+    if (isStale(e.state, Date.now())) return [`bluegreen resume ${service}`, `bluegreen rollback ${service}`];
+    // The engine offers a take-over when it has one for this holder.
+    const takeOver = /resume --take-over/.test(e.message) ? [`bluegreen resume ${service} --take-over`] : [];
+    return [`bluegreen wait ${service}`, `bluegreen status ${service} --watch`, `bluegreen abort ${service}`, ...takeOver];
   }
 
   private event(raw: ReleaseEvent): void {

@@ -66,7 +66,7 @@ interface StepView {
   detail: string;
   /** When `detail` last changed. */
   since: number;
-  /** The last gate poll: how much was baked, of how long, and when. */
+  /** The gate poll that `detail` shows: how much was baked, of how long, and when. */
   bake?: { readonly bakedMs: number; readonly bakeMs: number; readonly at: number };
 }
 
@@ -109,10 +109,8 @@ export class ProgressLogger implements Logger {
       if (!this.step || this.step.step !== e.step || this.step.steps !== e.steps) this.step = { step: e.step, steps: e.steps, detail: '', since: e.at };
       this.step.detail = detail(e);
       this.step.since = e.at;
-      if (e.type === ReleaseEventType.GATE_PASSED) {
-        const bake = bakeOf(e.message);
-        if (bake) this.step.bake = { ...bake, at: e.at };
-      }
+      const bake = e.type === ReleaseEventType.GATE_PASSED ? bakeOf(e) : undefined;
+      this.step.bake = bake ? { ...bake, at: e.at } : undefined;
       this.draw();
       if (e.type === ReleaseEventType.STEP_COMPLETED) this.endStep();
       else this.startTicking();
@@ -151,10 +149,11 @@ export class ProgressLogger implements Logger {
 
   private describe(s: StepView): string {
     const now = this.now();
-    if (s.bake && s.detail.startsWith('baked ')) {
-      const age = Math.max(0, now - s.bake.at);
-      const eta = s.bake.at + Math.max(0, s.bake.bakeMs - s.bake.bakedMs) + (s.steps - s.step) * s.bake.bakeMs;
-      return `${s.detail}, gate read ${humanDuration(Math.floor(age / 1000) * 1000)} ago; ETA ${clockTime(eta)}`;
+    if (s.bake) {
+      const { bakedMs, bakeMs, at } = s.bake;
+      const age = Math.max(0, now - at);
+      const eta = at + Math.max(0, bakeMs - bakedMs) + (s.steps - s.step) * bakeMs;
+      return `baked ${humanDuration(bakedMs)} of ${humanDuration(bakeMs)}, gate read ${humanDuration(Math.floor(age / 1000) * 1000)} ago; ETA ${clockTime(eta)}`;
     }
     const age = now - s.since;
     return age >= 1_000 ? `${s.detail} (${humanDuration(Math.floor(age / 1000) * 1000)})` : s.detail;
@@ -199,9 +198,12 @@ export function weightBar(weights: Weights): string {
   return `blue ${weights.blue} % [${bar}] green ${weights.green} %`;
 }
 
-/** `baked 30s of 2m` in a gate event's message, as milliseconds. */
-function bakeOf(message: string): { bakedMs: number; bakeMs: number } | undefined {
-  const m = /baked (\S+) of (\S+?)[,;)]?(?:\s|$)/.exec(message);
+/** How much of the bake a gate event says is done: its `bakedMs` and `bakeMs` when it has them, else its message. */
+function bakeOf(e: ReleaseEvent): { bakedMs: number; bakeMs: number } | undefined {
+  const fields = e as { readonly bakedMs?: unknown; readonly bakeMs?: unknown };
+  if (typeof fields.bakedMs === 'number' && typeof fields.bakeMs === 'number') return { bakedMs: fields.bakedMs, bakeMs: fields.bakeMs };
+  // `baked 30s of 2m`
+  const m = /baked (\S+) of (\S+?)[,;)]?(?:\s|$)/.exec(e.message);
   if (!m) return undefined;
   try {
     return { bakedMs: parseDuration(m[1]), bakeMs: parseDuration(m[2]) };

@@ -8,7 +8,7 @@ import { Output } from '../../lib/cli/output';
 import { humanDuration, tidyDurations } from '../../lib/cli/durations';
 import { exitCodeForOutcome } from '../../lib/cli/exit-codes';
 import { ProgressLogger, stepLine } from '../../lib/cli/progress';
-import { ReleaseEngine, ReleaseEventType, ReleaseOutcome, ReleaseStrategy } from '../../lib/release';
+import { ReleaseEngine, ReleaseEvent, ReleaseEventType, ReleaseInProgressError, ReleaseOutcome, ReleaseStrategy } from '../../lib/release';
 import { FakeWorld, T0 } from '../release/fakes';
 
 function io(isTTY: boolean, now = T0) {
@@ -292,5 +292,23 @@ describe('an error part way through a change', () => {
       'bluegreen: Cannot reach AWS: 10.0.0.1:443 refused the connection (ECONNREFUSED) for an AWS call after 5 attempts. Fix: check your network, VPN or proxy (HTTPS_PROXY), then run the command again.\n' +
         'Next: bluegreen status web, or bluegreen rollback web\n',
     );
+  });
+});
+
+describe('engine details the CLI reads when the engine gives them', () => {
+  it('takes the bake from the event fields, and offers the take-over the engine names', () => {
+    let now = T0;
+    const buf = { text: '' };
+    const logger = new ProgressLogger({ write: (t: string) => (buf.text += t) }, { now: () => now, tick: false });
+    logger.event({ ...step(ReleaseEventType.GATE_PASSED, 'Gate passed'), bakedMs: 60_000, bakeMs: 120_000 } as ReleaseEvent);
+    now += 2_000;
+    logger.tick();
+    expect(buf.text.split('\r\x1b[2K').at(-1)).toBe('step 2/4  baked 1m of 2m, gate read 2s ago; ETA 12:05:00Z');
+
+    const { io: pipe, buf: out } = io(false);
+    const state = { releaseId: 'r1', service: 'web', status: 'in-progress', stable: 'blue', candidate: 'green', steps: [50, 100], bakeMs: 60_000, stepIndex: 0, owner: 'ci-9:4242', startedAt: Date.now(), updatedAt: Date.now() } as const;
+    const e = new ReleaseInProgressError('web release r1 is in progress, driven by ci-9:4242. Wait for it, stop it with abort, or take it over now with resume --take-over.', state);
+    expect(new Output(pipe, false, { command: 'resume', service: 'web' }).error(e)).toBe(3);
+    expect(out.stderr).toMatch(/\nNext: bluegreen wait web, or bluegreen status web --watch, or bluegreen abort web, or bluegreen resume web --take-over\n$/);
   });
 });
