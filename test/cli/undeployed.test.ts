@@ -49,4 +49,16 @@ describe.concurrent('release of a stage that was never deployed', () => {
     expect(await releaseState(f)).toBeUndefined();
     expect(ws.manifest()).toBe(staged);
   });
+
+  it('is released anyway with --allow-undeployed-image, which says so', async ({ expect }) => {
+    const f = await createServiceFixture({ service: 'und-allow' });
+    const ws = workspace(f.service);
+    expect((await runCli(['stage', f.service, '--image', 'ami-03cf127a'], cli(ws.dir))).code).toBe(0);
+    const run = await runCli(['release', f.service, '--strategy', 'all-at-once', '--poll', '200ms', '--allow-undeployed-image', '--json'], cli(ws.dir));
+    expect(run.code).toBe(0);
+    const lines = jsonLines(run.stdout);
+    expect(lines.find((l) => l.type === 'undeployed-image-allowed')).toBeDefined();
+    expect(lines.at(-1)).toMatchObject({ kind: 'result', status: 'succeeded', outcome: 'done' });
+    expect(await f.weights()).toEqual({ blue: 0, green: 100 });
+  });
 });

@@ -11,6 +11,8 @@ export interface ReleaseOptions {
   readonly pollIntervalMs?: number;
   /** `--scale-down-delay`. */
   readonly scaleDownDelayMs?: number;
+  /** `--allow-undeployed-image`: release what the candidate runs even when the manifest stages another image. */
+  readonly allowUndeployedImage?: boolean;
 }
 
 /** `release <service>`: pre-flight, steps with read-back and bakes, promotion; rollback on a failed gate. */
@@ -26,12 +28,21 @@ export const release: Command<ReleaseOptions> = {
     interval: { type: 'string', example: '2m', help: 'bake time of each linear step (default 5m)' },
     poll: POLL_FLAG,
     'scale-down-delay': SCALE_DOWN_DELAY_FLAG,
+    'allow-undeployed-image': {
+      type: 'boolean',
+      help: 'release even when the candidate does not run the image the manifest stages for it (the stage was not deployed): it releases what the candidate runs now',
+    },
   },
-  parse: (values) => ({ strategy: strategyOf(values), pollIntervalMs: pollFlag(values), scaleDownDelayMs: scaleDownDelayFlag(values) }),
-  run: (ctx, { strategy, pollIntervalMs, scaleDownDelayMs }) =>
+  parse: (values) => ({
+    strategy: strategyOf(values),
+    pollIntervalMs: pollFlag(values),
+    scaleDownDelayMs: scaleDownDelayFlag(values),
+    allowUndeployedImage: values['allow-undeployed-image'] === true,
+  }),
+  run: (ctx, { strategy, pollIntervalMs, scaleDownDelayMs, allowUndeployedImage }) =>
     runEngineCommand(ctx, {
       name: 'release',
-      engine: { pollIntervalMs, scaleDownDelayMs },
+      engine: { pollIntervalMs, scaleDownDelayMs, allowUndeployedImage },
       expect: { steps: strategy.steps.length, bakeMs: strategy.bakeMs },
       invoke: (engine) => engine.release({ strategy }),
       plan: (engine) => engine.plan({ strategy }),
