@@ -66,6 +66,7 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
     [['promote', 'web', '--color', 'red'], "bluegreen: --color: must be 'blue' or 'green'. Got \"red\"."],
     [['promote', 'web', '--color'], "bluegreen: --color needs a value, e.g. --color green. Run 'bluegreen promote --help'."],
     [['stage', 'web', '--image', 'baked:web', '--colour', 'blue', '--color', 'green'], 'bluegreen: --color: is another spelling of --colour, which says "blue"; give one of them. Got "green".'],
+    [['status', 'web', '--interval', '10s'], 'bluegreen: --interval: applies only with --watch, e.g. status web --watch --interval 10s. Got "10s".'],
     [['release', 'web', '--bake', '-5m'], 'bluegreen: --bake: is a negative duration; give a positive value, e.g. --bake 5m. Got "-5m".'],
     [['release', 'web', '--bake=-5m'], 'bluegreen: --bake: is a negative duration; give a positive value, e.g. --bake 5m. Got "-5m".'],
     [['release', 'web', '--canary', '-5'], 'bluegreen: --canary: is a negative number; give a positive value, e.g. --canary 5. Got "-5".'],

@@ -1,5 +1,5 @@
 import type { ManifestDocument } from '../../contract';
-import { ReleaseEngine } from '../../release';
+import { ReleaseEngine, usageError } from '../../release';
 import { awsPorts, loadServiceDescriptor } from '../aws-access';
 import type { Command, CommandContext } from '../command';
 import { durationFlag } from '../flags';
@@ -27,10 +27,11 @@ export const status: Command<StatusOptions> = {
     watch: { type: 'boolean', short: 'w', help: 'keep reading and redraw the view until Ctrl-C (off a terminal: one line per reading)' },
     interval: { type: 'string', example: '5s', help: 'with --watch: time between readings, 1s to 5m (default 5s)' },
   },
-  parse: (values) => ({
-    watch: values.watch === true,
-    intervalMs: durationFlag(values, 'interval', INTERVAL_MS.min, INTERVAL_MS.max) ?? INTERVAL_MS.default,
-  }),
+  parse: (values) => {
+    const intervalMs = durationFlag(values, 'interval', INTERVAL_MS.min, INTERVAL_MS.max);
+    if (intervalMs !== undefined && values.watch !== true) throw usageError('--interval', 'applies only with --watch, e.g. status web --watch --interval 10s.', values.interval);
+    return { watch: values.watch === true, intervalMs: intervalMs ?? INTERVAL_MS.default };
+  },
   async run(ctx, { watch, intervalMs }) {
     const { global, out } = ctx;
     const read = await statusReader(ctx);
