@@ -26,6 +26,168 @@ var __copyProps = (to, from, except, desc) => {
 };
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
+// lib/contract/colours.ts
+function otherColour(c) {
+  return c === "blue" ? "green" : "blue";
+}
+var COLOUR_NAMES;
+var init_colours = __esm({
+  "lib/contract/colours.ts"() {
+    "use strict";
+    COLOUR_NAMES = ["blue", "green"];
+  }
+});
+
+// lib/contract/descriptor.ts
+function descriptorParameterName(serviceName) {
+  return `/bluegreen/${serviceName}/descriptor`;
+}
+function parseDescriptor(json, parameterName, expectedService) {
+  let raw;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new InvalidDescriptorError(parameterName, [`not JSON (${e.message})`]);
+  }
+  const problems = descriptorProblems(raw, expectedService);
+  if (problems.length) throw new InvalidDescriptorError(parameterName, problems);
+  return withGateNames(raw);
+}
+function withGateNames(descriptor) {
+  const colour = (c) => {
+    const legacy = c.alarms.composite;
+    return c.alarms.gate === void 0 && legacy !== void 0 ? { ...c, alarms: { ...c.alarms, gate: legacy } } : c;
+  };
+  return { ...descriptor, colours: { blue: colour(descriptor.colours.blue), green: colour(descriptor.colours.green) } };
+}
+function descriptorProblems(raw, expectedService) {
+  if (typeof raw !== "object" || raw === null) return ["not a JSON object"];
+  const version = at(raw, "schemaVersion");
+  if (version !== SERVICE_DESCRIPTOR_SCHEMA_VERSION) {
+    return [`schemaVersion is ${JSON.stringify(version)}, this bluegreen reads ${SERVICE_DESCRIPTOR_SCHEMA_VERSION}; use a matching bluegreen version`];
+  }
+  const problems = [];
+  for (const path of REQUIRED_STRINGS) {
+    const v = at(raw, path);
+    if (typeof v !== "string" || v === "") problems.push(`${path} must be a non-empty string, got ${JSON.stringify(v)}`);
+  }
+  for (const path of REQUIRED_COUNTS) {
+    const v = at(raw, path);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) problems.push(`${path} must be an integer >= 0, got ${JSON.stringify(v)}`);
+  }
+  for (const path of REQUIRED_OBJECTS) {
+    const v = at(raw, path);
+    if (typeof v !== "object" || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
+  }
+  const service = at(raw, "service");
+  if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
+    problems.push(`service is '${service}', expected '${expectedService}'`);
+  }
+  return problems;
+}
+function at(obj, path) {
+  let cur = obj;
+  for (const key of path.split(".")) {
+    if (typeof cur !== "object" || cur === null) return void 0;
+    cur = cur[key];
+  }
+  return cur;
+}
+var SERVICE_DESCRIPTOR_SCHEMA_VERSION, InvalidDescriptorError, REQUIRED_STRINGS, REQUIRED_COUNTS, REQUIRED_OBJECTS;
+var init_descriptor = __esm({
+  "lib/contract/descriptor.ts"() {
+    "use strict";
+    SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
+    InvalidDescriptorError = class extends Error {
+      constructor(parameterName, problems) {
+        super(`Invalid service descriptor in ${parameterName}: ${problems.join("; ")}.`);
+        this.parameterName = parameterName;
+        this.problems = problems;
+        this.name = "InvalidDescriptorError";
+      }
+      parameterName;
+      problems;
+    };
+    REQUIRED_STRINGS = [
+      "service",
+      "region",
+      "loadBalancer.arn",
+      "production.listenerArn",
+      "production.ruleArn",
+      "test.listenerArn",
+      "test.ruleArn",
+      "releaseStateTable",
+      "colours.blue.targetGroupArn",
+      "colours.blue.autoScalingGroupName",
+      "colours.green.targetGroupArn",
+      "colours.green.autoScalingGroupName"
+    ];
+    REQUIRED_COUNTS = ["capacity.min", "capacity.max", "capacity.desired"];
+    REQUIRED_OBJECTS = ["colours.blue.alarms", "colours.green.alarms"];
+  }
+});
+
+// lib/contract/image-tags.ts
+var IMAGE_TAG_KEY, VERSION_TAG_KEY;
+var init_image_tags = __esm({
+  "lib/contract/image-tags.ts"() {
+    "use strict";
+    IMAGE_TAG_KEY = "bluegreen:image";
+    VERSION_TAG_KEY = "bluegreen:version";
+  }
+});
+
+// lib/contract/patterns.ts
+var AMI_ID;
+var init_patterns = __esm({
+  "lib/contract/patterns.ts"() {
+    "use strict";
+    AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+  }
+});
+
+// lib/contract/release-manifest.ts
+var init_release_manifest = __esm({
+  "lib/contract/release-manifest.ts"() {
+    "use strict";
+    init_colours();
+  }
+});
+
+// lib/contract/auto-rollback.ts
+function isReconcileEvent(event) {
+  return event.source === RECONCILE_SOURCE;
+}
+var AUTO_ROLLBACK_ENV, AUTO_ROLLBACK_OWNER, RECONCILE_SOURCE;
+var init_auto_rollback = __esm({
+  "lib/contract/auto-rollback.ts"() {
+    "use strict";
+    AUTO_ROLLBACK_ENV = {
+      /** Name of the service whose descriptor the function loads. */
+      SERVICE_NAME: "BLUEGREEN_SERVICE",
+      /** `true` or `false`: whether a promoted release is rolled back while its old colour is still warm. */
+      ROLLBACK_AFTER_PROMOTION: "BLUEGREEN_ROLLBACK_AFTER_PROMOTION",
+      /** Name of the release-state table, so that a reconcile tick reads the release record before anything else. */
+      RELEASE_STATE_TABLE: "BLUEGREEN_RELEASE_STATE_TABLE"
+    };
+    AUTO_ROLLBACK_OWNER = "auto-rollback";
+    RECONCILE_SOURCE = "cdk-bluegreen.reconcile";
+  }
+});
+
+// lib/contract/index.ts
+var init_contract = __esm({
+  "lib/contract/index.ts"() {
+    "use strict";
+    init_colours();
+    init_descriptor();
+    init_image_tags();
+    init_patterns();
+    init_release_manifest();
+    init_auto_rollback();
+  }
+});
+
 // lib/aws/cloudwatch-alarm-gate.ts
 var cloudwatch_alarm_gate_exports = {};
 __export(cloudwatch_alarm_gate_exports, {
@@ -132,12 +294,130 @@ var init_auto_scaling_fleet_capacity = __esm({
   }
 });
 
+// lib/aws/private/bakes.ts
+var bakes_exports = {};
+__export(bakes_exports, {
+  bakesOf: () => bakesOf
+});
+async function bakesOf(runs, clients) {
+  const ec2 = clients.get(import_client_ec2.EC2Client);
+  const own = (await ec2.send(new import_client_ec2.DescribeImagesCommand({ ImageIds: [runs] }))).Images?.[0];
+  const tag = own && tagOf(own, IMAGE_TAG_KEY);
+  if (!own || !tag) return void 0;
+  const out = await ec2.send(
+    new import_client_ec2.DescribeImagesCommand({
+      Owners: ["self"],
+      Filters: [
+        { Name: `tag:${IMAGE_TAG_KEY}`, Values: [tag] },
+        { Name: "state", Values: ["available", "pending"] }
+      ]
+    })
+  );
+  const images = (out.Images ?? []).map(bake).sort((a, b) => b.created.localeCompare(a.created));
+  return { runs: bake(own), images };
+}
+function bake(i) {
+  return { imageId: i.ImageId ?? "", version: tagOf(i, VERSION_TAG_KEY), created: i.CreationDate ?? "" };
+}
+function tagOf(image, key) {
+  return image.Tags?.find((t) => t.Key === key)?.Value;
+}
+var import_client_ec2;
+var init_bakes = __esm({
+  "lib/aws/private/bakes.ts"() {
+    "use strict";
+    import_client_ec2 = require("@aws-sdk/client-ec2");
+    init_contract();
+  }
+});
+
+// lib/aws/deployed-images.ts
+var deployed_images_exports = {};
+__export(deployed_images_exports, {
+  AwsDeployedImages: () => AwsDeployedImages
+});
+var import_client_ssm3, AwsDeployedImages;
+var init_deployed_images = __esm({
+  "lib/aws/deployed-images.ts"() {
+    "use strict";
+    import_client_ssm3 = require("@aws-sdk/client-ssm");
+    init_contract();
+    AwsDeployedImages = class _AwsDeployedImages {
+      constructor(descriptor, clients) {
+        this.descriptor = descriptor;
+        this.clients = clients;
+      }
+      descriptor;
+      clients;
+      /** Through the shared clients. */
+      static fromClients(descriptor, clients) {
+        return new _AwsDeployedImages(descriptor, clients);
+      }
+      async verify(colour, staged) {
+        const deployed = this.descriptor.colours[colour];
+        const runs = deployed.imageId;
+        const fix = `Run cdk deploy so that ${colour} runs it, then release again.`;
+        const stages = `the release manifest stages ${staged} for ${colour}`;
+        const no = (detail) => ({ deployed: false, detail });
+        const yes = (detail) => ({ deployed: true, detail });
+        if (typeof runs !== "string" || !AMI_ID.test(runs)) {
+          return no(`${stages}, but the descriptor records no AMI for ${colour} (${JSON.stringify(runs)}), so what it runs cannot be told. ${fix}`);
+        }
+        if (staged.startsWith("ami-")) {
+          return staged === runs ? yes(`${colour} runs ${runs}, as staged`) : no(`${stages}, but ${colour} runs ${runs} (its last deploy): the stage was never deployed. ${fix}`);
+        }
+        if (staged.startsWith("ssm:")) return this.verifyParameter(colour, staged, runs, stages, fix);
+        if (staged.startsWith("baked:")) return this.verifyBake(colour, staged.slice("baked:".length), deployed.image, runs, stages, fix);
+        return no(`${stages}, which is not an image reference this CLI knows (ami-\u2026, ssm:<name>, baked:<name>); ${colour} runs ${runs}. Fix the manifest.`);
+      }
+      async verifyParameter(colour, staged, runs, stages, fix) {
+        const name = staged.slice("ssm:".length);
+        let value;
+        try {
+          value = (await this.clients.get(import_client_ssm3.SSMClient).send(new import_client_ssm3.GetParameterCommand({ Name: name }))).Parameter?.Value;
+        } catch (e) {
+          if (e.name !== "ParameterNotFound") throw e;
+          return { deployed: false, detail: `${stages}, but the SSM parameter ${name} does not exist; ${colour} runs ${runs}. Fix the manifest (bluegreen stage).` };
+        }
+        if (value === runs) return { deployed: true, detail: `${colour} runs ${runs}, the value of ${name}` };
+        return {
+          deployed: false,
+          detail: `${stages}, which holds ${JSON.stringify(value)} now, but ${colour} runs ${runs} (its last deploy read an older value): the new image was never deployed. ${fix}`
+        };
+      }
+      async verifyBake(colour, name, fingerprint, runs, stages, fix) {
+        const deployedBake = /^baked:([^@]+)@(.+)$/.exec(fingerprint);
+        if (!deployedBake || deployedBake[1] !== name) {
+          return { deployed: false, detail: `${stages}, but ${colour}'s last deploy put ${fingerprint} (${runs}) on it: the stage was never deployed. ${fix}` };
+        }
+        const version = deployedBake[2];
+        const { bakesOf: bakesOf2 } = await Promise.resolve().then(() => (init_bakes(), bakes_exports));
+        const bakes = await bakesOf2(runs, this.clients);
+        if (!bakes) {
+          return {
+            deployed: false,
+            detail: `${stages}; ${colour} runs ${fingerprint} as ${runs}, which carries no ${IMAGE_TAG_KEY} tag, so whether a newer bake of ${name} exists cannot be told. ${fix}`
+          };
+        }
+        const newer = bakes.images.find((i) => i.created > bakes.runs.created && i.version !== version);
+        if (newer) {
+          return {
+            deployed: false,
+            detail: `${stages}, and a newer bake of ${name} exists (${newer.imageId}, version ${newer.version ?? "unknown"}, made ${newer.created}) than the one ${colour} runs (${runs}, version ${version}): the deploy that baked it did not finish. ${fix}`
+          };
+        }
+        return { deployed: true, detail: `${colour} runs ${fingerprint} (${runs}), the newest bake of ${name}` };
+      }
+    };
+  }
+});
+
 // lib/aws/ami-exists.ts
-var import_client_ec22;
+var import_client_ec23;
 var init_ami_exists = __esm({
   "lib/aws/ami-exists.ts"() {
     "use strict";
-    import_client_ec22 = require("@aws-sdk/client-ec2");
+    import_client_ec23 = require("@aws-sdk/client-ec2");
   }
 });
 
@@ -209,10 +489,152 @@ var ApiCallCounter = class {
   }
 };
 
+// lib/release/ports.ts
+init_contract();
+var ConcurrentReleaseError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ConcurrentReleaseError";
+  }
+};
+
+// lib/release/errors.ts
+var UsageError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "UsageError";
+  }
+};
+var ReleaseInProgressError = class extends ConcurrentReleaseError {
+  constructor(message, state) {
+    super(message);
+    this.state = state;
+    this.name = "ReleaseInProgressError";
+  }
+  state;
+};
+function usageError(name, problem, value) {
+  return new UsageError(`${name}: ${problem} Got ${JSON.stringify(value)}.`);
+}
+var DeadlineError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "DeadlineError";
+  }
+};
+var NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ENOTFOUND"];
+var TRANSIENT_NAMES = /^(TimeoutError|RequestTimeout.*)$|Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded|ServiceUnavailable|InternalError|InternalFailure/;
+function isTransientError(error) {
+  if (typeof error !== "object" || error === null || error instanceof DeadlineError) return false;
+  const e = error;
+  if (TRANSIENT_NAMES.test(e.name ?? "") || NETWORK_CODES.includes(e.code ?? "")) return true;
+  const status = e.$metadata?.httpStatusCode;
+  return status !== void 0 && (status >= 500 || status === 429) || e.$retryable !== void 0;
+}
+
+// lib/aws/aws-faults.ts
+var AwsDeadlineError = class extends DeadlineError {
+  constructor(service, operation, deadline) {
+    super(
+      `AWS did not answer ${service} ${operation} within ${deadline}, so bluegreen stopped calling AWS. Traffic is where the last verified change left it: run the same command again once AWS answers (bluegreen status shows the weights; https://health.aws.amazon.com shows AWS incidents).`
+    );
+    this.service = service;
+    this.operation = operation;
+    this.deadline = deadline;
+    this.name = "AwsDeadlineError";
+  }
+  service;
+  operation;
+  deadline;
+};
+var AwsFaultState = class {
+  deadline;
+  listeners = /* @__PURE__ */ new Set();
+  /** Subscribe; returns the unsubscribe function. */
+  onRetry(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  notify(notice) {
+    for (const l of [...this.listeners]) {
+      try {
+        l(notice);
+      } catch {
+      }
+    }
+  }
+};
+var ATTEMPT_HEADER = "amz-sdk-request";
+function attachFaultHandling(client, service, state) {
+  const failures = /* @__PURE__ */ new WeakMap();
+  client.middlewareStack.add(
+    (next, context) => (args) => withDeadline(next(args), state.deadline, service, operationOf(context)),
+    { step: "initialize", name: "bluegreenDeadline", override: true }
+  );
+  client.middlewareStack.addRelativeTo(
+    (next, context) => async (args) => {
+      const operation = operationOf(context);
+      const deadline = state.deadline;
+      if (deadline && Date.now() >= deadline.at) throw new AwsDeadlineError(service, operation, deadline.label);
+      const request = args.request;
+      const attempt = /attempt=(\d+); max=(\d+)/.exec(request?.headers?.[ATTEMPT_HEADER] ?? "");
+      if (attempt && Number(attempt[1]) > 1) {
+        const previous = request ? failures.get(request) : void 0;
+        state.notify({ service, operation, retry: Number(attempt[1]) - 1, retries: Number(attempt[2]) - 1, ...describeFailure(previous), at: Date.now() });
+      }
+      try {
+        return await withDeadline(next(args), deadline, service, operation);
+      } catch (e) {
+        if (request) failures.set(request, e);
+        throw e;
+      }
+    },
+    { relation: "after", toMiddleware: "retryMiddleware", name: "bluegreenRetryReporter", override: true }
+  );
+}
+function operationOf(context) {
+  return (context.commandName ?? "Unknown").replace(/Command$/, "");
+}
+function withDeadline(call, deadline, service, operation) {
+  if (!deadline) return call;
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new AwsDeadlineError(service, operation, deadline.label)), Math.max(0, deadline.at - Date.now()));
+  });
+  call.catch(() => void 0);
+  return Promise.race([call, expired]).finally(() => clearTimeout(timer));
+}
+var NOT_ANSWERING = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection closed",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ENOTFOUND: "endpoint name not found",
+  EAI_AGAIN: "endpoint name not resolved"
+};
+var THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|ProvisionedThroughputExceeded|RequestThrottled|BandwidthLimitExceeded/;
+function describeFailure(error) {
+  const e = error ?? {};
+  const code = e.code ?? "";
+  if (e.name === "TimeoutError") {
+    const ms = /(\d+) ?ms/.exec(e.message ?? "");
+    const within = ms ? ` within ${Number(ms[1]) / 1e3}s` : " in time";
+    const connecting = /connection/i.test(e.message ?? "") && !/requestTimeout/.test(e.message ?? "");
+    return { cause: "TimeoutError", detail: connecting ? `no connection${within}` : `no answer${within}`, kind: "not-answering" };
+  }
+  if (code in NOT_ANSWERING) return { cause: code, detail: NOT_ANSWERING[code], kind: "not-answering" };
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 429 || THROTTLING.test(e.name ?? "")) return { cause: e.name ?? "Throttling", detail: "throttled, backing off", kind: "throttled" };
+  const name = e.name && e.name !== "Error" ? e.name : code || "Error";
+  return { cause: name, detail: status ? `HTTP ${status} ${name}` : name, kind: "error" };
+}
+
 // lib/aws/clients.ts
-var DEFAULT_MAX_ATTEMPTS = 5;
-var DEFAULT_CONNECTION_TIMEOUT_MS = 5e3;
-var DEFAULT_REQUEST_TIMEOUT_MS = 3e4;
+var DEFAULT_MAX_ATTEMPTS = 4;
+var DEFAULT_CONNECTION_TIMEOUT_MS = 3e3;
+var DEFAULT_REQUEST_TIMEOUT_MS = 5e3;
 var SERVICE_NAMES = {
   "Elastic Load Balancing v2": "elbv2",
   EC2: "ec2",
@@ -222,14 +644,23 @@ var SERVICE_NAMES = {
   DynamoDB: "dynamodb"
 };
 function createAwsClients(options = {}) {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const config = {
     ...options.region !== void 0 ? { region: options.region } : {},
     ...options.profile !== void 0 ? { profile: options.profile } : {},
+    ...options.endpoint !== void 0 ? { endpoint: options.endpoint } : {},
     retryMode: "adaptive",
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: DEFAULT_CONNECTION_TIMEOUT_MS, requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS }
+    requestHandler: {
+      connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      requestTimeout,
+      socketTimeout: requestTimeout,
+      throwOnRequestTimeout: true,
+      logger: SILENT_LOGGER
+    }
   };
   const counter = options.counter ?? new ApiCallCounter();
+  const faults = new AwsFaultState();
   const cache = /* @__PURE__ */ new Map();
   return {
     counter,
@@ -239,6 +670,7 @@ function createAwsClients(options = {}) {
         const client = new type(config);
         const service = SERVICE_NAMES[client.config.serviceId] ?? client.config.serviceId.toLowerCase().replace(/\s+/g, "");
         counter.attach(client, service);
+        attachFaultHandling(client, service, faults);
         entry = { client, service };
         cache.set(type, entry);
       }
@@ -247,9 +679,14 @@ function createAwsClients(options = {}) {
     created: () => [...cache.values()].map((e) => e.service),
     destroy: () => {
       for (const { client } of cache.values()) client.destroy();
+    },
+    onRetry: (listener) => faults.onRetry(listener),
+    setDeadline: (at2, label) => {
+      faults.deadline = at2 === void 0 ? void 0 : { at: at2, label: label ?? "the command's deadline" };
     }
   };
 }
+var SILENT_LOGGER = { debug: () => void 0, info: () => void 0, warn: () => void 0, error: () => void 0 };
 
 // lib/aws/region.ts
 var import_client_ssm = require("@aws-sdk/client-ssm");
@@ -279,112 +716,7 @@ var UnknownServiceError = class extends Error {
 
 // lib/aws/descriptor.ts
 var import_client_ssm2 = require("@aws-sdk/client-ssm");
-
-// lib/contract/colours.ts
-var COLOUR_NAMES = ["blue", "green"];
-function otherColour(c) {
-  return c === "blue" ? "green" : "blue";
-}
-
-// lib/contract/descriptor.ts
-var SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
-function descriptorParameterName(serviceName) {
-  return `/bluegreen/${serviceName}/descriptor`;
-}
-var InvalidDescriptorError = class extends Error {
-  constructor(parameterName, problems) {
-    super(`Invalid service descriptor in ${parameterName}: ${problems.join("; ")}.`);
-    this.parameterName = parameterName;
-    this.problems = problems;
-    this.name = "InvalidDescriptorError";
-  }
-  parameterName;
-  problems;
-};
-function parseDescriptor(json, parameterName, expectedService) {
-  let raw;
-  try {
-    raw = JSON.parse(json);
-  } catch (e) {
-    throw new InvalidDescriptorError(parameterName, [`not JSON (${e.message})`]);
-  }
-  const problems = descriptorProblems(raw, expectedService);
-  if (problems.length) throw new InvalidDescriptorError(parameterName, problems);
-  return withGateNames(raw);
-}
-function withGateNames(descriptor) {
-  const colour = (c) => {
-    const legacy = c.alarms.composite;
-    return c.alarms.gate === void 0 && legacy !== void 0 ? { ...c, alarms: { ...c.alarms, gate: legacy } } : c;
-  };
-  return { ...descriptor, colours: { blue: colour(descriptor.colours.blue), green: colour(descriptor.colours.green) } };
-}
-var REQUIRED_STRINGS = [
-  "service",
-  "region",
-  "loadBalancer.arn",
-  "production.listenerArn",
-  "production.ruleArn",
-  "test.listenerArn",
-  "test.ruleArn",
-  "releaseStateTable",
-  "colours.blue.targetGroupArn",
-  "colours.blue.autoScalingGroupName",
-  "colours.green.targetGroupArn",
-  "colours.green.autoScalingGroupName"
-];
-var REQUIRED_COUNTS = ["capacity.min", "capacity.max", "capacity.desired"];
-var REQUIRED_OBJECTS = ["colours.blue.alarms", "colours.green.alarms"];
-function descriptorProblems(raw, expectedService) {
-  if (typeof raw !== "object" || raw === null) return ["not a JSON object"];
-  const version = at(raw, "schemaVersion");
-  if (version !== SERVICE_DESCRIPTOR_SCHEMA_VERSION) {
-    return [`schemaVersion is ${JSON.stringify(version)}, this bluegreen reads ${SERVICE_DESCRIPTOR_SCHEMA_VERSION}; use a matching bluegreen version`];
-  }
-  const problems = [];
-  for (const path of REQUIRED_STRINGS) {
-    const v = at(raw, path);
-    if (typeof v !== "string" || v === "") problems.push(`${path} must be a non-empty string, got ${JSON.stringify(v)}`);
-  }
-  for (const path of REQUIRED_COUNTS) {
-    const v = at(raw, path);
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) problems.push(`${path} must be an integer >= 0, got ${JSON.stringify(v)}`);
-  }
-  for (const path of REQUIRED_OBJECTS) {
-    const v = at(raw, path);
-    if (typeof v !== "object" || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
-  }
-  const service = at(raw, "service");
-  if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
-    problems.push(`service is '${service}', expected '${expectedService}'`);
-  }
-  return problems;
-}
-function at(obj, path) {
-  let cur = obj;
-  for (const key of path.split(".")) {
-    if (typeof cur !== "object" || cur === null) return void 0;
-    cur = cur[key];
-  }
-  return cur;
-}
-
-// lib/contract/auto-rollback.ts
-var AUTO_ROLLBACK_ENV = {
-  /** Name of the service whose descriptor the function loads. */
-  SERVICE_NAME: "BLUEGREEN_SERVICE",
-  /** `true` or `false`: whether a promoted release is rolled back while its old colour is still warm. */
-  ROLLBACK_AFTER_PROMOTION: "BLUEGREEN_ROLLBACK_AFTER_PROMOTION",
-  /** Name of the release-state table, so that a reconcile tick reads the release record before anything else. */
-  RELEASE_STATE_TABLE: "BLUEGREEN_RELEASE_STATE_TABLE"
-};
-var AUTO_ROLLBACK_OWNER = "auto-rollback";
-var RECONCILE_SOURCE = "cdk-bluegreen.reconcile";
-function isReconcileEvent(event) {
-  return event.source === RECONCILE_SOURCE;
-}
-
-// lib/aws/descriptor.ts
+init_contract();
 async function loadDescriptor(serviceName, clients) {
   const name = descriptorParameterName(serviceName);
   let value;
@@ -545,16 +877,6 @@ init_auto_scaling_fleet_capacity();
 
 // lib/aws/dynamo-release-state-store.ts
 var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
-
-// lib/release/ports.ts
-var ConcurrentReleaseError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "ConcurrentReleaseError";
-  }
-};
-
-// lib/aws/dynamo-release-state-store.ts
 var DynamoReleaseStateStore = class _DynamoReleaseStateStore {
   constructor(dynamodb, tableName, service) {
     this.dynamodb = dynamodb;
@@ -636,8 +958,13 @@ function createAwsPorts(descriptor, clients, logger) {
     capacity: lazyFleetCapacity(descriptor, clients),
     state: DynamoReleaseStateStore.fromClients(clients, descriptor.releaseStateTable, descriptor.service),
     clock: new SystemClock(),
-    logger
+    logger,
+    images: lazyDeployedImages(descriptor, clients)
   };
+}
+function lazyDeployedImages(descriptor, clients) {
+  const images = once(async () => (await Promise.resolve().then(() => (init_deployed_images(), deployed_images_exports))).AwsDeployedImages.fromClients(descriptor, clients));
+  return { verify: async (colour, staged) => (await images()).verify(colour, staged) };
 }
 function lazyAlarmGate(descriptor, clients) {
   const gate = once(async () => (await Promise.resolve().then(() => (init_cloudwatch_alarm_gate(), cloudwatch_alarm_gate_exports))).CloudWatchAlarmGate.fromClients(descriptor, clients));
@@ -656,32 +983,17 @@ function once(load) {
 }
 
 // lib/aws/ami-retention.ts
-var import_client_ec2 = require("@aws-sdk/client-ec2");
+var import_client_ec22 = require("@aws-sdk/client-ec2");
+init_contract();
 
 // lib/aws/index.ts
 init_ami_exists();
 
 // lib/aws/image-exists.ts
-var import_client_ssm3 = require("@aws-sdk/client-ssm");
+var import_client_ssm4 = require("@aws-sdk/client-ssm");
 
-// lib/release/errors.ts
-var UsageError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "UsageError";
-  }
-};
-var ReleaseInProgressError = class extends ConcurrentReleaseError {
-  constructor(message, state) {
-    super(message);
-    this.state = state;
-    this.name = "ReleaseInProgressError";
-  }
-  state;
-};
-function usageError(name, problem, value) {
-  return new UsageError(`${name}: ${problem} Got ${JSON.stringify(value)}.`);
-}
+// lib/aws/index.ts
+init_deployed_images();
 
 // lib/release/parsing.ts
 var UNIT_MS = { h: 36e5, m: 6e4, s: 1e3, ms: 1 };
@@ -791,16 +1103,16 @@ var ReleaseStrategy = class _ReleaseStrategy {
   }
   /** One line for humans: `canary 10 % then 100 %, bake 5m per step`. */
   describe() {
-    const bake2 = `bake ${formatDuration(this.bakeMs)} per step`;
+    const bake3 = `bake ${formatDuration(this.bakeMs)} per step`;
     switch (this.kind) {
       case "all-at-once":
         return `all at once, bake ${formatDuration(this.bakeMs)}`;
       case "canary":
-        return `canary ${this.steps[0]} % then 100 %, ${bake2}`;
+        return `canary ${this.steps[0]} % then 100 %, ${bake3}`;
       case "linear":
         return `linear ${this.steps[0]} % every ${formatDuration(this.bakeMs)} (${this.steps.join(", ")} %)`;
       default:
-        return `steps ${this.steps.join(", ")} %, ${bake2}`;
+        return `steps ${this.steps.join(", ")} %, ${bake3}`;
     }
   }
   toString() {
@@ -835,6 +1147,7 @@ function formatWeights(weights) {
 }
 
 // lib/release/options.ts
+var ROLLBACK_DEADLINE_MS = 3e4;
 function resolveOptions(options) {
   if (!options.service) throw usageError("service", "must be a service name.", options.service);
   if (!options.owner) throw usageError("owner", "must name who drives the release, e.g. host/pid.", options.owner);
@@ -845,13 +1158,20 @@ function resolveOptions(options) {
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15e3,
     verifyAttempts: options.verifyAttempts ?? 3,
     verifyIntervalMs: options.verifyIntervalMs ?? 1e3,
-    scaleDownDelayMs: options.scaleDownDelayMs ?? 15 * 6e4
+    scaleDownDelayMs: options.scaleDownDelayMs ?? 15 * 6e4,
+    rollbackDeadlineMs: options.rollbackDeadlineMs ?? ROLLBACK_DEADLINE_MS,
+    process: options.process,
+    processProbe: options.processProbe,
+    takeOver: options.takeOver ?? false,
+    stagedImages: options.stagedImages,
+    allowUndeployedImage: options.allowUndeployedImage ?? false
   };
   checkDurationMs(resolved.pollIntervalMs, "pollIntervalMs", 100, 2e4);
   checkDurationMs(resolved.heartbeatIntervalMs, "heartbeatIntervalMs", 100, 2e4);
   checkWhole(resolved.verifyAttempts, "verifyAttempts", 1, 5);
   checkDurationMs(resolved.verifyIntervalMs, "verifyIntervalMs", 0, 5e3);
   checkDurationMs(resolved.scaleDownDelayMs, "scaleDownDelayMs", 0, 48 * 36e5);
+  checkDurationMs(resolved.rollbackDeadlineMs, "rollbackDeadlineMs", 100, 36e5);
   return resolved;
 }
 function checkRequest(request) {
@@ -874,6 +1194,9 @@ var LEASE_FLOOR_MS = 6e4;
 function leaseMs(state) {
   return Math.max(2 * state.bakeMs, LEASE_FLOOR_MS);
 }
+function leaseExpiresAt(state) {
+  return state.updatedAt + leaseMs(state);
+}
 function isStale(state, now) {
   return state.status === "in-progress" && now - state.updatedAt > leaseMs(state);
 }
@@ -881,19 +1204,45 @@ function describeProgress(state) {
   if (state.stepIndex < 0) return `before step 1/${state.steps.length}`;
   return `step ${state.stepIndex + 1}/${state.steps.length} (${state.steps[state.stepIndex]} %)`;
 }
-function releaseInProgressError(state, now) {
+function judgeHolder(state, now, asker) {
+  const expires = leaseExpiresAt(state);
+  const age = formatDuration(Math.max(0, now - state.updatedAt));
+  const lease = `its lease expires at ${clock(expires)}, in ${formatDuration(Math.max(0, expires - now))}`;
+  const verdict = (status, detail) => ({ status, detail, leaseExpiresAt: expires });
+  if (state.owner === asker.owner) return verdict("self", "(this process)");
+  if (isStale(state, now)) return verdict("stale", `(no heartbeat for ${age}, longer than its lease of ${formatDuration(leaseMs(state))})`);
+  const holder = state.ownerProcess;
+  const probed = holder && asker.probe ? asker.probe.check(holder) : "unknown";
+  const sameHost = holder !== void 0 && holder.host === asker.process?.host;
+  const where = !holder ? "" : !sameHost ? `on host ${holder.host}, ` : probed === "elsewhere" ? `on host ${holder.host} in another pid namespace, ` : "on this host, ";
+  switch (probed) {
+    case "exited":
+      return verdict("dead", `(process ${holder?.pid} on this host is not running; last heartbeat ${age} ago)`);
+    case "pid-reused":
+      return verdict("dead", `(process ${holder?.pid} on this host exited; that pid now runs another process; last heartbeat ${age} ago)`);
+    case "running":
+      return verdict("alive", `(process ${holder?.pid} on this host is running, heartbeat ${age} ago; ${lease})`);
+    default:
+      return verdict("elsewhere", `(${where}heartbeat ${age} ago; ${lease})`);
+  }
+}
+function releaseInProgressError(state, now, verdict, forResume = false) {
   const age = formatDuration(Math.max(0, now - state.updatedAt));
   const where = `${state.service} release ${state.releaseId} (${state.candidate} at ${describeProgress(state)}, ${formatWeights(stepWeights(state, state.stepIndex))})`;
+  const next = `Run resume to continue it, or rollback to send 100 % back to ${state.stable}.`;
   if (isStale(state, now)) {
     return new ReleaseInProgressError(
-      `${where} was interrupted: no heartbeat from ${state.owner} for ${age} (lease ${formatDuration(leaseMs(state))}). Run resume to continue it, or rollback to send 100 % back to ${state.stable}.`,
+      `${where} was interrupted: no heartbeat from ${state.owner} for ${age} (lease ${formatDuration(leaseMs(state))}). ${next}`,
       state
     );
   }
-  return new ReleaseInProgressError(
-    `${where} is in progress, driven by ${state.owner} (heartbeat ${age} ago). Wait for it, or stop it with abort.`,
-    state
-  );
+  if (verdict?.status === "dead") return new ReleaseInProgressError(`${where} was interrupted: ${state.owner} is gone ${verdict.detail}. ${next}`, state);
+  const detail = verdict && verdict.status !== "self" ? ` ${verdict.detail}` : ` (heartbeat ${age} ago)`;
+  const fix = forResume ? "Wait for it, stop it with abort, or take it over now with resume --take-over (its process stops at its next record write)." : "Wait for it, or stop it with abort.";
+  return new ReleaseInProgressError(`${where} is in progress, driven by ${state.owner}${detail}. ${fix}`, state);
+}
+function clock(at2) {
+  return `${new Date(at2).toISOString().slice(11, 19)}Z`;
 }
 
 // lib/release/preflight.ts
@@ -960,6 +1309,31 @@ function unsettledDetail(obs, inProgress) {
   const back = obs.stored ? `rollback to return all traffic to ${obs.stored.state.stable}` : "promote with a colour to send all traffic to it";
   return `weights are split (${weights}) and no release is in progress: run ${back}, or promote with a colour to finish`;
 }
+async function checkStagedImage(images, staged, candidate, allowUndeployedImage) {
+  const entry = staged?.[candidate];
+  if (entry === void 0) return void 0;
+  let verdict;
+  if (!images) {
+    verdict = { deployed: false, detail: `cannot check that ${candidate} runs ${entry}, which the release manifest stages for it: no image check is configured` };
+  } else {
+    try {
+      verdict = await images.verify(candidate, entry);
+    } catch (e) {
+      verdict = {
+        deployed: false,
+        detail: `could not check that ${candidate} runs ${entry}, which the release manifest stages for it (${e.message}); retry when AWS answers`
+      };
+    }
+  }
+  if (verdict.deployed) return { name: "candidate-image", ok: true, detail: verdict.detail };
+  if (allowUndeployedImage) return { name: "candidate-image", ok: true, detail: `${verdict.detail} (allowed by allowUndeployedImage)`, overridden: true };
+  return { name: "candidate-image", ok: false, detail: verdict.detail };
+}
+function withCheck(pre, check) {
+  if (!check) return pre;
+  const checks = [...pre.checks, { name: check.name, ok: check.ok, detail: check.detail }];
+  return { ...pre, checks, ok: checks.every((c) => c.ok) };
+}
 
 // lib/release/plan.ts
 function buildPlan(opts, strategy, pre) {
@@ -999,7 +1373,7 @@ function buildPlan(opts, strategy, pre) {
 }
 
 // lib/release/status.ts
-function buildStatus(service, obs, testTarget, now) {
+function buildStatus(service, obs, testTarget, now, holder) {
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const inProgress = release?.status === "in-progress";
@@ -1018,8 +1392,9 @@ function buildStatus(service, obs, testTarget, now) {
     releaseStale: stale,
     heartbeatAgeMs: release ? now - release.updatedAt : void 0,
     leaseMs: inProgress ? leaseMs(release) : void 0,
+    holder: inProgress ? holder : void 0,
     scaleDownDue,
-    warnings: warnings(obs, testTarget, now, stale, scaleDownDue)
+    warnings: warnings(obs, testTarget, now, stale, scaleDownDue, inProgress ? holder : void 0)
   };
 }
 function colourStatus(colour, weights, obs) {
@@ -1033,13 +1408,15 @@ function colourStatus(colour, weights, obs) {
     firingAlarms: obs.firing
   };
 }
-function warnings(obs, testTarget, now, stale, scaleDownDue) {
+function warnings(obs, testTarget, now, stale, scaleDownDue, holder) {
   const out = [];
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const weights = formatWeights(obs.weights);
   if (release && stale) {
     out.push(`release ${release.releaseId} was interrupted (no heartbeat for ${formatDuration(now - release.updatedAt)}): run resume or rollback`);
+  } else if (release && holder?.status === "dead") {
+    out.push(`release ${release.releaseId} was interrupted: its driver ${release.owner} is gone ${holder.detail}: run resume (it takes over at once) or rollback`);
   }
   if (release?.status !== "in-progress") {
     if (!live) out.push(`weights are ${weights} with no release in progress: run rollback or promote with a colour`);
@@ -1073,20 +1450,33 @@ var EngineContext = class {
   emit(type, message, extra = {}) {
     this.ports.logger.event({ type, message, at: this.now(), ...extra });
   }
+  /** The owner fields of every record this engine writes: its owner, and its process when known. */
+  ownership() {
+    return { owner: this.opts.owner, ownerProcess: this.opts.process };
+  }
+  /** Who holds `state` (a release in progress), as this engine sees it. */
+  holderOf(state) {
+    return judgeHolder(state, this.now(), { owner: this.opts.owner, process: this.opts.process, probe: this.opts.processProbe });
+  }
 };
 function compact(state) {
   const copy = { ...state };
   if (copy.reason === void 0) delete copy.reason;
   if (copy.scaleDownAt === void 0) delete copy.scaleDownAt;
   if (copy.scaledDownAt === void 0) delete copy.scaledDownAt;
+  if (copy.ownerProcess === void 0) delete copy.ownerProcess;
   return copy;
 }
-async function writeRecord(ctx, state, expectedVersion) {
+async function writeRecord(ctx, state, expectedVersion, unsure) {
   try {
     return await ctx.ports.state.write(state, expectedVersion);
   } catch (e) {
     if (!(e instanceof ConcurrentReleaseError)) throw e;
     const stored = await ctx.ports.state.read();
+    if (stored && unsure && sameRecord(stored.state, unsure)) {
+      ctx.emit("write-adopted" /* WRITE_ADOPTED */, `A release record write that reported an error had landed (version ${stored.version}); writing over it`);
+      return writeRecord(ctx, state, stored.version);
+    }
     if (!stored || !sameRecord(stored.state, state)) throw e;
     ctx.emit("write-adopted" /* WRITE_ADOPTED */, `The release record write reported a conflict, but the stored record is the one just written (version ${stored.version}); going on`);
     return stored.version;
@@ -1156,42 +1546,75 @@ var Preempted = class extends Error {
 };
 var ROLLBACK_ATTEMPTS = 3;
 async function rollBack(ctx, call) {
-  let seen;
-  let last;
-  for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; attempt++) {
-    const [current, blue, green] = await Promise.all([ctx.ports.state.read(), ctx.ports.health.count("blue"), ctx.ports.health.count("green")]);
-    if (call.expectedVersion !== void 0 && current?.version !== call.expectedVersion) throw new Preempted();
-    if (!current) return refuse(ctx, `No release recorded for ${ctx.opts.service}: nothing to roll back. To send all traffic to one colour, run promote with a colour.`);
-    const s = current.state;
-    last = s;
-    const stableHealth = s.stable === "blue" ? blue : green;
-    const refusal = refusalFor(ctx, s, call, stableHealth);
-    if (refusal) return refuse(ctx, refusal, s);
-    if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
-    const target = allTo(s.stable);
-    const terminal = compact({ ...s, status: call.status, reason: call.reason, owner: ctx.opts.owner, updatedAt: ctx.now(), scaleDownAt: void 0 });
-    ctx.emit("rollback-started" /* ROLLBACK_STARTED */, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
-    let version = current.version;
-    if (s.status === "succeeded") {
-      version = await tryWrite(ctx, terminal, current.version, call);
-      if (version === void 0) continue;
+  const deadline = call.deadline ?? ctx.now() + ctx.opts.rollbackDeadlineMs;
+  const progress = { tries: 0, announced: false };
+  for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; ) {
+    if (progress.tries > 0 && ctx.now() >= deadline) return pastDeadline(ctx, call, progress);
+    progress.tries++;
+    let outcome;
+    try {
+      outcome = await attemptRollback(ctx, call, deadline, progress);
+    } catch (e) {
+      if (e instanceof DeadlineError) return pastDeadline(ctx, call, { ...progress, error: e });
+      if (e instanceof Preempted || !isTransientError(e)) throw e;
+      progress.error = e;
+      const left = deadline - ctx.now();
+      if (left <= 0) return pastDeadline(ctx, call, progress);
+      ctx.emit("rollback-retrying" /* ROLLBACK_RETRYING */, `Rollback attempt failed: ${e.message}; trying again (gives up in ${formatDuration(left)})`);
+      await ctx.ports.clock.sleep(Math.min(ROLLBACK_RETRY_PAUSE_MS, left));
+      continue;
     }
-    seen = await setAndVerify(ctx, target);
-    if (seen) continue;
-    await pointTestRoute(ctx, s.candidate);
-    if (s.status === "in-progress") {
-      version = await tryWrite(ctx, terminal, current.version, call);
-      if (version === void 0) continue;
-    }
-    const state = s.status === "rolled-back" || s.status === "aborted" ? s : terminal;
-    const late = await settle(ctx, target, version);
-    if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
-    const again = state === s ? ` (it was already ${s.status}; weights set again)` : "";
-    const message2 = `${call.status === "aborted" ? "Aborted" : "Rolled back"} ${s.releaseId}: ${s.stable} holds 100 % (verified)${again}${late.note}. Reason: ${call.reason}.`;
-    ctx.emit(call.status === "aborted" ? "aborted" /* ABORTED */ : "rolled-back" /* ROLLED_BACK */, message2, { weights: target });
-    return { status: call.status, exitCode: call.exitCode, message: message2, releaseId: s.releaseId, state, weights: target, failedStep: call.failedStep };
+    if (outcome) return outcome;
+    attempt++;
   }
+  const seen = progress.seen;
   const message = `Rollback not verified after ${ROLLBACK_ATTEMPTS} attempts${seen ? `: weights read back as ${formatWeights(seen)}` : ": the release record kept changing"}. Check the production listener rule and run rollback again.`;
+  ctx.emit("rollback-failed" /* ROLLBACK_FAILED */, message, { weights: seen });
+  return { status: "failed", exitCode: 1, message, releaseId: progress.last?.releaseId, state: progress.last, failedStep: call.failedStep };
+}
+var ROLLBACK_RETRY_PAUSE_MS = 1e3;
+async function attemptRollback(ctx, call, deadline, progress) {
+  const [current, blue, green] = await Promise.all([ctx.ports.state.read(), ctx.ports.health.count("blue"), ctx.ports.health.count("green")]);
+  if (call.expectedVersion !== void 0 && current?.version !== call.expectedVersion) throw new Preempted();
+  if (!current) return refuse(ctx, `No release recorded for ${ctx.opts.service}: nothing to roll back. To send all traffic to one colour, run promote with a colour.`);
+  const s = current.state;
+  progress.last = s;
+  const stableHealth = s.stable === "blue" ? blue : green;
+  const refusal = refusalFor(ctx, s, call, stableHealth);
+  if (refusal) return refuse(ctx, refusal, s);
+  if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
+  if (!progress.announced && s.status === "in-progress" && s.owner !== ctx.opts.owner) {
+    progress.announced = true;
+    const holder = ctx.holderOf(s);
+    const stops = holder.status === "alive" || holder.status === "elsewhere" ? "; it stops at its next record write" : "";
+    ctx.emit("taken-over" /* TAKEN_OVER */, `Taking over release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) from ${s.owner} ${holder.detail} to roll it back${stops}`);
+  }
+  const target = allTo(s.stable);
+  const terminal = compact({ ...s, status: call.status, reason: call.reason, ...ctx.ownership(), updatedAt: ctx.now(), scaleDownAt: void 0 });
+  ctx.emit("rollback-started" /* ROLLBACK_STARTED */, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
+  let version = current.version;
+  if (s.status === "succeeded") {
+    version = await tryWrite(ctx, terminal, current.version, call);
+    if (version === void 0) return void 0;
+  }
+  progress.seen = await setAndVerify(ctx, target);
+  if (progress.seen) return void 0;
+  await pointTestRoute(ctx, s.candidate);
+  if (s.status === "in-progress") {
+    version = await tryWrite(ctx, terminal, current.version, call);
+    if (version === void 0) return void 0;
+  }
+  const state = s.status === "rolled-back" || s.status === "aborted" ? s : terminal;
+  const late = ctx.now() < deadline ? await settle(ctx, target, version) : { note: "; the final re-read was skipped (past the deadline)" };
+  if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
+  const again = state === s ? ` (it was already ${s.status}; weights set again)` : "";
+  const message = `${call.status === "aborted" ? "Aborted" : "Rolled back"} ${s.releaseId}: ${s.stable} holds 100 % (verified)${again}${late.note}. Reason: ${call.reason}.`;
+  ctx.emit(call.status === "aborted" ? "aborted" /* ABORTED */ : "rolled-back" /* ROLLED_BACK */, message, { weights: target });
+  return { status: call.status, exitCode: call.exitCode, message, releaseId: s.releaseId, state, weights: target, failedStep: call.failedStep };
+}
+function pastDeadline(ctx, call, progress) {
+  const { seen, last, error, tries } = progress;
+  const message = `Rollback not verified within its ${formatDuration(ctx.opts.rollbackDeadlineMs)} deadline (${tries} attempt(s)${seen ? `; weights last read as ${formatWeights(seen)}` : ""}${error ? `; last error: ${error.message}` : ""}). Run rollback again: it is idempotent; bluegreen status shows the weights.`;
   ctx.emit("rollback-failed" /* ROLLBACK_FAILED */, message, { weights: seen });
   return { status: "failed", exitCode: 1, message, releaseId: last?.releaseId, state: last, failedStep: call.failedStep };
 }
@@ -1277,14 +1700,22 @@ var Run = class {
   dirty = false;
   /** The test route was moved by this run. */
   touchedTest = false;
+  /** The last write, when it failed with an AWS error: it may have landed, and the next write adopts it if so. */
+  unsure;
   /**
    * Compare-and-set the record with `patch`, this owner and a new heartbeat.
    *
    * @throws ConcurrentReleaseError when someone else wrote since our last write: we were preempted
    */
   async write(patch = {}) {
-    const next = compact({ ...this.state, ...patch, owner: this.ctx.opts.owner, updatedAt: this.ctx.now() });
-    this.version = await writeRecord(this.ctx, next, this.version);
+    const next = compact({ ...this.state, ...patch, ...this.ctx.ownership(), updatedAt: this.ctx.now() });
+    try {
+      this.version = await writeRecord(this.ctx, next, this.version, this.unsure);
+    } catch (e) {
+      if (!(e instanceof ConcurrentReleaseError)) this.unsure = next;
+      throw e;
+    }
+    this.unsure = void 0;
     this.state = next;
     this.fresh = true;
   }
@@ -1295,11 +1726,11 @@ async function drive(ctx, run, resumeAt) {
       await pollGate(ctx, run, resumeAt, "before resuming");
       if (resumeAt > run.state.stepIndex) await applyStep(ctx, run, resumeAt);
       else await reassert(ctx, run);
-      if (run.state.stepIndex >= 0) await bake(ctx, run, run.state.stepIndex);
+      if (run.state.stepIndex >= 0) await bake2(ctx, run, run.state.stepIndex);
     }
     for (let i = run.state.stepIndex + 1; i < run.state.steps.length; i++) {
       await applyStep(ctx, run, i);
-      await bake(ctx, run, i);
+      await bake2(ctx, run, i);
     }
   } catch (e) {
     return failRun(ctx, run, e);
@@ -1314,14 +1745,15 @@ async function reassert(ctx, run) {
   if (seen) throw new StepFailure(`resuming: weights read back as ${formatWeights(seen)}, expected ${formatWeights(target)}`, i < 0 ? void 0 : i + 1);
   run.dirty = false;
 }
-async function pollGate(ctx, run, i, where, progress = "") {
+async function pollGate(ctx, run, i, where) {
   const extra = i < 0 ? { steps: run.state.steps.length } : { step: i + 1, steps: run.state.steps.length };
   const failure = await gateFailure(ctx, run.state.candidate, run.expectedHealthy);
-  if (failure) {
-    ctx.emit("gate-failed" /* GATE_FAILED */, `Gate failed ${where}: ${failure}`, extra);
-    throw new StepFailure(`gate failed ${where}: ${failure}`, i < 0 ? void 0 : i + 1);
-  }
-  ctx.emit("gate-passed" /* GATE_PASSED */, `Gate passed ${where}${progress}`, extra);
+  if (failure) failGate(ctx, i, where, failure, extra);
+  ctx.emit("gate-passed" /* GATE_PASSED */, `Gate passed ${where}`, extra);
+}
+function failGate(ctx, i, where, failure, extra) {
+  ctx.emit("gate-failed" /* GATE_FAILED */, `Gate failed ${where}: ${failure}`, extra);
+  throw new StepFailure(`gate failed ${where}: ${failure}`, i < 0 ? void 0 : i + 1);
 }
 async function applyStep(ctx, run, i) {
   const s = run.state;
@@ -1338,22 +1770,78 @@ async function applyStep(ctx, run, i) {
   await run.write({ stepIndex: i });
   run.dirty = false;
 }
-async function bake(ctx, run, i) {
+async function bake2(ctx, run, i) {
   const { steps, bakeMs } = run.state;
   const where = `at step ${i + 1}/${steps.length} (${steps[i]} %)`;
-  const start = ctx.now();
+  const extra = { step: i + 1, steps: steps.length };
+  const maxGapMs = 2 * ctx.opts.pollIntervalMs;
+  const began = ctx.now();
+  let since;
+  let lastRead;
+  let credit = 0;
   run.fresh = false;
   for (; ; ) {
-    const baked = ctx.now() - start;
-    await pollGate(ctx, run, i, where, `: baked ${formatDuration(baked)} of ${formatDuration(bakeMs)}`);
-    if (baked >= bakeMs) break;
-    await ctx.ports.clock.sleep(Math.min(ctx.opts.pollIntervalMs, bakeMs - baked));
-    if (ctx.now() - run.state.updatedAt >= ctx.opts.heartbeatIntervalMs) {
-      await run.write();
-      run.fresh = false;
+    const readStart = ctx.now();
+    let failure;
+    let error;
+    try {
+      failure = await gateFailure(ctx, run.state.candidate, run.expectedHealthy);
+    } catch (e) {
+      error = e;
     }
+    const readEnd = ctx.now();
+    if (failure) failGate(ctx, i, where, failure, extra);
+    if (error === void 0) {
+      if (lastRead !== void 0 && readEnd - lastRead > maxGapMs) {
+        ctx.emit(
+          "bake-restarted" /* BAKE_RESTARTED */,
+          `No gate reading ${where} for ${formatDuration(readEnd - lastRead)} (more than 2 polls of ${formatDuration(ctx.opts.pollIntervalMs)}): the step bakes again from 0s (it had ${formatDuration(credit)} of ${formatDuration(bakeMs)})`,
+          { ...extra, bakedMs: 0, bakeMs }
+        );
+        since = void 0;
+      }
+      since ??= readEnd;
+      lastRead = readEnd;
+      credit = Math.max(0, readStart - since);
+      ctx.emit("gate-passed" /* GATE_PASSED */, `Gate passed ${where}: baked ${formatDuration(credit)} of ${formatDuration(bakeMs)}`, {
+        ...extra,
+        bakedMs: credit,
+        bakeMs
+      });
+      if (credit >= bakeMs) break;
+    } else {
+      const unread = readEnd - (lastRead ?? began);
+      const lease = leaseMs(run.state);
+      const cause = errorText(error);
+      const last = lastRead === void 0 ? "since the step began" : `for ${formatDuration(unread)}`;
+      ctx.emit(
+        "gate-unread" /* GATE_UNREAD */,
+        `Gate not read ${where}: ${cause}. No bake credit: unread ${last} (baked ${formatDuration(credit)} of ${formatDuration(bakeMs)})`,
+        { ...extra, bakedMs: credit, bakeMs }
+      );
+      if (unread > lease) {
+        throw new StepFailure(
+          `the gate could not be read ${where} for ${formatDuration(unread)}, longer than the release's lease of ${formatDuration(lease)} (${cause})`,
+          i + 1
+        );
+      }
+    }
+    await ctx.ports.clock.sleep(error === void 0 ? Math.min(ctx.opts.pollIntervalMs, Math.max(0, bakeMs - credit)) : ctx.opts.pollIntervalMs);
+    if (ctx.now() - run.state.updatedAt >= ctx.opts.heartbeatIntervalMs) await heartbeat(ctx, run, extra);
   }
-  ctx.emit("step-completed" /* STEP_COMPLETED */, `Step ${i + 1}/${steps.length} baked`, { step: i + 1, steps: steps.length });
+  ctx.emit("step-completed" /* STEP_COMPLETED */, `Step ${i + 1}/${steps.length} baked`, { ...extra, bakedMs: credit, bakeMs });
+}
+async function heartbeat(ctx, run, extra) {
+  try {
+    await run.write();
+  } catch (e) {
+    if (e instanceof ConcurrentReleaseError) throw e;
+    ctx.emit("heartbeat-failed" /* HEARTBEAT_FAILED */, `Heartbeat not written: ${errorText(e)}; trying again at the next poll`, extra);
+  }
+  run.fresh = false;
+}
+function errorText(error) {
+  return error instanceof Error ? error.message : String(error);
 }
 async function promoteRun(ctx, run) {
   const { releaseId, candidate, stable } = run.state;
@@ -1499,7 +1987,7 @@ async function promoteColour(ctx, colour, current) {
   const ready = await readiness(ctx, colour);
   if (ready.failure) return refuse2(ctx, `Cannot promote ${colour}: ${ready.failure}.`, current?.state);
   const now = ctx.now();
-  const state = {
+  const state = compact({
     releaseId: newReleaseId(now),
     service: ctx.opts.service,
     status: "in-progress",
@@ -1508,10 +1996,10 @@ async function promoteColour(ctx, colour, current) {
     steps: [100],
     bakeMs: 0,
     stepIndex: -1,
-    owner: ctx.opts.owner,
+    ...ctx.ownership(),
     startedAt: now,
     updatedAt: now
-  };
+  });
   let version;
   try {
     version = await writeRecord(ctx, state, current?.version);
@@ -1789,7 +2277,9 @@ async function resume(ctx) {
     return { status: "noop", exitCode: 0, message, releaseId: s?.releaseId, state: s };
   }
   const now = ctx.now();
-  if (s.owner !== ctx.opts.owner && !isStale(s, now)) throw releaseInProgressError(s, now);
+  const holder = ctx.holderOf(s);
+  const mayTake = holder.status === "self" || holder.status === "stale" || holder.status === "dead" || ctx.opts.takeOver;
+  if (!mayTake) throw releaseInProgressError(s, now, holder, true);
   const capacity = await ctx.ports.capacity.describe(s.candidate);
   const weights = await ctx.ports.traffic.getWeights();
   let resumeAt = s.stepIndex;
@@ -1804,15 +2294,17 @@ async function resume(ctx) {
   }
   const run = new Run(ctx, s, current.version, capacity.desired, false);
   await run.write();
-  if (s.owner !== ctx.opts.owner) {
-    ctx.emit("taken-over" /* TAKEN_OVER */, `Took over release ${s.releaseId} from ${s.owner} (no heartbeat for ${Math.round((now - s.updatedAt) / 1e3)}s)`);
-  }
+  if (holder.status !== "self") ctx.emit("taken-over" /* TAKEN_OVER */, tookOver(s.releaseId, s.owner, holder));
   ctx.emit("resumed" /* RESUMED */, `Resuming ${s.releaseId} at ${describeProgress(run.state)}; weights read as ${formatWeights(weights)}`, {
     weights,
     step: resumeAt + 1,
     steps: s.steps.length
   });
   return drive(ctx, run, resumeAt);
+}
+function tookOver(releaseId, owner, holder) {
+  const asked = holder.status === "alive" || holder.status === "elsewhere" ? " as asked (take-over); it stops at its next record write" : "";
+  return `Took over release ${releaseId} from ${owner} ${holder.detail}${asked}`;
 }
 
 // lib/release/engine.ts
@@ -1834,7 +2326,7 @@ var ReleaseEngine = class {
   async plan(request) {
     checkRequest(request);
     const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now());
-    return buildPlan(this.ctx.opts, request.strategy, pre);
+    return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre);
   }
   /**
    * Release the idle colour: pre-flight, then every step (record, set, read back, record, bake with gates), then
@@ -1849,8 +2341,8 @@ var ReleaseEngine = class {
     checkRequest(request);
     const ctx = this.ctx;
     const obs = await observe(ctx.ports);
-    if (obs.stored?.state.status === "in-progress") throw releaseInProgressError(obs.stored.state, ctx.now());
-    const pre = evaluatePreflight(obs, request.candidate, ctx.now());
+    if (obs.stored?.state.status === "in-progress") throw releaseInProgressError(obs.stored.state, ctx.now(), ctx.holderOf(obs.stored.state));
+    const { pre, overridden } = await this.withImageCheck(evaluatePreflight(obs, request.candidate, ctx.now()));
     if (!pre.ok || !pre.stable || !pre.candidate) {
       const failed = pre.checks.filter((c) => !c.ok);
       for (const c of failed) ctx.emit("preflight-failed" /* PREFLIGHT_FAILED */, `Pre-flight ${c.name}: ${c.detail}`);
@@ -1858,8 +2350,9 @@ var ReleaseEngine = class {
       return { status: "refused", exitCode: 1, message, checks: pre.checks, weights: obs.weights, state: obs.stored?.state };
     }
     ctx.emit("preflight-passed" /* PREFLIGHT_PASSED */, `Pre-flight passed: ${pre.checks.map((c) => c.detail).join("; ")}`, { weights: obs.weights });
+    if (overridden) ctx.emit("undeployed-image-allowed" /* UNDEPLOYED_IMAGE_ALLOWED */, `Releasing what ${pre.candidate} runs now, although ${overridden}`);
     const now = ctx.now();
-    const state = {
+    const state = compact({
       releaseId: request.releaseId ?? newReleaseId(now),
       service: ctx.opts.service,
       status: "in-progress",
@@ -1868,10 +2361,10 @@ var ReleaseEngine = class {
       steps: [...request.strategy.steps],
       bakeMs: request.strategy.bakeMs,
       stepIndex: -1,
-      owner: ctx.opts.owner,
+      ...ctx.ownership(),
       startedAt: now,
       updatedAt: now
-    };
+    });
     const version = await this.claim(state, obs.stored?.version);
     ctx.emit("release-started" /* RELEASE_STARTED */, `Releasing ${state.candidate} (${state.releaseId}): ${request.strategy.describe()}`, {
       weights: stepWeights(state, -1),
@@ -1917,6 +2410,7 @@ var ReleaseEngine = class {
    * Returns `rolled-back` (0), `refused` (1) or `failed` (1, not verified after 3 attempts).
    */
   async rollback(options = {}) {
+    this.announceRollback("Rolling back");
     return rollBack(this.ctx, {
       status: "rolled-back",
       reason: options.reason ?? `rollback requested by ${this.ctx.opts.owner}`,
@@ -1930,6 +2424,7 @@ var ReleaseEngine = class {
    * `refused` (1, no release in progress, or the old colour has no healthy target) or `failed` (1).
    */
   async abort(options = {}) {
+    this.announceRollback("Aborting");
     return rollBack(this.ctx, {
       status: "aborted",
       reason: options.reason ?? `aborted by ${this.ctx.opts.owner}`,
@@ -1972,7 +2467,27 @@ var ReleaseEngine = class {
   /** Weights, test route, each colour's health, capacity and alarms, the release record and warnings. Reads only. */
   async status() {
     const [obs, testTarget] = await Promise.all([observe(this.ctx.ports), this.ctx.ports.traffic.getTestTarget()]);
-    return buildStatus(this.ctx.opts.service, obs, testTarget, this.ctx.now());
+    const release = obs.stored?.state;
+    const holder = release?.status === "in-progress" ? this.ctx.holderOf(release) : void 0;
+    return buildStatus(this.ctx.opts.service, obs, testTarget, this.ctx.now(), holder);
+  }
+  /**
+   * Pre-flight with `candidate-image` added, when the engine was given staged images and a candidate is known;
+   * `overridden` is the check's detail when `allowUndeployedImage` let a failed comparison pass.
+   */
+  async withImageCheck(pre) {
+    const { opts, ports } = this.ctx;
+    if (!pre.candidate || !opts.stagedImages) return { pre };
+    const check = await checkStagedImage(ports.images, opts.stagedImages, pre.candidate, opts.allowUndeployedImage);
+    return { pre: withCheck(pre, check), overridden: check?.overridden ? check.detail : void 0 };
+  }
+  /** The event before a rollback's first call: progress shows at once, with the deadline. */
+  announceRollback(verb) {
+    const ctx = this.ctx;
+    ctx.emit(
+      "rollback-requested" /* ROLLBACK_REQUESTED */,
+      `${verb} ${ctx.opts.service}: reading the release record and both colours' target health (finishes or gives up within ${formatDuration(ctx.opts.rollbackDeadlineMs)})`
+    );
   }
   /** Write the new release record; a concurrent writer means another release started first. */
   async claim(state, expectedVersion) {
@@ -1981,7 +2496,7 @@ var ReleaseEngine = class {
     } catch (e) {
       if (!(e instanceof ConcurrentReleaseError)) throw e;
       const current = await this.ctx.ports.state.read();
-      if (current?.state.status === "in-progress") throw releaseInProgressError(current.state, this.ctx.now());
+      if (current?.state.status === "in-progress") throw releaseInProgressError(current.state, this.ctx.now(), this.ctx.holderOf(current.state));
       throw new ConcurrentReleaseError(`The release record of ${this.ctx.opts.service} changed during pre-flight; run release again.`);
     }
   }
@@ -2117,6 +2632,9 @@ function gateNames(descriptor) {
   return names.length ? names.join(" and ") : "no gate alarms";
 }
 
+// lib/lambda/auto-rollback/index.ts
+init_contract();
+
 // lib/lambda/auto-rollback/descriptor-cache.ts
 var DESCRIPTOR_MAX_AGE_MS = 5 * 6e4;
 var DescriptorCache = class {
@@ -2155,6 +2673,7 @@ function createLog(service, trigger, requestId, write) {
 }
 
 // lib/lambda/auto-rollback/reconcile.ts
+init_contract();
 async function runReconcile(config) {
   const service = config.serviceName;
   const log = createLog(service, "reconcile", config.requestId, config.log);

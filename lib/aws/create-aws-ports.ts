@@ -1,5 +1,5 @@
 import { ServiceDescriptor } from '../contract';
-import { AlarmGate, FleetCapacity, Logger, ReleasePorts } from '../release/ports';
+import { AlarmGate, DeployedImages, FleetCapacity, Logger, ReleasePorts } from '../release/ports';
 import { AwsClients } from './clients';
 import { DynamoReleaseStateStore } from './dynamo-release-state-store';
 import { ElbTargetHealth } from './elb-target-health';
@@ -22,7 +22,14 @@ export function createAwsPorts(descriptor: ServiceDescriptor, clients: AwsClient
     state: DynamoReleaseStateStore.fromClients(clients, descriptor.releaseStateTable, descriptor.service),
     clock: new SystemClock(),
     logger,
+    images: lazyDeployedImages(descriptor, clients),
   };
+}
+
+/** The staged-image check, imported on its first use (a release's pre-flight); EC2's client only for a bake. */
+function lazyDeployedImages(descriptor: ServiceDescriptor, clients: AwsClients): DeployedImages {
+  const images = once(async () => (await import('./deployed-images')).AwsDeployedImages.fromClients(descriptor, clients));
+  return { verify: async (colour, staged) => (await images()).verify(colour, staged) };
 }
 
 /** The CloudWatch gate, imported on the first check. */

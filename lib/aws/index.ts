@@ -15,3 +15,5 @@ export * from './create-aws-ports';
 export * from './ami-retention';
 export * from './ami-exists';
 export * from './image-exists';
+export * from './aws-faults';
+export * from './deployed-images';

@@ -2,6 +2,7 @@ import { parseArgs } from 'util';
 import { SERVICE_NAME, SERVICE_NAME_RULE } from '../contract';
 import { UsageError, usageError } from '../release';
 import type { Command, FlagSpecs, FlagValues, GlobalOptions } from './command';
+import { negativeValue } from './flags';
 import { GLOBAL_FLAGS, parseGlobalFlags } from './global-flags';
 import { commandHelp, overview } from './help';
 import { COMMANDS, findCommand } from './registry';
@@ -27,7 +28,7 @@ export type CommandLine =
  * @throws UsageError naming the argument, the problem and the fix, before anything is read from AWS
  */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
-  const [first, ...rest] = argv;
+  const { globals, command: first, rest } = splitLeadingGlobals(argv);
   const names = COMMANDS.map((c) => c.name).join(', ');
   if (first === undefined) {
     throw new UsageError(`give a command: bluegreen <command> <service> [flags]. Commands: ${names}. Run 'bluegreen --help'.`);
@@ -37,15 +38,37 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     return { kind: 'help', text: topic ? commandHelp(topic) : overview() };
   }
   if (first === '--version') return { kind: 'version' };
-  if (first.startsWith('-')) {
-    throw new UsageError(`give the command first, e.g. 'bluegreen status web'. Got ${JSON.stringify(first)} before any command.`);
-  }
   const command = findCommand(first);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(first)}. Commands: ${names}. Run 'bluegreen --help'.`);
-  const { values, positionals } = parseFlags(command, rest);
+  const { values, positionals } = parseFlags(command, [...rest, ...globals]);
   if (values.help === true) return { kind: 'help', text: commandHelp(command) };
   const global = parseGlobalFlags(serviceOf(command, positionals), values);
   return { kind: 'run', parsed: { command, global, options: command.parse(values) } };
+}
+
+/**
+ * Global flags may come before the command (`bluegreen --json status web`), as in the AWS CLI: they are taken off
+ * the front and parsed with the command's flags. Any other flag there is refused: it belongs after the command.
+ */
+function splitLeadingGlobals(argv: readonly string[]): { globals: string[]; command?: string; rest: string[] } {
+  const globals: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-') || arg === '--help' || arg === '-h' || arg === '--version') break;
+    const name = arg.replace(/^--/, '').split('=')[0];
+    const spec = arg.startsWith('--') && name !== 'help' ? GLOBAL_FLAGS[name] : undefined;
+    if (!spec) {
+      const allowed = Object.keys(GLOBAL_FLAGS)
+        .filter((f) => f !== 'help')
+        .map((f) => `--${f}`)
+        .join(', ');
+      throw new UsageError(`give the command first, e.g. 'bluegreen status web'. Got ${JSON.stringify(arg)} before any command; only ${allowed} may come before it.`);
+    }
+    globals.push(arg);
+    if (spec.type === 'string' && !arg.includes('=') && i + 1 < argv.length) globals.push(argv[++i]);
+  }
+  return { globals, command: argv[i], rest: argv.slice(i + 1) };
 }
 
 /** The command's own flags and the global ones, own first (as help and error messages list them). */
@@ -63,7 +86,7 @@ function parseFlags(command: Command<unknown>, args: string[]): { values: FlagVa
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (e) {
-    throw flagError(command, e);
+    throw flagError(command, e, args);
   }
   return { values: foldAliases(command, parsed.values as Record<string, string | boolean | undefined>), positionals: parsed.positionals };
 }
@@ -85,7 +108,7 @@ function foldAliases(command: Command<unknown>, values: Record<string, string | 
 }
 
 /** node's parseArgs messages are long and generic; say which flag, what is wrong, and where the list is. */
-function flagError(command: Command<unknown>, e: unknown): UsageError {
+function flagError(command: Command<unknown>, e: unknown, args: readonly string[]): UsageError {
   const error = e as { code?: string; message?: string };
   const flag = /'(-[^' ]+)/.exec(error.message ?? '')?.[1] ?? '';
   const help = `Run 'bluegreen ${command.name} --help'.`;
@@ -100,6 +123,9 @@ function flagError(command: Command<unknown>, e: unknown): UsageError {
     const name = flag.replace(/^--?/, '');
     const spec = flags[name] ?? Object.values(flags).find((s) => s.alias === name || s.short === name);
     if (spec?.type === 'boolean') return new UsageError(`${flag} takes no value. ${help}`);
+    // `--bake -5m`: the value looks like a flag to parseArgs.
+    const value = args[args.indexOf(flag) + 1];
+    if (value !== undefined && /^-\d/.test(value)) return negativeValue(flag, value);
     return new UsageError(`${flag} needs a value, e.g. ${flag} ${spec?.example ?? '<value>'}. ${help}`);
   }
   return new UsageError(`${error.message ?? String(e)}. ${help}`);

@@ -1,31 +1,44 @@
-import type { ServiceDescriptor } from '../contract';
+import { retryEvent } from '../aws/aws-faults';
+import type { ManifestDocument, ServiceDescriptor } from '../contract';
 import {
   formatDuration,
   Logger,
   ReleaseEngine,
   ReleaseEngineOptions,
   ReleaseEvent,
+  ReleaseEventType,
   ReleaseOutcome,
   ReleasePlan,
+  ReleasePorts,
+  ROLLBACK_DEADLINE_MS,
   UsageError,
 } from '../release';
 import { awsPorts, loadServiceDescriptor } from './aws-access';
 import type { CommandContext } from './command';
 import { DryRunPorts } from './dry-run-ports';
+import { EXIT_CODES, exitCodeForOutcome } from './exit-codes';
 import { keepImagesRetained } from './image-retention';
 import { readManifest } from './manifest-file';
 import { keepManifestInStep, layoutAfter } from './manifest-sync';
+import { clockTime, humanDuration } from './durations';
 import { apiCallSummary } from './output';
-import { ownerId } from './owner';
+import { ownerId, ownerProcess, processProbe } from './owner';
 
 /** How a command drives the release engine: release, resume, promote, rollback, abort, scale-down. */
 export interface EngineRun {
   /** The command's name, for messages. */
   readonly name: string;
   /** What the command's flags set on the engine. */
-  readonly engine?: Pick<ReleaseEngineOptions, 'pollIntervalMs' | 'scaleDownDelayMs'>;
+  readonly engine?: Pick<ReleaseEngineOptions, 'pollIntervalMs' | 'scaleDownDelayMs' | 'takeOver' | 'allowUndeployedImage'>;
   /** The engine call. */
   invoke(engine: ReleaseEngine): Promise<ReleaseOutcome>;
+  /** A release of this many steps, each baking this long: its start says how long it takes and when it ends. */
+  readonly expect?: { readonly steps: number; readonly bakeMs: number };
+  /**
+   * Asked before the engine runs (not on a dry run): a refusal message stops the command with "refused" and nothing
+   * changed; undefined goes on.
+   */
+  confirm?(ports: ReleasePorts): Promise<string | undefined>;
   /** With `--dry-run`, print this plan instead of simulating `invoke` (release). */
   plan?(engine: ReleaseEngine): Promise<ReleasePlan>;
   /**
@@ -37,46 +50,96 @@ export interface EngineRun {
 
 /** Run the engine command, then bring the manifest (and the AMIs' keep tags) in step with what it left in AWS. */
 export async function runEngineCommand(ctx: CommandContext, run: EngineRun): Promise<number> {
+  const { out, clients } = ctx;
+  // Every retry of an AWS call on a line of its own, as it happens.
+  const stopReporting = clients.onRetry((notice) => out.logger.event(retryEvent(notice)));
+  try {
+    return await runEngine(ctx, run);
+  } finally {
+    stopReporting();
+    clients.setDeadline(undefined);
+  }
+}
+
+async function runEngine(ctx: CommandContext, run: EngineRun): Promise<number> {
   const { global, out, clients } = ctx;
-  const manifestUsable = checkManifestFirst(ctx, run);
+  if (run.emergency) {
+    // Rollback and abort: progress at once, before the descriptor's first call, and a bound on the whole command.
+    clients.setDeadline(Date.now() + ROLLBACK_DEADLINE_MS, `the ${run.name}'s ${formatDuration(ROLLBACK_DEADLINE_MS)} deadline`);
+    out.logger.event({
+      type: ReleaseEventType.COMMAND_STARTED,
+      message: `${run.name} ${global.service}: reading the service descriptor (finishes or gives up within ${formatDuration(ROLLBACK_DEADLINE_MS)})`,
+      at: Date.now(),
+    });
+  }
+  const { usable: manifestUsable, manifest: staged } = checkManifestFirst(ctx, run);
   const descriptor = await loadServiceDescriptor(ctx);
-  const options: ReleaseEngineOptions = { service: global.service, owner: ownerId(), ...run.engine };
+  const options: ReleaseEngineOptions = {
+    service: global.service,
+    owner: ownerId(),
+    process: ownerProcess(),
+    processProbe,
+    ...(staged ? { stagedImages: { blue: staged.blue.image, green: staged.green.image } } : {}),
+    ...run.engine,
+  };
   if (global.dryRun) return run.plan ? planRelease(ctx, run.plan, descriptor, options) : simulate(ctx, run, descriptor, options);
 
-  const engine = new ReleaseEngine(await awsPorts(ctx, descriptor, out.logger), options);
-  const outcome = await run.invoke(engine);
+  const ports = await awsPorts(ctx, descriptor, out.logger);
+  const refusal = await run.confirm?.(ports);
+  if (refusal !== undefined) {
+    return out.result({ status: 'refused', exitCode: EXIT_CODES.refused, message: refusal, apiCalls: apiCallSummary(clients.counter) });
+  }
+  if (run.expect) out.expectRelease(run.expect.steps, run.expect.bakeMs);
+  const outcome = await run.invoke(new ReleaseEngine(ports, options));
   const manifest = manifestUsable
-    ? keepManifestInStep(ctx, descriptor, layoutAfter(outcome))
+    ? await keepManifestInStep(ctx, descriptor, layoutAfter(outcome), async (c) => (await ports.capacity.describe(c)).desired)
     : { path: ctx.manifest.shown, action: 'skipped' as const, changes: [] };
   const retention = run.emergency ? undefined : await keepImagesRetained(ctx, descriptor);
-  return out.result({ ...outcomeFields(outcome), manifest, retention, apiCalls: apiCallSummary(clients.counter) });
+  return out.result({ ...outcomeFields(outcome), next: nextCommands(run.name, global.service, outcome), manifest, retention, apiCalls: apiCallSummary(clients.counter) });
+}
+
+/** What to run after an outcome that leaves something to do, with the service name. */
+export function nextCommands(command: string, service: string, outcome: ReleaseOutcome): string[] | undefined {
+  const s = (what: string) => `bluegreen ${what} ${service}`;
+  switch (outcome.status) {
+    case 'failed':
+      return [s('status'), s('rollback')];
+    case 'preempted':
+      return outcome.state?.status === 'in-progress' ? [`${s('status')} --watch`, s('wait')] : undefined;
+    case 'refused':
+      if (command === 'resume' && outcome.weights) return [s('rollback'), s('promote')];
+      if (command === 'promote' && outcome.state?.status !== 'in-progress') return [`${s('promote')} --colour <blue|green>`];
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
  * Refuse a manifest that is malformed, of another service, or missing although `--manifest` named it, before
  * anything changes. Rollback and abort are never held up by a file: they warn and go on.
  *
- * @returns whether the manifest can be kept in step afterwards
+ * @returns whether the manifest can be kept in step afterwards, and the manifest (what it stages for each colour)
  */
-function checkManifestFirst(ctx: CommandContext, run: EngineRun): boolean {
+function checkManifestFirst(ctx: CommandContext, run: EngineRun): { usable: boolean; manifest?: ManifestDocument } {
   const { global, manifest, out } = ctx;
   try {
     const loaded = readManifest(manifest, global.service);
     if (!loaded && manifest.explicit) {
       throw new UsageError(`--manifest: no file at ${manifest.shown}. Fix the path, or leave --manifest out to use releases/${global.service}.json.`);
     }
-    return true;
+    return { usable: true, manifest: loaded?.manifest };
   } catch (e) {
     if (!run.emergency) throw e;
     out.warn(`${(e as Error).message} Rolling back anyway; the manifest will not be updated.`);
-    return false;
+    return { usable: false };
   }
 }
 
 function outcomeFields(o: ReleaseOutcome) {
   return {
     status: o.status,
-    exitCode: o.exitCode,
+    exitCode: exitCodeForOutcome(o),
     message: o.message,
     releaseId: o.releaseId,
     weights: o.weights,
@@ -92,15 +155,23 @@ async function planRelease(ctx: CommandContext, plan: NonNullable<EngineRun['pla
   const planned = await plan(new ReleaseEngine(await awsPorts(ctx, descriptor, SILENT), options));
   out.line(`Dry run, nothing was changed. Plan to release ${global.service}: ${planned.strategy}`);
   planned.actions.forEach((a, i) => out.line(`  ${i + 1}. ${a}`));
-  out.line(`Shortest time to promotion: ${formatDuration(planned.minimumDurationMs)}.`);
-  const manifest = planned.ready && planned.candidate ? keepManifestInStep(ctx, descriptor, { live: planned.candidate, idleMode: 'ready' }) : undefined;
+  out.line(`Shortest time to promotion: ${humanDuration(planned.minimumDurationMs)} (ETA ${clockTime(Date.now() + planned.minimumDurationMs)} if started now).`);
+  const manifest = planned.ready && planned.candidate ? await keepManifestInStep(ctx, descriptor, { live: planned.candidate, idleMode: 'ready' }) : undefined;
   const message = planned.ready
     ? `Dry run: release would start, moving ${planned.candidate} from 0 to 100 % in ${planned.steps.length} step(s).`
     : `Dry run: release would be refused: ${planned.checks
         .filter((c) => !c.ok)
         .map((c) => c.detail)
         .join('; ')}.`;
-  return out.result({ status: 'dry-run', exitCode: planned.ready ? 0 : 1, message, dryRun: true, plan: planned, manifest, apiCalls: apiCallSummary(clients.counter) });
+  return out.result({
+    status: 'dry-run',
+    exitCode: planned.ready ? EXIT_CODES.done : EXIT_CODES.refused,
+    message,
+    dryRun: true,
+    plan: planned,
+    manifest,
+    apiCalls: apiCallSummary(clients.counter),
+  });
 }
 
 /**
@@ -115,14 +186,15 @@ async function simulate(ctx: CommandContext, run: EngineRun, descriptor: Service
   out.line(`Dry run, nothing was changed. ${run.name} ${global.service} would:`);
   if (dry.actions.length === 0) out.line('  change nothing');
   dry.actions.forEach((a, i) => out.line(`  ${i + 1}. ${a}`));
-  const manifest = keepManifestInStep(ctx, descriptor, layoutAfter(outcome));
+  const manifest = await keepManifestInStep(ctx, descriptor, layoutAfter(outcome), async (c) => (await dry.ports.capacity.describe(c)).desired);
+  const exitCode = exitCodeForOutcome(outcome);
   return out.result({
     status: 'dry-run',
-    exitCode: outcome.exitCode,
-    message: `Dry run: ${run.name} would end ${outcome.status} (exit ${outcome.exitCode}): ${outcome.message}`,
+    exitCode,
+    message: `Dry run: ${run.name} would end ${outcome.status} (exit ${exitCode}): ${outcome.message}`,
     dryRun: true,
     actions: dry.actions,
-    outcome: outcomeFields(outcome),
+    simulated: outcomeFields(outcome),
     manifest,
     apiCalls: apiCallSummary(clients.counter),
   });

@@ -1,4 +1,4 @@
-import { checkColour, checkDurationMs, ColourName, parseDuration, usageError } from '../release';
+import { checkColour, checkDurationMs, ColourName, parseDuration, UsageError, usageError } from '../release';
 import type { FlagSpec, FlagValues } from './command';
 
 /** Flags more than one command takes, so they read the same everywhere. */
@@ -45,9 +45,16 @@ export function stringFlag(values: FlagValues, flag: string, options: { readonly
 export function durationFlag(values: FlagValues, flag: string, minMs: number, maxMs: number): number | undefined {
   const text = stringFlag(values, flag);
   if (text === undefined) return undefined;
+  if (/^-\d/.test(text.trim())) throw negativeValue(`--${flag}`, text.trim());
   const ms = parseDuration(text, `--${flag}`);
   checkDurationMs(ms, `--${flag}`, minMs, maxMs);
   return ms;
+}
+
+/** A value below zero, for a flag that takes none: durations and percentages count up from zero. */
+export function negativeValue(flag: string, value: string): UsageError {
+  const what = /^-\d+(ms|h|m|s)/.test(value) ? 'a negative duration' : 'a negative number';
+  return usageError(flag, `is ${what}; give a positive value, e.g. ${flag} ${value.slice(1)}.`, value);
 }
 
 /** `--poll`, in milliseconds. */

@@ -1,4 +1,5 @@
 import type { Command, FlagSpec, FlagSpecs } from './command';
+import { EXIT_CODE_HELP } from './exit-codes';
 import { GLOBAL_FLAGS } from './global-flags';
 import { COMMANDS } from './registry';
 
@@ -16,9 +17,13 @@ export function overview(): string {
     'Global flags:',
     ...flagLines(GLOBAL_FLAGS),
     '',
+    'Global flags may also come before the command: bluegreen --json status web.',
     'bluegreen --version prints the version.',
-    'Exit codes: 0 success, 1 failed, rolled back or refused, 2 bad input (nothing was changed).',
-    "Run 'bluegreen <command> --help' for a command's flags; docs/RELEASING.md has the runbooks.",
+    '',
+    'Exit codes:',
+    ...EXIT_CODE_HELP,
+    '',
+    "Run 'bluegreen <command> --help' for a command's flags; docs/RELEASING.md has the exit codes and the runbooks.",
     '',
   ].join('\n');
 }

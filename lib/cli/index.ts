@@ -1,2 +1,3 @@
 export * from './io';
 export * from './main';
+export { EXIT_CODES, OutcomeKind } from './exit-codes';

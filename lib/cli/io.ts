@@ -5,6 +5,18 @@ export interface CliOutput {
   write(text: string): unknown;
 }
 
+/** The signals after which the CLI prints a final result. */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+
+/** How the CLI learns that its process is asked to stop (bin/bluegreen.ts: SIGINT and SIGTERM). */
+export interface Interrupts {
+  /**
+   * Call `handler` when the process is asked to stop, instead of the default; it prints the final result and returns
+   * the exit code, with which the process then exits at once. A later call replaces the handler.
+   */
+  handle(handler: (signal: InterruptSignal) => number): void;
+}
+
 /** Everything the CLI takes from its process, so tests can run it in-process. */
 export interface CliIo {
   /** Results, events and `--json` lines. */
@@ -13,6 +25,12 @@ export interface CliIo {
   readonly stderr: CliOutput;
   /** Whether stdout is a terminal: then a release shows one updating progress line per step. */
   readonly isTTY: boolean;
+  /**
+   * Width of the terminal, for views redrawn in place (`status --watch`).
+   *
+   * @default 100
+   */
+  readonly columns?: number;
   /** Environment (`BLUEGREEN_DEBUG=1` prints stack traces). The AWS SDK reads `process.env` itself. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Directory the default manifest path `releases/<service>.json` is relative to. */
@@ -24,4 +42,23 @@ export interface CliIo {
    * @default - created from --region / --profile and the environment, destroyed at exit
    */
   readonly clients?: AwsClients;
+  /**
+   * Asks a person a yes/no question on the terminal (`promote --colour` with no release running). Absent when no one
+   * can answer (stdin is not a terminal): such commands then need `--yes`.
+   *
+   * @default - no one to ask
+   */
+  readonly confirm?: (question: string) => Promise<boolean>;
+  /**
+   * SIGINT and SIGTERM, so that an interrupted command prints where the release stands.
+   *
+   * @default - none (in-process callers stop the CLI their own way)
+   */
+  readonly interrupts?: Interrupts;
+  /**
+   * Time, for the views that wait (`status --watch`, `wait`): tests drive it.
+   *
+   * @default - the system clock
+   */
+  readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
 }

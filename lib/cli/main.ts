@@ -8,8 +8,8 @@ import { cliVersion } from './version';
 /**
  * The `bluegreen` CLI: parse `argv` (without `node` and the script), run the command, return the exit code.
  *
- * Exit codes: 0 success; 1 failed, rolled back, or refused because of the service's state; 2 bad input (a flag, a
- * value, an unknown service, the live colour as a stage target), reported before anything is changed.
+ * Exit codes (exit-codes.ts, docs/RELEASING.md): 0 done, 1 rolled back, 2 bad input, 3 refused before any change,
+ * 4 paused (a release left in progress), 5 AWS error, 6 failed; 130/143 interrupted with nothing left in progress.
  *
  * @example
  * process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, isTTY: true, env: process.env, cwd: process.cwd() });
@@ -21,7 +21,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     line = parseCommandLine(argv);
   } catch (e) {
-    const command = argv[0] !== undefined ? findCommand(argv[0])?.name : undefined;
+    const command = argv.map((a) => findCommand(a)?.name).find((name) => name !== undefined);
     return new Output(io, json, { command }).error(e);
   }
   if (line.kind === 'help') {
@@ -33,7 +33,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   const { command, global } = line.parsed;
-  const out = new Output(io, global.json, { command: command.name, service: global.service });
+  const profile = global.profile ?? io.env.AWS_PROFILE;
+  const out = new Output(io, global.json, { command: command.name, service: global.service, profile });
+  // From here a signal prints where the release stands (output.ts) instead of ending the process silently.
+  io.interrupts?.handle((signal) => out.interrupt(signal));
   try {
     return await runCommand(line.parsed, io, out);
   } catch (e) {

@@ -16,9 +16,20 @@ import { readManifest, writeManifest } from './manifest-file';
 export interface ColourLayout {
   /** The colour with all traffic: `active` in the manifest, pinned to the AMI it runs. */
   readonly live: ColourName;
-  /** The other colour's mode: `ready` (warm, for a rollback or the next release) or `standby`. */
+  /**
+   * The other colour's mode: `ready` (warm, for a rollback or the next release) or `standby`; `unchanged` when the
+   * command did not touch its capacity (a rollback): it stays `standby` if it is in standby in AWS, else `ready`.
+   */
+  readonly idleMode: 'ready' | 'standby' | 'unchanged';
+}
+
+/** A layout whose idle mode is known. */
+export interface ResolvedLayout extends ColourLayout {
   readonly idleMode: 'ready' | 'standby';
 }
+
+/** The desired capacity of a colour's group, read only when the manifest alone cannot tell. */
+export type CapacityReader = (colour: ColourName) => Promise<number>;
 
 /**
  * The layout a command left in AWS, from its outcome's release record; undefined when it changed nothing the
@@ -33,12 +44,14 @@ export function layoutAfter(outcome: ReleaseOutcome): ColourLayout | undefined {
       return s.status === 'succeeded' ? { live, idleMode: 'ready' } : undefined;
     case 'rolled-back':
     case 'aborted':
-      return { live: s.stable, idleMode: 'ready' };
+      // A rollback moves traffic, never capacity: the candidate it leaves idle may have been scaled down before.
+      return { live: s.stable, idleMode: 'unchanged' };
     case 'scaled-down':
       return { live, idleMode: 'standby' };
     case 'preempted':
       // Someone else ended the release (another operator, the auto-rollback): record what they left.
-      return s.status === 'in-progress' ? undefined : { live, idleMode: 'ready' };
+      if (s.status === 'in-progress') return undefined;
+      return { live, idleMode: s.status === 'succeeded' ? 'ready' : 'unchanged' };
     default:
       return undefined;
   }
@@ -60,7 +73,7 @@ export interface SyncResult {
  * the guard accepts as the same image. An `ami-` entry that differs from what the colour runs is a stage that was
  * never deployed: it is replaced by the AMI that runs, with a warning.
  */
-export function syncManifest(manifest: ManifestDocument, descriptor: ServiceDescriptor, layout: ColourLayout): SyncResult {
+export function syncManifest(manifest: ManifestDocument, descriptor: ServiceDescriptor, layout: ResolvedLayout): SyncResult {
   const changes: string[] = [];
   const warnings: string[] = [];
   const live = layout.live;
@@ -110,7 +123,12 @@ export interface ManifestReport {
  * A manifest that cannot be read or is missing gets a warning: AWS has already changed, so this does not fail the
  * command.
  */
-export function keepManifestInStep(ctx: CommandContext, descriptor: ServiceDescriptor, layout: ColourLayout | undefined): ManifestReport {
+export async function keepManifestInStep(
+  ctx: CommandContext,
+  descriptor: ServiceDescriptor,
+  layout: ColourLayout | undefined,
+  capacity?: CapacityReader,
+): Promise<ManifestReport> {
   const { manifest: location, out, global } = ctx;
   const report = (action: ManifestReport['action'], changes: string[] = []): ManifestReport => ({ path: location.shown, action, changes });
   if (!layout) return report('not-applicable');
@@ -125,7 +143,7 @@ export function keepManifestInStep(ctx: CommandContext, descriptor: ServiceDescr
     out.warn(`no release manifest at ${location.shown}, so none was updated. Pass --manifest <path> to keep yours in step with AWS.`);
     return report('missing');
   }
-  const sync = syncManifest(loaded.manifest, descriptor, layout);
+  const sync = syncManifest(loaded.manifest, descriptor, await resolveLayout(layout, loaded.manifest, capacity, (m) => out.warn(m)));
   for (const w of sync.warnings) out.warn(w);
   if (sync.changes.length === 0) return report('unchanged');
   if (global.dryRun) {
@@ -135,4 +153,27 @@ export function keepManifestInStep(ctx: CommandContext, descriptor: ServiceDescr
   writeManifest(location, manifestJson(sync.manifest));
   out.line(`Updated ${location.shown}: ${sync.changes.join('; ')}. Commit it so the next deploy keeps this layout.`);
   return report('written', sync.changes);
+}
+
+/**
+ * The idle mode of a layout whose command left the idle colour's capacity alone: `ready` unless the manifest has it
+ * in standby and AWS agrees (its group is at 0). One Auto Scaling read, only in that case, so that a rollback after a
+ * scale-down keeps `standby`, as `sync-manifest` would write it, instead of flipping it to `ready`.
+ */
+export async function resolveLayout(
+  layout: ColourLayout,
+  manifest: ManifestDocument,
+  capacity: CapacityReader | undefined,
+  warn: (message: string) => void,
+): Promise<ResolvedLayout> {
+  if (layout.idleMode !== 'unchanged') return { live: layout.live, idleMode: layout.idleMode };
+  const idle = otherColour(layout.live);
+  if (manifest[idle].mode !== 'standby') return { live: layout.live, idleMode: 'ready' };
+  if (!capacity) return { live: layout.live, idleMode: 'standby' };
+  try {
+    return { live: layout.live, idleMode: (await capacity(idle)) === 0 ? 'standby' : 'ready' };
+  } catch (e) {
+    warn(`could not read ${idle}'s capacity (${(e as Error).message.split('\n')[0]}); its manifest mode stays standby: check it with bluegreen sync-manifest`);
+    return { live: layout.live, idleMode: 'standby' };
+  }
 }

@@ -8,6 +8,7 @@ import { scaleDown } from './commands/scale-down';
 import { stage } from './commands/stage';
 import { status } from './commands/status';
 import { syncManifest } from './commands/sync-manifest';
+import { wait } from './commands/wait';
 
 /**
  * Every command, in the order help lists them. A new command is a file in commands/ and a line here.
@@ -15,7 +16,7 @@ import { syncManifest } from './commands/sync-manifest';
  * Command modules import no AWS SDK at load (they reach it through aws-access.ts), so listing them here keeps
  * `bluegreen --help` free of it.
  */
-export const COMMANDS: readonly Command<unknown>[] = [status, stage, release, resume, promote, rollback, abort, scaleDown, syncManifest];
+export const COMMANDS: readonly Command<unknown>[] = [status, wait, stage, release, resume, promote, rollback, abort, scaleDown, syncManifest];
 
 /** The command called `name`, if there is one. */
 export function findCommand(name: string): Command<unknown> | undefined {

@@ -1,6 +1,8 @@
 import { ColourDescriptor, ManifestDocument, ServiceDescriptor } from '../contract';
-import { ColourName, ColourStatus, COLOUR_NAMES, describeProgress, formatDuration, formatWeights, otherColour, ServiceStatus } from '../release';
+import { ColourName, ColourStatus, COLOUR_NAMES, describeProgress, formatWeights, otherColour, ServiceStatus } from '../release';
+import { humanDuration } from './durations';
 import { namesDeployedImage } from './image-reference';
+import { describeBake, gateVerdict, releaseProgress, ReleaseProgress } from './release-progress';
 
 /** One colour in `status`. */
 export interface ColourView extends Omit<ColourStatus, 'colour'> {
@@ -62,10 +64,28 @@ export interface ReleaseView {
   readonly reason: string | null;
   /** When the old colour may go to standby (ISO), if scheduled. */
   readonly scaleDownAt: string | null;
+  /**
+   * A release in progress: the step's bake (estimated from the release's start; null when it cannot be told), the
+   * ETA of promotion (an upper bound when the bake is unknown), and the candidate's gate as this reading saw it.
+   */
+  readonly live?: {
+    readonly bakedMs: number | null;
+    readonly bakeMs: number;
+    readonly eta: string;
+    readonly etaUpperBound: boolean;
+    readonly gate: { readonly passing: boolean; readonly detail: string };
+  };
 }
 
 /** The status view from the engine's status, the descriptor and the manifest (if any). */
-export function buildView(status: ServiceStatus, descriptor: ServiceDescriptor, manifest: ManifestDocument | undefined, manifestPath: string | null): StatusView {
+export function buildView(
+  status: ServiceStatus,
+  descriptor: ServiceDescriptor,
+  manifest: ManifestDocument | undefined,
+  manifestPath: string | null,
+  /** When the current step's bake began, if a watcher saw the step change. */
+  bakeStartedAt?: number,
+): StatusView {
   const colour = (c: ColourName): ColourView => {
     const { colour: _named, ...s }: ColourStatus = status[c];
     const d = descriptor.colours[c];
@@ -89,16 +109,28 @@ export function buildView(status: ServiceStatus, descriptor: ServiceDescriptor, 
     weights: status.weights,
     testTarget: status.testTarget,
     colours,
-    release: releaseView(status),
+    release: releaseView(status, colours, bakeStartedAt),
     scaleDownDue: status.scaleDownDue,
     manifestPath,
     warnings: [...status.warnings, ...manifestWarnings(status, colours, manifestPath)],
   };
 }
 
-function releaseView(status: ServiceStatus): ReleaseView | null {
+function releaseView(status: ServiceStatus, colours: { blue: ColourView; green: ColourView }, bakeStartedAt?: number): ReleaseView | null {
   const r = status.release;
   if (!r) return null;
+  let live: ReleaseView['live'];
+  if (status.releaseInProgress) {
+    const p = releaseProgress(r, status.at, bakeStartedAt);
+    const gate = gateVerdict(r.candidate, colours[r.candidate]);
+    live = {
+      bakedMs: p.bakedMs ?? null,
+      bakeMs: p.bakeMs,
+      eta: new Date(p.etaAt).toISOString(),
+      etaUpperBound: p.etaUpperBound,
+      gate: { passing: gate.passing, detail: gate.text },
+    };
+  }
   return {
     releaseId: r.releaseId,
     status: r.status,
@@ -116,7 +148,45 @@ function releaseView(status: ServiceStatus): ReleaseView | null {
     stale: status.releaseStale,
     reason: r.reason ?? null,
     scaleDownAt: r.scaleDownAt !== undefined ? new Date(r.scaleDownAt).toISOString() : null,
+    ...(live ? { live } : {}),
   };
+}
+
+/** The progress of the release in a view, for headlines. */
+export function progressOf(v: StatusView): ReleaseProgress | undefined {
+  const r = v.release;
+  if (!r?.live || !r.inProgress) return undefined;
+  const step = r.stepIndex + 1;
+  return {
+    step,
+    steps: r.steps.length,
+    percent: step > 0 ? r.steps[r.stepIndex] : 0,
+    bakeMs: r.live.bakeMs,
+    bakedMs: r.live.bakedMs ?? undefined,
+    etaAt: Date.parse(r.live.eta),
+    etaUpperBound: r.live.etaUpperBound,
+  };
+}
+
+/**
+ * The first line of `status`: the live colour, or during a release its step, bake, ETA and the gate's verdict,
+ * e.g. `web (eu-west-1): RELEASING green: step 2/5 (25 %), baked ~1m30s of 5m, ETA ~12:25:03Z; gate passing (…)`.
+ */
+export function headline(v: StatusView): string {
+  const r = v.release;
+  const p = progressOf(v);
+  if (r && p && r.live) {
+    const where = p.step > 0 ? `step ${p.step}/${p.steps} (${p.percent} %)` : `before step 1/${p.steps}`;
+    if (r.stale) {
+      const age = humanDuration(Math.floor(r.heartbeatAgeMs / 1000) * 1000);
+      return (
+        `${v.service} (${v.region}): RELEASE INTERRUPTED: ${r.candidate} at ${where}, no heartbeat from ${r.owner} for ${age}; ` +
+        `gate ${r.live.gate.detail}. Run bluegreen resume ${v.service}, or bluegreen rollback ${v.service}`
+      );
+    }
+    return `${v.service} (${v.region}): RELEASING ${r.candidate}: ${where}, ${describeBake(p)}; gate ${r.live.gate.detail}`;
+  }
+  return `${v.service} (${v.region}): ${v.live ? `${v.live} is live` : `weights are split (${formatWeights(v.weights)})`}`;
 }
 
 /** What the release guard would refuse in the manifest as it stands, and a manifest out of step with AWS. */
@@ -142,8 +212,7 @@ function manifestWarnings(status: ServiceStatus, colours: { blue: ColourView; gr
 
 /** The text form of `status`. */
 export function renderStatus(v: StatusView): string[] {
-  const head = v.live ? `${v.live} is live` : `weights are split (${formatWeights(v.weights)})`;
-  const lines = [`${v.service} (${v.region}): ${head}`, `  production   ${formatWeights(v.weights)}; test route -> ${v.testTarget}`];
+  const lines = [headline(v), `  production   ${formatWeights(v.weights)}; test route -> ${v.testTarget}`];
   for (const c of COLOUR_NAMES) {
     const x = v.colours[c];
     const alarms = x.firingAlarms.length ? `ALARM: ${x.firingAlarms.join(', ')}` : 'no alarm firing';
@@ -171,10 +240,10 @@ function releaseLine(v: StatusView): string {
   const r = v.release;
   if (!r) return 'none yet';
   // Whole seconds: milliseconds of a heartbeat's age are noise.
-  const age = formatDuration(Math.floor(r.heartbeatAgeMs / 1000) * 1000);
+  const age = humanDuration(Math.floor(r.heartbeatAgeMs / 1000) * 1000);
   if (r.inProgress) {
-    const lease = r.leaseMs !== null ? ` (lease ${formatDuration(r.leaseMs)})` : '';
-    const stale = r.stale ? ' STALE: interrupted, run resume or rollback' : '';
+    const lease = r.leaseMs !== null ? ` (lease ${humanDuration(r.leaseMs)})` : '';
+    const stale = r.stale ? ` STALE: interrupted, run bluegreen resume ${v.service} or bluegreen rollback ${v.service}` : '';
     return `${r.releaseId} IN PROGRESS: ${r.candidate} at ${r.progress}, driven by ${r.owner}, heartbeat ${age} ago${lease}${stale}`;
   }
   let line = `${r.releaseId} ${r.status} (${r.candidate} over ${r.stable}, ${age} ago by ${r.owner})`;

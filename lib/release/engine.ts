@@ -15,10 +15,11 @@ import {
 import { ReconcileOutcome, ReleaseOutcome } from './outcome';
 import { buildPlan, ReleasePlan } from './plan';
 import { ConcurrentReleaseError, ReleasePorts, ReleaseState } from './ports';
-import { evaluatePreflight, observe } from './preflight';
+import { checkStagedImage, evaluatePreflight, observe, PreflightResult, withCheck } from './preflight';
 import { buildStatus, ServiceStatus } from './status';
 import { stepWeights } from './weights';
-import { EngineContext, newReleaseId, writeRecord } from './private/context';
+import { formatDuration } from './parsing';
+import { compact, EngineContext, newReleaseId, writeRecord } from './private/context';
 import { promote } from './private/promote';
 import { reconcile } from './private/reconcile';
 import { resume } from './private/resume';
@@ -60,7 +61,7 @@ export class ReleaseEngine {
   public async plan(request: ReleaseRequest): Promise<ReleasePlan> {
     checkRequest(request);
     const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now());
-    return buildPlan(this.ctx.opts, request.strategy, pre);
+    return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre);
   }
 
   /**
@@ -76,8 +77,8 @@ export class ReleaseEngine {
     checkRequest(request);
     const ctx = this.ctx;
     const obs = await observe(ctx.ports);
-    if (obs.stored?.state.status === 'in-progress') throw releaseInProgressError(obs.stored.state, ctx.now());
-    const pre = evaluatePreflight(obs, request.candidate, ctx.now());
+    if (obs.stored?.state.status === 'in-progress') throw releaseInProgressError(obs.stored.state, ctx.now(), ctx.holderOf(obs.stored.state));
+    const { pre, overridden } = await this.withImageCheck(evaluatePreflight(obs, request.candidate, ctx.now()));
     if (!pre.ok || !pre.stable || !pre.candidate) {
       const failed = pre.checks.filter((c) => !c.ok);
       for (const c of failed) ctx.emit(ReleaseEventType.PREFLIGHT_FAILED, `Pre-flight ${c.name}: ${c.detail}`);
@@ -85,9 +86,10 @@ export class ReleaseEngine {
       return { status: 'refused', exitCode: 1, message, checks: pre.checks, weights: obs.weights, state: obs.stored?.state };
     }
     ctx.emit(ReleaseEventType.PREFLIGHT_PASSED, `Pre-flight passed: ${pre.checks.map((c) => c.detail).join('; ')}`, { weights: obs.weights });
+    if (overridden) ctx.emit(ReleaseEventType.UNDEPLOYED_IMAGE_ALLOWED, `Releasing what ${pre.candidate} runs now, although ${overridden}`);
 
     const now = ctx.now();
-    const state: ReleaseState = {
+    const state: ReleaseState = compact({
       releaseId: request.releaseId ?? newReleaseId(now),
       service: ctx.opts.service,
       status: 'in-progress',
@@ -96,10 +98,10 @@ export class ReleaseEngine {
       steps: [...request.strategy.steps],
       bakeMs: request.strategy.bakeMs,
       stepIndex: -1,
-      owner: ctx.opts.owner,
+      ...ctx.ownership(),
       startedAt: now,
       updatedAt: now,
-    };
+    });
     const version = await this.claim(state, obs.stored?.version);
     ctx.emit(ReleaseEventType.RELEASE_STARTED, `Releasing ${state.candidate} (${state.releaseId}): ${request.strategy.describe()}`, {
       weights: stepWeights(state, -1),
@@ -148,6 +150,7 @@ export class ReleaseEngine {
    * Returns `rolled-back` (0), `refused` (1) or `failed` (1, not verified after 3 attempts).
    */
   public async rollback(options: RollbackOptions = {}): Promise<ReleaseOutcome> {
+    this.announceRollback('Rolling back');
     return rollBack(this.ctx, {
       status: 'rolled-back',
       reason: options.reason ?? `rollback requested by ${this.ctx.opts.owner}`,
@@ -162,6 +165,7 @@ export class ReleaseEngine {
    * `refused` (1, no release in progress, or the old colour has no healthy target) or `failed` (1).
    */
   public async abort(options: AbortOptions = {}): Promise<ReleaseOutcome> {
+    this.announceRollback('Aborting');
     return rollBack(this.ctx, {
       status: 'aborted',
       reason: options.reason ?? `aborted by ${this.ctx.opts.owner}`,
@@ -207,7 +211,29 @@ export class ReleaseEngine {
   /** Weights, test route, each colour's health, capacity and alarms, the release record and warnings. Reads only. */
   public async status(): Promise<ServiceStatus> {
     const [obs, testTarget] = await Promise.all([observe(this.ctx.ports), this.ctx.ports.traffic.getTestTarget()]);
-    return buildStatus(this.ctx.opts.service, obs, testTarget, this.ctx.now());
+    const release = obs.stored?.state;
+    const holder = release?.status === 'in-progress' ? this.ctx.holderOf(release) : undefined;
+    return buildStatus(this.ctx.opts.service, obs, testTarget, this.ctx.now(), holder);
+  }
+
+  /**
+   * Pre-flight with `candidate-image` added, when the engine was given staged images and a candidate is known;
+   * `overridden` is the check's detail when `allowUndeployedImage` let a failed comparison pass.
+   */
+  private async withImageCheck(pre: PreflightResult): Promise<{ pre: PreflightResult; overridden?: string }> {
+    const { opts, ports } = this.ctx;
+    if (!pre.candidate || !opts.stagedImages) return { pre };
+    const check = await checkStagedImage(ports.images, opts.stagedImages, pre.candidate, opts.allowUndeployedImage);
+    return { pre: withCheck(pre, check), overridden: check?.overridden ? check.detail : undefined };
+  }
+
+  /** The event before a rollback's first call: progress shows at once, with the deadline. */
+  private announceRollback(verb: string): void {
+    const ctx = this.ctx;
+    ctx.emit(
+      ReleaseEventType.ROLLBACK_REQUESTED,
+      `${verb} ${ctx.opts.service}: reading the release record and both colours' target health (finishes or gives up within ${formatDuration(ctx.opts.rollbackDeadlineMs)})`,
+    );
   }
 
   /** Write the new release record; a concurrent writer means another release started first. */
@@ -217,7 +243,7 @@ export class ReleaseEngine {
     } catch (e) {
       if (!(e instanceof ConcurrentReleaseError)) throw e;
       const current = await this.ctx.ports.state.read();
-      if (current?.state.status === 'in-progress') throw releaseInProgressError(current.state, this.ctx.now());
+      if (current?.state.status === 'in-progress') throw releaseInProgressError(current.state, this.ctx.now(), this.ctx.holderOf(current.state));
       throw new ConcurrentReleaseError(`The release record of ${this.ctx.opts.service} changed during pre-flight; run release again.`);
     }
   }

@@ -27,8 +27,30 @@ export enum ReleaseEventType {
   GATE_PASSED = 'gate-passed',
   /** A gate poll failed: unhealthy candidate targets or a firing alarm. A rollback follows. */
   GATE_FAILED = 'gate-failed',
+  /**
+   * A gate poll could not read the gate (AWS did not answer, or answered with an error): this poll earns no bake
+   * credit. The bake goes on polling; past the lease without a reading it rolls back.
+   */
+  GATE_UNREAD = 'gate-unread',
+  /**
+   * The gate was not read for longer than two poll intervals: the step's bake starts again from 0 (`bakedMs` 0), since
+   * nothing is known of the time in between.
+   */
+  BAKE_RESTARTED = 'bake-restarted',
+  /** A heartbeat (release-record write during a bake) failed with an AWS error; the next poll tries again. */
+  HEARTBEAT_FAILED = 'heartbeat-failed',
   /** A step baked for its whole bake time. */
   STEP_COMPLETED = 'step-completed',
+  /**
+   * `rollback()` or `abort()` was called: emitted before its first AWS call, so that progress shows at once. The
+   * message says the deadline within which it finishes or gives up.
+   */
+  ROLLBACK_REQUESTED = 'rollback-requested',
+  /**
+   * A rollback attempt failed with a transient AWS error (no answer, throttling, a 5xx); it tries again after a pause,
+   * until its deadline.
+   */
+  ROLLBACK_RETRYING = 'rollback-retrying',
   /** A rollback begins; `weights` are its target (100 % on the last good colour). */
   ROLLBACK_STARTED = 'rollback-started',
   /** Rolled back and verified. */
@@ -61,4 +83,20 @@ export enum ReleaseEventType {
    * write whose first attempt landed): the stored version is adopted and the command goes on.
    */
   WRITE_ADOPTED = 'write-adopted',
+  /**
+   * Not emitted by the engine: the AWS adapters' notice that the SDK is retrying a call (lib/aws `retryEvent`), in
+   * the same stream as the engine's events, e.g. `AWS not answering: elbv2 DescribeTargetHealth, retry 2 of 3 (no
+   * answer within 5s)`.
+   */
+  AWS_RETRY = 'aws-retry',
+  /**
+   * Not emitted by the engine: a command started, before its first AWS call (the CLI's rollback and abort, which
+   * read the service descriptor before the engine runs).
+   */
+  COMMAND_STARTED = 'command-started',
+  /**
+   * The release manifest stages an image for the candidate that it does not run (the stage was not deployed), and the
+   * release goes on because `allowUndeployedImage` was set.
+   */
+  UNDEPLOYED_IMAGE_ALLOWED = 'undeployed-image-allowed',
 }

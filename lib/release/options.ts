@@ -1,6 +1,6 @@
 import { checkDurationMs, checkWhole } from './parsing';
 import { usageError } from './errors';
-import { ColourName, COLOUR_NAMES } from './ports';
+import { ColourName, COLOUR_NAMES, OwnerProcess, ProcessProbe, StagedImages } from './ports';
 import { ReleaseStrategy } from './strategy';
 
 /** Settings of a `ReleaseEngine`. */
@@ -43,7 +43,58 @@ export interface ReleaseEngineOptions {
    * @default 900_000 (15 min)
    */
   readonly scaleDownDelayMs?: number;
+  /**
+   * How long `rollback()` and `abort()` (and the rollback of a failed release) may take: no attempt starts after it,
+   * and the outcome is `failed` with what to run. Pair it with a deadline on the AWS clients so that a call in flight
+   * ends too (the CLI does: `AwsClients.setDeadline`).
+   *
+   * @default ROLLBACK_DEADLINE_MS (30 s)
+   */
+  readonly rollbackDeadlineMs?: number;
+  /**
+   * The process this engine runs in, recorded with every release-record write it makes (`ownerProcess`), so that
+   * another process on the same host can tell when it has died.
+   *
+   * @default - none recorded
+   */
+  readonly process?: OwnerProcess;
+  /**
+   * Tells whether the process recorded in a release record still runs. With it, `resume()` takes over at once a
+   * release whose holder on this host is gone (pid gone, or reused by a process that started later), instead of
+   * waiting out the lease.
+   *
+   * @default - none: only the lease tells
+   */
+  readonly processProbe?: ProcessProbe;
+  /**
+   * Let `resume()` take over a release whose holder may still be alive (another host, or a live process here), now,
+   * instead of waiting until its lease expires. The holder stops at its next record write. `rollback()` and
+   * `abort()` always take over (they never wait for a lease); with or without this option they name what they take
+   * over.
+   *
+   * @default false
+   */
+  readonly takeOver?: boolean;
+  /**
+   * What the release manifest stages for each colour. When given, `release()` (and `plan()`) check, before any
+   * weight moves, that the candidate runs the image staged for it (through the `images` port), and refuse with
+   * nothing changed when it does not: a stage that was never deployed would release the old image.
+   *
+   * @default - no check (no manifest to compare with)
+   */
+  readonly stagedImages?: StagedImages;
+  /**
+   * Release the candidate although it does not run the image the manifest stages for it (the pre-flight check
+   * `candidate-image` then passes with a warning event, `undeployed-image-allowed`). For when what runs is knowingly
+   * what should be released.
+   *
+   * @default false
+   */
+  readonly allowUndeployedImage?: boolean;
 }
+
+/** Default of `rollbackDeadlineMs`: rollback and abort finish or fail within 30 s. */
+export const ROLLBACK_DEADLINE_MS = 30_000;
 
 /** A release to start. */
 export interface ReleaseRequest {
@@ -120,6 +171,12 @@ export interface ResolvedOptions {
   readonly verifyAttempts: number;
   readonly verifyIntervalMs: number;
   readonly scaleDownDelayMs: number;
+  readonly rollbackDeadlineMs: number;
+  readonly process?: OwnerProcess;
+  readonly processProbe?: ProcessProbe;
+  readonly takeOver: boolean;
+  readonly stagedImages?: StagedImages;
+  readonly allowUndeployedImage: boolean;
 }
 
 /** Apply defaults and validate. @throws UsageError */
@@ -134,12 +191,19 @@ export function resolveOptions(options: ReleaseEngineOptions): ResolvedOptions {
     verifyAttempts: options.verifyAttempts ?? 3,
     verifyIntervalMs: options.verifyIntervalMs ?? 1_000,
     scaleDownDelayMs: options.scaleDownDelayMs ?? 15 * 60_000,
+    rollbackDeadlineMs: options.rollbackDeadlineMs ?? ROLLBACK_DEADLINE_MS,
+    process: options.process,
+    processProbe: options.processProbe,
+    takeOver: options.takeOver ?? false,
+    stagedImages: options.stagedImages,
+    allowUndeployedImage: options.allowUndeployedImage ?? false,
   };
   checkDurationMs(resolved.pollIntervalMs, 'pollIntervalMs', 100, 20_000);
   checkDurationMs(resolved.heartbeatIntervalMs, 'heartbeatIntervalMs', 100, 20_000);
   checkWhole(resolved.verifyAttempts, 'verifyAttempts', 1, 5);
   checkDurationMs(resolved.verifyIntervalMs, 'verifyIntervalMs', 0, 5_000);
   checkDurationMs(resolved.scaleDownDelayMs, 'scaleDownDelayMs', 0, 48 * 3_600_000);
+  checkDurationMs(resolved.rollbackDeadlineMs, 'rollbackDeadlineMs', 100, 3_600_000);
   return resolved;
 }
 

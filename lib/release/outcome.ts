@@ -28,7 +28,8 @@ export type OutcomeStatus =
 export interface PreflightCheck {
   /**
    * Stable id: `no-release-in-progress`, `weights-settled`, `candidate-idle`, `candidate-capacity`,
-   * `candidate-healthy`, `live-healthy`, `candidate-alarms`, `live-alarms`.
+   * `candidate-healthy`, `live-healthy`, `candidate-alarms`, `live-alarms`, and `candidate-image` when the engine was
+   * given the manifest's staged images.
    */
   readonly name: string;
   /** Whether it passed. */

@@ -61,6 +61,65 @@ export interface FleetCapacity {
   setMode(colour: ColourName, mode: CapacityModeName): Promise<void>;
 }
 
+/**
+ * The process that drives a release, recorded with the lease so that a process on the same host can tell a holder
+ * that died (Ctrl-C, SIGKILL, a lost laptop) from one that is only quiet.
+ */
+export interface OwnerProcess {
+  /** Host name. */
+  readonly host: string;
+  /** Process id on that host. */
+  readonly pid: number;
+  /** When the process started, epoch ms: a pid reused by a later process has a later start. */
+  readonly startedAt: number;
+  /**
+   * Which process table `pid` belongs to, when the host can tell (Linux: boot id and pid namespace), so that two
+   * containers that share a host name never judge each other's pids.
+   */
+  readonly pidNamespace?: string;
+}
+
+/**
+ * What a probe says of a recorded owner process: `running`; `exited` (no such pid); `pid-reused` (the pid runs
+ * another process, started at another time); `elsewhere` (another host or pid namespace: this one cannot tell);
+ * `unknown` (this host cannot tell).
+ */
+export type OwnerProcessState = 'running' | 'exited' | 'pid-reused' | 'elsewhere' | 'unknown';
+
+/** Tells whether a recorded owner process still runs. Only its own host (and pid namespace) can tell. */
+export interface ProcessProbe {
+  check(process: OwnerProcess): OwnerProcessState;
+}
+
+/**
+ * What the release manifest stages for each colour (its `image` entries: `ami-…`, `ssm:<name>`, `baked:<name>`).
+ * Given to the engine so that `release()` refuses a candidate that does not run what was staged for it.
+ */
+export interface StagedImages {
+  readonly blue?: string;
+  readonly green?: string;
+}
+
+/** Whether a colour runs the image the manifest stages for it. */
+export interface StagedImageVerdict {
+  /** True when the colour's last deploy put the staged image on it (and, for a bake, nothing newer was baked). */
+  readonly deployed: boolean;
+  /** One line: what was compared with what; when not deployed, why and the fix. */
+  readonly detail: string;
+}
+
+/** Compares a staged image with what a colour runs (the descriptor's last deploy, SSM, EC2). */
+export interface DeployedImages {
+  /**
+   * Whether `colour` runs `staged`: an `ami-` entry equal to the AMI its launch template resolved at the last deploy;
+   * an `ssm:<name>` entry whose parameter holds that AMI now; a `baked:<name>` entry whose image the last deploy put
+   * there, as its newest bake.
+   *
+   * @throws when AWS cannot be read (the engine then refuses: it cannot tell)
+   */
+  verify(colour: ColourName, staged: string): Promise<StagedImageVerdict>;
+}
+
 /** Lifecycle of a release. */
 export type ReleaseStatus = 'in-progress' | 'succeeded' | 'rolled-back' | 'aborted';
 
@@ -83,6 +142,8 @@ export interface ReleaseState {
   readonly stepIndex: number;
   /** Who drives the release (host/pid or `auto-rollback`). */
   readonly owner: string;
+  /** The process behind `owner`, when it recorded one (the CLI does; the auto-rollback does not). */
+  readonly ownerProcess?: OwnerProcess;
   /** Epoch ms. */
   readonly startedAt: number;
   /** Epoch ms of the last write: a heartbeat while in progress. */
@@ -142,6 +203,13 @@ export interface ReleaseEvent {
   readonly weights?: Weights;
   readonly step?: number;
   readonly steps?: number;
+  /**
+   * During a bake (`gate-passed`, `gate-unread`, `bake-restarted`): the bake credit of the step, ms: time during which
+   * the gate was read and healthy, with no gap longer than two poll intervals.
+   */
+  readonly bakedMs?: number;
+  /** During a bake: the step's bake time, ms. */
+  readonly bakeMs?: number;
 }
 
 /** Where events go. */
@@ -158,4 +226,10 @@ export interface ReleasePorts {
   readonly state: ReleaseStateStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Compares staged images with what the colours run; needed when the engine is given `stagedImages`.
+   *
+   * @default - none: a release with `stagedImages` is refused, since what the candidate runs cannot be checked
+   */
+  readonly images?: DeployedImages;
 }

@@ -5,10 +5,13 @@ import {
   AlarmGate,
   CapacityState,
   ColourName,
+  DeployedImages,
   FleetCapacity,
   otherColour,
   ReleaseState,
   ReleaseStateStore,
+  StagedImages,
+  StagedImageVerdict,
   TargetHealth,
   TargetHealthCount,
   TrafficRouter,
@@ -146,4 +149,43 @@ function unsettledDetail(obs: ServiceObservation, inProgress: boolean): string {
   }
   const back = obs.stored ? `rollback to return all traffic to ${obs.stored.state.stable}` : 'promote with a colour to send all traffic to it';
   return `weights are split (${weights}) and no release is in progress: run ${back}, or promote with a colour to finish`;
+}
+
+/**
+ * The pre-flight check `candidate-image`: whether the candidate runs the image the release manifest stages for it
+ * (`images.verify`). Without a manifest (`staged` undefined) there is nothing to compare, and no check. A check that
+ * cannot be made (no port, AWS error) fails: releasing an unknown image is what it exists to prevent. With
+ * `allowUndeployedImage` a failed comparison passes, with `overridden` set.
+ */
+export async function checkStagedImage(
+  images: DeployedImages | undefined,
+  staged: StagedImages | undefined,
+  candidate: ColourName,
+  allowUndeployedImage: boolean,
+): Promise<(PreflightCheck & { readonly overridden?: boolean }) | undefined> {
+  const entry = staged?.[candidate];
+  if (entry === undefined) return undefined;
+  let verdict: StagedImageVerdict;
+  if (!images) {
+    verdict = { deployed: false, detail: `cannot check that ${candidate} runs ${entry}, which the release manifest stages for it: no image check is configured` };
+  } else {
+    try {
+      verdict = await images.verify(candidate, entry);
+    } catch (e) {
+      verdict = {
+        deployed: false,
+        detail: `could not check that ${candidate} runs ${entry}, which the release manifest stages for it (${(e as Error).message}); retry when AWS answers`,
+      };
+    }
+  }
+  if (verdict.deployed) return { name: 'candidate-image', ok: true, detail: verdict.detail };
+  if (allowUndeployedImage) return { name: 'candidate-image', ok: true, detail: `${verdict.detail} (allowed by allowUndeployedImage)`, overridden: true };
+  return { name: 'candidate-image', ok: false, detail: verdict.detail };
+}
+
+/** `pre` with one more check. */
+export function withCheck(pre: PreflightResult, check: PreflightCheck | undefined): PreflightResult {
+  if (!check) return pre;
+  const checks = [...pre.checks, { name: check.name, ok: check.ok, detail: check.detail }];
+  return { ...pre, checks, ok: checks.every((c) => c.ok) };
 }

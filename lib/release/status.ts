@@ -1,4 +1,4 @@
-import { isStale, leaseMs } from './lease';
+import { HolderVerdict, isStale, leaseMs } from './lease';
 import { formatDuration } from './parsing';
 import { ColourName, ReleaseState, Weights } from './ports';
 import { ColourObservation, ServiceObservation } from './preflight';
@@ -43,6 +43,11 @@ export interface ServiceStatus {
   readonly heartbeatAgeMs?: number;
   /** Lease of the release in progress. */
   readonly leaseMs?: number;
+  /**
+   * Who holds the release in progress as this process sees it: `dead` when its process ran on this host and is gone
+   * (resume takes it over at once), `alive`, `elsewhere`, `stale`; with when its lease expires.
+   */
+  readonly holder?: HolderVerdict;
   /** Whether the old colour of a promoted release is past `scaleDownAt`. */
   readonly scaleDownDue: boolean;
   /** Things that need a human, one line each (interrupted release, split weights, test route on the live colour...). */
@@ -50,7 +55,7 @@ export interface ServiceStatus {
 }
 
 /** Build the status from an observation and the test route's target. */
-export function buildStatus(service: string, obs: ServiceObservation, testTarget: ColourName, now: number): ServiceStatus {
+export function buildStatus(service: string, obs: ServiceObservation, testTarget: ColourName, now: number, holder?: HolderVerdict): ServiceStatus {
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const inProgress = release?.status === 'in-progress';
@@ -69,8 +74,9 @@ export function buildStatus(service: string, obs: ServiceObservation, testTarget
     releaseStale: stale,
     heartbeatAgeMs: release ? now - release.updatedAt : undefined,
     leaseMs: inProgress ? leaseMs(release) : undefined,
+    holder: inProgress ? holder : undefined,
     scaleDownDue,
-    warnings: warnings(obs, testTarget, now, stale, scaleDownDue),
+    warnings: warnings(obs, testTarget, now, stale, scaleDownDue, inProgress ? holder : undefined),
   };
 }
 
@@ -86,13 +92,15 @@ function colourStatus(colour: ColourName, weights: Weights, obs: ColourObservati
   };
 }
 
-function warnings(obs: ServiceObservation, testTarget: ColourName, now: number, stale: boolean, scaleDownDue: boolean): string[] {
+function warnings(obs: ServiceObservation, testTarget: ColourName, now: number, stale: boolean, scaleDownDue: boolean, holder?: HolderVerdict): string[] {
   const out: string[] = [];
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const weights = formatWeights(obs.weights);
   if (release && stale) {
     out.push(`release ${release.releaseId} was interrupted (no heartbeat for ${formatDuration(now - release.updatedAt)}): run resume or rollback`);
+  } else if (release && holder?.status === 'dead') {
+    out.push(`release ${release.releaseId} was interrupted: its driver ${release.owner} is gone ${holder.detail}: run resume (it takes over at once) or rollback`);
   }
   if (release?.status !== 'in-progress') {
     if (!live) out.push(`weights are ${weights} with no release in progress: run rollback or promote with a colour`);

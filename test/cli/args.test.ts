@@ -32,14 +32,14 @@ function parsed(...argv: string[]): GlobalOptions & ReleaseOptions {
 
 describe('bad command lines exit 2 with one line on stderr and no AWS call', () => {
   const cases: [string[], string][] = [
-    [[], "bluegreen: give a command: bluegreen <command> <service> [flags]. Commands: status, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run 'bluegreen --help'."],
-    [['deploy', 'web'], 'bluegreen: unknown command "deploy". Commands: status, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run \'bluegreen --help\'.'],
-    [['--region', 'eu-west-1', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--region" before any command.'],
+    [[], "bluegreen: give a command: bluegreen <command> <service> [flags]. Commands: status, wait, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run 'bluegreen --help'."],
+    [['deploy', 'web'], 'bluegreen: unknown command "deploy". Commands: status, wait, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest. Run \'bluegreen --help\'.'],
+    [['--force', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--force" before any command; only --json, --dry-run, --region, --profile, --manifest may come before it.'],
     [['status'], 'bluegreen: missing <service>: bluegreen status <service> [flags], e.g. bluegreen status web.'],
     [['status', 'web', 'shop'], 'bluegreen: status: takes one service; unexpected argument "shop". Got ["web","shop"].'],
     [['status', 'Web_1'], 'bluegreen: service: must be lower-case letters, digits and hyphens, start with a letter, and be at most 32 characters. Got "Web_1".'],
-    [['status', 'web', '--force'], "bluegreen: unknown flag --force for 'status'. Its flags: --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
-    [['status', 'web', '-x'], "bluegreen: unknown flag -x for 'status'. Its flags: --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
+    [['status', 'web', '--force'], "bluegreen: unknown flag --force for 'status'. Its flags: --watch, --interval, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
+    [['status', 'web', '-x'], "bluegreen: unknown flag -x for 'status'. Its flags: --watch, --interval, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
     [['release', 'web', '--steps'], "bluegreen: --steps needs a value, e.g. --steps 10,25,50,100. Run 'bluegreen release --help'."],
     [['release', 'web', '--json=yes'], "bluegreen: --json takes no value. Run 'bluegreen release --help'."],
     [['release', 'web', '--steps', ''], 'bluegreen: --steps: give comma-separated percentages ending at 100, e.g. 10,25,50,100. Got "".'],
@@ -66,7 +66,13 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
     [['promote', 'web', '--color', 'red'], "bluegreen: --color: must be 'blue' or 'green'. Got \"red\"."],
     [['promote', 'web', '--color'], "bluegreen: --color needs a value, e.g. --color green. Run 'bluegreen promote --help'."],
     [['stage', 'web', '--image', 'baked:web', '--colour', 'blue', '--color', 'green'], 'bluegreen: --color: is another spelling of --colour, which says "blue"; give one of them. Got "green".'],
-    [['status', 'web', '--color', 'blue'], "bluegreen: unknown flag --color for 'status'. Its flags: --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
+    [['status', 'web', '--interval', '10s'], 'bluegreen: --interval: applies only with --watch, e.g. status web --watch --interval 10s. Got "10s".'],
+    [['release', 'web', '--bake', '-5m'], 'bluegreen: --bake: is a negative duration; give a positive value, e.g. --bake 5m. Got "-5m".'],
+    [['release', 'web', '--bake=-5m'], 'bluegreen: --bake: is a negative duration; give a positive value, e.g. --bake 5m. Got "-5m".'],
+    [['release', 'web', '--canary', '-5'], 'bluegreen: --canary: is a negative number; give a positive value, e.g. --canary 5. Got "-5".'],
+    [['wait', 'web', '--timeout', '-30m'], 'bluegreen: --timeout: is a negative duration; give a positive value, e.g. --timeout 30m. Got "-30m".'],
+    [['--dry-run', '--bogus', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--bogus" before any command; only --json, --dry-run, --region, --profile, --manifest may come before it.'],
+    [['status', 'web', '--color', 'blue'], "bluegreen: unknown flag --color for 'status'. Its flags: --watch, --interval, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
   ];
   it.each(cases)('%j', async (argv, message) => {
     // WHEN
@@ -83,24 +89,25 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
       command: 'release',
       status: 'error',
       exitCode: 2,
+      outcome: 'usage',
       error: 'UsageError',
       message: '--steps: must end at 100, where the candidate takes all traffic. Got "10,50".',
       warnings: [],
     });
   });
 
-  it('reports any other error in one line with exit 1, and a stack trace only with BLUEGREEN_DEBUG=1', async () => {
-    // GIVEN clients whose first call fails
-    const ssm = { config: { region: async () => 'eu-west-1' }, send: async () => Promise.reject(new Error('socket hang up\n  (connection reset)')) };
-    const failing = { get: () => ssm } as unknown as AwsClients;
+  it('reports any other error in one line with exit 6 (failed), and a stack trace only with BLUEGREEN_DEBUG=1', async () => {
+    // GIVEN clients whose first call fails with an error that is not AWS's
+    const ssm = { config: { region: async () => 'eu-west-1' }, send: async () => Promise.reject(new TypeError('undefined is not a function\n  (in the descriptor)')) };
+    const failing = { get: () => ssm, created: () => [], destroy: () => undefined } as unknown as AwsClients;
     let stderr = '';
     const io = { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, isTTY: false, cwd: '/', clients: failing };
     // WHEN / THEN
-    expect(await main(['status', 'web'], { ...io, env: {} })).toBe(1);
-    expect(stderr).toBe('bluegreen: socket hang up (connection reset)\n');
+    expect(await main(['status', 'web'], { ...io, env: {} })).toBe(6);
+    expect(stderr).toBe('bluegreen: undefined is not a function (in the descriptor)\n');
     stderr = '';
-    expect(await main(['status', 'web'], { ...io, env: { BLUEGREEN_DEBUG: '1' } })).toBe(1);
-    expect(stderr).toMatch(/^bluegreen: socket hang up \(connection reset\)\nError: socket hang up\n {2}\(connection reset\)\n {4}at /);
+    expect(await main(['status', 'web'], { ...io, env: { BLUEGREEN_DEBUG: '1' } })).toBe(6);
+    expect(stderr).toMatch(/^bluegreen: undefined is not a function \(in the descriptor\)\nTypeError: undefined is not a function\n {2}\(in the descriptor\)\n {4}at /);
   });
 
   it('reports a missing Region as bad input (exit 2)', async () => {
@@ -148,7 +155,7 @@ describe('--color', () => {
     [['promote', 'web', '--colour', 'green', '--color', 'green']],
   ])('%j is --colour green', (argv) => {
     const line = parseCommandLine(argv);
-    expect(line.kind === 'run' && line.parsed.options).toEqual({ colour: 'green', scaleDownDelayMs: undefined });
+    expect(line.kind === 'run' && line.parsed.options).toEqual({ colour: 'green', scaleDownDelayMs: undefined, yes: false });
   });
 });
 
@@ -176,6 +183,11 @@ describe('strategies from flags', () => {
   it('runs all at once with no bake unless --bake', () => {
     expect(parsed('release', 'web', '--strategy', 'all-at-once').strategy!.describe()).toBe('all at once, bake 0s');
     expect(parsed('release', 'web', '--strategy', 'all-at-once', '--bake', '30s').strategy!.bakeMs).toBe(30_000);
+  });
+
+  it('takes global flags before the command too', () => {
+    expect(parsed('--json', '--region', 'eu-central-1', 'release', 'web', '--steps', '50,100')).toMatchObject({ json: true, region: 'eu-central-1', service: 'web' });
+    expect(parsed('--profile=prod', '--dry-run', 'release', 'web')).toMatchObject({ profile: 'prod', dryRun: true });
   });
 
   it('reads the global and engine flags', () => {

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createAwsClients, createAwsPorts } from '../../lib/aws';
 import { ReleaseEngine } from '../../lib/release';
-import { createServiceFixture, FIXTURE_AMI } from '../integration/fixture';
+import { createServiceFixture, FIXTURE_AMI, FIXTURE_GREEN_IMAGE } from '../integration/fixture';
 import { useMotoServer } from '../integration/moto-server';
 import { FAST, jsonLines, manifestText, releaseState, removeWorkspaces, runCli, runMain, stateStore, workspace } from './harness';
 
@@ -88,6 +88,7 @@ describe.concurrent('bad input', () => {
         command: 'release',
         status: 'error',
         exitCode: 2,
+        outcome: 'usage',
         error: 'UsageError',
         message: '--steps: must end at 100, where the candidate takes all traffic. Got "10,50".',
         warnings: [],
@@ -193,9 +194,9 @@ describe.concurrent('status', () => {
       'cmd-status (eu-west-1): blue is live',
       '  production   blue 100 % / green 0 %; test route -> green',
       `  blue  live    100 %  2/2 healthy, desired 2  image ${FIXTURE_AMI}, deployed active  no alarm firing`,
-      `  green idle      0 %  2/2 healthy, desired 2  image ${FIXTURE_AMI}, deployed ready  ALARM: cmd-status-green-gate`,
+      `  green idle      0 %  2/2 healthy, desired 2  image ${FIXTURE_GREEN_IMAGE} (${FIXTURE_AMI}), deployed ready  ALARM: cmd-status-green-gate`,
       '  release      none yet',
-      `  manifest     releases/cmd-status.json: blue ${FIXTURE_AMI} active, green baked:web ready (not deployed yet)`,
+      `  manifest     releases/cmd-status.json: blue ${FIXTURE_AMI} active, green baked:web ready`,
     ]);
     const lines = jsonLines(json.stdout);
     expect(lines).toHaveLength(1);
@@ -215,7 +216,7 @@ describe.concurrent('status', () => {
     });
   });
 
-  it('shows a release in progress with its owner, step and heartbeat', async ({ expect }) => {
+  it('shows a release in progress with its step, bake, ETA and gate verdict in the headline, and its owner and heartbeat', async ({ expect }) => {
     // GIVEN a release record at step 1 of 2, weights as it left them
     const f = await createServiceFixture({ service: 'cmd-inprog' });
     const now = Date.now();
@@ -235,14 +236,25 @@ describe.concurrent('status', () => {
     ]);
 
     // THEN
-    expect(text.stdout).toMatch(/^cmd-inprog \(eu-west-1\): weights are split \(blue 50 % \/ green 50 %\)\n/);
+    expect(text.stdout).toMatch(
+      /^cmd-inprog \(eu-west-1\): RELEASING green: step 1\/2 \(50 %\), baked ~\d+s of 1m, ETA ~\d\d:\d\d:\d\dZ; gate passing \(green 2\/2 healthy, no alarm firing\)\n/,
+    );
     expect(text.stdout).toMatch(/ {2}release {6}r-1 IN PROGRESS: green at step 1\/2 \(50 %\), driven by ci:42, heartbeat \d+s ago \(lease 2m\)\n/);
     expect(jsonLines(json.stdout)[0]).toMatchObject({
       live: null,
-      release: { releaseId: 'r-1', status: 'in-progress', inProgress: true, stale: false, owner: 'ci:42', progress: 'step 1/2 (50 %)', leaseMs: 120_000 },
+      release: {
+        releaseId: 'r-1',
+        status: 'in-progress',
+        inProgress: true,
+        stale: false,
+        owner: 'ci:42',
+        progress: 'step 1/2 (50 %)',
+        leaseMs: 120_000,
+        live: { bakeMs: 60_000, bakedMs: expect.any(Number), etaUpperBound: false, gate: { passing: true } },
+      },
     });
-    // AND stage is refused while it runs (exit 1: the input is fine, the moment is not)
-    expect(stage.code).toBe(1);
+    // AND stage is refused while it runs (exit 3: the input is fine, the moment is not)
+    expect(stage.code).toBe(3);
     expect(stage.stderr).toMatch(/^bluegreen: Not staged: release r-1 is in progress \(green at step 1\/2 \(50 %\)\)/);
     expect(ws.manifest()).toBe(before);
   });

@@ -38,11 +38,12 @@ function outcome(status: ReleaseOutcome['status'], state: Partial<ReleaseState> 
 describe('layoutAfter', () => {
   it.each([
     ['a promoted release', outcome('succeeded'), { live: 'green', idleMode: 'ready' }],
-    ['a rollback', outcome('rolled-back', { status: 'rolled-back' }), { live: 'blue', idleMode: 'ready' }],
-    ['an abort', outcome('aborted', { status: 'aborted' }), { live: 'blue', idleMode: 'ready' }],
+    ['a rollback', outcome('rolled-back', { status: 'rolled-back' }), { live: 'blue', idleMode: 'unchanged' }],
+    ['an abort', outcome('aborted', { status: 'aborted' }), { live: 'blue', idleMode: 'unchanged' }],
     ['a scale-down after promotion', outcome('scaled-down'), { live: 'green', idleMode: 'standby' }],
     ['a scale-down after a rollback', outcome('scaled-down', { status: 'rolled-back' }), { live: 'blue', idleMode: 'standby' }],
-    ['a process preempted by an auto-rollback', outcome('preempted', { status: 'rolled-back', owner: 'auto-rollback' }), { live: 'blue', idleMode: 'ready' }],
+    ['a process preempted by an auto-rollback', outcome('preempted', { status: 'rolled-back', owner: 'auto-rollback' }), { live: 'blue', idleMode: 'unchanged' }],
+    ['a process preempted by a promotion', outcome('preempted'), { live: 'green', idleMode: 'ready' }],
   ])('records %s', (_, o, layout) => {
     expect(layoutAfter(o)).toEqual(layout);
   });

@@ -81,6 +81,7 @@ describe.concurrent('bluegreen release', () => {
       service: f.service,
       status: 'rolled-back',
       exitCode: 1,
+      outcome: 'rolled-back',
       failedStep: 2,
       weights: { blue: 100, green: 0 },
       manifest: { action: 'unchanged' },
@@ -96,7 +97,7 @@ describe.concurrent('bluegreen release', () => {
     expect(ws.manifest()).toBe(before);
   });
 
-  it('refuses a candidate with no healthy targets before any weight moves: exit 1, says why', async ({ expect }) => {
+  it('refuses a candidate with no healthy targets before any weight moves: exit 3, says why', async ({ expect }) => {
     // GIVEN green's instances are stopped: moto reports their targets unused
     const f = await createServiceFixture({ service: 'rel-sick' });
     await f.makeUnhealthy('green');
@@ -107,7 +108,7 @@ describe.concurrent('bluegreen release', () => {
     const run = await runCli(['release', f.service, ...FAST], cli(ws.dir));
 
     // THEN
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^bluegreen: Release refused, nothing changed: green has 0\/2 healthy targets, 2 expected: a target group with no healthy target fails open/);
     expect(run.stdout).toMatch(/Pre-flight candidate-healthy: green has 0\/2 healthy targets/);
     expect(await f.weights()).toEqual({ blue: 100, green: 0 });
@@ -160,7 +161,7 @@ describe.concurrent('bluegreen release', () => {
     expect(ws.manifest()).toBe(manifestText(f.service, { image: FIXTURE_AMI, mode: 'standby' }, { image: FIXTURE_AMI, mode: 'active' }));
     // AND a rollback now has nothing warm to go to
     const back = await runCli(['rollback', f.service], cli(ws.dir));
-    expect(back.code).toBe(1);
+    expect(back.code).toBe(3);
     expect(back.stderr).toMatch(/blue has been scaled down: nothing warm to roll back to/);
     expect(await f.weights()).toEqual({ blue: 0, green: 100 });
   });

@@ -16,6 +16,7 @@ import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand, StateVal
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateLaunchTemplateCommand,
+  CreateTagsCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
@@ -37,13 +38,22 @@ import {
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { descriptorParameterName, ServiceDescriptor, TrafficRouteDescriptor } from '../../lib/contract';
+import { descriptorParameterName, IMAGE_TAG_KEY, ServiceDescriptor, TrafficRouteDescriptor, VERSION_TAG_KEY } from '../../lib/contract';
 import { AwsClients, createAwsClients } from '../../lib/aws';
 import { COLOUR_NAMES, ColourName, Weights } from '../../lib/release/ports';
 import { MOTO_ACCOUNT, MOTO_REGION } from './moto-process';
 
 /** An AMI that moto ships. */
 export const FIXTURE_AMI = 'ami-12c6146b';
+
+/**
+ * What green's last deploy put on it, as the descriptor records it: a bake of `web` (the harness's manifest stages
+ * `baked:web` on green), whose AMI is FIXTURE_AMI, tagged as a BakedImage tags its AMIs.
+ */
+export const FIXTURE_GREEN_IMAGE = 'baked:web@1.0.0';
+
+/** The `bluegreen:image` tag of FIXTURE_AMI (a BakedImage's resource name). */
+export const FIXTURE_IMAGE_TAG = 'fixture-web';
 
 /** Options of `createServiceFixture`. */
 export interface ServiceFixtureOptions {
@@ -128,6 +138,7 @@ export async function createServiceFixture(options: ServiceFixtureOptions = {}):
   const [production, test] = await Promise.all([
     createRoute(clients, lb.arn, 80, groups, { blue: 100, green: 0 }),
     createRoute(clients, lb.arn, 8080, groups, { blue: 0, green: 100 }),
+    tagAsBake(clients),
   ]);
   const descriptor = descriptorOf(service, lb, production, test, releaseStateTable, capacity, colours);
   await clients.get(SSMClient).send(
@@ -267,6 +278,19 @@ async function createRoute(clients: AwsClients, lbArn: string, port: number, gro
   return { listenerArn, ruleArn: rule.Rules?.[0]?.RuleArn ?? fail('CreateRule returned no ARN'), port };
 }
 
+/** Tag FIXTURE_AMI as a BakedImage tags its AMIs, so that green's `baked:web@1.0.0` reads as deployed. */
+async function tagAsBake(clients: AwsClients): Promise<void> {
+  await clients.get(EC2Client).send(
+    new CreateTagsCommand({
+      Resources: [FIXTURE_AMI],
+      Tags: [
+        { Key: IMAGE_TAG_KEY, Value: FIXTURE_IMAGE_TAG },
+        { Key: VERSION_TAG_KEY, Value: FIXTURE_GREEN_IMAGE.split('@')[1] },
+      ],
+    }),
+  );
+}
+
 async function createStateTable(clients: AwsClients, service: string): Promise<string> {
   const TableName = `${service}-release-state`;
   await clients.get(DynamoDBClient).send(
@@ -290,12 +314,12 @@ function descriptorOf(
   colours: { blue: FixtureColour; green: FixtureColour },
 ): ServiceDescriptor {
   const route = (r: Route): TrafficRouteDescriptor => ({ listenerArn: r.listenerArn, ruleArn: r.ruleArn, port: r.port, protocol: 'HTTP' });
-  const colour = (c: FixtureColour, mode: string) => ({
+  const colour = (c: FixtureColour, mode: string, image: string) => ({
     targetGroupArn: c.targetGroupArn,
     targetGroupFullName: targetGroupFullName(c.targetGroupArn),
     autoScalingGroupName: c.autoScalingGroupName,
     launchTemplateId: c.launchTemplateId,
-    image: FIXTURE_AMI,
+    image,
     imageId: FIXTURE_AMI,
     mode,
     alarms: { gate: c.gateAlarm, errorRate: c.errorRateAlarm, latencyP99: c.latencyAlarm },
@@ -312,7 +336,7 @@ function descriptorOf(
     routingIdentity: 'internet-facing;vpc="fixture";targets=HTTP:80',
     releaseStateTable,
     capacity: { ...capacity },
-    colours: { blue: colour(colours.blue, 'active'), green: colour(colours.green, 'ready') },
+    colours: { blue: colour(colours.blue, 'active', FIXTURE_AMI), green: colour(colours.green, 'ready', FIXTURE_GREEN_IMAGE) },
   };
 }
 

@@ -29,6 +29,8 @@ export interface MotoServerOptions {
 
 /** A running moto server. */
 export interface MotoServer {
+  /** The moto process, e.g. to freeze it with SIGSTOP. */
+  readonly pid: number;
   readonly port: number;
   /** `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
@@ -90,6 +92,7 @@ async function launch(port: number, options: MotoServerOptions): Promise<MotoSer
   }
   const env = motoEnv(endpoint);
   return {
+    pid: child.pid ?? 0,
     port,
     endpoint,
     env,
@@ -100,6 +103,8 @@ async function launch(port: number, options: MotoServerOptions): Promise<MotoSer
     },
     stop: async () => {
       process.off('exit', killOnExit);
+      // A frozen server ignores SIGTERM until it runs again.
+      child.kill('SIGCONT');
       await stopChild(child);
     },
   };

@@ -68,7 +68,7 @@ describe('release guard handler against moto', () => {
     await handler(event('Update', { blue: { image: FIXTURE_AMI, mode: 'active' }, green: { image: NEW_AMI, mode: 'ready' } }));
     // THEN
     expect(last().Status).toBe('FAILED');
-    expect(last().Reason).toMatch(/^Deploy refused, nothing changed\. guarded: green holds live traffic \(weight 100 of 100\); this deploy would change its image from ami-12c6146b to ami-0bbbbbbbbbbbbbbbb/);
+    expect(last().Reason).toMatch(/^Deploy refused, nothing changed\. guarded: green holds live traffic \(weight 100 of 100\); this deploy would change its image from baked:web@1\.0\.0 to ami-0bbbbbbbbbbbbbbbb/);
   });
 
   it('refuses scaling the live colour to standby mid-release', async () => {

@@ -358,7 +358,7 @@ describe('concurrency', () => {
     // THEN
     await expect(second).rejects.toThrow(ReleaseInProgressError);
     await expect(second).rejects.toThrow(
-      'web release r1 (green at step 1/2 (10 %), blue 90 % / green 10 %) is in progress, driven by cli (heartbeat 10s ago). Wait for it, or stop it with abort.',
+      'web release r1 (green at step 1/2 (10 %), blue 90 % / green 10 %) is in progress, driven by cli (heartbeat 10s ago; its lease expires at 12:02:20Z, in 1m50s). Wait for it, or stop it with abort.',
     );
     expect(first.status).toBe('succeeded');
     expect(world.count('setWeights', 'other')).toBe(0);

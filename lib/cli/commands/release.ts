@@ -11,6 +11,8 @@ export interface ReleaseOptions {
   readonly pollIntervalMs?: number;
   /** `--scale-down-delay`. */
   readonly scaleDownDelayMs?: number;
+  /** `--allow-undeployed-image`: release what the candidate runs even when the manifest stages another image. */
+  readonly allowUndeployedImage?: boolean;
 }
 
 /** `release <service>`: pre-flight, steps with read-back and bakes, promotion; rollback on a failed gate. */
@@ -20,18 +22,28 @@ export const release: Command<ReleaseOptions> = {
   flags: {
     strategy: { type: 'string', example: 'canary', help: 'steps | canary | linear | all-at-once (default: steps, or as implied by --canary, --linear or --interval)' },
     steps: { type: 'string', example: '10,25,50,100', help: "the candidate's share at each step, ending at 100 (default 10,25,50,75,100)" },
-    bake: { type: 'string', example: '5m', help: 'how long each step bakes, up to 24h (default 5m; all-at-once 0s)' },
+    bake: { type: 'string', example: '5m', help: 'how long each step bakes, up to 24h (default 5m; all-at-once 0s). The default release takes about 25m' },
     canary: { type: 'string', example: '10', help: 'canary share, 1 to 99 (default 10): canary, bake, 100 %, bake' },
     linear: { type: 'string', example: '25', help: 'linear increment, 1 to 100 (default 25): 25, 50, 75, 100 %' },
     interval: { type: 'string', example: '2m', help: 'bake time of each linear step (default 5m)' },
     poll: POLL_FLAG,
     'scale-down-delay': SCALE_DOWN_DELAY_FLAG,
+    'allow-undeployed-image': {
+      type: 'boolean',
+      help: 'release even when the candidate does not run the image the manifest stages for it (the stage was not deployed): it releases what the candidate runs now',
+    },
   },
-  parse: (values) => ({ strategy: strategyOf(values), pollIntervalMs: pollFlag(values), scaleDownDelayMs: scaleDownDelayFlag(values) }),
-  run: (ctx, { strategy, pollIntervalMs, scaleDownDelayMs }) =>
+  parse: (values) => ({
+    strategy: strategyOf(values),
+    pollIntervalMs: pollFlag(values),
+    scaleDownDelayMs: scaleDownDelayFlag(values),
+    allowUndeployedImage: values['allow-undeployed-image'] === true,
+  }),
+  run: (ctx, { strategy, pollIntervalMs, scaleDownDelayMs, allowUndeployedImage }) =>
     runEngineCommand(ctx, {
       name: 'release',
-      engine: { pollIntervalMs, scaleDownDelayMs },
+      engine: { pollIntervalMs, scaleDownDelayMs, allowUndeployedImage },
+      expect: { steps: strategy.steps.length, bakeMs: strategy.bakeMs },
       invoke: (engine) => engine.release({ strategy }),
       plan: (engine) => engine.plan({ strategy }),
     }),

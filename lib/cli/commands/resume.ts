@@ -8,13 +8,22 @@ export interface ResumeOptions {
   readonly pollIntervalMs?: number;
   /** `--scale-down-delay`. */
   readonly scaleDownDelayMs?: number;
+  /** `--take-over`: take over a release whose holder may be alive (another host), without waiting for its lease. */
+  readonly takeOver?: boolean;
 }
 
 /** `resume <service>`: continue an interrupted release from its last verified step, which bakes again in full. */
 export const resume: Command<ResumeOptions> = {
   name: 'resume',
   summary: 'continue an interrupted release from its last verified step',
-  flags: { poll: POLL_FLAG, 'scale-down-delay': SCALE_DOWN_DELAY_FLAG },
-  parse: (values) => ({ pollIntervalMs: pollFlag(values), scaleDownDelayMs: scaleDownDelayFlag(values) }),
+  flags: {
+    poll: POLL_FLAG,
+    'scale-down-delay': SCALE_DOWN_DELAY_FLAG,
+    'take-over': {
+      type: 'boolean',
+      help: 'take over now a release whose holder may still run (on another host, or alive here); it stops at its next record write',
+    },
+  },
+  parse: (values) => ({ pollIntervalMs: pollFlag(values), scaleDownDelayMs: scaleDownDelayFlag(values), takeOver: values['take-over'] === true }),
   run: (ctx, engine) => runEngineCommand(ctx, { name: 'resume', engine, invoke: (e) => e.resume() }),
 };

@@ -6,13 +6,21 @@ import { REASON_FLAG, stringFlag } from '../flags';
 export interface RollbackOptions {
   /** `--reason`, recorded in the release record. */
   readonly reason?: string;
+  /** `--take-over`: accepted for symmetry with resume; rollback and abort always take over, naming the holder. */
+  readonly takeOver?: boolean;
 }
+
+/** `--take-over` of rollback and abort, which never wait for a lease. */
+export const TAKE_OVER_FLAG = {
+  type: 'boolean',
+  help: 'take over the release from whoever holds it (always done: rollback never waits; the holder is named)',
+} as const;
 
 /** `rollback <service>`: 100 % back to the last good colour in one weight change, then verified. */
 export const rollback: Command<RollbackOptions> = {
   name: 'rollback',
   summary: 'send 100 % back to the last good colour in one weight change (also after promotion, while it is warm)',
-  flags: { reason: REASON_FLAG },
-  parse: (values) => ({ reason: stringFlag(values, 'reason', { nonEmpty: true }) }),
-  run: (ctx, { reason }) => runEngineCommand(ctx, { name: 'rollback', emergency: true, invoke: (engine) => engine.rollback({ reason }) }),
+  flags: { reason: REASON_FLAG, 'take-over': TAKE_OVER_FLAG },
+  parse: (values) => ({ reason: stringFlag(values, 'reason', { nonEmpty: true }), takeOver: values['take-over'] === true }),
+  run: (ctx, { reason, takeOver }) => runEngineCommand(ctx, { name: 'rollback', emergency: true, engine: { takeOver }, invoke: (engine) => engine.rollback({ reason }) }),
 };

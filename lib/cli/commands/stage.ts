@@ -2,6 +2,7 @@ import { ColourName, manifestJson } from '../../contract';
 import { describeProgress, formatWeights, liveColour, otherColour, UsageError, usageError } from '../../release';
 import { awsPorts, awsRegion, imageExists, loadServiceDescriptor } from '../aws-access';
 import type { Command, CommandContext, FlagValues } from '../command';
+import { EXIT_CODES } from '../exit-codes';
 import { colourFlag, colourFlagValue, stringFlag } from '../flags';
 import { checkImageReference, ImageReferenceKind } from '../image-reference';
 import { readManifest, writeManifest } from '../manifest-file';
@@ -20,8 +21,8 @@ export interface StageOptions {
 /**
  * `stage <service> --image <ref>`: write the image onto the idle colour in the manifest, with mode `ready` so the
  * next `cdk deploy` warms it. Changes nothing in AWS; reads the weights (which colour is live) and the release
- * record. Exit 2 for bad input (a malformed or unknown image, the live colour, a missing manifest), exit 1 when the
- * service's state forbids it now (a release in progress, split weights).
+ * record. Exit 2 for bad input (a malformed or unknown image, the live colour, a missing manifest), exit 3 (refused)
+ * when the service's state forbids it now (a release in progress, split weights).
  */
 export const stage: Command<StageOptions> = {
   name: 'stage',
@@ -48,18 +49,22 @@ async function runStage(ctx: CommandContext, { image, kind, colour }: StageOptio
   const descriptor = await loadServiceDescriptor(ctx);
   const ports = await awsPorts(ctx, descriptor, { event: () => undefined });
   const [weights, record] = await Promise.all([ports.traffic.getWeights(), ports.state.read()]);
-  const refuse = (message: string) => out.result({ status: 'refused', exitCode: 1, message, apiCalls: apiCallSummary(clients.counter) });
+  const refuse = (message: string, next?: string[]) => out.result({ status: 'refused', exitCode: EXIT_CODES.refused, message, next, apiCalls: apiCallSummary(clients.counter) });
 
   const s = record?.state;
   if (s?.status === 'in-progress') {
     return refuse(
       `Not staged: release ${s.releaseId} is in progress (${s.candidate} at ${describeProgress(s)}); a deploy of a new stage now could change ` +
         `a colour that takes traffic. Wait for it to end, or abort it, then stage again. Nothing was written.`,
+      [`bluegreen wait ${global.service}`, `bluegreen abort ${global.service}`],
     );
   }
   const live = liveColour(weights);
   if (!live) {
-    return refuse(`Not staged: weights are split (${formatWeights(weights)}), so no colour is idle. Settle them with rollback, or promote --colour. Nothing was written.`);
+    return refuse(`Not staged: weights are split (${formatWeights(weights)}), so no colour is idle. Settle them with rollback, or promote --colour. Nothing was written.`, [
+      `bluegreen rollback ${global.service}`,
+      `bluegreen promote ${global.service} --colour <blue|green>`,
+    ]);
   }
   const target = colour ?? otherColour(live);
   if (target === live) {
@@ -81,15 +86,15 @@ async function runStage(ctx: CommandContext, { image, kind, colour }: StageOptio
   }
   const fields = { colour: target, image, manifest: { path: location.shown, changes }, apiCalls: apiCallSummary(clients.counter) };
   if (changes.length === 0) {
-    return out.result({ status: 'unchanged', exitCode: 0, message: `${image} is already staged on ${target} in ${location.shown}; nothing written.`, ...fields });
+    return out.result({ status: 'unchanged', exitCode: EXIT_CODES.done, message: `${image} is already staged on ${target} in ${location.shown}; nothing written.`, ...fields });
   }
   if (global.dryRun) {
-    return out.result({ status: 'dry-run', exitCode: 0, dryRun: true, message: `Dry run: would write ${location.shown}: ${changes.join('; ')}.`, ...fields });
+    return out.result({ status: 'dry-run', exitCode: EXIT_CODES.done, dryRun: true, message: `Dry run: would write ${location.shown}: ${changes.join('; ')}.`, ...fields });
   }
   writeManifest(location, manifestJson(next));
   return out.result({
     status: 'staged',
-    exitCode: 0,
+    exitCode: EXIT_CODES.done,
     message: `Staged ${image} on ${target} in ${location.shown} (${changes.join('; ')}). Next: commit it, cdk deploy (warms ${target}; live traffic does not move), then bluegreen release ${global.service}.`,
     ...fields,
   });

@@ -1,12 +1,15 @@
 import { ReleaseEventType } from '../events';
+import { HolderVerdict, judgeHolder } from '../lease';
 import { ResolvedOptions } from '../options';
-import { ConcurrentReleaseError, ReleasePorts, ReleaseState, Weights } from '../ports';
+import { ConcurrentReleaseError, OwnerProcess, ReleasePorts, ReleaseState, Weights } from '../ports';
 
 /** Fields an event may carry besides its type and message. */
 export interface EventExtra {
   readonly weights?: Weights;
   readonly step?: number;
   readonly steps?: number;
+  readonly bakedMs?: number;
+  readonly bakeMs?: number;
 }
 
 /** Ports, options and event output, shared by the engine's procedures. */
@@ -23,6 +26,16 @@ export class EngineContext {
   public emit(type: ReleaseEventType, message: string, extra: EventExtra = {}): void {
     this.ports.logger.event({ type, message, at: this.now(), ...extra });
   }
+
+  /** The owner fields of every record this engine writes: its owner, and its process when known. */
+  public ownership(): { readonly owner: string; readonly ownerProcess?: OwnerProcess } {
+    return { owner: this.opts.owner, ownerProcess: this.opts.process };
+  }
+
+  /** Who holds `state` (a release in progress), as this engine sees it. */
+  public holderOf(state: ReleaseState): HolderVerdict {
+    return judgeHolder(state, this.now(), { owner: this.opts.owner, process: this.opts.process, probe: this.opts.processProbe });
+  }
 }
 
 /**
@@ -34,6 +47,7 @@ export function compact(state: ReleaseState): ReleaseState {
   if (copy.reason === undefined) delete copy.reason;
   if (copy.scaleDownAt === undefined) delete copy.scaleDownAt;
   if (copy.scaledDownAt === undefined) delete copy.scaledDownAt;
+  if (copy.ownerProcess === undefined) delete copy.ownerProcess;
   return copy;
 }
 
@@ -46,12 +60,22 @@ export function compact(state: ReleaseState): ReleaseState {
  * @returns the new version
  * @throws ConcurrentReleaseError when someone else wrote since `expectedVersion`
  */
-export async function writeRecord(ctx: EngineContext, state: ReleaseState, expectedVersion: number | undefined): Promise<number> {
+export async function writeRecord(
+  ctx: EngineContext,
+  state: ReleaseState,
+  expectedVersion: number | undefined,
+  /** A write of ours that failed with an AWS error and may have landed: if it did, write again over it. */
+  unsure?: ReleaseState,
+): Promise<number> {
   try {
     return await ctx.ports.state.write(state, expectedVersion);
   } catch (e) {
     if (!(e instanceof ConcurrentReleaseError)) throw e;
     const stored = await ctx.ports.state.read();
+    if (stored && unsure && sameRecord(stored.state, unsure)) {
+      ctx.emit(ReleaseEventType.WRITE_ADOPTED, `A release record write that reported an error had landed (version ${stored.version}); writing over it`);
+      return writeRecord(ctx, state, stored.version);
+    }
     if (!stored || !sameRecord(stored.state, state)) throw e;
     ctx.emit(ReleaseEventType.WRITE_ADOPTED, `The release record write reported a conflict, but the stored record is the one just written (version ${stored.version}); going on`);
     return stored.version;

@@ -3,7 +3,7 @@ import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
 import { ColourName, ConcurrentReleaseError, otherColour, ReleaseState, VersionedState } from '../ports';
 import { allTo, formatWeights, sameWeights } from '../weights';
-import { EngineContext, newReleaseId, writeRecord } from './context';
+import { compact, EngineContext, newReleaseId, writeRecord } from './context';
 import { applyStep, failRun, promoteRun, Run } from './run';
 import { gateFailure } from './traffic';
 
@@ -58,7 +58,7 @@ async function promoteColour(ctx: EngineContext, colour: ColourName, current: Ve
   const ready = await readiness(ctx, colour);
   if (ready.failure) return refuse(ctx, `Cannot promote ${colour}: ${ready.failure}.`, current?.state);
   const now = ctx.now();
-  const state: ReleaseState = {
+  const state: ReleaseState = compact({
     releaseId: newReleaseId(now),
     service: ctx.opts.service,
     status: 'in-progress',
@@ -67,10 +67,10 @@ async function promoteColour(ctx: EngineContext, colour: ColourName, current: Ve
     steps: [100],
     bakeMs: 0,
     stepIndex: -1,
-    owner: ctx.opts.owner,
+    ...ctx.ownership(),
     startedAt: now,
     updatedAt: now,
-  };
+  });
   let version: number;
   try {
     version = await writeRecord(ctx, state, current?.version);

@@ -1,4 +1,4 @@
-import { describeProgress, isStale, releaseInProgressError } from '../lease';
+import { describeProgress, HolderVerdict, releaseInProgressError } from '../lease';
 import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
 import { formatWeights, sameWeights, stepWeights } from '../weights';
@@ -8,7 +8,8 @@ import { drive, Run } from './run';
 /**
  * Continue an interrupted release from its last verified step.
  *
- * Allowed for this owner, or for anyone once the heartbeat is older than the lease. The weights are read first:
+ * Allowed for this owner; for anyone once the heartbeat is older than the lease, or at once when the holder ran on
+ * this host and its process is gone; and, with `takeOver`, from a holder that may be alive. The weights are read first:
  * they must be those of the recorded step, or of the next one (a crash after setting it, before recording it);
  * anything else is refused, never "corrected" towards the candidate. Then the record is taken over, the gate is
  * polled, that step's weights are set again and verified (a lone read may be stale), the step bakes again in full,
@@ -24,7 +25,9 @@ export async function resume(ctx: EngineContext): Promise<ReleaseOutcome> {
     return { status: 'noop', exitCode: 0, message, releaseId: s?.releaseId, state: s };
   }
   const now = ctx.now();
-  if (s.owner !== ctx.opts.owner && !isStale(s, now)) throw releaseInProgressError(s, now);
+  const holder = ctx.holderOf(s);
+  const mayTake = holder.status === 'self' || holder.status === 'stale' || holder.status === 'dead' || ctx.opts.takeOver;
+  if (!mayTake) throw releaseInProgressError(s, now, holder, true);
 
   const capacity = await ctx.ports.capacity.describe(s.candidate);
   const weights = await ctx.ports.traffic.getWeights();
@@ -45,13 +48,17 @@ export async function resume(ctx: EngineContext): Promise<ReleaseOutcome> {
   // Take the record over (compare-and-set) before touching traffic.
   const run = new Run(ctx, s, current.version, capacity.desired, false);
   await run.write();
-  if (s.owner !== ctx.opts.owner) {
-    ctx.emit(ReleaseEventType.TAKEN_OVER, `Took over release ${s.releaseId} from ${s.owner} (no heartbeat for ${Math.round((now - s.updatedAt) / 1000)}s)`);
-  }
+  if (holder.status !== 'self') ctx.emit(ReleaseEventType.TAKEN_OVER, tookOver(s.releaseId, s.owner, holder));
   ctx.emit(ReleaseEventType.RESUMED, `Resuming ${s.releaseId} at ${describeProgress(run.state)}; weights read as ${formatWeights(weights)}`, {
     weights,
     step: resumeAt + 1,
     steps: s.steps.length,
   });
   return drive(ctx, run, resumeAt);
+}
+
+/** `Took over release … from host:pid (process 4242 on this host is not running …)`. */
+function tookOver(releaseId: string, owner: string, holder: HolderVerdict): string {
+  const asked = holder.status === 'alive' || holder.status === 'elsewhere' ? ' as asked (take-over); it stops at its next record write' : '';
+  return `Took over release ${releaseId} from ${owner} ${holder.detail}${asked}`;
 }

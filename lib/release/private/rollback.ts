@@ -1,5 +1,8 @@
 import { ReleaseEventType } from '../events';
+import { DeadlineError, isTransientError } from '../errors';
+import { describeProgress } from '../lease';
 import { ReleaseOutcome } from '../outcome';
+import { formatDuration } from '../parsing';
 import { ConcurrentReleaseError, ReleaseState, TargetHealthCount, VersionedState, Weights } from '../ports';
 import { allTo, formatWeights, sameWeights } from '../weights';
 import { compact, EngineContext, writeRecord } from './context';
@@ -29,6 +32,12 @@ export interface RollbackCall {
   readonly allowAfterPromotion: boolean;
   /** 1-based failed step, for the outcome. */
   readonly failedStep?: number;
+  /**
+   * Epoch ms after which no attempt starts (the outcome is then `failed`).
+   *
+   * @default - now + the engine's rollbackDeadlineMs
+   */
+  readonly deadline?: number;
 }
 
 /** Attempts of read, set, verify before a rollback reports failure. */
@@ -52,47 +61,104 @@ const ROLLBACK_ATTEMPTS = 3;
  * `setWeights` sent before our rollback) can land after our verify; it is undone once if the record is still ours.
  */
 export async function rollBack(ctx: EngineContext, call: RollbackCall): Promise<ReleaseOutcome> {
-  let seen: Weights | undefined;
-  let last: ReleaseState | undefined;
-  for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; attempt++) {
-    const [current, blue, green] = await Promise.all([ctx.ports.state.read(), ctx.ports.health.count('blue'), ctx.ports.health.count('green')]);
-    if (call.expectedVersion !== undefined && current?.version !== call.expectedVersion) throw new Preempted();
-    if (!current) return refuse(ctx, `No release recorded for ${ctx.opts.service}: nothing to roll back. To send all traffic to one colour, run promote with a colour.`);
-    const s = current.state;
-    last = s;
-    const stableHealth = s.stable === 'blue' ? blue : green;
-    const refusal = refusalFor(ctx, s, call, stableHealth);
-    if (refusal) return refuse(ctx, refusal, s);
-    if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
-
-    const target = allTo(s.stable);
-    const terminal = compact({ ...s, status: call.status, reason: call.reason, owner: ctx.opts.owner, updatedAt: ctx.now(), scaleDownAt: undefined });
-    ctx.emit(ReleaseEventType.ROLLBACK_STARTED, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
-    let version: number | undefined = current.version;
-    if (s.status === 'succeeded') {
-      version = await tryWrite(ctx, terminal, current.version, call);
-      if (version === undefined) continue;
+  const deadline = call.deadline ?? ctx.now() + ctx.opts.rollbackDeadlineMs;
+  const progress: RollbackProgress = { tries: 0, announced: false };
+  for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; ) {
+    if (progress.tries > 0 && ctx.now() >= deadline) return pastDeadline(ctx, call, progress);
+    progress.tries++;
+    let outcome: ReleaseOutcome | undefined;
+    try {
+      outcome = await attemptRollback(ctx, call, deadline, progress);
+    } catch (e) {
+      if (e instanceof DeadlineError) return pastDeadline(ctx, call, { ...progress, error: e });
+      if (e instanceof Preempted || !isTransientError(e)) throw e;
+      // AWS not answering or throttling: try again (a transient error is not a verification attempt) until the deadline.
+      progress.error = e;
+      const left = deadline - ctx.now();
+      if (left <= 0) return pastDeadline(ctx, call, progress);
+      ctx.emit(ReleaseEventType.ROLLBACK_RETRYING, `Rollback attempt failed: ${(e as Error).message}; trying again (gives up in ${formatDuration(left)})`);
+      await ctx.ports.clock.sleep(Math.min(ROLLBACK_RETRY_PAUSE_MS, left));
+      continue;
     }
-    seen = await setAndVerify(ctx, target);
-    if (seen) continue;
-    await pointTestRoute(ctx, s.candidate);
-    if (s.status === 'in-progress') {
-      version = await tryWrite(ctx, terminal, current.version, call);
-      if (version === undefined) continue;
-    }
-
-    const state = s.status === 'rolled-back' || s.status === 'aborted' ? s : terminal;
-    const late = await settle(ctx, target, version);
-    if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
-    const again = state === s ? ` (it was already ${s.status}; weights set again)` : '';
-    const message = `${call.status === 'aborted' ? 'Aborted' : 'Rolled back'} ${s.releaseId}: ${s.stable} holds 100 % (verified)${again}${late.note}. Reason: ${call.reason}.`;
-    ctx.emit(call.status === 'aborted' ? ReleaseEventType.ABORTED : ReleaseEventType.ROLLED_BACK, message, { weights: target });
-    return { status: call.status, exitCode: call.exitCode, message, releaseId: s.releaseId, state, weights: target, failedStep: call.failedStep };
+    if (outcome) return outcome;
+    attempt++;
   }
+  const seen = progress.seen;
   const message =
     `Rollback not verified after ${ROLLBACK_ATTEMPTS} attempts` +
     `${seen ? `: weights read back as ${formatWeights(seen)}` : ': the release record kept changing'}. ` +
     'Check the production listener rule and run rollback again.';
+  ctx.emit(ReleaseEventType.ROLLBACK_FAILED, message, { weights: seen });
+  return { status: 'failed', exitCode: 1, message, releaseId: progress.last?.releaseId, state: progress.last, failedStep: call.failedStep };
+}
+
+/** Pause between rollback attempts that failed with a transient AWS error. */
+const ROLLBACK_RETRY_PAUSE_MS = 1_000;
+
+/** What a rollback learnt over its attempts. */
+interface RollbackProgress {
+  /** Attempts started. */
+  tries: number;
+  /** Whether the take-over was announced. */
+  announced: boolean;
+  /** Weights last read back, when they did not verify. */
+  seen?: Weights;
+  /** The record last read. */
+  last?: ReleaseState;
+  /** The last transient error. */
+  error?: unknown;
+}
+
+/** One read, set, verify: an outcome, or undefined to try again (weights did not verify, or the record moved). */
+async function attemptRollback(ctx: EngineContext, call: RollbackCall, deadline: number, progress: RollbackProgress): Promise<ReleaseOutcome | undefined> {
+  const [current, blue, green] = await Promise.all([ctx.ports.state.read(), ctx.ports.health.count('blue'), ctx.ports.health.count('green')]);
+  if (call.expectedVersion !== undefined && current?.version !== call.expectedVersion) throw new Preempted();
+  if (!current) return refuse(ctx, `No release recorded for ${ctx.opts.service}: nothing to roll back. To send all traffic to one colour, run promote with a colour.`);
+  const s = current.state;
+  progress.last = s;
+  const stableHealth = s.stable === 'blue' ? blue : green;
+  const refusal = refusalFor(ctx, s, call, stableHealth);
+  if (refusal) return refuse(ctx, refusal, s);
+  if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
+
+  if (!progress.announced && s.status === 'in-progress' && s.owner !== ctx.opts.owner) {
+    progress.announced = true;
+    const holder = ctx.holderOf(s);
+    const stops = holder.status === 'alive' || holder.status === 'elsewhere' ? '; it stops at its next record write' : '';
+    ctx.emit(ReleaseEventType.TAKEN_OVER, `Taking over release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) from ${s.owner} ${holder.detail} to roll it back${stops}`);
+  }
+  const target = allTo(s.stable);
+  const terminal = compact({ ...s, status: call.status, reason: call.reason, ...ctx.ownership(), updatedAt: ctx.now(), scaleDownAt: undefined });
+  ctx.emit(ReleaseEventType.ROLLBACK_STARTED, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
+  let version: number | undefined = current.version;
+  if (s.status === 'succeeded') {
+    version = await tryWrite(ctx, terminal, current.version, call);
+    if (version === undefined) return undefined;
+  }
+  progress.seen = await setAndVerify(ctx, target);
+  if (progress.seen) return undefined;
+  await pointTestRoute(ctx, s.candidate);
+  if (s.status === 'in-progress') {
+    version = await tryWrite(ctx, terminal, current.version, call);
+    if (version === undefined) return undefined;
+  }
+
+  const state = s.status === 'rolled-back' || s.status === 'aborted' ? s : terminal;
+  const late = ctx.now() < deadline ? await settle(ctx, target, version) : { note: '; the final re-read was skipped (past the deadline)' };
+  if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
+  const again = state === s ? ` (it was already ${s.status}; weights set again)` : '';
+  const message = `${call.status === 'aborted' ? 'Aborted' : 'Rolled back'} ${s.releaseId}: ${s.stable} holds 100 % (verified)${again}${late.note}. Reason: ${call.reason}.`;
+  ctx.emit(call.status === 'aborted' ? ReleaseEventType.ABORTED : ReleaseEventType.ROLLED_BACK, message, { weights: target });
+  return { status: call.status, exitCode: call.exitCode, message, releaseId: s.releaseId, state, weights: target, failedStep: call.failedStep };
+}
+
+/** No attempt left before the deadline: report what is known, and what to run. */
+function pastDeadline(ctx: EngineContext, call: RollbackCall, progress: RollbackProgress): ReleaseOutcome {
+  const { seen, last, error, tries } = progress;
+  const message =
+    `Rollback not verified within its ${formatDuration(ctx.opts.rollbackDeadlineMs)} deadline (${tries} attempt(s)` +
+    `${seen ? `; weights last read as ${formatWeights(seen)}` : ''}${error ? `; last error: ${(error as Error).message}` : ''}). ` +
+    'Run rollback again: it is idempotent; bluegreen status shows the weights.';
   ctx.emit(ReleaseEventType.ROLLBACK_FAILED, message, { weights: seen });
   return { status: 'failed', exitCode: 1, message, releaseId: last?.releaseId, state: last, failedStep: call.failedStep };
 }

@@ -1,6 +1,6 @@
 import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
-import { describeProgress } from '../lease';
+import { describeProgress, leaseMs } from '../lease';
 import { formatDuration } from '../parsing';
 import { ConcurrentReleaseError, otherColour, ReleaseState } from '../ports';
 import { allTo, formatWeights, stepWeights } from '../weights';
@@ -26,6 +26,8 @@ export class Run {
   public dirty = false;
   /** The test route was moved by this run. */
   public touchedTest = false;
+  /** The last write, when it failed with an AWS error: it may have landed, and the next write adopts it if so. */
+  private unsure?: ReleaseState;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -43,8 +45,14 @@ export class Run {
    * @throws ConcurrentReleaseError when someone else wrote since our last write: we were preempted
    */
   public async write(patch: Partial<ReleaseState> = {}): Promise<void> {
-    const next = compact({ ...this.state, ...patch, owner: this.ctx.opts.owner, updatedAt: this.ctx.now() });
-    this.version = await writeRecord(this.ctx, next, this.version);
+    const next = compact({ ...this.state, ...patch, ...this.ctx.ownership(), updatedAt: this.ctx.now() });
+    try {
+      this.version = await writeRecord(this.ctx, next, this.version, this.unsure);
+    } catch (e) {
+      if (!(e instanceof ConcurrentReleaseError)) this.unsure = next;
+      throw e;
+    }
+    this.unsure = undefined;
     this.state = next;
     this.fresh = true;
   }
@@ -87,14 +95,16 @@ async function reassert(ctx: EngineContext, run: Run): Promise<void> {
 }
 
 /** One gate poll at step `i`; throws `StepFailure` when it fails. */
-async function pollGate(ctx: EngineContext, run: Run, i: number, where: string, progress = ''): Promise<void> {
+async function pollGate(ctx: EngineContext, run: Run, i: number, where: string): Promise<void> {
   const extra: EventExtra = i < 0 ? { steps: run.state.steps.length } : { step: i + 1, steps: run.state.steps.length };
   const failure = await gateFailure(ctx, run.state.candidate, run.expectedHealthy);
-  if (failure) {
-    ctx.emit(ReleaseEventType.GATE_FAILED, `Gate failed ${where}: ${failure}`, extra);
-    throw new StepFailure(`gate failed ${where}: ${failure}`, i < 0 ? undefined : i + 1);
-  }
-  ctx.emit(ReleaseEventType.GATE_PASSED, `Gate passed ${where}${progress}`, extra);
+  if (failure) failGate(ctx, i, where, failure, extra);
+  ctx.emit(ReleaseEventType.GATE_PASSED, `Gate passed ${where}`, extra);
+}
+
+function failGate(ctx: EngineContext, i: number, where: string, failure: string, extra: EventExtra): never {
+  ctx.emit(ReleaseEventType.GATE_FAILED, `Gate failed ${where}: ${failure}`, extra);
+  throw new StepFailure(`gate failed ${where}: ${failure}`, i < 0 ? undefined : i + 1);
 }
 
 /**
@@ -118,25 +128,99 @@ export async function applyStep(ctx: EngineContext, run: Run, i: number): Promis
 }
 
 /**
- * Bake step `i`: poll the candidate's gate now, then every poll interval until the bake time has passed (the last
- * poll is at the end, right before the next step moves weights). Heartbeats are written between polls.
+ * Bake step `i`: poll the candidate's gate now, then every poll interval until the bake credit reaches the bake time
+ * (the last poll is at the end, right before the next step moves weights). Heartbeats are written between polls.
+ *
+ * The credit is the time during which the gate was read and healthy: from the end of the first reading of an
+ * unbroken run of readings to the start of the latest one (what a reading saw may date from any moment between its
+ * start and its end, so the credit counts neither end's uncertain part). A run breaks when a reading ends more than
+ * two poll intervals after the reading before it ended (AWS did not answer, a call hung and then answered, the
+ * process was suspended): nothing is known of the time in between, so the step's bake starts again from 0
+ * (`bake-restarted`) rather than pass on time nobody watched. A poll that cannot read the gate earns nothing
+ * (`gate-unread`) and the bake goes on polling; once the gate has gone unread for longer than the release's lease
+ * (when other processes may take the release over), the step fails and the release rolls back. A failed heartbeat is
+ * retried at the next poll; a heartbeat that lost its compare-and-set means someone else took the release: the run
+ * stops (preempted).
  */
 async function bake(ctx: EngineContext, run: Run, i: number): Promise<void> {
   const { steps, bakeMs } = run.state;
   const where = `at step ${i + 1}/${steps.length} (${steps[i]} %)`;
-  const start = ctx.now();
+  const extra: EventExtra = { step: i + 1, steps: steps.length };
+  const maxGapMs = 2 * ctx.opts.pollIntervalMs;
+  const began = ctx.now();
+  /** End of the first reading of the current unbroken run; undefined before the first reading or after a break. */
+  let since: number | undefined;
+  /** End of the latest successful reading. */
+  let lastRead: number | undefined;
+  let credit = 0;
   run.fresh = false;
   for (;;) {
-    const baked = ctx.now() - start;
-    await pollGate(ctx, run, i, where, `: baked ${formatDuration(baked)} of ${formatDuration(bakeMs)}`);
-    if (baked >= bakeMs) break;
-    await ctx.ports.clock.sleep(Math.min(ctx.opts.pollIntervalMs, bakeMs - baked));
-    if (ctx.now() - run.state.updatedAt >= ctx.opts.heartbeatIntervalMs) {
-      await run.write();
-      run.fresh = false;
+    const readStart = ctx.now();
+    let failure: string | undefined;
+    let error: unknown;
+    try {
+      failure = await gateFailure(ctx, run.state.candidate, run.expectedHealthy);
+    } catch (e) {
+      error = e;
     }
+    const readEnd = ctx.now();
+    if (failure) failGate(ctx, i, where, failure, extra);
+    if (error === undefined) {
+      if (lastRead !== undefined && readEnd - lastRead > maxGapMs) {
+        ctx.emit(
+          ReleaseEventType.BAKE_RESTARTED,
+          `No gate reading ${where} for ${formatDuration(readEnd - lastRead)} (more than 2 polls of ${formatDuration(ctx.opts.pollIntervalMs)}): ` +
+            `the step bakes again from 0s (it had ${formatDuration(credit)} of ${formatDuration(bakeMs)})`,
+          { ...extra, bakedMs: 0, bakeMs },
+        );
+        since = undefined;
+      }
+      since ??= readEnd;
+      lastRead = readEnd;
+      credit = Math.max(0, readStart - since);
+      ctx.emit(ReleaseEventType.GATE_PASSED, `Gate passed ${where}: baked ${formatDuration(credit)} of ${formatDuration(bakeMs)}`, {
+        ...extra,
+        bakedMs: credit,
+        bakeMs,
+      });
+      if (credit >= bakeMs) break;
+    } else {
+      const unread = readEnd - (lastRead ?? began);
+      const lease = leaseMs(run.state);
+      const cause = errorText(error);
+      const last = lastRead === undefined ? 'since the step began' : `for ${formatDuration(unread)}`;
+      ctx.emit(
+        ReleaseEventType.GATE_UNREAD,
+        `Gate not read ${where}: ${cause}. No bake credit: unread ${last} (baked ${formatDuration(credit)} of ${formatDuration(bakeMs)})`,
+        { ...extra, bakedMs: credit, bakeMs },
+      );
+      if (unread > lease) {
+        throw new StepFailure(
+          `the gate could not be read ${where} for ${formatDuration(unread)}, longer than the release's lease of ${formatDuration(lease)} (${cause})`,
+          i + 1,
+        );
+      }
+    }
+    await ctx.ports.clock.sleep(error === undefined ? Math.min(ctx.opts.pollIntervalMs, Math.max(0, bakeMs - credit)) : ctx.opts.pollIntervalMs);
+    if (ctx.now() - run.state.updatedAt >= ctx.opts.heartbeatIntervalMs) await heartbeat(ctx, run, extra);
   }
-  ctx.emit(ReleaseEventType.STEP_COMPLETED, `Step ${i + 1}/${steps.length} baked`, { step: i + 1, steps: steps.length });
+  ctx.emit(ReleaseEventType.STEP_COMPLETED, `Step ${i + 1}/${steps.length} baked`, { ...extra, bakedMs: credit, bakeMs });
+}
+
+/** A heartbeat during a bake. An AWS error is reported and left to the next poll; a lost compare-and-set is thrown. */
+async function heartbeat(ctx: EngineContext, run: Run, extra: EventExtra): Promise<void> {
+  try {
+    await run.write();
+  } catch (e) {
+    if (e instanceof ConcurrentReleaseError) throw e;
+    ctx.emit(ReleaseEventType.HEARTBEAT_FAILED, `Heartbeat not written: ${errorText(e)}; trying again at the next poll`, extra);
+  }
+  run.fresh = false;
+}
+
+/** An error's one-line text for messages. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
