@@ -396,7 +396,7 @@ var init_deployed_images = __esm({
         if (!bakes) {
           return {
             deployed: false,
-            detail: `${stages}; ${colour} runs ${fingerprint} as ${runs}, which carries no ${IMAGE_TAG_KEY} tag, so whether a newer bake of ${name} exists cannot be told. ${fix}`
+            detail: `${stages}; ${colour} runs ${fingerprint} as ${runs}, which carries no ${IMAGE_TAG_KEY} tag, so whether a newer bake of ${name} exists cannot be told. ${fix} If ${runs} is what should be released, override the check (allowUndeployedImage).`
           };
         }
         const newer = bakes.images.find((i) => i.created > bakes.runs.created && i.version !== version);
@@ -1314,7 +1314,7 @@ async function checkStagedImage(images, staged, candidate, allowUndeployedImage)
   if (entry === void 0) return void 0;
   let verdict;
   if (!images) {
-    verdict = { deployed: false, detail: `cannot check that ${candidate} runs ${entry}, which the release manifest stages for it: no image check is configured` };
+    verdict = { deployed: false, detail: `cannot check that ${candidate} runs ${entry}, which the release manifest stages for it: the engine was given staged images but no images port; give it one (lib/aws createAwsPorts does)` };
   } else {
     try {
       verdict = await images.verify(candidate, entry);
@@ -1821,7 +1821,7 @@ async function bake2(ctx, run, i) {
       );
       if (unread > lease) {
         throw new StepFailure(
-          `the gate could not be read ${where} for ${formatDuration(unread)}, longer than the release's lease of ${formatDuration(lease)} (${cause})`,
+          `the gate could not be read ${where} for ${formatDuration(unread)}, longer than the release's lease of ${formatDuration(lease)} (${cause}); release again once AWS answers`,
           i + 1
         );
       }

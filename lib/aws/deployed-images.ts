@@ -75,7 +75,9 @@ export class AwsDeployedImages implements DeployedImages {
     if (!bakes) {
       return {
         deployed: false,
-        detail: `${stages}; ${colour} runs ${fingerprint} as ${runs}, which carries no ${IMAGE_TAG_KEY} tag, so whether a newer bake of ${name} exists cannot be told. ${fix}`,
+        detail:
+          `${stages}; ${colour} runs ${fingerprint} as ${runs}, which carries no ${IMAGE_TAG_KEY} tag, so whether a newer bake of ${name} exists cannot be told. ` +
+          `${fix} If ${runs} is what should be released, override the check (allowUndeployedImage).`,
       };
     }
     const newer = bakes.images.find((i) => i.created > bakes.runs.created && i.version !== version);

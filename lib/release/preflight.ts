@@ -167,7 +167,7 @@ export async function checkStagedImage(
   if (entry === undefined) return undefined;
   let verdict: StagedImageVerdict;
   if (!images) {
-    verdict = { deployed: false, detail: `cannot check that ${candidate} runs ${entry}, which the release manifest stages for it: no image check is configured` };
+    verdict = { deployed: false, detail: `cannot check that ${candidate} runs ${entry}, which the release manifest stages for it: the engine was given staged images but no images port; give it one (lib/aws createAwsPorts does)` };
   } else {
     try {
       verdict = await images.verify(candidate, entry);

@@ -98,7 +98,7 @@ describe('AwsDeployedImages', () => {
     const untagged = greenRuns('baked:web@9', 'ami-03cf127a');
     expect(await verify(untagged, 'baked:web')).toEqual({
       deployed: false,
-      detail: `the release manifest stages baked:web for green; green runs baked:web@9 as ami-03cf127a, which carries no ${IMAGE_TAG_KEY} tag, so whether a newer bake of web exists cannot be told. Run cdk deploy so that green runs it, then release again.`,
+      detail: `the release manifest stages baked:web for green; green runs baked:web@9 as ami-03cf127a, which carries no ${IMAGE_TAG_KEY} tag, so whether a newer bake of web exists cannot be told. Run cdk deploy so that green runs it, then release again. If ami-03cf127a is what should be released, override the check (allowUndeployedImage).`,
     });
   });
 });

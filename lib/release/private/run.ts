@@ -196,7 +196,7 @@ async function bake(ctx: EngineContext, run: Run, i: number): Promise<void> {
       );
       if (unread > lease) {
         throw new StepFailure(
-          `the gate could not be read ${where} for ${formatDuration(unread)}, longer than the release's lease of ${formatDuration(lease)} (${cause})`,
+          `the gate could not be read ${where} for ${formatDuration(unread)}, longer than the release's lease of ${formatDuration(lease)} (${cause}); release again once AWS answers`,
           i + 1,
         );
       }
