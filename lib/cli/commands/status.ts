@@ -4,7 +4,7 @@ import { awsPorts, loadServiceDescriptor } from '../aws-access';
 import type { Command, CommandContext } from '../command';
 import { durationFlag } from '../flags';
 import { readManifest } from '../manifest-file';
-import { ownerId } from '../owner';
+import { ownerId, ownerProcess, processProbe } from '../owner';
 import { buildView, renderStatus } from '../status-view';
 import { StatusReader, watchStatus } from '../watch';
 
@@ -47,7 +47,13 @@ export const status: Command<StatusOptions> = {
 async function statusReader(ctx: CommandContext): Promise<StatusReader> {
   const { global, out } = ctx;
   const descriptor = await loadServiceDescriptor(ctx);
-  const engine = new ReleaseEngine(await awsPorts(ctx, descriptor, { event: () => undefined }), { service: global.service, owner: ownerId() });
+  const engine = new ReleaseEngine(await awsPorts(ctx, descriptor, { event: () => undefined }), {
+    service: global.service,
+    owner: ownerId(),
+    // So status can say whether the holder of a release in progress on this host is still running.
+    process: ownerProcess(),
+    processProbe,
+  });
   let warned = false;
   return async () => {
     const serviceStatus = await engine.status();
