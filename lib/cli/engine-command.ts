@@ -1,3 +1,4 @@
+import { retryEvent } from '../aws/aws-faults';
 import type { ManifestDocument, ServiceDescriptor } from '../contract';
 import {
   formatDuration,
@@ -49,10 +50,13 @@ export interface EngineRun {
 
 /** Run the engine command, then bring the manifest (and the AMIs' keep tags) in step with what it left in AWS. */
 export async function runEngineCommand(ctx: CommandContext, run: EngineRun): Promise<number> {
-  const { clients } = ctx;
+  const { out, clients } = ctx;
+  // Every retry of an AWS call on a line of its own, as it happens.
+  const stopReporting = clients.onRetry((notice) => out.logger.event(retryEvent(notice)));
   try {
     return await runEngine(ctx, run);
   } finally {
+    stopReporting();
     clients.setDeadline(undefined);
   }
 }

@@ -1,4 +1,3 @@
-import { retryEvent } from '../aws/aws-faults';
 import { createAwsClients } from '../aws/clients';
 import { UsageError } from '../release';
 import type { ParsedCommand } from './args';
@@ -14,14 +13,11 @@ export async function runCommand({ command, global, options }: ParsedCommand, io
   if (!io.clients) useProfile(global.profile, io, out);
   // No client exists yet: each is created when a command first asks for it.
   const clients = annotateAwsErrors(io.clients ?? createAwsClients({ region: global.region, profile: global.profile }));
-  // Every retry of an AWS call, by any command, on a line of its own as it happens.
-  const stopReporting = clients.onRetry((notice) => out.logger.event(retryEvent(notice)));
   try {
     out.region = await checkRegion(clients);
     const ctx: CommandContext = { global, io, out, clients, manifest: locateManifest(global.manifest, global.service, io.cwd) };
     return await command.run(ctx, options);
   } finally {
-    stopReporting();
     // Open sockets would keep the process alive after the result.
     if (!io.clients) clients.destroy();
   }

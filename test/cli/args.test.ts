@@ -99,7 +99,7 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
   it('reports any other error in one line with exit 6 (failed), and a stack trace only with BLUEGREEN_DEBUG=1', async () => {
     // GIVEN clients whose first call fails with an error that is not AWS's
     const ssm = { config: { region: async () => 'eu-west-1' }, send: async () => Promise.reject(new TypeError('undefined is not a function\n  (in the descriptor)')) };
-    const failing = { get: () => ssm, created: () => [], destroy: () => undefined } as unknown as AwsClients;
+    const failing = { get: () => ssm, created: () => [], destroy: () => undefined, onRetry: () => () => undefined } as unknown as AwsClients;
     let stderr = '';
     const io = { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, isTTY: false, cwd: '/', clients: failing };
     // WHEN / THEN

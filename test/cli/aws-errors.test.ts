@@ -213,8 +213,11 @@ describe.concurrent('the CLI process, failing the way AWS fails', () => {
       const ws = workspace('err-fake');
       const run = await runCli(['status', 'web'], { env: env({ AWS_ENDPOINT_URL: fake.url }), cwd: ws.dir });
       expect(run.code).toBe(5);
-      oneLine(run.stderr);
-      expect(run.stderr).toMatch(expected);
+      // Retries of a throttled or failing call show as they happen (issue 8: "says so on a line of its own"),
+      // then one line explains the error and its fix.
+      const lines = run.stderr.split('\n').filter(Boolean);
+      for (const retry of lines.slice(0, -1)) expect(retry).toMatch(/^bluegreen: warning: AWS (throttling|error|not answering): ssm GetParameter, retry \d of \d/);
+      expect(lines[lines.length - 1]).toMatch(expected);
       expect(run.stdout).toBe('');
     } finally {
       fake.close();
@@ -248,8 +251,10 @@ describe.concurrent('the CLI process, failing the way AWS fails', () => {
     const ws = workspace('err-refused');
     const run = await runCli(['status', 'web'], { env: env({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }), cwd: ws.dir });
     expect(run.code).toBe(5);
-    oneLine(run.stderr);
-    expect(run.stderr).toMatch(/^bluegreen: Cannot reach AWS: http:\/\/127\.0\.0\.1:9 refused the connection \(ECONNREFUSED\) for ssm GetParameter after \d attempts\. Fix: check AWS_ENDPOINT_URL \(http:\/\/127\.0\.0\.1:9\)/);
+    // each retry on a line of its own, then the explanation
+    const lines = run.stderr.split('\n').filter(Boolean);
+    for (const retry of lines.slice(0, -1)) expect(retry).toMatch(/^bluegreen: warning: AWS (not answering|error): ssm GetParameter, retry \d of \d/);
+    expect(lines[lines.length - 1]).toMatch(/^bluegreen: Cannot reach AWS: http:\/\/127\.0\.0\.1:9 refused the connection \(ECONNREFUSED\) for ssm GetParameter after \d attempts\. Fix: check AWS_ENDPOINT_URL \(http:\/\/127\.0\.0\.1:9\)/);
   });
 
   it('no credentials anywhere: says where it looked and the fix, exit 5', async () => {

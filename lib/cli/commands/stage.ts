@@ -1,6 +1,7 @@
 import { ColourName, manifestJson } from '../../contract';
 import { describeProgress, formatWeights, liveColour, otherColour, UsageError, usageError } from '../../release';
 import { awsPorts, awsRegion, imageExists, loadServiceDescriptor } from '../aws-access';
+import { withRetryNotices } from '../retry-notices';
 import type { Command, CommandContext, FlagValues } from '../command';
 import { EXIT_CODES } from '../exit-codes';
 import { colourFlag, colourFlagValue, stringFlag } from '../flags';
@@ -37,7 +38,7 @@ export const stage: Command<StageOptions> = {
     if (image === undefined) throw new UsageError('stage needs --image <ami-...|ssm:<parameter>|baked:<image name>>, e.g. --image baked:web.');
     return { image, kind: checkImageReference(image, '--image'), colour };
   },
-  run: runStage,
+  run: (ctx, options) => withRetryNotices(ctx, () => runStage(ctx, options)),
 };
 
 async function runStage(ctx: CommandContext, { image, kind, colour }: StageOptions): Promise<number> {

@@ -1,6 +1,7 @@
 import type { ManifestDocument } from '../../contract';
 import { ReleaseEngine, usageError } from '../../release';
 import { awsPorts, loadServiceDescriptor } from '../aws-access';
+import { withRetryNotices } from '../retry-notices';
 import type { Command, CommandContext } from '../command';
 import { durationFlag } from '../flags';
 import { readManifest } from '../manifest-file';
@@ -32,7 +33,8 @@ export const status: Command<StatusOptions> = {
     if (intervalMs !== undefined && values.watch !== true) throw usageError('--interval', 'applies only with --watch, e.g. status web --watch --interval 10s.', values.interval);
     return { watch: values.watch === true, intervalMs: intervalMs ?? INTERVAL_MS.default };
   },
-  async run(ctx, { watch, intervalMs }) {
+  run: (ctx, { watch, intervalMs }) =>
+    withRetryNotices(ctx, async () => {
     const { global, out } = ctx;
     const read = await statusReader(ctx);
     if (watch) return watchStatus(ctx, read, { intervalMs });
@@ -40,7 +42,7 @@ export const status: Command<StatusOptions> = {
     if (global.json) out.statusObject(view);
     else for (const line of renderStatus(view)) out.line(line);
     return 0;
-  },
+    }),
 };
 
 /** One reading of the service (the engine's status and the manifest), made into a view. */

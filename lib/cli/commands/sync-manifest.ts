@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ColourName, COLOUR_NAMES, ManifestColourEntry, ManifestDocument, manifestJson, ServiceDescriptor } from '../../contract';
 import { formatWeights, otherColour, ReleaseEngine, UsageError } from '../../release';
 import { awsPorts, loadServiceDescriptor } from '../aws-access';
+import { withRetryNotices } from '../retry-notices';
 import type { Command, CommandContext } from '../command';
 import { EXIT_CODES } from '../exit-codes';
 import { keepImagesRetained } from '../image-retention';
@@ -27,7 +28,8 @@ export const syncManifest: Command<SyncManifestOptions> = {
   summary: 'rewrite the manifest from AWS: live colour active (pinned to its AMI), idle colour ready or standby',
   flags: { create: { type: 'boolean', help: 'write the manifest from AWS if it does not exist yet (the idle colour keeps the image it was deployed with)' } },
   parse: (values) => ({ create: values.create === true }),
-  async run(ctx, { create }) {
+  run: (ctx, { create }) =>
+    withRetryNotices(ctx, async () => {
     const { global, out, clients, manifest: location } = ctx;
     const exists = readManifest(location, global.service) !== undefined;
     if (!exists && !create) {
@@ -60,7 +62,7 @@ export const syncManifest: Command<SyncManifestOptions> = {
     if (manifest.action === 'unchanged') return result('unchanged', EXIT_CODES.done, `${location.shown} is in step with AWS (${what}).`, { manifest });
     if (manifest.action === 'would-write') return result('dry-run', EXIT_CODES.done, `Dry run: would sync ${location.shown} to ${what}.`, { dryRun: true, manifest });
     return result('synced', EXIT_CODES.done, `Synced ${location.shown} with AWS (${what}).`, { manifest });
-  },
+    }),
 };
 
 /**

@@ -1,6 +1,7 @@
 import { describeProgress, formatWeights, isStale, leaseMs, ReleaseState, ReleaseStateStore, stepWeights } from '../../release';
 import { awsPorts, loadServiceDescriptor } from '../aws-access';
 import { explainAwsError } from '../aws-errors';
+import { withRetryNotices } from '../retry-notices';
 import type { Command, CommandContext } from '../command';
 import { clockTime, humanDuration } from '../durations';
 import { EXIT_CODES, interruptedExitCode } from '../exit-codes';
@@ -37,11 +38,12 @@ export const wait: Command<WaitOptions> = {
     timeoutMs: durationFlag(values, 'timeout', TIMEOUT_MS.min, TIMEOUT_MS.max) ?? TIMEOUT_MS.default,
     intervalMs: durationFlag(values, 'interval', INTERVAL_MS.min, INTERVAL_MS.max) ?? INTERVAL_MS.default,
   }),
-  async run(ctx, options) {
+  run: (ctx, options) =>
+    withRetryNotices(ctx, async () => {
     const descriptor = await loadServiceDescriptor(ctx);
     const ports = await awsPorts(ctx, descriptor, { event: () => undefined });
     return waitForRelease(ctx, ports.state, options);
-  },
+    }),
 };
 
 /** Wait for the release in `store` to end; the exit code. */
