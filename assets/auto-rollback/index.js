@@ -2346,7 +2346,7 @@ var ReleaseEngine = class {
     if (!pre.ok || !pre.stable || !pre.candidate) {
       const failed = pre.checks.filter((c) => !c.ok);
       for (const c of failed) ctx.emit("preflight-failed" /* PREFLIGHT_FAILED */, `Pre-flight ${c.name}: ${c.detail}`);
-      const message = `Release refused, nothing changed: ${failed.map((c) => c.detail).join("; ")}.`;
+      const message = `Release refused, nothing changed: ${failed.map((c) => c.detail.replace(/\.$/, "")).join("; ")}.`;
       return { status: "refused", exitCode: 1, message, checks: pre.checks, weights: obs.weights, state: obs.stored?.state };
     }
     ctx.emit("preflight-passed" /* PREFLIGHT_PASSED */, `Pre-flight passed: ${pre.checks.map((c) => c.detail).join("; ")}`, { weights: obs.weights });

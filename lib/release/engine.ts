@@ -82,7 +82,7 @@ export class ReleaseEngine {
     if (!pre.ok || !pre.stable || !pre.candidate) {
       const failed = pre.checks.filter((c) => !c.ok);
       for (const c of failed) ctx.emit(ReleaseEventType.PREFLIGHT_FAILED, `Pre-flight ${c.name}: ${c.detail}`);
-      const message = `Release refused, nothing changed: ${failed.map((c) => c.detail).join('; ')}.`;
+      const message = `Release refused, nothing changed: ${failed.map((c) => c.detail.replace(/\.$/, '')).join('; ')}.`;
       return { status: 'refused', exitCode: 1, message, checks: pre.checks, weights: obs.weights, state: obs.stored?.state };
     }
     ctx.emit(ReleaseEventType.PREFLIGHT_PASSED, `Pre-flight passed: ${pre.checks.map((c) => c.detail).join('; ')}`, { weights: obs.weights });

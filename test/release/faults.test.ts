@@ -415,7 +415,7 @@ describe('release only what was deployed', () => {
     // THEN
     expect(outcome.status).toBe('refused');
     expect(outcome.message).toBe(
-      'Release refused, nothing changed: the release manifest stages ami-1e749f67 for green, but green runs ami-0aaaaaaaaaaaaaaaa (its last deploy): the stage was never deployed. Run cdk deploy so that green runs it, then release again..',
+      'Release refused, nothing changed: the release manifest stages ami-1e749f67 for green, but green runs ami-0aaaaaaaaaaaaaaaa (its last deploy): the stage was never deployed. Run cdk deploy so that green runs it, then release again.',
     );
     expect(outcome.checks?.find((c) => c.name === 'candidate-image')).toMatchObject({ ok: false });
     expect(port.calls).toEqual(['green ami-1e749f67']);
