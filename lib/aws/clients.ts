@@ -133,6 +133,11 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   DynamoDB: 'dynamodb',
 };
 
+/** A service's short name (`elbv2`, `ssm`...) from the SDK's service id, as the counter and messages use it. */
+export function serviceName(serviceId: string): string {
+  return SERVICE_NAMES[serviceId] ?? serviceId.toLowerCase().replace(/\s+/g, '');
+}
+
 /**
  * Create the shared clients (none is constructed until `get` asks for it).
  *
@@ -166,7 +171,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       if (!entry) {
         const client = new type(config);
         // The service id, not the class name: a minified bundle renames classes.
-        const service = SERVICE_NAMES[client.config.serviceId] ?? client.config.serviceId.toLowerCase().replace(/\s+/g, '');
+        const service = serviceName(client.config.serviceId);
         counter.attach(client, service);
         attachFaultHandling(client, service, faults);
         entry = { client, service };

@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { serviceName } from '../aws/clients';
 import type { AwsClients, SdkClient, SdkClientClass } from '../aws/clients';
 import { UsageError } from '../release';
 
@@ -44,14 +45,6 @@ export interface AwsErrorExplanation {
   readonly message: string;
 }
 
-const SERVICE_NAMES: Readonly<Record<string, string>> = {
-  'Elastic Load Balancing v2': 'elbv2',
-  EC2: 'ec2',
-  'Auto Scaling': 'autoscaling',
-  CloudWatch: 'cloudwatch',
-  SSM: 'ssm',
-  DynamoDB: 'dynamodb',
-};
 
 /** IAM's prefix for each service, to name the action of a denied call. */
 const IAM_PREFIX: Readonly<Record<string, string>> = {
@@ -149,7 +142,7 @@ function annotate(client: AnnotatableClient): void {
   // Only SDK clients have a middleware stack (tests may pass stand-ins).
   if (typeof client.middlewareStack?.add !== 'function') return;
   const serviceId = client.config.serviceId ?? 'aws';
-  const service = SERVICE_NAMES[serviceId] ?? serviceId.toLowerCase().replace(/\s+/g, '');
+  const service = serviceName(serviceId);
   client.middlewareStack.add(
     (next, context) => async (args) => {
       try {

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { AwsClients, DynamoReleaseStateStore } from '../../lib/aws';
-import { main } from '../../lib/cli';
+import { CliIo, main } from '../../lib/cli';
 import { ReleaseState, VersionedState } from '../../lib/release';
 import { ServiceFixture } from '../integration/fixture';
 
@@ -151,7 +151,7 @@ export interface InProcessRun {
 }
 
 /** Run the CLI's `main` in this process (no TTY, empty env) with the given clients, collecting its output. */
-export async function runMain(argv: string[], cwd: string, clients: AwsClients): Promise<InProcessRun> {
+export async function runMain(argv: string[], cwd: string, clients: AwsClients, extra: Partial<CliIo> = {}): Promise<InProcessRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
@@ -161,6 +161,7 @@ export async function runMain(argv: string[], cwd: string, clients: AwsClients):
     env: {},
     cwd,
     clients,
+    ...extra,
   });
   return { code, stdout, stderr };
 }

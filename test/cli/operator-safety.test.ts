@@ -7,10 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createAwsClients } from '../../lib/aws';
-import { main } from '../../lib/cli';
 import { createServiceFixture, FIXTURE_AMI } from '../integration/fixture';
 import { useMotoServer } from '../integration/moto-server';
-import { jsonLines, manifestText, releaseState, removeWorkspaces, runCli, workspace } from './harness';
+import { jsonLines, manifestText, releaseState, removeWorkspaces, runCli, runMain, workspace } from './harness';
 
 const server = useMotoServer();
 const cli = (cwd: string) => ({ env: server().childEnv(), cwd });
@@ -22,23 +21,12 @@ beforeAll(async () => {
 
 /** `main` in this process, with someone at the terminal who answers `answer`. */
 async function withAnswer(argv: string[], cwd: string, answer: boolean) {
-  let stdout = '';
-  let stderr = '';
   const questions: string[] = [];
-  const clients = createAwsClients();
-  const code = await main(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    isTTY: false,
-    env: {},
-    cwd,
-    clients,
-    confirm: async (q) => {
-      questions.push(q);
-      return answer;
-    },
-  });
-  return { code, stdout, stderr, questions };
+  const confirm = async (q: string) => {
+    questions.push(q);
+    return answer;
+  };
+  return { ...(await runMain(argv, cwd, createAwsClients(), { confirm })), questions };
 }
 
 describe.concurrent('promote --colour with no release in progress', () => {
