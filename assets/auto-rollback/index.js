@@ -39,8 +39,8 @@ var init_colours = __esm({
 });
 
 // lib/contract/descriptor.ts
-function descriptorParameterName(serviceName) {
-  return `/bluegreen/${serviceName}/descriptor`;
+function descriptorParameterName(serviceName2) {
+  return `/bluegreen/${serviceName2}/descriptor`;
 }
 function parseDescriptor(json, parameterName, expectedService) {
   let raw;
@@ -643,6 +643,9 @@ var SERVICE_NAMES = {
   SSM: "ssm",
   DynamoDB: "dynamodb"
 };
+function serviceName(serviceId) {
+  return SERVICE_NAMES[serviceId] ?? serviceId.toLowerCase().replace(/\s+/g, "");
+}
 function createAwsClients(options = {}) {
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const config = {
@@ -668,7 +671,7 @@ function createAwsClients(options = {}) {
       let entry = cache.get(type);
       if (!entry) {
         const client = new type(config);
-        const service = SERVICE_NAMES[client.config.serviceId] ?? client.config.serviceId.toLowerCase().replace(/\s+/g, "");
+        const service = serviceName(client.config.serviceId);
         counter.attach(client, service);
         attachFaultHandling(client, service, faults);
         entry = { client, service };
@@ -717,17 +720,17 @@ var UnknownServiceError = class extends Error {
 // lib/aws/descriptor.ts
 var import_client_ssm2 = require("@aws-sdk/client-ssm");
 init_contract();
-async function loadDescriptor(serviceName, clients) {
-  const name = descriptorParameterName(serviceName);
+async function loadDescriptor(serviceName2, clients) {
+  const name = descriptorParameterName(serviceName2);
   let value;
   try {
     const out = await clients.get(import_client_ssm2.SSMClient).send(new import_client_ssm2.GetParameterCommand({ Name: name }));
     value = out.Parameter?.Value;
   } catch (e) {
-    if (e.name === "ParameterNotFound") throw new UnknownServiceError(serviceName, name, await clientRegion(clients));
+    if (e.name === "ParameterNotFound") throw new UnknownServiceError(serviceName2, name, await clientRegion(clients));
     throw e;
   }
-  return parseDescriptor(value ?? "", name, serviceName);
+  return parseDescriptor(value ?? "", name, serviceName2);
 }
 
 // lib/aws/elb-traffic-router.ts
@@ -2638,8 +2641,8 @@ init_contract();
 // lib/lambda/auto-rollback/descriptor-cache.ts
 var DESCRIPTOR_MAX_AGE_MS = 5 * 6e4;
 var DescriptorCache = class {
-  constructor(serviceName, maxAgeMs = DESCRIPTOR_MAX_AGE_MS, now = Date.now) {
-    this.serviceName = serviceName;
+  constructor(serviceName2, maxAgeMs = DESCRIPTOR_MAX_AGE_MS, now = Date.now) {
+    this.serviceName = serviceName2;
     this.maxAgeMs = maxAgeMs;
     this.now = now;
   }
@@ -2718,11 +2721,11 @@ var sharedClients;
 var sharedDescriptors;
 async function handler(event, context) {
   sharedClients ??= createAwsClients();
-  const serviceName = requiredEnv(AUTO_ROLLBACK_ENV.SERVICE_NAME);
+  const serviceName2 = requiredEnv(AUTO_ROLLBACK_ENV.SERVICE_NAME);
   if (isReconcileEvent(event)) {
-    if (sharedDescriptors?.serviceName !== serviceName) sharedDescriptors = new DescriptorCache(serviceName);
+    if (sharedDescriptors?.serviceName !== serviceName2) sharedDescriptors = new DescriptorCache(serviceName2);
     return runReconcile({
-      serviceName,
+      serviceName: serviceName2,
       clients: sharedClients,
       releaseStateTable: process.env[AUTO_ROLLBACK_ENV.RELEASE_STATE_TABLE] || void 0,
       descriptors: sharedDescriptors,
@@ -2730,7 +2733,7 @@ async function handler(event, context) {
     });
   }
   return runAutoRollback(event, {
-    serviceName,
+    serviceName: serviceName2,
     rollbackAfterPromotion: process.env[AUTO_ROLLBACK_ENV.ROLLBACK_AFTER_PROMOTION] !== "false",
     clients: sharedClients,
     requestId: context?.awsRequestId

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bundleText, LAMBDAS, ROOT } from '../../scripts/bundle-lambdas.mjs';
 
 describe('prebundled Lambda handlers', () => {
-  it.each(LAMBDAS as string[])('assets/%s/index.js is the current bundle of lib/lambda/%s', async (name) => {
+  it.each(LAMBDAS as string[])('assets/%s/index.js is the current bundle of its sources in lib/lambda/', async (name) => {
     // GIVEN the committed bundle
     const committed = fs.readFileSync(path.join(ROOT as string, 'assets', name, 'index.js'), 'utf8');
     // WHEN the handler is bundled again from its sources
