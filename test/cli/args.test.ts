@@ -71,6 +71,12 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
     [['release', 'web', '--bake=-5m'], 'bluegreen: --bake: is a negative duration; give a positive value, e.g. --bake 5m. Got "-5m".'],
     [['release', 'web', '--canary', '-5'], 'bluegreen: --canary: is a negative number; give a positive value, e.g. --canary 5. Got "-5".'],
     [['wait', 'web', '--timeout', '-30m'], 'bluegreen: --timeout: is a negative duration; give a positive value, e.g. --timeout 30m. Got "-30m".'],
+    [['status', 'web', '--watch', '--interval', '500ms'], 'bluegreen: --interval: must be from 1s to 5m. Got "500ms".'],
+    [['status', 'web', '--watch', '--interval', '10m'], 'bluegreen: --interval: must be from 1s to 5m. Got "10m".'],
+    [['wait', 'web', '--timeout', '0s'], 'bluegreen: --timeout: must be from 1s to 48h. Got "0s".'],
+    [['wait', 'web', '--timeout', '49h'], 'bluegreen: --timeout: must be from 1s to 48h. Got "49h".'],
+    [['wait', 'web', '--interval', '50ms'], 'bluegreen: --interval: must be from 100ms to 5m. Got "50ms".'],
+    [['wait', 'web', '--interval', '2h'], 'bluegreen: --interval: must be from 100ms to 5m. Got "2h".'],
     [['--dry-run', '--bogus', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--bogus" before any command; only --json, --dry-run, --region, --profile, --manifest may come before it.'],
     [['status', 'web', '--color', 'blue'], "bluegreen: unknown flag --color for 'status'. Its flags: --watch, --interval, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen status --help'."],
   ];
