@@ -16,8 +16,8 @@ export interface ApiCallCount {
   readonly attempts: number;
 }
 
-/** What the counting middleware sees of the SDK's handler context. */
-interface CallContext {
+/** What a middleware sees of the SDK's handler context. */
+export interface CallContext {
   readonly commandName?: string;
 }
 

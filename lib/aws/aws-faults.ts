@@ -2,6 +2,7 @@
  * What an operator sees of AWS faults: every retry the SDK makes reported on a line of its own, and a deadline after
  * which a command stops calling AWS. Loads no SDK: the middleware is attached by `createAwsClients` to each client.
  */
+import { CallContext, CountableClient } from './api-call-counter';
 import { DeadlineError } from '../release/errors';
 import { ReleaseEventType } from '../release/events';
 import { ReleaseEvent } from '../release/ports';
@@ -92,21 +93,8 @@ export class AwsFaultState {
   }
 }
 
-/** What the middleware sees of the SDK's handler context. */
-interface CallContext {
-  readonly commandName?: string;
-}
-
-/** The middleware shape of `CountableClient` (api-call-counter.ts), without depending on SDK types. */
-type Middleware = <A, R>(next: (args: A) => Promise<R>, context: CallContext) => (args: A) => Promise<R>;
-
-/** The part of an SDK v3 client's middleware stack used here. */
-export interface FaultHandledClient {
-  readonly middlewareStack: {
-    add(middleware: Middleware, options: { step: 'initialize'; name: string; override?: boolean }): void;
-    addRelativeTo(middleware: Middleware, options: { relation: 'after'; toMiddleware: string; name: string; override?: boolean }): void;
-  };
-}
+/** A client the fault handling attaches to: the same middleware-stack shape the call counter uses. */
+export type FaultHandledClient = CountableClient;
 
 /** Header the SDK's retry middleware sets on every attempt: `attempt=2; max=4`. */
 const ATTEMPT_HEADER = 'amz-sdk-request';
