@@ -4,6 +4,8 @@
  *
  * Additive changes keep the schema version; removing or renaming a field bumps it.
  */
+import { DisasterRecoveryDescriptor, disasterRecoveryProblems } from './disaster-recovery';
+
 export const SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
 
 /** The SSM parameter that holds a service's descriptor. */
@@ -93,6 +95,8 @@ export interface ServiceDescriptor {
   readonly capacity: CapacityDescriptor;
   /** The colours. */
   readonly colours: ColoursDescriptor;
+  /** This Region's half of a disaster-recovery pair, when the service has a standby Region. */
+  readonly disasterRecovery?: DisasterRecoveryDescriptor;
 }
 
 /** The load balancer of a service. */
@@ -190,6 +194,7 @@ function descriptorProblems(raw: unknown, expectedService?: string): string[] {
     const v = at(raw, path);
     if (typeof v !== 'object' || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
   }
+  problems.push(...disasterRecoveryProblems(at(raw, 'disasterRecovery')));
   const service = at(raw, 'service');
   if (expectedService !== undefined && typeof service === 'string' && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);

@@ -6,3 +6,4 @@ export * from './image-tags';
 export * from './patterns';
 export * from './release-manifest';
 export * from './auto-rollback';
+export * from './disaster-recovery';
