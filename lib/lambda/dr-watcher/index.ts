@@ -12,8 +12,7 @@ import { descriptorParameterName } from '../../contract';
 import { createAwsClients, AwsClients } from '../../aws';
 import { createDrPorts, DrNotifier, SnsDrNotifier } from '../../aws/dr';
 import { DrEvent } from '../../release/dr/ports';
-import { DrEngine } from '../../release/dr/engine';
-import { decideWatch } from '../../release/dr/watch';
+import { decideWatch, DrEngine } from './engine';
 import { DescriptorCache } from '../auto-rollback/descriptor-cache';
 import { eventLine, standbySection, TickResult, watchTick, WATCHER_DEADLINE_MS } from './watch-tick';
 
