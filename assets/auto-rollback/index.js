@@ -38,6 +38,45 @@ var init_colours = __esm({
   }
 });
 
+// lib/contract/disaster-recovery.ts
+function disasterRecoveryProblems(raw) {
+  if (raw === void 0) return [];
+  if (typeof raw !== "object" || raw === null) return ["disasterRecovery must be an object"];
+  const r = raw;
+  const problems = [];
+  const str = (key) => {
+    if (typeof r[key] !== "string" || r[key] === "") problems.push(`disasterRecovery.${key} must be a non-empty string, got ${JSON.stringify(r[key])}`);
+  };
+  ["primaryRegion", "standbyRegion", "hostedZoneId", "zoneName", "recordName", "regionalRecordName", "switchAlarmName", "healthAlarmName"].forEach(str);
+  if (!REGION_ROLE_NAMES.includes(r.role)) problems.push(`disasterRecovery.role must be one of ${REGION_ROLE_NAMES.join(", ")}, got ${JSON.stringify(r.role)}`);
+  if (!STANDBY_MODE_NAMES.includes(r.standbyMode)) problems.push(`disasterRecovery.standbyMode must be one of ${STANDBY_MODE_NAMES.join(", ")}, got ${JSON.stringify(r.standbyMode)}`);
+  for (const key of ["standbyCapacityPercent", "failoverCapacityPercent"]) {
+    const v = r[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 100) problems.push(`disasterRecovery.${key} must be an integer 0-100, got ${JSON.stringify(v)}`);
+  }
+  const dns = r.dns;
+  for (const key of ["ttlSeconds", "intervalSeconds", "failureThreshold", "alarmPeriodSeconds"]) {
+    const v = dns?.[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) problems.push(`disasterRecovery.dns.${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  const endpoint = r.endpoint;
+  if (typeof endpoint?.protocol !== "string" || typeof endpoint?.port !== "number" || typeof endpoint?.healthPath !== "string") {
+    problems.push(`disasterRecovery.endpoint must have protocol, port and healthPath, got ${JSON.stringify(endpoint)}`);
+  }
+  if (typeof r.primaryRegion === "string" && r.primaryRegion === r.standbyRegion) {
+    problems.push(`disasterRecovery.standbyRegion must differ from primaryRegion (${r.primaryRegion})`);
+  }
+  return problems;
+}
+var REGION_ROLE_NAMES, STANDBY_MODE_NAMES;
+var init_disaster_recovery = __esm({
+  "lib/contract/disaster-recovery.ts"() {
+    "use strict";
+    REGION_ROLE_NAMES = ["primary", "standby"];
+    STANDBY_MODE_NAMES = ["pilot-light", "warm-standby"];
+  }
+});
+
 // lib/contract/descriptor.ts
 function descriptorParameterName(serviceName2) {
   return `/bluegreen/${serviceName2}/descriptor`;
@@ -79,6 +118,7 @@ function descriptorProblems(raw, expectedService) {
     const v = at(raw, path);
     if (typeof v !== "object" || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
   }
+  problems.push(...disasterRecoveryProblems(at(raw, "disasterRecovery")));
   const service = at(raw, "service");
   if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);
@@ -97,6 +137,7 @@ var SERVICE_DESCRIPTOR_SCHEMA_VERSION, InvalidDescriptorError, REQUIRED_STRINGS,
 var init_descriptor = __esm({
   "lib/contract/descriptor.ts"() {
     "use strict";
+    init_disaster_recovery();
     SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
     InvalidDescriptorError = class extends Error {
       constructor(parameterName, problems) {
@@ -185,6 +226,7 @@ var init_contract = __esm({
     init_patterns();
     init_release_manifest();
     init_auto_rollback();
+    init_disaster_recovery();
   }
 });
 
@@ -281,6 +323,33 @@ var init_auto_scaling_fleet_capacity = __esm({
         const keep = Math.min(Math.max(current.DesiredCapacity ?? 0, desired), max);
         await this.autoscaling.send(
           new import_client_auto_scaling.UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: min, MaxSize: max, DesiredCapacity: keep })
+        );
+      }
+      /**
+       * Set the colour's min and desired to `desired`, max unchanged (one UpdateAutoScalingGroup call): a failover
+       * scaling the standby up. The caller bounds `desired` by the group's max.
+       */
+      async scaleTo(colour, desired) {
+        if (!Number.isInteger(desired) || desired < 0) {
+          throw new Error(`Capacity of the ${colour} group must be a whole number of instances >= 0, got ${desired}.`);
+        }
+        const name = this.descriptor.colours[colour].autoScalingGroupName;
+        await this.autoscaling.send(new import_client_auto_scaling.UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: desired, DesiredCapacity: desired }));
+      }
+      /**
+       * Put the colour back to the sizes its deployed mode has (one UpdateAutoScalingGroup call): the descriptor's
+       * serving capacity for `active` and `ready`, 0 for `standby`. Unlike `setMode`, a serving colour scaled out above
+       * its serving size is scaled back in: this undoes a failover's scale-up once the colour carries no traffic.
+       */
+      async restoreDeployed(colour) {
+        const { mode, autoScalingGroupName } = this.descriptor.colours[colour];
+        if (mode === "standby") return this.setMode(colour, "standby");
+        if (mode !== "active" && mode !== "ready") {
+          throw new Error(`The ${colour} colour's deployed mode is '${mode}', expected active, ready or standby. Redeploy the service (cdk deploy).`);
+        }
+        const { min, max, desired } = this.descriptor.capacity;
+        await this.autoscaling.send(
+          new import_client_auto_scaling.UpdateAutoScalingGroupCommand({ AutoScalingGroupName: autoScalingGroupName, MinSize: min, MaxSize: max, DesiredCapacity: desired })
         );
       }
       async group(colour) {

@@ -149,6 +149,39 @@ var ElbTrafficRouter = class _ElbTrafficRouter {
   }
 };
 
+// lib/contract/disaster-recovery.ts
+var REGION_ROLE_NAMES = ["primary", "standby"];
+var STANDBY_MODE_NAMES = ["pilot-light", "warm-standby"];
+function disasterRecoveryProblems(raw) {
+  if (raw === void 0) return [];
+  if (typeof raw !== "object" || raw === null) return ["disasterRecovery must be an object"];
+  const r = raw;
+  const problems = [];
+  const str = (key) => {
+    if (typeof r[key] !== "string" || r[key] === "") problems.push(`disasterRecovery.${key} must be a non-empty string, got ${JSON.stringify(r[key])}`);
+  };
+  ["primaryRegion", "standbyRegion", "hostedZoneId", "zoneName", "recordName", "regionalRecordName", "switchAlarmName", "healthAlarmName"].forEach(str);
+  if (!REGION_ROLE_NAMES.includes(r.role)) problems.push(`disasterRecovery.role must be one of ${REGION_ROLE_NAMES.join(", ")}, got ${JSON.stringify(r.role)}`);
+  if (!STANDBY_MODE_NAMES.includes(r.standbyMode)) problems.push(`disasterRecovery.standbyMode must be one of ${STANDBY_MODE_NAMES.join(", ")}, got ${JSON.stringify(r.standbyMode)}`);
+  for (const key of ["standbyCapacityPercent", "failoverCapacityPercent"]) {
+    const v = r[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 100) problems.push(`disasterRecovery.${key} must be an integer 0-100, got ${JSON.stringify(v)}`);
+  }
+  const dns = r.dns;
+  for (const key of ["ttlSeconds", "intervalSeconds", "failureThreshold", "alarmPeriodSeconds"]) {
+    const v = dns?.[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) problems.push(`disasterRecovery.dns.${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  const endpoint = r.endpoint;
+  if (typeof endpoint?.protocol !== "string" || typeof endpoint?.port !== "number" || typeof endpoint?.healthPath !== "string") {
+    problems.push(`disasterRecovery.endpoint must have protocol, port and healthPath, got ${JSON.stringify(endpoint)}`);
+  }
+  if (typeof r.primaryRegion === "string" && r.primaryRegion === r.standbyRegion) {
+    problems.push(`disasterRecovery.standbyRegion must differ from primaryRegion (${r.primaryRegion})`);
+  }
+  return problems;
+}
+
 // lib/contract/descriptor.ts
 var SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
 var InvalidDescriptorError = class extends Error {
@@ -214,6 +247,7 @@ function descriptorProblems(raw, expectedService) {
     const v = at(raw, path);
     if (typeof v !== "object" || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
   }
+  problems.push(...disasterRecoveryProblems(at(raw, "disasterRecovery")));
   const service = at(raw, "service");
   if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);

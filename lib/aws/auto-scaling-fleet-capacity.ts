@@ -48,6 +48,35 @@ export class AutoScalingFleetCapacity implements FleetCapacity {
     );
   }
 
+  /**
+   * Set the colour's min and desired to `desired`, max unchanged (one UpdateAutoScalingGroup call): a failover
+   * scaling the standby up. The caller bounds `desired` by the group's max.
+   */
+  public async scaleTo(colour: ColourName, desired: number): Promise<void> {
+    if (!Number.isInteger(desired) || desired < 0) {
+      throw new Error(`Capacity of the ${colour} group must be a whole number of instances >= 0, got ${desired}.`);
+    }
+    const name = this.descriptor.colours[colour].autoScalingGroupName;
+    await this.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: desired, DesiredCapacity: desired }));
+  }
+
+  /**
+   * Put the colour back to the sizes its deployed mode has (one UpdateAutoScalingGroup call): the descriptor's
+   * serving capacity for `active` and `ready`, 0 for `standby`. Unlike `setMode`, a serving colour scaled out above
+   * its serving size is scaled back in: this undoes a failover's scale-up once the colour carries no traffic.
+   */
+  public async restoreDeployed(colour: ColourName): Promise<void> {
+    const { mode, autoScalingGroupName } = this.descriptor.colours[colour];
+    if (mode === 'standby') return this.setMode(colour, 'standby');
+    if (mode !== 'active' && mode !== 'ready') {
+      throw new Error(`The ${colour} colour's deployed mode is '${mode}', expected active, ready or standby. Redeploy the service (cdk deploy).`);
+    }
+    const { min, max, desired } = this.descriptor.capacity;
+    await this.autoscaling.send(
+      new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: autoScalingGroupName, MinSize: min, MaxSize: max, DesiredCapacity: desired }),
+    );
+  }
+
   private async group(colour: ColourName): Promise<AutoScalingGroup> {
     const name = this.descriptor.colours[colour].autoScalingGroupName;
     const out = await this.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));

@@ -38,7 +38,7 @@ import {
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { descriptorParameterName, IMAGE_TAG_KEY, ServiceDescriptor, TrafficRouteDescriptor, VERSION_TAG_KEY } from '../../lib/contract';
+import { descriptorParameterName, DisasterRecoveryDescriptor, IMAGE_TAG_KEY, ServiceDescriptor, TrafficRouteDescriptor, VERSION_TAG_KEY } from '../../lib/contract';
 import { AwsClients, createAwsClients } from '../../lib/aws';
 import { COLOUR_NAMES, ColourName, Weights } from '../../lib/release/ports';
 import { MOTO_ACCOUNT, MOTO_REGION } from './moto-process';
@@ -75,6 +75,18 @@ export interface ServiceFixtureOptions {
    * @default - new clients from the environment (call after the moto env is applied)
    */
   readonly clients?: AwsClients;
+  /**
+   * Region to build in (moto keeps Regions apart by the request's signature, so two Regions share one server).
+   *
+   * @default MOTO_REGION
+   */
+  readonly region?: string;
+  /**
+   * The descriptor's `disasterRecovery` section.
+   *
+   * @default - none
+   */
+  readonly disasterRecovery?: DisasterRecoveryDescriptor;
 }
 
 /** Resources of one colour. */
@@ -125,8 +137,9 @@ export interface ServiceFixture {
 export async function createServiceFixture(options: ServiceFixtureOptions = {}): Promise<ServiceFixture> {
   const service = options.service ?? 'shop';
   const capacity = options.capacity ?? { min: 2, max: 4, desired: 2 };
-  const clients = options.clients ?? createAwsClients();
-  const network = await createNetwork(clients, service);
+  const region = options.region ?? MOTO_REGION;
+  const clients = options.clients ?? createAwsClients(options.region ? { region } : {});
+  const network = await createNetwork(clients, service, region);
   const [lb, blue, green, releaseStateTable] = await Promise.all([
     createLoadBalancer(clients, service, network),
     createColour(clients, service, 'blue', network, capacity),
@@ -140,7 +153,8 @@ export async function createServiceFixture(options: ServiceFixtureOptions = {}):
     createRoute(clients, lb.arn, 8080, groups, { blue: 0, green: 100 }),
     tagAsBake(clients),
   ]);
-  const descriptor = descriptorOf(service, lb, production, test, releaseStateTable, capacity, colours);
+  const base = descriptorOf(service, region, lb, production, test, releaseStateTable, capacity, colours);
+  const descriptor = options.disasterRecovery ? { ...base, disasterRecovery: options.disasterRecovery } : base;
   await clients.get(SSMClient).send(
     new PutParameterCommand({ Name: descriptorParameterName(service), Type: 'String', Value: JSON.stringify(descriptor), Overwrite: true }),
   );
@@ -153,13 +167,13 @@ interface Network {
   readonly securityGroupId: string;
 }
 
-async function createNetwork(clients: AwsClients, service: string): Promise<Network> {
+async function createNetwork(clients: AwsClients, service: string, region: string): Promise<Network> {
   const vpc = await clients.get(EC2Client).send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   const vpcId = vpc.Vpc?.VpcId ?? fail('CreateVpc returned no id');
   const subnetIds: string[] = [];
   for (const [i, az] of ['a', 'b'].entries()) {
     const s = await clients.get(EC2Client).send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.0.${i}.0/24`, AvailabilityZone: `${MOTO_REGION}${az}` }),
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.0.${i}.0/24`, AvailabilityZone: `${region}${az}` }),
     );
     subnetIds.push(s.Subnet?.SubnetId ?? fail('CreateSubnet returned no id'));
   }
@@ -306,6 +320,7 @@ async function createStateTable(clients: AwsClients, service: string): Promise<s
 
 function descriptorOf(
   service: string,
+  region: string,
   lb: LoadBalancer,
   production: Route,
   test: Route,
@@ -327,12 +342,12 @@ function descriptorOf(
   return {
     schemaVersion: 1,
     service,
-    region: MOTO_REGION,
+    region,
     stackName: `${service}-stack`,
     loadBalancer: { arn: lb.arn, fullName: lb.arn.split(':loadbalancer/')[1] ?? '', dnsName: lb.dnsName },
     production: route(production),
     test: route(test),
-    topicArn: `arn:aws:sns:${MOTO_REGION}:${MOTO_ACCOUNT}:${service}-notifications`,
+    topicArn: `arn:aws:sns:${region}:${MOTO_ACCOUNT}:${service}-notifications`,
     routingIdentity: 'internet-facing;vpc="fixture";targets=HTTP:80',
     releaseStateTable,
     capacity: { ...capacity },
