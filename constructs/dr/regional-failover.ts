@@ -101,7 +101,7 @@ export class RegionalFailover extends Construct {
   /** The service's role in the pair. */
   public readonly role: RegionRole;
   /** The failover record (PRIMARY in the primary, SECONDARY in the standby). */
-  public readonly failoverRecord: route53.ARecord;
+  public readonly failoverRecord: route53.CfnRecordSet;
   /** This Region's own record, `<region>.<recordName>`, an alias of its load balancer. */
   public readonly regionalRecord: route53.ARecord;
   /** The failover record's name, without the trailing dot. */
@@ -148,13 +148,21 @@ export class RegionalFailover extends Construct {
     this.switchAlarm = this.role.isPrimary ? undefined : this.createSwitchAlarm();
     this.healthCheck = this.role.isPrimary ? this.createPrimaryCheck() : this.endpointHealthCheck;
 
-    this.failoverRecord = new route53.ARecord(this, 'FailoverRecord', {
-      zone: props.hostedZone,
-      recordName: `${this.recordName}.`,
-      target: alias,
-      failover: this.role.isPrimary ? route53.Failover.PRIMARY : route53.Failover.SECONDARY,
+    // L1: aws-cdk-lib's ARecord insists on EvaluateTargetHealth for failover aliases, which the design turns off
+    // (an idle colour at zero instances would make the alias unhealthy); Route 53 accepts it with a health check.
+    this.failoverRecord = new route53.CfnRecordSet(this, 'FailoverRecord', {
+      hostedZoneId: props.hostedZone.hostedZoneId,
+      name: `${this.recordName}.`,
+      type: route53.RecordType.A,
+      aliasTarget: {
+        // As route53-targets' LoadBalancerTarget writes it for the Region record: IPv4 and IPv6 answers.
+        dnsName: `dualstack.${service.loadBalancer.loadBalancerDnsName}`,
+        hostedZoneId: service.loadBalancer.loadBalancerCanonicalHostedZoneId,
+        evaluateTargetHealth: false,
+      },
+      failover: this.role.isPrimary ? 'PRIMARY' : 'SECONDARY',
       setIdentifier: `bluegreen-${service.serviceName}-${region}`,
-      healthCheck: this.healthCheck,
+      healthCheckId: this.healthCheck.healthCheckId,
       comment: `${service.serviceName}: ${this.role.isPrimary ? 'PRIMARY' : 'SECONDARY'} in ${region}`,
     });
 

@@ -81,8 +81,10 @@ function grantWatcher(role: iam.Role, props: FailoverWatcherProps): void {
   const stack = Stack.of(service);
   const add = (statement: iam.PolicyStatementProps) => role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
   // This Region's descriptor, and the primary's (same name, read only while the primary answers).
-  const peerDescriptor = Arn.format({ service: 'ssm', region: props.primaryRegion, resource: 'parameter', resourceName: descriptorParameterName(service.serviceName).replace(/^\//, '') }, stack);
-  add({ actions: ['ssm:GetParameter'], resources: [service.descriptorParameter.parameterArn, peerDescriptor] });
+  // By name, not by reference: the descriptor names the watcher, so a reference would be a cycle.
+  const descriptorArn = (region: string) =>
+    Arn.format({ service: 'ssm', region, resource: 'parameter', resourceName: descriptorParameterName(service.serviceName).replace(/^\//, '') }, stack);
+  add({ actions: ['ssm:GetParameter'], resources: [descriptorArn(stack.region), descriptorArn(props.primaryRegion)] });
   service.releaseStateTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
   const groupArn = (colour: Colour) =>
     stack.formatArn({
