@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RegionRole, StandbyMode } from '../../constructs';
-import { deployedDescriptor } from './descriptor-json';
+import { deployedDescriptor } from './deployed-descriptor';
 import { drService, primary, PRIMARY, RECORD, standby, STANDBY, ZONE_ID, ZONE_NAME } from './fixtures';
 
 describe('descriptor disasterRecovery section', () => {

@@ -99,5 +99,7 @@ function grantWatcher(role: iam.Role, props: FailoverWatcherProps): void {
   // PutMetricData has no resources; the condition keeps it to the switch's namespace.
   add({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': DR_SWITCH_NAMESPACE } } });
   add({ actions: ['cloudwatch:DescribeAlarms'], resources: props.alarmArns });
-  service.topic.grantPublish(role);
+  // Exact KMS actions on the topic's key (grantPublish would add kms:GenerateDataKey*, a wildcard action).
+  add({ actions: ['sns:Publish'], resources: [service.topic.topicArn] });
+  service.topic.masterKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
 }
