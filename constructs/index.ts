@@ -2,3 +2,4 @@ export * from './fleet';
 export * from './image';
 export * from './health';
 export * from './release';
+export * from './dr';

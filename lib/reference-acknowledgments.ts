@@ -24,7 +24,19 @@ export function acknowledgeReferenceFindings(web: WebServiceStack): void {
     );
   }
   ackWarning(svc, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
-  acknowledgeImageFindings(web.webImage);
+  if (web.bakesImage) acknowledgeImageFindings(web.webImage);
+  if (web.failover?.watcherFunction) acknowledgeWatcherFindings(web);
+}
+
+/** Findings of the standby's failover watcher: describe calls without resource-level permissions, and its groups. */
+function acknowledgeWatcherFindings(web: WebServiceStack): void {
+  const svc = web.service;
+  const role = web.failover!.node.findChild('Watcher').node.findChild('Role');
+  ack(role, iam5('*'), 'autoscaling:DescribeAutoScalingGroups, elasticloadbalancing:DescribeTargetHealth and DescribeRules support no resource-level permissions and only read; cloudwatch:PutMetricData has no resources and is held by condition to the cdk-bluegreen/DR namespace (the drill switch).');
+  for (const fleet of [svc.blue, svc.green]) {
+    const asgId = Stack.of(fleet).getLogicalId(fleet.autoScalingGroup.node.defaultChild as CfnResource);
+    ack(role, iam5(`arn:<AWS::Partition>:autoscaling:${Stack.of(fleet).region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<${asgId}>`), 'The group id inside an Auto Scaling group ARN is unknown before deploy; the name pins the group. The watcher scales the standby up on failover.');
+  }
 }
 
 /** Findings of the baked web image: its build instances and its lifecycle policy. */

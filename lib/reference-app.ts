@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeReferenceFindings } from './reference-acknowledgments';
+import { RegionRole, StandbyMode } from '../constructs';
 import { WebServiceStack } from './web-service-stack';
 
 /** Options of the reference app. */
@@ -19,23 +20,44 @@ export interface ReferenceAppOptions {
   readonly acknowledge?: boolean;
 }
 
-/** Build the reference app: the `web` service in eu-west-1, checked by cdk-nag AwsSolutions. */
-export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App; web: WebServiceStack } {
+/**
+ * Build the reference app: the `web` service in eu-west-1 (primary) with a pilot-light standby in eu-central-1 that
+ * runs the image the primary bakes and distributes, Route 53 failover between them, all checked by cdk-nag
+ * AwsSolutions.
+ */
+export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App; web: WebServiceStack; webStandby: WebServiceStack } {
   const app = options.app ?? new App();
   const ctx = (key: string) => {
     const value = app.node.tryGetContext(key);
     if (value === undefined) throw new Error(`cdk.json: context '${key}' is missing; the reference app needs it to synthesize offline.`);
     return value;
   };
+  const region: string = ctx('bluegreen:web:region');
+  const standbyRegion: string = ctx('bluegreen:web:standbyRegion');
+  const dns = { hostedZoneId: ctx('bluegreen:web:hostedZoneId'), zoneName: ctx('bluegreen:web:zoneName'), recordName: ctx('bluegreen:web:recordName') };
   const web = new WebServiceStack(app, 'BlueGreenWeb', {
-    env: { region: ctx('bluegreen:web:region') },
+    env: { region },
     availabilityZones: ctx('bluegreen:web:availabilityZones'),
     testListenerCidrs: ctx('bluegreen:web:testListenerCidrs'),
+    imageDistributionRegions: [standbyRegion],
+    disasterRecovery: { role: RegionRole.primary({ standbyRegion, standbyMode: StandbyMode.pilotLight() }), ...dns },
     description: 'cdk-bluegreen reference service web',
   });
+  const webStandby = new WebServiceStack(app, 'BlueGreenWebStandby', {
+    env: { region: standbyRegion },
+    availabilityZones: ctx('bluegreen:web:standbyAvailabilityZones'),
+    testListenerCidrs: ctx('bluegreen:web:testListenerCidrs'),
+    // Not baked again: the colours read the AMI id the primary's bake writes to SSM in the standby Region.
+    bakedImage: web.webImage,
+    disasterRecovery: { role: RegionRole.standby({ primaryRegion: region, mode: StandbyMode.pilotLight() }), ...dns },
+    description: 'cdk-bluegreen reference service web, pilot-light standby',
+  });
+  // Deploy order only (no reference): the primary's health check names the standby's switch alarm.
+  web.addStackDependency(webStandby, 'the primary\'s DNS health check watches the standby\'s drill switch alarm, by name');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   if (options.acknowledge ?? true) {
     acknowledgeReferenceFindings(web);
+    acknowledgeReferenceFindings(webStandby);
   }
-  return { app, web };
+  return { app, web, webStandby };
 }

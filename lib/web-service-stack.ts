@@ -1,8 +1,9 @@
 import * as path from 'path';
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, ReleaseManifest, ServiceAlarms } from '../constructs';
+import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, RegionalFailover, RegionRole, ReleaseManifest, ServiceAlarms } from '../constructs';
 import { demoWebComponent } from './demo-web-image';
 
 /** Properties of the reference stack. */
@@ -23,14 +24,43 @@ export interface WebServiceStackProps extends StackProps {
    * @default ['eu-central-1']
    */
   readonly imageDistributionRegions?: string[];
+  /**
+   * Run the image another stack bakes (the primary Region's, through the SSM parameter its distribution writes in
+   * this stack's Region) instead of baking one here.
+   *
+   * @default - bake the image in this stack
+   */
+  readonly bakedImage?: BakedImage;
+  /**
+   * This Region's role in a disaster-recovery pair, with DNS failover.
+   *
+   * @default - a single Region
+   */
+  readonly disasterRecovery?: WebDisasterRecovery;
+}
+
+/** The reference service's disaster-recovery settings (all from cdk.json: synth makes no lookups). */
+export interface WebDisasterRecovery {
+  /** This Region's role. */
+  readonly role: RegionRole;
+  /** Hosted zone id. */
+  readonly hostedZoneId: string;
+  /** Hosted zone name. */
+  readonly zoneName: string;
+  /** The failover record, inside the zone. */
+  readonly recordName: string;
 }
 
 /** The reference service `web`: a blue/green fleet behind one ALB, running an image baked in the same stack. */
 export class WebServiceStack extends Stack {
   /** The VPC of the service and of the image's build instances. */
   public readonly vpc: ec2.Vpc;
-  /** The baked image of the demo web service (`baked:web` in the release manifest). */
+  /** The baked image of the demo web service (`baked:web` in the release manifest); another stack's in a standby. */
   public readonly webImage: BakedImage;
+  /** Whether this stack bakes `webImage` (the standby runs the primary's). */
+  public readonly bakesImage: boolean;
+  /** This Region's half of DNS failover, when the service has a disaster-recovery role. */
+  public readonly failover?: RegionalFailover;
   /** The service. */
   public readonly service: BlueGreenService;
   /** Per-colour alarms; each colour's gate is what releases and the auto-rollback watch. */
@@ -53,21 +83,33 @@ export class WebServiceStack extends Stack {
       ],
       flowLogs: { FlowLogs: { trafficType: ec2.FlowLogTrafficType.REJECT } },
     });
-    this.webImage = new BakedImage(this, 'WebImage', {
-      imageName: 'web',
-      vpc: this.vpc,
-      components: [demoWebComponent()],
-      distributionRegions: (props.imageDistributionRegions ?? ['eu-central-1']).map((region) => ({ region })),
-    });
+    this.bakesImage = props.bakedImage === undefined;
+    this.webImage =
+      props.bakedImage ??
+      new BakedImage(this, 'WebImage', {
+        imageName: 'web',
+        vpc: this.vpc,
+        components: [demoWebComponent()],
+        distributionRegions: (props.imageDistributionRegions ?? ['eu-central-1']).map((region) => ({ region })),
+      });
     this.service = new BlueGreenService(this, 'Web', {
       serviceName: 'web',
       manifest: ReleaseManifest.fromFile(path.join(releasesDir, 'web.json')),
       imageResolvers: [this.webImage],
       vpc: this.vpc,
       testListener: { allowedCidrs: props.testListenerCidrs },
+      disasterRecovery: props.disasterRecovery?.role,
     });
     this.alarms = new ServiceAlarms(this, 'Alarms', { service: this.service });
     this.dashboard = new BlueGreenDashboard(this, 'Dashboard', { alarms: this.alarms });
     this.autoRollback = new AutoRollback(this, 'AutoRollback', { service: this.service, alarms: this.alarms });
+    const dr = props.disasterRecovery;
+    if (dr) {
+      this.failover = new RegionalFailover(this, 'Failover', {
+        service: this.service,
+        hostedZone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: dr.hostedZoneId, zoneName: dr.zoneName }),
+        recordName: dr.recordName,
+      });
+    }
   }
 }

@@ -25,4 +25,19 @@ describe('examples', () => {
       template.resourceCountIs('Custom::BlueGreenReleaseGuard', 1);
     });
   }
+
+  it('dr-service pairs its primary with a pilot-light standby in another Region, each with its failover record', async () => {
+    // GIVEN
+    const { build } = (await import(path.join(EXAMPLES, 'dr-service', 'app.ts'))) as { build: (app: App) => Stack };
+    // WHEN
+    const primary = build(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+    const [standby] = primary.dependencies;
+    // THEN
+    expect(standby.region).not.toBe(primary.region);
+    Template.fromStack(primary).hasResourceProperties('AWS::Route53::RecordSet', { Failover: 'PRIMARY', Name: 'shop.example.com.' });
+    const t = Template.fromStack(standby);
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Failover: 'SECONDARY', Name: 'shop.example.com.' });
+    t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '6' });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'bluegreen-shop-dr-switch' });
+  });
 });

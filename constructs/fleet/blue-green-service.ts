@@ -18,7 +18,8 @@ import { ReleaseGuard } from './release-guard';
 import { ReleaseManifest } from './release-manifest';
 import { sessionManagerPolicy } from './private/session-manager-policy';
 import { WeightedTraffic } from './private/weighted-traffic';
-import { descriptorParameterName, RETAIN_TAG_KEY, RETAINED_BY_TAG_KEY, SERVICE_DESCRIPTOR_SCHEMA_VERSION, SERVICE_NAME, SERVICE_NAME_RULE, ServiceDescriptor } from '../../lib/contract';
+import { RegionRole } from '../dr/region-role';
+import { DisasterRecoveryDescriptor, descriptorParameterName, RETAIN_TAG_KEY, RETAINED_BY_TAG_KEY, SERVICE_DESCRIPTOR_SCHEMA_VERSION, SERVICE_NAME, SERVICE_NAME_RULE, ServiceDescriptor } from '../../lib/contract';
 
 /** Options of the test listener, which always forwards to the idle colour. */
 export interface TestListenerOptions {
@@ -190,6 +191,14 @@ export interface BlueGreenServiceProps {
    * @default - a new encrypted, SSL-only bucket that expires logs after 90 days
    */
   readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * This Region's role in a disaster-recovery pair. A standby runs its serving colours at the mode's size (zero for
+   * a pilot light, a percentage of the serving size for a warm standby) with `maxCapacity` kept, so a failover can
+   * scale up. Add a `RegionalFailover` in each Region's stack for DNS failover.
+   *
+   * @default - a single Region: no standby
+   */
+  readonly disasterRecovery?: RegionRole;
 }
 
 /**
@@ -295,16 +304,31 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
   public readonly grantPrincipal: iam.IPrincipal;
   /** Both colours' instances, e.g. to admit them to a database. */
   public readonly connections: ec2.Connections;
+  /**
+   * This Region's role in a disaster-recovery pair.
+   *
+   * @default - a single Region
+   */
+  public readonly disasterRecovery?: RegionRole;
+  /** Path of the target groups' health check, which failover probes ask too. */
+  public readonly healthCheckPath: string;
+  /** Port of the production listener. */
+  public readonly productionPort: number;
+  /** Protocol of the production listener: `HTTP`, or `HTTPS` with certificates. */
+  public readonly productionProtocol: string;
   private readonly traffic: WeightedTraffic;
   private readonly loadBalancerFullName: string;
+  private disasterRecoverySection?: DisasterRecoveryDescriptor;
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     super(scope, id);
     checkRegion(this);
     validateNames(props);
     this.serviceName = props.serviceName;
-    this.capacity = resolveCapacity(props);
-    resolveHealthCheck(props.healthCheck);
+    this.disasterRecovery = props.disasterRecovery;
+    checkPeerRegion(this, props.disasterRecovery);
+    this.capacity = regionCapacity(resolveCapacity(props), props.disasterRecovery);
+    this.healthCheckPath = resolveHealthCheck(props.healthCheck).path;
     const appPort = props.appPort ?? 8080;
     checkIntRange('appPort', appPort, 1, 65535);
     checkSecondsRange('deregistrationDelay', props.deregistrationDelay, 0, 3600);
@@ -397,6 +421,8 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
     this.testRule = this.traffic.testRule;
     this.productionRuleArn = this.productionRule.listenerRuleArn;
     this.testRuleArn = this.testRule.listenerRuleArn;
+    this.productionPort = this.traffic.production.port;
+    this.productionProtocol = this.traffic.production.protocol;
 
     this.releaseStateTable = new dynamodb.Table(this, 'ReleaseState', {
       partitionKey: { name: 'service', type: dynamodb.AttributeType.STRING },
@@ -478,6 +504,19 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
     return grants.reduce((a, b) => a.combine(b));
   }
 
+  /**
+   * Record this Region's half of a disaster-recovery pair in the descriptor (`disasterRecovery`). Called once by
+   * the `RegionalFailover` of the service.
+   *
+   * @internal
+   */
+  public _registerDisasterRecovery(section: DisasterRecoveryDescriptor): void {
+    if (this.disasterRecoverySection) {
+      throw new Error(`BlueGreenService ${this.node.path}: it already has a RegionalFailover; a service takes one per Region.`);
+    }
+    this.disasterRecoverySection = section;
+  }
+
   /** The descriptor published to SSM (tokens resolve at deploy). */
   private describe(): ServiceDescriptor {
     const stack = Stack.of(this);
@@ -508,6 +547,7 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       routingIdentity: this.routingIdentity,
       capacity: { min: this.capacity.minCapacity, max: this.capacity.maxCapacity, desired: this.capacity.desiredCapacity },
       colours: { blue: colour(this.blue), green: colour(this.green) },
+      ...(this.disasterRecoverySection ? { disasterRecovery: this.disasterRecoverySection } : {}),
     };
   }
 
@@ -646,6 +686,33 @@ function resolveCapacity(props: BlueGreenServiceProps): ServingCapacity {
     }
   }
   return { minCapacity: min, maxCapacity: max, desiredCapacity: desired, pinDesired: props.desiredCapacity !== undefined };
+}
+
+/** A pair needs two Regions: the peer named by the role must not be the stack's own. */
+function checkPeerRegion(service: Construct, role: RegionRole | undefined) {
+  const region = Stack.of(service).region;
+  if (role && role.peerRegion === region) {
+    throw propError(
+      `disasterRecovery ${role.peerProp}`,
+      role.peerRegion,
+      `must differ from the stack's own Region (${region}): a ${role.name} and its ${role.isPrimary ? 'standby' : 'primary'} live in two Regions; name the other Region.`,
+    );
+  }
+}
+
+/**
+ * A standby's serving size: zero for a pilot light, the mode's percentage of the desired size (rounded up, at least
+ * one) for a warm standby; the maximum stays the configured one so a failover can scale up. DesiredCapacity is
+ * never pinned in a standby: a pinned size would reset a failed-over standby at its next deploy.
+ */
+function regionCapacity(capacity: ServingCapacity, role: RegionRole | undefined): ServingCapacity {
+  if (!role || role.isPrimary) return capacity;
+  const mode = role.standbyMode;
+  if (Token.isUnresolved(capacity.desiredCapacity)) {
+    throw propError('desiredCapacity', capacity.desiredCapacity, 'must be a literal number in a standby Region: its size is a percentage of it.');
+  }
+  const size = mode.capacityPercent === 0 ? 0 : Math.max(1, Math.ceil((capacity.desiredCapacity * mode.capacityPercent) / 100));
+  return { minCapacity: size, desiredCapacity: size, maxCapacity: capacity.maxCapacity, pinDesired: false };
 }
 
 function checkSubnets(vpc: ec2.IVpc, albSubnets: ec2.SubnetSelection, instanceSubnets: ec2.SubnetSelection, given: boolean) {

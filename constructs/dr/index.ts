@@ -1,0 +1,3 @@
+export * from './region-role';
+export * from './regional-failover';
+export * from './standby-mode';

@@ -1,0 +1,103 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
+import { ofType, primary, PRIMARY, standby } from './fixtures';
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
+
+function watcherStatements(template: Template): Statement[] {
+  const role = Object.entries(ofType(template, 'AWS::IAM::Role')).find(([, r]) => String(r.Properties.Description).startsWith('Failover watcher'));
+  expect(role).toBeDefined();
+  const policies = Object.values(ofType(template, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes(role![0]));
+  return policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('failover watcher', () => {
+  it('runs the prebundled dr-watcher every minute in the standby, with what it needs in its environment', () => {
+    // GIVEN / WHEN
+    const { template, dr } = standby(undefined, { watcherFailureThreshold: 4 });
+    const t = template();
+    // THEN
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Watcher'), 'Arn'] } })] });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Environment: {
+        Variables: {
+          BLUEGREEN_SERVICE: 'web',
+          BLUEGREEN_DESCRIPTOR_PARAMETER: '/bluegreen/web/descriptor',
+          BLUEGREEN_RELEASE_STATE_TABLE: { Ref: Match.stringLikeRegexp('^WebReleaseState') },
+          BLUEGREEN_PRIMARY_REGION: PRIMARY,
+          BLUEGREEN_DR_WATCHER_FAILURE_THRESHOLD: '4',
+        },
+      },
+    });
+    expect(dr.watcherFunction).toBeDefined();
+  });
+
+  it('is not in the primary', () => {
+    const t = primary().template();
+    expect(Object.keys(ofType(t, 'AWS::Events::Rule'))).toEqual([]);
+    expect(Object.values(ofType(t, 'AWS::Lambda::Function')).map((f) => f.Properties.Description)).not.toContainEqual(expect.stringContaining('watcher'));
+  });
+
+  it('writes only this service\'s resources: table items, the two groups, the switch namespace, the service topic', () => {
+    // GIVEN / WHEN
+    const statements = watcherStatements(standby().template());
+    // THEN every action on `*` only reads, except PutMetricData, which is held to the switch's namespace
+    const wildcard = statements.filter((s) => JSON.stringify(s.Resource) === '"*"');
+    const wildcardActions = wildcard.flatMap(actionsOf).sort();
+    expect(wildcardActions).toEqual(['autoscaling:DescribeAutoScalingGroups', 'cloudwatch:PutMetricData', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth']);
+    expect(wildcard.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'))!.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'cdk-bluegreen/DR' } });
+    const update = statements.find((s) => actionsOf(s).includes('autoscaling:UpdateAutoScalingGroup'))!;
+    expect(JSON.stringify(update.Resource)).toMatch(/autoScalingGroupName\/".*WebBlue.*autoScalingGroupName\/".*WebGreen/);
+    const dynamo = statements.find((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))!;
+    expect(actionsOf(dynamo).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(JSON.stringify(dynamo.Resource)).toContain('WebReleaseState');
+    expect(statements.find((s) => actionsOf(s).includes('sns:Publish'))!.Resource).toEqual({ Ref: expect.stringMatching(/^WebTopic/) });
+    // The topic is encrypted: publishing needs its key.
+    expect(JSON.stringify(statements.find((s) => actionsOf(s).some((a) => a.startsWith('kms:')))!.Resource)).toContain('WebTopicKey');
+  });
+
+  it('reads its own descriptor and, best effort, the primary\'s, by name', () => {
+    const statements = watcherStatements(standby().template());
+    const ssm = statements.find((s) => actionsOf(s).includes('ssm:GetParameter'))!;
+    const arns = JSON.stringify(ssm.Resource);
+    expect(arns).toContain(':ssm:eu-central-1:');
+    expect(arns).toContain(':ssm:eu-west-1:');
+    expect(arns.match(/parameter\/bluegreen\/web\/descriptor/g)).toHaveLength(2);
+  });
+
+  it('reads only the switch alarm and the two Regions\' health alarms', () => {
+    const statements = watcherStatements(standby().template());
+    const describe = statements.find((s) => actionsOf(s).includes('cloudwatch:DescribeAlarms'))!;
+    const arns = JSON.stringify(describe.Resource);
+    expect(arns).toContain('alarm:bluegreen-web-dr-switch');
+    expect(arns).toContain(':cloudwatch:eu-central-1:');
+    expect(arns).toContain('alarm:bluegreen-web-dr-health-eu-central-1');
+    expect(arns).toContain(':cloudwatch:eu-west-1:');
+    expect(arns).toContain('alarm:bluegreen-web-dr-health-eu-west-1');
+  });
+});
+
+describe('grantDisasterRecovery', () => {
+  it('grants the release actions, the switch metric in its namespace, and Route 53 reads of this Region\'s checks and the zone', () => {
+    // GIVEN
+    const { stack, dr } = primary();
+    const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    // WHEN
+    dr.grantDisasterRecovery(operator);
+    // THEN
+    const statements = Object.values(ofType(Template.fromStack(stack), 'AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('Operator'))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    const actions = statements.flatMap(actionsOf);
+    expect(actions).toEqual(expect.arrayContaining(['elasticloadbalancing:ModifyRule', 'autoscaling:UpdateAutoScalingGroup', 'dynamodb:PutItem', 'cloudwatch:PutMetricData', 'cloudwatch:DescribeAlarms', 'route53:GetHealthCheckStatus', 'route53:TestDNSAnswer', 'route53:ListResourceRecordSets']));
+    expect(statements.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'))!.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'cdk-bluegreen/DR' } });
+    const status = JSON.stringify(statements.find((s) => actionsOf(s).includes('route53:GetHealthCheckStatus'))!.Resource);
+    expect(status.match(/healthcheck\//g)).toHaveLength(4);
+    expect(JSON.stringify(statements.find((s) => actionsOf(s).includes('route53:ListResourceRecordSets'))!.Resource)).toContain('hostedzone/Z0123456789ABCDEFGHIJ');
+  });
+});
