@@ -153,7 +153,10 @@ export function renderTimeline(timeline: readonly DrTimelineEntry[]): string[] {
   if (timeline.length === 0) return [];
   const t0 = timeline[0].at;
   const width = Math.max(...timeline.map((e) => e.mark.length));
-  return timeline.map((e) => `  +${humanDuration(Math.max(0, e.at - t0)).padEnd(7)} ${e.mark.padEnd(width)}${e.detail ? `  ${e.detail}` : ''}`);
+  return timeline.map((e) => {
+    const at = `  +${humanDuration(Math.max(0, e.at - t0)).padEnd(7)} `;
+    return e.detail ? `${at}${e.mark.padEnd(width)}  ${e.detail}` : `${at}${e.mark}`;
+  });
 }
 
 /** A plan as numbered lines. */

@@ -234,7 +234,7 @@ function finishOutcome(ctx: CommandContext, outcome: DrOutcome): number {
     exitCode: exitCodeForDrResult(outcome.result),
     message: outcome.message,
     next: nextFor(global.service, outcome.result),
-    kind: outcome.kind,
+    operation: outcome.kind,
     phase: outcome.phase,
     ...(outcome.operationId ? { operationId: outcome.operationId } : {}),
     timeline: outcome.timeline,
