@@ -42,11 +42,11 @@ describe('dr: command line', () => {
     [['dr', 'web'], 'bluegreen: dr: takes an action first: bluegreen dr <status|failover|failback|drill|resume> <service>. Got "web".'],
     [['dr'], 'bluegreen: missing action: bluegreen dr <status|failover|failback|drill|resume> <service> [flags], e.g. bluegreen dr status web.'],
     [['dr', 'failover'], 'bluegreen: missing <service>: bluegreen dr <action> <service> [flags], e.g. bluegreen dr status web.'],
-    [['dr', 'failback', 'web', '--outage'], 'bluegreen: --outage: does not apply to dr failback; it is for dr failover. Got true.'],
+    [['dr', 'failback', 'web', '--outage'], 'bluegreen: --outage: does not apply to dr failback; it is for dr failover.'],
     [['dr', 'status', 'web', '--hold', '5m'], 'bluegreen: --hold: does not apply to dr status; it is for dr drill. Got "5m".'],
     [['dr', 'drill', 'web', '--hold', '5 minutes'], 'bluegreen: --hold: must be whole numbers with units ms, s, m or h'],
     [['dr', 'failover', 'web', '--timeout', '1s'], 'bluegreen: --timeout: must be from 10s to 1h. Got "1s".'],
-    [['dr', 'resume', 'web', '--dry-run'], "bluegreen: --dry-run: does not apply to dr resume: run 'bluegreen dr status <service>' to see the operation it would continue. Got true."],
+    [['dr', 'resume', 'web', '--dry-run'], "bluegreen: --dry-run: does not apply to dr resume: run 'bluegreen dr status <service>' to see the operation it would continue."],
   ];
   it.each(BAD)('refuses %j with exit 2 and one line, before any AWS call', async (argv, message) => {
     // GIVEN

@@ -74,11 +74,13 @@ function parseDr(values: FlagValues, action: DrAction): DrOptions {
   for (const flag of Object.keys(dr.flags)) {
     if (values[flag] !== undefined && !ACTION_FLAGS[action].includes(flag)) {
       const takers = ACTIONS.filter((a) => ACTION_FLAGS[a].includes(flag)).join(', ');
-      throw usageError(`--${flag}`, `does not apply to dr ${action}; it is for dr ${takers}.`, stringFlag(values, flag) ?? true);
+      const problem = `does not apply to dr ${action}; it is for dr ${takers}.`;
+      const value = stringFlag(values, flag);
+      throw value === undefined ? new UsageError(`--${flag}: ${problem}`) : usageError(`--${flag}`, problem, value);
     }
   }
   if (values['dry-run'] === true && action === 'resume') {
-    throw usageError('--dry-run', "does not apply to dr resume: run 'bluegreen dr status <service>' to see the operation it would continue.", true);
+    throw new UsageError("--dry-run: does not apply to dr resume: run 'bluegreen dr status <service>' to see the operation it would continue.");
   }
   const reportDir = stringFlag(values, 'report-dir', { nonEmpty: true }) ?? DEFAULT_REPORT_DIR;
   return {
