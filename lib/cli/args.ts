@@ -42,8 +42,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(first)}. Commands: ${names}. Run 'bluegreen --help'.`);
   const { values, positionals } = parseFlags(command, [...rest, ...globals]);
   if (values.help === true) return { kind: 'help', text: commandHelp(command) };
-  const global = parseGlobalFlags(serviceOf(command, positionals), values);
-  return { kind: 'run', parsed: { command, global, options: command.parse(values) } };
+  const { action, rest: named } = actionOf(command, positionals);
+  const global = parseGlobalFlags(serviceOf(command, named), values);
+  return { kind: 'run', parsed: { command, global, options: command.parse(values, action) } };
 }
 
 /**
@@ -131,9 +132,20 @@ function flagError(command: Command<unknown>, e: unknown, args: readonly string[
   return new UsageError(`${error.message ?? String(e)}. ${help}`);
 }
 
+/** The action word of a command that has them (`dr failover web`): the first positional, which must be one of them. */
+function actionOf(command: Command<unknown>, positionals: string[]): { action?: string; rest: string[] } {
+  if (!command.actions) return { rest: positionals };
+  const [action, ...rest] = positionals;
+  const usage = `bluegreen ${command.name} <${command.actions.join('|')}> <service>`;
+  if (action === undefined) throw new UsageError(`missing action: ${usage} [flags], e.g. bluegreen ${command.name} ${command.actions[0]} web.`);
+  if (!command.actions.includes(action)) throw usageError(command.name, `takes an action first: ${usage}.`, action);
+  return { action, rest };
+}
+
 function serviceOf(command: Command<unknown>, positionals: string[]): string {
   if (positionals.length === 0) {
-    throw new UsageError(`missing <service>: bluegreen ${command.name} <service> [flags], e.g. bluegreen ${command.name} web.`);
+    const name = command.actions ? `${command.name} <action>` : command.name;
+    throw new UsageError(`missing <service>: bluegreen ${name} <service> [flags], e.g. bluegreen ${command.actions ? `${command.name} ${command.actions[0]}` : command.name} web.`);
   }
   if (positionals.length > 1) {
     throw usageError(command.name, `takes one service; unexpected argument ${JSON.stringify(positionals[1])}.`, positionals);

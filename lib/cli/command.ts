@@ -60,11 +60,18 @@ export interface Command<O> {
   /** Its own flags; the global ones (global-flags.ts) come on top. */
   readonly flags: FlagSpecs;
   /**
+   * Words that come between the command and the service (`bluegreen dr failover web`), one of which must be given.
+   *
+   * @default - none: the service follows the command
+   */
+  readonly actions?: readonly string[];
+  /**
    * Check the command's own flag values and turn them into its options.
    *
+   * @param action the word given among `actions`, for a command that has them
    * @throws UsageError naming the flag, the problem and the value, before anything is read from AWS
    */
-  parse(values: FlagValues): O;
+  parse(values: FlagValues, action?: string): O;
   /** Run it and return the exit code. */
   run(ctx: CommandContext, options: O): Promise<number>;
 }

@@ -42,6 +42,12 @@ export interface EngineRun {
   /** With `--dry-run`, print this plan instead of simulating `invoke` (release). */
   plan?(engine: ReleaseEngine): Promise<ReleasePlan>;
   /**
+   * For a service with a standby Region (its descriptor has `disasterRecovery`): run this instead of the engine in
+   * the command's Region alone (release: dr-release.ts). Called after the descriptor is read, with the engine options
+   * and whether the manifest may be kept in step.
+   */
+  withStandby?(descriptor: ServiceDescriptor, options: ReleaseEngineOptions, manifestUsable: boolean): Promise<number>;
+  /**
    * The emergency path: a bad manifest only warns, and the AMI tags are left alone (EC2 would add its client's
    * start-up to every rollback, and a rollback never changes which AMIs the colours run).
    */
@@ -82,6 +88,7 @@ async function runEngine(ctx: CommandContext, run: EngineRun): Promise<number> {
     ...(staged ? { stagedImages: { blue: staged.blue.image, green: staged.green.image } } : {}),
     ...run.engine,
   };
+  if (run.withStandby && descriptor.disasterRecovery) return run.withStandby(descriptor, options, manifestUsable);
   if (global.dryRun) return run.plan ? planRelease(ctx, run.plan, descriptor, options) : simulate(ctx, run, descriptor, options);
 
   const ports = await awsPorts(ctx, descriptor, out.logger);

@@ -6,13 +6,16 @@ import { isAwsError } from './aws-errors';
  * How a command ended, for pipelines: each kind has its own exit code, and `--json` results carry the kind as
  * `outcome`. 0 and 2 keep their old meaning; docs/RELEASING.md ("Exit codes") and `bluegreen --help` list them.
  */
-export type OutcomeKind = 'done' | 'rolled-back' | 'usage' | 'refused' | 'paused' | 'aws-error' | 'failed' | 'interrupted';
+export type OutcomeKind = 'done' | 'rolled-back' | 'usage' | 'refused' | 'paused' | 'aws-error' | 'failed' | 'skewed' | 'interrupted';
 
 /** The exit code of each kind (`interrupted` is 128 + the signal's number: see `interruptedExitCode`). */
 export const EXIT_CODES = {
   /** Did what was asked: released, rolled back (rollback, abort), promoted, scaled down, nothing to do, staged. */
   done: 0,
-  /** The release did not go through: traffic is back on the stable colour (rolled back or aborted). */
+  /**
+   * The release did not go through: traffic is back on the stable colour (rolled back or aborted). For `dr`: the
+   * failover or failback failed part way and was undone; DNS never left the side it started on.
+   */
   'rolled-back': 1,
   /** Bad input, reported before anything changed. */
   usage: 2,
@@ -24,17 +27,23 @@ export const EXIT_CODES = {
   'aws-error': 5,
   /** The command could not finish and traffic may be anywhere: an unverified rollback, an unexpected error. */
   failed: 6,
+  /**
+   * A release of a service with a standby Region went through in the primary only: the standby was refused or rolled
+   * back, so the Regions serve different versions (the result says which). Release the standby with --region-only.
+   */
+  skewed: 7,
 } as const satisfies Record<Exclude<OutcomeKind, 'interrupted'>, number>;
 
 /** One line per exit code, for `bluegreen --help`. */
 export const EXIT_CODE_HELP: readonly string[] = [
   '  0  done: released, rolled back (rollback, abort), promoted, scaled down, nothing to do, status shown',
-  '  1  rolled back: the release did not go through; traffic is back on the stable colour',
+  '  1  rolled back: the release did not go through; traffic is back on the stable colour (dr: undone, DNS where it was)',
   '  2  usage: bad input (a flag, an unknown service or profile, no Region), nothing changed',
   '  3  refused before any change: a pre-flight check, another release in the way, no confirmation',
   '  4  paused: a release is left in progress (interrupted, taken over, wait timed out): resume or rollback',
   '  5  AWS error: credentials, endpoint, throttling or access denied; the message says the fix',
-  '  6  failed: could not finish, traffic may be split: run status, then rollback',
+  '  6  failed: could not finish, traffic may be split: run status, then rollback (dr: dr status, then dr resume)',
+  '  7  skewed: released in the primary Region only; the standby serves the old version (release --region-only)',
   '  130/143  interrupted (SIGINT/SIGTERM) with no release left in progress by this command',
 ];
 

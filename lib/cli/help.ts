@@ -31,7 +31,7 @@ export function overview(): string {
 /** `bluegreen <command> --help`. */
 export function commandHelp(command: Command<unknown>): string {
   return [
-    `Usage: bluegreen ${command.name} <service> [flags]`,
+    `Usage: bluegreen ${command.name}${command.actions ? ` <${command.actions.join('|')}>` : ''} <service> [flags]`,
     '',
     command.summary,
     '',

@@ -1,4 +1,5 @@
 import type { AwsClients } from '../aws/clients';
+import type { DrAccessFactory } from './dr-access';
 
 /** Where the CLI writes: `process.stdout` / `process.stderr`, or a buffer in tests. */
 export interface CliOutput {
@@ -61,4 +62,11 @@ export interface CliIo {
    * @default - the system clock
    */
   readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
+  /**
+   * Both Regions of a disaster-recovery pair (the `dr` commands, a staggered release, the peer's version in `status`):
+   * tests give fakes of the DR engine and of each Region's ports.
+   *
+   * @default - the SDK adapters in each Region (dr-access.ts)
+   */
+  readonly drAccess?: DrAccessFactory;
 }

@@ -40,6 +40,25 @@ export interface StatusView {
   readonly manifestPath: string | null;
   /** Things that need a human, one line each. */
   readonly warnings: string[];
+  /** A service with a standby Region: which version each Region's live colour serves (this Region first). */
+  readonly regions?: readonly RegionVersionView[];
+}
+
+/** One Region of a disaster-recovery pair in `status`. */
+export interface RegionVersionView {
+  readonly region: string;
+  readonly role: 'primary' | 'standby';
+  /** Image fingerprint the live colour serves; null when weights are split or the Region could not be read. */
+  readonly serving: string | null;
+  /** Why the Region could not be read. */
+  readonly error?: string;
+}
+
+/** The view with the pair's Regions, and a warning when they serve different versions. */
+export function withRegions(view: StatusView, regions: readonly RegionVersionView[]): StatusView {
+  const serving = new Set(regions.filter((r) => r.serving !== null).map((r) => r.serving));
+  const skew = serving.size > 1 ? [`version skew: ${regions.map((r) => `${r.region} serves ${r.serving ?? '?'}`).join(', ')}; release the standby with --region-only`] : [];
+  return { ...view, regions, warnings: [...view.warnings, ...skew] };
 }
 
 /** The release record with what `status` derives from it. */
@@ -223,6 +242,7 @@ export function renderStatus(v: StatusView): string[] {
     );
   }
   lines.push(`  release      ${releaseLine(v)}`);
+  if (v.regions) lines.push(`  regions      ${v.regions.map(regionLine).join('; ')}`);
   if (v.manifestPath) {
     const entry = (c: ColourName) => {
       const m = v.colours[c].manifest;
@@ -234,6 +254,11 @@ export function renderStatus(v: StatusView): string[] {
   }
   for (const w of v.warnings) lines.push(`warning: ${w}`);
   return lines;
+}
+
+function regionLine(r: RegionVersionView): string {
+  if (r.error !== undefined) return `${r.region} (${r.role}) could not be read: ${r.error}`;
+  return `${r.region} (${r.role}) serves ${r.serving ?? 'split weights'}`;
 }
 
 function releaseLine(v: StatusView): string {

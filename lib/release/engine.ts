@@ -60,7 +60,7 @@ export class ReleaseEngine {
    */
   public async plan(request: ReleaseRequest): Promise<ReleasePlan> {
     checkRequest(request);
-    const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now());
+    const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now(), this.ctx.opts.allowZeroCapacity);
     return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre);
   }
 
@@ -78,7 +78,7 @@ export class ReleaseEngine {
     const ctx = this.ctx;
     const obs = await observe(ctx.ports);
     if (obs.stored?.state.status === 'in-progress') throw releaseInProgressError(obs.stored.state, ctx.now(), ctx.holderOf(obs.stored.state));
-    const { pre, overridden } = await this.withImageCheck(evaluatePreflight(obs, request.candidate, ctx.now()));
+    const { pre, overridden } = await this.withImageCheck(evaluatePreflight(obs, request.candidate, ctx.now(), ctx.opts.allowZeroCapacity));
     if (!pre.ok || !pre.stable || !pre.candidate) {
       const failed = pre.checks.filter((c) => !c.ok);
       for (const c of failed) ctx.emit(ReleaseEventType.PREFLIGHT_FAILED, `Pre-flight ${c.name}: ${c.detail}`);

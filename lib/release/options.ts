@@ -91,6 +91,16 @@ export interface ReleaseEngineOptions {
    * @default false
    */
   readonly allowUndeployedImage?: boolean;
+  /**
+   * The service may run both colours at zero instances and serve no clients: a pilot-light standby Region, which DNS
+   * sends no one to until a failover scales it up. While both colours are at desired 0, a release moves weights only:
+   * pre-flight passes their capacity and health (nothing can be healthy), gate polls check alarms only, and a
+   * rollback onto a colour with no target at all is allowed. A colour with desired capacity is held to every target
+   * healthy, as always.
+   *
+   * @default false
+   */
+  readonly allowZeroCapacity?: boolean;
 }
 
 /** Default of `rollbackDeadlineMs`: rollback and abort finish or fail within 30 s. */
@@ -177,6 +187,7 @@ export interface ResolvedOptions {
   readonly takeOver: boolean;
   readonly stagedImages?: StagedImages;
   readonly allowUndeployedImage: boolean;
+  readonly allowZeroCapacity: boolean;
 }
 
 /** Apply defaults and validate. @throws UsageError */
@@ -197,6 +208,7 @@ export function resolveOptions(options: ReleaseEngineOptions): ResolvedOptions {
     takeOver: options.takeOver ?? false,
     stagedImages: options.stagedImages,
     allowUndeployedImage: options.allowUndeployedImage ?? false,
+    allowZeroCapacity: options.allowZeroCapacity ?? false,
   };
   checkDurationMs(resolved.pollIntervalMs, 'pollIntervalMs', 100, 20_000);
   checkDurationMs(resolved.heartbeatIntervalMs, 'heartbeatIntervalMs', 100, 20_000);

@@ -77,9 +77,12 @@ export interface PreflightResult {
  * target fails open on an ALB); the live colour is healthy too (it is where a rollback goes); no gate alarm fires on
  * either colour.
  *
+ * With `allowZeroCapacity` and both colours at desired 0 (a pilot-light standby, which serves no one), capacity and
+ * health pass with no target expected: the release moves weights only.
+ *
  * @param requested the colour the caller asked to release, if any
  */
-export function evaluatePreflight(obs: ServiceObservation, requested: ColourName | undefined, now: number): PreflightResult {
+export function evaluatePreflight(obs: ServiceObservation, requested: ColourName | undefined, now: number, allowZeroCapacity = false): PreflightResult {
   const checks: PreflightCheck[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const record = obs.stored?.state;
@@ -100,19 +103,22 @@ export function evaluatePreflight(obs: ServiceObservation, requested: ColourName
 
   const cand = obs[candidate];
   const live = obs[stable];
-  const hasCapacity = cand.capacity.desired >= 1;
+  const zero = allowZeroCapacity && cand.capacity.desired === 0 && live.capacity.desired === 0;
+  const hasCapacity = cand.capacity.desired >= 1 || zero;
   const scaling = scalingDown(record, candidate, now);
   check(
     'candidate-capacity',
     hasCapacity && !scaling,
     scaling
       ? `${candidate} is being put in standby by scale-down (${scaling}): wait, then deploy it as ready before releasing it`
-      : hasCapacity
-        ? `${candidate} desired capacity ${cand.capacity.desired}`
-        : `${candidate} is in standby (desired 0): deploy it as ready before releasing it`,
+      : zero
+        ? `both colours at desired 0 (pilot light, serving no one): the release moves weights only`
+        : hasCapacity
+          ? `${candidate} desired capacity ${cand.capacity.desired}`
+          : `${candidate} is in standby (desired 0): deploy it as ready before releasing it`,
   );
-  check('candidate-healthy', ...healthVerdict(candidate, cand, 'a target group with no healthy target fails open on an ALB; wait for the instances to pass health checks'));
-  check('live-healthy', ...healthVerdict(stable, live, 'the live colour is where a rollback sends traffic, so it must be healthy first'));
+  check('candidate-healthy', ...healthVerdict(candidate, cand, 'a target group with no healthy target fails open on an ALB; wait for the instances to pass health checks', zero));
+  check('live-healthy', ...healthVerdict(stable, live, 'the live colour is where a rollback sends traffic, so it must be healthy first', zero));
   check('candidate-alarms', ...alarmVerdict(candidate, cand));
   check('live-alarms', ...alarmVerdict(stable, live));
   return { checks, ok: checks.every((c) => c.ok), stable, candidate, expectedHealthy: cand.capacity.desired };
@@ -129,8 +135,8 @@ function scalingDown(record: ReleaseState | undefined, colour: ColourName, now: 
   return idle === colour && age < SCALE_DOWN_FENCE_MS ? `started ${formatDuration(Math.max(0, age))} ago` : undefined;
 }
 
-function healthVerdict(colour: ColourName, obs: ColourObservation, why: string): [boolean, string] {
-  const expected = Math.max(obs.capacity.desired, 1);
+function healthVerdict(colour: ColourName, obs: ColourObservation, why: string, zeroCapacity = false): [boolean, string] {
+  const expected = zeroCapacity ? 0 : Math.max(obs.capacity.desired, 1);
   const counts = `${colour} has ${obs.health.healthy}/${obs.health.total} healthy targets, ${expected} expected`;
   return obs.health.healthy >= expected ? [true, counts] : [false, `${counts}: ${why}`];
 }

@@ -1,5 +1,6 @@
 import { parsePercent, parseSteps, ReleaseStrategy, usageError } from '../../release';
 import type { Command, FlagValues } from '../command';
+import { releaseWithStandby } from '../dr-release';
 import { runEngineCommand } from '../engine-command';
 import { durationFlag, POLL_FLAG, pollFlag, SCALE_DOWN_DELAY_FLAG, scaleDownDelayFlag, stringFlag } from '../flags';
 
@@ -13,6 +14,8 @@ export interface ReleaseOptions {
   readonly scaleDownDelayMs?: number;
   /** `--allow-undeployed-image`: release what the candidate runs even when the manifest stages another image. */
   readonly allowUndeployedImage?: boolean;
+  /** `--region-only`: with a standby Region, release the command's Region alone. */
+  readonly regionOnly?: boolean;
 }
 
 /** `release <service>`: pre-flight, steps with read-back and bakes, promotion; rollback on a failed gate. */
@@ -30,7 +33,11 @@ export const release: Command<ReleaseOptions> = {
     'scale-down-delay': SCALE_DOWN_DELAY_FLAG,
     'allow-undeployed-image': {
       type: 'boolean',
-      help: 'release even when the candidate does not run the image the manifest stages for it (the stage was not deployed): it releases what the candidate runs now',
+      help: 'release even when the candidate does not run the image the manifest stages for it (the stage was not deployed), or a standby whose idle colour runs another image than the primary serves: it releases what the candidate runs now',
+    },
+    'region-only': {
+      type: 'boolean',
+      help: 'a service with a standby Region: release only the Region of --region (default: the primary, then the standby, each gated on its own health)',
     },
   },
   parse: (values) => ({
@@ -38,14 +45,20 @@ export const release: Command<ReleaseOptions> = {
     pollIntervalMs: pollFlag(values),
     scaleDownDelayMs: scaleDownDelayFlag(values),
     allowUndeployedImage: values['allow-undeployed-image'] === true,
+    regionOnly: values['region-only'] === true,
   }),
-  run: (ctx, { strategy, pollIntervalMs, scaleDownDelayMs, allowUndeployedImage }) =>
+  run: (ctx, { strategy, pollIntervalMs, scaleDownDelayMs, allowUndeployedImage, regionOnly }) =>
     runEngineCommand(ctx, {
       name: 'release',
       engine: { pollIntervalMs, scaleDownDelayMs, allowUndeployedImage },
       expect: { steps: strategy.steps.length, bakeMs: strategy.bakeMs },
       invoke: (engine) => engine.release({ strategy }),
       plan: (engine) => engine.plan({ strategy }),
+      confirm: regionOnly
+        ? async () => `--region-only applies to a service with a standby Region; ${ctx.global.service} has none in its descriptor. Release it without --region-only.`
+        : undefined,
+      withStandby: (descriptor, options, manifestUsable) =>
+        releaseWithStandby(ctx, descriptor, options, { strategy, regionOnly: regionOnly === true, allowUndeployedImage: allowUndeployedImage === true, manifestUsable }),
     }),
 };
 

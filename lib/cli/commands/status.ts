@@ -1,12 +1,13 @@
-import type { ManifestDocument } from '../../contract';
-import { ReleaseEngine, usageError } from '../../release';
+import type { ManifestDocument, ServiceDescriptor } from '../../contract';
+import { liveColour, ReleaseEngine, usageError } from '../../release';
 import { awsPorts, loadServiceDescriptor } from '../aws-access';
 import { withRetryNotices } from '../retry-notices';
 import type { Command, CommandContext } from '../command';
 import { durationFlag } from '../flags';
 import { readManifest } from '../manifest-file';
 import { ownerId, ownerProcess, processProbe } from '../owner';
-import { buildView, renderStatus } from '../status-view';
+import { DrAccess, drAccessFor } from '../dr-access';
+import { buildView, RegionVersionView, renderStatus, withRegions } from '../status-view';
 import { StatusReader, watchStatus } from '../watch';
 
 /** What `status` was asked to do. */
@@ -36,17 +37,22 @@ export const status: Command<StatusOptions> = {
   run: (ctx, { watch, intervalMs }) =>
     withRetryNotices(ctx, async () => {
     const { global, out } = ctx;
-    const read = await statusReader(ctx);
-    if (watch) return watchStatus(ctx, read, { intervalMs });
-    const view = (await read())();
-    if (global.json) out.statusObject(view);
-    else for (const line of renderStatus(view)) out.line(line);
-    return 0;
+    const access = drAccessFor(ctx);
+    try {
+      const read = await statusReader(ctx, access);
+      if (watch) return await watchStatus(ctx, read, { intervalMs });
+      const view = (await read())();
+      if (global.json) out.statusObject(view);
+      else for (const line of renderStatus(view)) out.line(line);
+      return 0;
+    } finally {
+      access.close();
+    }
     }),
 };
 
 /** One reading of the service (the engine's status and the manifest), made into a view. */
-async function statusReader(ctx: CommandContext): Promise<StatusReader> {
+async function statusReader(ctx: CommandContext, access: DrAccess): Promise<StatusReader> {
   const { global, out } = ctx;
   const descriptor = await loadServiceDescriptor(ctx);
   const engine = new ReleaseEngine(await awsPorts(ctx, descriptor, { event: () => undefined }), {
@@ -57,8 +63,9 @@ async function statusReader(ctx: CommandContext): Promise<StatusReader> {
     processProbe,
   });
   let warned = false;
+  const peer = peerReader(descriptor, access);
   return async () => {
-    const serviceStatus = await engine.status();
+    const [serviceStatus, regions] = await Promise.all([engine.status(), peer?.()]);
     // An unreadable manifest is worth a warning here (once), not a failure: status is how one finds out what is wrong.
     let manifest: ManifestDocument | undefined;
     try {
@@ -67,6 +74,37 @@ async function statusReader(ctx: CommandContext): Promise<StatusReader> {
       if (!warned) out.warn((e as Error).message);
       warned = true;
     }
-    return (bakeStartedAt?: number) => buildView(serviceStatus, descriptor, manifest, manifest ? ctx.manifest.shown : null, bakeStartedAt);
+    return (bakeStartedAt?: number) => {
+      const view = buildView(serviceStatus, descriptor, manifest, manifest ? ctx.manifest.shown : null, bakeStartedAt);
+      if (!regions) return view;
+      const here = serviceStatus.live ? descriptor.colours[serviceStatus.live].image : null;
+      return withRegions(view, [{ region: descriptor.region, role: descriptor.disasterRecovery!.role, serving: here }, regions]);
+    };
+  };
+}
+
+/**
+ * For a service with a standby Region: reads what the other Region's live colour serves (its descriptor once, its
+ * weights each reading). A Region that cannot be read is shown as such; status goes on.
+ */
+function peerReader(descriptor: ServiceDescriptor, access: DrAccess): (() => Promise<RegionVersionView>) | undefined {
+  const pair = descriptor.disasterRecovery;
+  if (!pair) return undefined;
+  const role = pair.role === 'primary' ? 'standby' : 'primary';
+  const region = role === 'primary' ? pair.primaryRegion : pair.standbyRegion;
+  let peer: Promise<{ d: ServiceDescriptor; weights: () => Promise<{ blue: number; green: number }> }> | undefined;
+  return async () => {
+    try {
+      peer ??= access.descriptor(region).then(async (d) => {
+        const ports = await access.releasePorts(d, { event: () => undefined });
+        return { d, weights: () => ports.traffic.getWeights() };
+      });
+      const { d, weights } = await peer;
+      const live = liveColour(await weights());
+      return { region, role, serving: live ? d.colours[live].image : null };
+    } catch (e) {
+      peer = undefined;
+      return { region, role, serving: null, error: (e as Error).message };
+    }
   };
 }

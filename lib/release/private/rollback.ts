@@ -119,7 +119,7 @@ async function attemptRollback(ctx: EngineContext, call: RollbackCall, deadline:
   const stableHealth = s.stable === 'blue' ? blue : green;
   const refusal = refusalFor(ctx, s, call, stableHealth);
   if (refusal) return refuse(ctx, refusal, s);
-  if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
+  if (failsOpen(ctx, stableHealth)) return refuseFailOpen(ctx, current, call, stableHealth);
 
   if (!progress.announced && s.status === 'in-progress' && s.owner !== ctx.opts.owner) {
     progress.announced = true;
@@ -211,7 +211,7 @@ function refusalFor(ctx: EngineContext, s: ReleaseState, call: RollbackCall, sta
   if (s.scaleDownAt === undefined) {
     return `${last}, and ${s.stable} has been scaled down: nothing warm to roll back to. Deploy the previous image to ${s.stable} and release it.`;
   }
-  if (stableHealth.healthy === 0) {
+  if (failsOpen(ctx, stableHealth)) {
     return (
       `${last}; ${s.stable} has ${stableHealth.healthy}/${stableHealth.total} healthy targets, so a rollback would send traffic to a ` +
       `target group that fails open. Fix ${s.stable} first.`
@@ -240,6 +240,14 @@ async function refuseFailOpen(ctx: EngineContext, current: VersionedState, call:
     if ((await tryWrite(ctx, noted, current.version, call)) !== undefined) state = noted;
   }
   return refuse(ctx, message, state);
+}
+
+/**
+ * Whether sending all traffic to a colour with this health would fail open: no healthy target. A colour with no
+ * target at all in a service allowed to run at zero (a pilot-light standby, which serves no one) does not count.
+ */
+function failsOpen(ctx: EngineContext, health: TargetHealthCount): boolean {
+  return health.healthy === 0 && !(ctx.opts.allowZeroCapacity && health.total === 0);
 }
 
 function refuse(ctx: EngineContext, message: string, state?: ReleaseState): ReleaseOutcome {

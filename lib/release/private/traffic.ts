@@ -54,7 +54,8 @@ export async function pointTestRoute(ctx: EngineContext, colour: ColourName): Pr
  */
 export async function gateFailure(ctx: EngineContext, colour: ColourName, expectedHealthy: number): Promise<string | undefined> {
   const health = await ctx.ports.health.count(colour);
-  const needed = Math.max(expectedHealthy, 1);
+  // A pilot light at zero (allowZeroCapacity, expecting 0) serves no one: only its alarms gate it.
+  const needed = ctx.opts.allowZeroCapacity ? expectedHealthy : Math.max(expectedHealthy, 1);
   if (health.healthy < needed) {
     return `${colour} has ${health.healthy}/${health.total} healthy targets, ${needed} expected`;
   }
