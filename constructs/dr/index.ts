@@ -1,3 +1,4 @@
+export * from './failover-switch';
 export * from './region-role';
 export * from './regional-failover';
 export * from './standby-mode';

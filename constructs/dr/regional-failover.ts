@@ -9,13 +9,12 @@ import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { BlueGreenService } from '../fleet/blue-green-service';
 import { checkIntRange, propError } from '../private/validate';
+import { FailoverSwitch } from './failover-switch';
 import { FailoverWatcher } from './private/watcher';
 import { RegionRole } from './region-role';
 import {
   DisasterRecoveryDescriptor,
   drRegionHealthAlarmName,
-  DR_SWITCH_DIMENSION,
-  DR_SWITCH_METRIC,
   DR_SWITCH_NAMESPACE,
   drSwitchAlarmName,
   regionalRecordName,
@@ -81,6 +80,13 @@ export interface RegionalFailoverProps {
    * @default 50
    */
   readonly healthAlarmThreshold?: number;
+  /**
+   * Standby only: the drill switch, when it lives in a stack of its own that deploys before the primary's (see
+   * `FailoverSwitch`). It must be in this Region and for this service.
+   *
+   * @default - a new switch in this construct
+   */
+  readonly failoverSwitch?: FailoverSwitch;
 }
 
 /**
@@ -145,7 +151,7 @@ export class RegionalFailover extends Construct {
     });
     this.endpointHealthCheck = this.createEndpointCheck(settings);
     this.healthAlarm = this.createHealthAlarm(region, settings.healthAlarmThreshold);
-    this.switchAlarm = this.role.isPrimary ? undefined : this.createSwitchAlarm();
+    this.switchAlarm = this.role.isPrimary ? checkNoSwitch(props.failoverSwitch) : this.switchOf(props.failoverSwitch, region);
     this.healthCheck = this.role.isPrimary ? this.createPrimaryCheck() : this.endpointHealthCheck;
 
     // L1: aws-cdk-lib's ARecord insists on EvaluateTargetHealth for failover aliases, which the design turns off
@@ -247,26 +253,16 @@ export class RegionalFailover extends Construct {
     return alarm;
   }
 
-  /**
-   * The drill switch, in the standby Region: `PutMetricData` of 1 (CloudWatch's data plane) turns it to ALARM, which
-   * makes the primary's health check unhealthy. Missing data is ignored so the alarm keeps its last state: the latch
-   * that holds a failover until `dr failback` writes 0.
-   */
-  private createSwitchAlarm(): cloudwatch.Alarm {
-    const name = this.service.serviceName;
-    const alarm = new cloudwatch.Alarm(this, 'SwitchAlarm', {
-      alarmName: drSwitchAlarmName(name),
-      alarmDescription: `${name}: DNS failover switch. ALARM = Route 53 answers the standby (latched until 'bluegreen dr failback ${name}').`,
-      metric: new cloudwatch.Metric({ namespace: DR_SWITCH_NAMESPACE, metricName: DR_SWITCH_METRIC, dimensionsMap: { [DR_SWITCH_DIMENSION]: name }, statistic: cloudwatch.Stats.MAXIMUM, period: ALARM_PERIOD }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-    });
-    alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.service.topic));
-    alarm.addOkAction(new cloudwatchActions.SnsAction(this.service.topic));
-    return alarm;
+  /** The standby's switch: the one given (checked), or a new one here. */
+  private switchOf(given: FailoverSwitch | undefined, region: string): cloudwatch.Alarm {
+    if (!given) return new FailoverSwitch(this, 'Switch', { serviceName: this.service.serviceName, topic: this.service.topic }).alarm;
+    if (given.serviceName !== this.service.serviceName) {
+      throw propError('failoverSwitch', given.serviceName, `must be the switch of service '${this.service.serviceName}': create it with serviceName: '${this.service.serviceName}'.`);
+    }
+    if (given.region !== region) {
+      throw propError('failoverSwitch', given.region, `must be in the standby Region (${region}), where the primary's health check reads it.`);
+    }
+    return given.alarm;
   }
 
   /**
@@ -368,6 +364,13 @@ function resolveSettings(props: RegionalFailoverProps): ResolvedSettings {
     if (Token.isUnresolved(value)) throw propError(prop, value, 'must be a literal number: it is published in the descriptor.');
   }
   return settings;
+}
+
+function checkNoSwitch(given: FailoverSwitch | undefined): undefined {
+  if (given) {
+    throw propError('failoverSwitch', given.node.path, 'applies only to the standby: the switch lives in the standby Region. Remove it from the primary.');
+  }
+  return undefined;
 }
 
 function roleOf(service: BlueGreenService): RegionRole {
