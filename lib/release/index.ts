@@ -12,3 +12,4 @@ export * from './plan';
 export * from './status';
 export * from './engine';
 export * from './reconcile-screen';
+export * from './dr';
