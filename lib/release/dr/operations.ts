@@ -38,6 +38,10 @@ export async function failbackIn(ctx: DrContext, options: FailbackOptions, drill
 export async function resumeIn(ctx: DrContext, options: ResumeOptions): Promise<DrOutcome> {
   const record = await ctx.readRecord();
   const op = record.operation;
+  if (!op && !ctx.store.inSync) {
+    // A write that reached one Region only: copy the newest record to both, so a later read of either is current.
+    await ctx.write({});
+  }
   if (!op) return outcomeOf(ctx, 'resume', 'done', `nothing to resume: ${ctx.service} is ${record.phase} with no operation in flight; see ${drCommands.status(ctx.service)}`);
   if (op.outage) ctx.useOutage();
   const undo = options.undo ?? false;
@@ -64,6 +68,8 @@ async function resumePhase(ctx: DrContext, record: DrRecord, undo: boolean): Pro
       if (op?.kind === 'drill' && op.step === DRILL_HOLD_STEP) return failBackDrill(ctx);
       return outcomeOf(ctx, 'resume', 'done', `nothing to resume: ${ctx.service} is failed over; to return run ${drCommands.failback(ctx.service)}`);
     case 'failing-back':
+      // Undoing a drill means ending it where it started (normal): its failback is finished, not undone.
+      if (op?.kind === 'drill') return runFailback(ctx);
       return undo ? undoFailback(ctx, `${op?.kind} ${op?.id}'s failback undone on request`) : runFailback(ctx);
     default:
       return outcomeOf(ctx, 'resume', 'done', `nothing to resume: ${ctx.service} is ${record.phase}`);

@@ -26,6 +26,7 @@ export class DrRecordUnwrittenError extends Error {
 export class DrRecordStore {
   private readonly versions = new Map<DrSide, number | undefined>();
   private record?: DrRecord;
+  private generations: (number | undefined)[] = [];
 
   constructor(
     private readonly service: string,
@@ -45,6 +46,11 @@ export class DrRecordStore {
     return this.links.filter((l) => this.versions.has(l.side)).map((l) => l.region);
   }
 
+  /** Whether the last read found both copies at the same generation (a write that reached one Region leaves them apart). */
+  public get inSync(): boolean {
+    return this.generations.length === this.links.length && this.generations.every((g) => g === this.generations[0]);
+  }
+
   /**
    * Read both copies; the newest generation wins. A service with no copy anywhere starts `normal` at generation 0.
    *
@@ -58,6 +64,7 @@ export class DrRecordStore {
       throw new DrRecordUnwrittenError(`the DR record of ${this.service} could not be read in either Region: check credentials and network, then run the command again`);
     }
     for (const r of answered) this.versions.set(r.side, r.copy?.version);
+    this.generations = answered.map((r) => r.copy?.record.generation);
     const newest = answered
       .map((r) => r.copy?.record)
       .filter((r): r is DrRecord => r !== undefined)
