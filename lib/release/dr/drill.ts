@@ -49,11 +49,11 @@ export async function runDrill(newContext: () => DrContext, options: DrillOption
   collect(run, failback);
   if (failback.result !== 'done') {
     const outcome = `failed: ${why ? `${why}; ` : ''}the failback did not complete (${failback.result}): ${failback.message}`;
-    return finish(back, run, options, outcome, `failed over: the standby serves; run ${drCommands.resume(back.service)} or ${drCommands.failback(back.service)}`);
+    return finish(back, run, outcome, `failed over: the standby serves; run ${drCommands.resume(back.service)} or ${drCommands.failback(back.service)}`);
   }
   const standby = back.store.current?.operation?.standbyColour ?? back.lastOperation?.standbyColour;
   const left = await leftRunning(back, standby);
-  return finish(back, run, options, why ? `failed: ${why}` : 'passed', left);
+  return finish(back, run, why ? `failed: ${why}` : 'passed', left);
 }
 
 function collect(run: DrillRun, outcome: DrOutcome): void {
@@ -81,7 +81,7 @@ async function failedFailover(newContext: () => DrContext, ctx: DrContext, run: 
   }
   const changed = target.store.current?.phase !== 'normal';
   const left = changed ? `not normal (${target.store.current?.phase}): run ${drCommands.status(ctx.service)}` : `nothing beyond the deployed standby (${ctx.options.dr.standbyMode})`;
-  return finish(target, run, { holdMs: 0 }, outcome, left);
+  return finish(target, run, outcome, left);
 }
 
 async function hold(ctx: DrContext, run: DrillRun, options: DrillOptions): Promise<void> {
@@ -127,7 +127,7 @@ function between(timeline: readonly DrTimelineEntry[], from: string, to: string)
   return a && b ? b.at - a.at : undefined;
 }
 
-async function finish(ctx: DrContext, run: DrillRun, _options: DrillOptions, outcome: string, left: string): Promise<DrillReport> {
+async function finish(ctx: DrContext, run: DrillRun, outcome: string, left: string): Promise<DrillReport> {
   const dr = ctx.options.dr;
   const finishedAt = ctx.now();
   const recoveryMs = between(run.timeline, 'decision', 'first-success-standby');
