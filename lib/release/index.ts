@@ -13,3 +13,4 @@ export * from './status';
 export * from './engine';
 export * from './reconcile-screen';
 export * from './staggered-release';
+export * from './dr';

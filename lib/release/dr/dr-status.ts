@@ -1,0 +1,53 @@
+import { worstCaseFailoverSeconds } from '../../contract';
+import { DrRegionStatus, DrStatus } from './types';
+import { DrSide } from './ports';
+import { errorText } from './private/bounded';
+import { DrContext } from './private/context';
+import { readServing } from './private/serving';
+
+/** `dr status`: reads both Regions (each bounded by the Region timeout), the record, the switch and DNS. */
+export async function readDrStatus(ctx: DrContext): Promise<DrStatus> {
+  const [primary, standby] = await Promise.all([regionStatus(ctx, 'primary'), regionStatus(ctx, 'standby')]);
+  let record;
+  try {
+    record = await ctx.readRecord();
+  } catch {
+    record = undefined;
+  }
+  const switchState = await ctx.ports.dnsSwitch.state().catch(() => 'unknown' as const);
+  const dnsAnswering = await ctx.ports.dns.answering().catch(() => 'unknown' as const);
+  const dns = ctx.options.dr.dns;
+  return {
+    service: ctx.service,
+    ...(record ? { record } : {}),
+    recordRegions: record ? ctx.store.regions : [],
+    primary,
+    standby,
+    switchState,
+    dnsAnswering,
+    ttlSeconds: dns.ttlSeconds,
+    worstCaseFailoverSeconds: worstCaseFailoverSeconds(dns),
+    versionSkew: primary.image !== undefined && standby.image !== undefined && primary.image !== standby.image,
+  };
+}
+
+async function regionStatus(ctx: DrContext, side: DrSide): Promise<DrRegionStatus> {
+  const link = ctx.link(side);
+  const base = { region: link.region, side };
+  try {
+    const serving = await readServing(link);
+    const release = await link.call('release record', (s) => s.releaseActivity());
+    return {
+      ...base,
+      reachable: true,
+      liveColour: serving.colour,
+      image: serving.image,
+      desired: serving.capacity.desired,
+      healthy: serving.health.healthy,
+      firingAlarms: serving.firing,
+      ...(release.inProgress ? { release: release.detail } : {}),
+    };
+  } catch (err) {
+    return { ...base, reachable: false, error: errorText(err) };
+  }
+}
