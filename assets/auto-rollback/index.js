@@ -1236,7 +1236,8 @@ function resolveOptions(options) {
     processProbe: options.processProbe,
     takeOver: options.takeOver ?? false,
     stagedImages: options.stagedImages,
-    allowUndeployedImage: options.allowUndeployedImage ?? false
+    allowUndeployedImage: options.allowUndeployedImage ?? false,
+    allowZeroCapacity: options.allowZeroCapacity ?? false
   };
   checkDurationMs(resolved.pollIntervalMs, "pollIntervalMs", 100, 2e4);
   checkDurationMs(resolved.heartbeatIntervalMs, "heartbeatIntervalMs", 100, 2e4);
@@ -1326,7 +1327,7 @@ async function observe(ports) {
   const [stored, weights, blue, green] = await Promise.all([ports.state.read(), ports.traffic.getWeights(), colour("blue"), colour("green")]);
   return { stored, weights, blue, green };
 }
-function evaluatePreflight(obs, requested, now) {
+function evaluatePreflight(obs, requested, now, allowZeroCapacity = false) {
   const checks = [];
   const check = (name, ok, detail) => checks.push({ name, ok, detail });
   const record = obs.stored?.state;
@@ -1344,15 +1345,16 @@ function evaluatePreflight(obs, requested, now) {
   check("candidate-idle", idle, idle ? `${candidate} is idle (0 %)` : `${requested} is live (100 %); the idle colour, which a release moves traffic to, is ${candidate}`);
   const cand = obs[candidate];
   const live = obs[stable];
-  const hasCapacity = cand.capacity.desired >= 1;
+  const zero = allowZeroCapacity && cand.capacity.desired === 0 && live.capacity.desired === 0;
+  const hasCapacity = cand.capacity.desired >= 1 || zero;
   const scaling = scalingDown(record, candidate, now);
   check(
     "candidate-capacity",
     hasCapacity && !scaling,
-    scaling ? `${candidate} is being put in standby by scale-down (${scaling}): wait, then deploy it as ready before releasing it` : hasCapacity ? `${candidate} desired capacity ${cand.capacity.desired}` : `${candidate} is in standby (desired 0): deploy it as ready before releasing it`
+    scaling ? `${candidate} is being put in standby by scale-down (${scaling}): wait, then deploy it as ready before releasing it` : zero ? `both colours at desired 0 (pilot light, serving no one): the release moves weights only` : hasCapacity ? `${candidate} desired capacity ${cand.capacity.desired}` : `${candidate} is in standby (desired 0): deploy it as ready before releasing it`
   );
-  check("candidate-healthy", ...healthVerdict(candidate, cand, "a target group with no healthy target fails open on an ALB; wait for the instances to pass health checks"));
-  check("live-healthy", ...healthVerdict(stable, live, "the live colour is where a rollback sends traffic, so it must be healthy first"));
+  check("candidate-healthy", ...healthVerdict(candidate, cand, "a target group with no healthy target fails open on an ALB; wait for the instances to pass health checks", zero));
+  check("live-healthy", ...healthVerdict(stable, live, "the live colour is where a rollback sends traffic, so it must be healthy first", zero));
   check("candidate-alarms", ...alarmVerdict(candidate, cand));
   check("live-alarms", ...alarmVerdict(stable, live));
   return { checks, ok: checks.every((c) => c.ok), stable, candidate, expectedHealthy: cand.capacity.desired };
@@ -1364,8 +1366,8 @@ function scalingDown(record, colour, now) {
   const age = now - record.scaledDownAt;
   return idle === colour && age < SCALE_DOWN_FENCE_MS ? `started ${formatDuration(Math.max(0, age))} ago` : void 0;
 }
-function healthVerdict(colour, obs, why) {
-  const expected = Math.max(obs.capacity.desired, 1);
+function healthVerdict(colour, obs, why, zeroCapacity = false) {
+  const expected = zeroCapacity ? 0 : Math.max(obs.capacity.desired, 1);
   const counts = `${colour} has ${obs.health.healthy}/${obs.health.total} healthy targets, ${expected} expected`;
   return obs.health.healthy >= expected ? [true, counts] : [false, `${counts}: ${why}`];
 }
@@ -1600,7 +1602,7 @@ async function pointTestRoute(ctx, colour) {
 }
 async function gateFailure(ctx, colour, expectedHealthy) {
   const health = await ctx.ports.health.count(colour);
-  const needed = Math.max(expectedHealthy, 1);
+  const needed = ctx.opts.allowZeroCapacity ? expectedHealthy : Math.max(expectedHealthy, 1);
   if (health.healthy < needed) {
     return `${colour} has ${health.healthy}/${health.total} healthy targets, ${needed} expected`;
   }
@@ -1654,7 +1656,7 @@ async function attemptRollback(ctx, call, deadline, progress) {
   const stableHealth = s.stable === "blue" ? blue : green;
   const refusal = refusalFor(ctx, s, call, stableHealth);
   if (refusal) return refuse(ctx, refusal, s);
-  if (stableHealth.healthy === 0) return refuseFailOpen(ctx, current, call, stableHealth);
+  if (failsOpen(ctx, stableHealth)) return refuseFailOpen(ctx, current, call, stableHealth);
   if (!progress.announced && s.status === "in-progress" && s.owner !== ctx.opts.owner) {
     progress.announced = true;
     const holder = ctx.holderOf(s);
@@ -1724,7 +1726,7 @@ function refusalFor(ctx, s, call, stableHealth) {
   if (s.scaleDownAt === void 0) {
     return `${last}, and ${s.stable} has been scaled down: nothing warm to roll back to. Deploy the previous image to ${s.stable} and release it.`;
   }
-  if (stableHealth.healthy === 0) {
+  if (failsOpen(ctx, stableHealth)) {
     return `${last}; ${s.stable} has ${stableHealth.healthy}/${stableHealth.total} healthy targets, so a rollback would send traffic to a target group that fails open. Fix ${s.stable} first.`;
   }
   return void 0;
@@ -1740,6 +1742,9 @@ async function refuseFailOpen(ctx, current, call, health) {
     if (await tryWrite(ctx, noted, current.version, call) !== void 0) state = noted;
   }
   return refuse(ctx, message, state);
+}
+function failsOpen(ctx, health) {
+  return health.healthy === 0 && !(ctx.opts.allowZeroCapacity && health.total === 0);
 }
 function refuse(ctx, message, state) {
   ctx.emit("refused" /* REFUSED */, message);
@@ -2397,7 +2402,7 @@ var ReleaseEngine = class {
    */
   async plan(request) {
     checkRequest(request);
-    const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now());
+    const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now(), this.ctx.opts.allowZeroCapacity);
     return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre);
   }
   /**
@@ -2414,7 +2419,7 @@ var ReleaseEngine = class {
     const ctx = this.ctx;
     const obs = await observe(ctx.ports);
     if (obs.stored?.state.status === "in-progress") throw releaseInProgressError(obs.stored.state, ctx.now(), ctx.holderOf(obs.stored.state));
-    const { pre, overridden } = await this.withImageCheck(evaluatePreflight(obs, request.candidate, ctx.now()));
+    const { pre, overridden } = await this.withImageCheck(evaluatePreflight(obs, request.candidate, ctx.now(), ctx.opts.allowZeroCapacity));
     if (!pre.ok || !pre.stable || !pre.candidate) {
       const failed = pre.checks.filter((c) => !c.ok);
       for (const c of failed) ctx.emit("preflight-failed" /* PREFLIGHT_FAILED */, `Pre-flight ${c.name}: ${c.detail}`);
@@ -2573,6 +2578,23 @@ var ReleaseEngine = class {
     }
   }
 };
+
+// lib/release/dr/drill.ts
+init_contract();
+
+// lib/release/dr/dr-status.ts
+init_contract();
+
+// lib/release/dr/engine.ts
+var DR_DEFAULTS = {
+  healthyTimeoutMs: 10 * 6e4,
+  dnsTimeoutMs: 5 * 6e4,
+  pollMs: 5e3,
+  regionTimeoutMs: 5e3
+};
+
+// lib/release/dr/watch.ts
+var DR_OPERATION_LEASE_MS = 2 * 6e4;
 
 // lib/lambda/auto-rollback/auto-rollback-decision.ts
 var MAX_REASON_CHARS = 300;

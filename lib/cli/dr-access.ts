@@ -104,31 +104,22 @@ export function awsDrAccess(ctx: CommandContext): DrAccess {
       const { createAwsPorts } = await import('../aws/create-aws-ports');
       return createAwsPorts(descriptor, clientsFor(descriptor.region), logger);
     },
-    drEngine: async () => notWired('the DR engine (DrEngine, lib/release/dr/engine.ts)'),
-    drRecords: async () => notWired('the DR record adapters (createDrPorts, lib/aws/dr)'),
-    renderDrillMarkdown: async () => notWired('renderDrillMarkdown (lib/release/dr)'),
+    drEngine: async (options, logger, descriptors) => {
+      const [{ createDrPorts }, { DrEngine }] = await Promise.all([import('../aws/dr/create-dr-ports'), import('../release/dr/engine')]);
+      return new DrEngine(createDrPorts({ service: options.service, dr: options.dr, clientsFor, logger, descriptors }), options);
+    },
+    drRecords: async (dr, descriptors) => {
+      const { createDrPorts } = await import('../aws/dr/create-dr-ports');
+      const ports = createDrPorts({ service: ctx.global.service, dr, clientsFor, logger: { event: () => undefined }, descriptors });
+      return [
+        { region: dr.primaryRegion, copy: ports.primary.record },
+        { region: dr.standbyRegion, copy: ports.standby.record },
+      ];
+    },
+    renderDrillMarkdown: async (report) => (await import('../release/dr/report-markdown')).renderDrillMarkdown(report),
     close: () => {
       unsubscribe.forEach((u) => u());
       made.forEach((c) => c.destroy());
     },
   };
-}
-
-/**
- * WIRE: until the DR engine (lib/release/dr) and its adapters (lib/aws/dr) are merged, the three calls above stop
- * here. Merging replaces them with (see the dr-cli report):
- *
- *   drEngine: async (options, logger, descriptors) => {
- *     const [{ createDrPorts }, { DrEngine }] = await Promise.all([import('../aws/dr/create-dr-ports'), import('../release/dr/engine')]);
- *     return new DrEngine(createDrPorts({ service: options.service, dr: options.dr, clientsFor, logger, descriptors }), options);
- *   },
- *   drRecords: async (dr, descriptors) => {
- *     const { createDrPorts } = await import('../aws/dr/create-dr-ports');
- *     const ports = createDrPorts({ service: ctx.global.service, dr, clientsFor, logger: { event: () => undefined }, descriptors });
- *     return [{ region: dr.primaryRegion, copy: ports.primary.record }, { region: dr.standbyRegion, copy: ports.standby.record }];
- *   },
- *   renderDrillMarkdown: async (report) => (await import('../release/dr')).renderDrillMarkdown(report),
- */
-function notWired(what: string): never {
-  throw new Error(`${what} is not part of this build yet: bluegreen dr cannot run. Use a build with issue 9 merged.`);
 }

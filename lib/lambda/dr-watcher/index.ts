@@ -8,7 +8,7 @@
  * Fail closed: an error anywhere ends the tick without moving traffic, and the tick does not throw (a Lambda retry
  * would only run a late tick; the next one comes within a minute).
  */
-import { descriptorParameterName } from '../../contract';
+import { descriptorParameterName, DR_WATCHER_ENV } from '../../contract';
 import { createAwsClients, AwsClients } from '../../aws';
 import { createDrPorts, DrNotifier, SnsDrNotifier } from '../../aws/dr';
 import { DrEvent } from '../../release/dr/ports';
@@ -16,13 +16,7 @@ import { decideWatch, DrEngine } from './engine';
 import { DescriptorCache } from '../auto-rollback/descriptor-cache';
 import { eventLine, standbySection, TickResult, watchTick, WATCHER_DEADLINE_MS } from './watch-tick';
 
-/** Environment variables the watcher's construct sets. */
-export const DR_WATCHER_ENV = {
-  /** The service watched. */
-  SERVICE_NAME: 'SERVICE_NAME',
-  /** The standby's descriptor parameter, `/bluegreen/<service>/descriptor`. */
-  DESCRIPTOR_PARAMETER: 'DESCRIPTOR_PARAMETER',
-} as const;
+export { DR_WATCHER_ENV } from '../../contract';
 
 /** Timeouts of the primary Region's clients: one attempt each, so a dead Region costs seconds, not minutes. */
 const PRIMARY_CLIENT_OPTIONS = { maxAttempts: 1, connectionTimeoutMs: 2_000, requestTimeoutMs: 3_000 } as const;
@@ -43,6 +37,12 @@ export interface WatcherConfig {
   /** @default - one JSON line on stdout */
   readonly log?: (line: WatcherLogLine) => void;
   readonly requestId?: string;
+  /**
+   * Consecutive failed probes of the primary before failing over (the construct's `watcherFailureThreshold`).
+   *
+   * @default - the descriptor's DNS failure threshold
+   */
+  readonly failureThreshold?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -57,8 +57,7 @@ let shared: Shared | undefined;
 
 /** Lambda entry point (a scheduled event; its content is not used). */
 export async function handler(_event: unknown, context?: { readonly awsRequestId?: string }): Promise<WatcherLogLine> {
-  const serviceName = process.env[DR_WATCHER_ENV.SERVICE_NAME] ?? '';
-  const parameter = process.env[DR_WATCHER_ENV.DESCRIPTOR_PARAMETER];
+  const { serviceName, parameter, failureThreshold } = watcherEnvironment(process.env);
   const state: Shared = (shared ??= { clients: createAwsClients(), others: new Map<string, AwsClients>() });
   const descriptors = state.descriptors?.serviceName === serviceName ? state.descriptors : (state.descriptors = new DescriptorCache(serviceName));
   const config: WatcherConfig = {
@@ -71,8 +70,18 @@ export async function handler(_event: unknown, context?: { readonly awsRequestId
     },
     descriptors,
     requestId: context?.awsRequestId,
+    failureThreshold,
   };
   return runWatcher(config, parameter);
+}
+
+/** What the watcher's construct put in the environment (DR_WATCHER_ENV); checked by `runWatcher`. */
+export function watcherEnvironment(env: Readonly<Record<string, string | undefined>>): { serviceName: string; parameter?: string; failureThreshold?: number } {
+  return {
+    serviceName: env[DR_WATCHER_ENV.SERVICE_NAME] ?? '',
+    parameter: env[DR_WATCHER_ENV.DESCRIPTOR_PARAMETER],
+    failureThreshold: positiveInt(env[DR_WATCHER_ENV.FAILURE_THRESHOLD]),
+  };
 }
 
 /** One tick, logged; never throws. */
@@ -99,7 +108,7 @@ export async function runWatcher(config: WatcherConfig, parameter?: string): Pro
       descriptors: { standby: descriptor },
     });
     const result = await watchTick(
-      { service: config.serviceName, descriptor, ports, decide: decideWatch, engine: (options) => new DrEngine(ports, options), notifier },
+      { service: config.serviceName, descriptor, ports, decide: decideWatch, engine: (options) => new DrEngine(ports, options), notifier, failureThreshold: config.failureThreshold },
       now,
     );
     return done({ level: result.outcome && result.outcome.result !== 'done' ? 'error' : 'info', kind: 'tick', ...result, ...common(config, events) });
@@ -131,4 +140,10 @@ function checkEnvironment(service: string, parameter: string | undefined): void 
         'Redeploy the standby\'s stack so that they agree.',
     );
   }
+}
+
+/** A positive integer from the environment, or undefined when unset or malformed (the descriptor's default applies). */
+function positiveInt(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
 }

@@ -43,6 +43,12 @@ export interface WatchTickDeps {
    * @default PRIMARY_READ_TIMEOUT_MS
    */
   readonly primaryReadTimeoutMs?: number;
+  /**
+   * Consecutive failed probes before failing over.
+   *
+   * @default - the descriptor's DNS failure threshold
+   */
+  readonly failureThreshold?: number;
 }
 
 /** What a tick did: its one log line. */
@@ -86,7 +92,7 @@ export async function watchTick(deps: WatchTickDeps, now: number): Promise<TickR
   const dr = standbySection(deps.descriptor);
   const [read, probe, switchState] = await Promise.all([readNewest(deps), probePrimary(ports), ports.dnsSwitch.state()]);
   const record = read.newest;
-  const input: WatchInput = { now, record, primaryProbe: probe, failureThreshold: dr.dns.failureThreshold, switchState };
+  const input: WatchInput = { now, record, primaryProbe: probe, failureThreshold: deps.failureThreshold ?? dr.dns.failureThreshold, switchState };
   const decision = deps.decide(input);
   const seen = {
     service,
