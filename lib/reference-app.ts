@@ -1,7 +1,7 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeReferenceFindings } from './reference-acknowledgments';
-import { RegionRole, StandbyMode } from '../constructs';
+import { FailoverSwitch, RegionRole, StandbyMode } from '../constructs';
 import { WebServiceStack } from './web-service-stack';
 
 /** Options of the reference app. */
@@ -25,7 +25,7 @@ export interface ReferenceAppOptions {
  * runs the image the primary bakes and distributes, Route 53 failover between them, all checked by cdk-nag
  * AwsSolutions.
  */
-export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App; web: WebServiceStack; webStandby: WebServiceStack } {
+export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App; web: WebServiceStack; webStandby: WebServiceStack; failoverSwitch: Stack } {
   const app = options.app ?? new App();
   const ctx = (key: string) => {
     const value = app.node.tryGetContext(key);
@@ -35,6 +35,10 @@ export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App
   const region: string = ctx('bluegreen:web:region');
   const standbyRegion: string = ctx('bluegreen:web:standbyRegion');
   const dns = { hostedZoneId: ctx('bluegreen:web:hostedZoneId'), zoneName: ctx('bluegreen:web:zoneName'), recordName: ctx('bluegreen:web:recordName') };
+  // Deploy order, with no references between Regions: the switch (standby Region) first, because the primary's
+  // health check names it; then the primary, whose bake distributes the image; then the standby, which runs it.
+  const failoverSwitch = new Stack(app, 'BlueGreenWebFailoverSwitch', { env: { region: standbyRegion }, description: 'cdk-bluegreen reference service web, DNS failover switch' });
+  const theSwitch = new FailoverSwitch(failoverSwitch, 'Switch', { serviceName: 'web' });
   const web = new WebServiceStack(app, 'BlueGreenWeb', {
     env: { region },
     availabilityZones: ctx('bluegreen:web:availabilityZones'),
@@ -49,15 +53,15 @@ export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App
     testListenerCidrs: ctx('bluegreen:web:testListenerCidrs'),
     // Not baked again: the colours read the AMI id the primary's bake writes to SSM in the standby Region.
     bakedImage: web.webImage,
-    disasterRecovery: { role: RegionRole.standby({ primaryRegion: region, mode: StandbyMode.pilotLight() }), ...dns },
+    disasterRecovery: { role: RegionRole.standby({ primaryRegion: region, mode: StandbyMode.pilotLight() }), ...dns, failoverSwitch: theSwitch },
     description: 'cdk-bluegreen reference service web, pilot-light standby',
   });
-  // Deploy order only (no reference): the primary's health check names the standby's switch alarm.
-  web.addStackDependency(webStandby, 'the primary\'s DNS health check watches the standby\'s drill switch alarm, by name');
+  web.addStackDependency(failoverSwitch, 'the primary\'s DNS health check watches the drill switch alarm, by name');
+  webStandby.addStackDependency(web, 'the standby runs the image the primary bakes and distributes to its Region');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   if (options.acknowledge ?? true) {
     acknowledgeReferenceFindings(web);
     acknowledgeReferenceFindings(webStandby);
   }
-  return { app, web, webStandby };
+  return { app, web, webStandby, failoverSwitch };
 }

@@ -3,7 +3,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, RegionalFailover, RegionRole, ReleaseManifest, ServiceAlarms } from '../constructs';
+import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, FailoverSwitch, RegionalFailover, RegionRole, ReleaseManifest, ServiceAlarms } from '../constructs';
 import { demoWebComponent } from './demo-web-image';
 
 /** Properties of the reference stack. */
@@ -49,6 +49,12 @@ export interface WebDisasterRecovery {
   readonly zoneName: string;
   /** The failover record, inside the zone. */
   readonly recordName: string;
+  /**
+   * Standby only: the drill switch, deployed in a stack of its own before the primary.
+   *
+   * @default - the standby's failover creates it
+   */
+  readonly failoverSwitch?: FailoverSwitch;
 }
 
 /** The reference service `web`: a blue/green fleet behind one ALB, running an image baked in the same stack. */
@@ -109,6 +115,7 @@ export class WebServiceStack extends Stack {
         service: this.service,
         hostedZone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: dr.hostedZoneId, zoneName: dr.zoneName }),
         recordName: dr.recordName,
+        failoverSwitch: dr.failoverSwitch,
       });
     }
   }

@@ -42,16 +42,24 @@ describe('reference app', () => {
   describe('disaster recovery', () => {
     const build = () => buildReferenceApp({ app: new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'ref-app-')), context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } }) });
 
-    it('adds a pilot-light standby of web in eu-central-1 that deploys first and refers to nothing of the primary', () => {
+    it('adds a pilot-light standby of web in eu-central-1 that refers to nothing of the primary, deployed switch first, then primary, then standby', () => {
       // GIVEN / WHEN
-      const { web, webStandby } = build();
-      // THEN
+      const { web, webStandby, failoverSwitch } = build();
+      // THEN the order: the switch the primary's health check names, then the bake the standby runs
       expect(webStandby.region).toBe('eu-central-1');
-      expect(web.dependencies).toEqual([webStandby]);
-      expect(webStandby.dependencies).toEqual([]);
-      const json = JSON.stringify(Template.fromStack(webStandby).toJSON());
-      expect(json).not.toContain('Fn::ImportValue');
-      expect(json).not.toContain('ExportsReader');
+      expect(failoverSwitch.region).toBe('eu-central-1');
+      expect(failoverSwitch.dependencies).toEqual([]);
+      expect(web.dependencies).toEqual([failoverSwitch]);
+      expect(webStandby.dependencies).toEqual([web]);
+      // AND no stack refers to another (names only)
+      for (const stack of [web, webStandby, failoverSwitch]) {
+        const json = JSON.stringify(Template.fromStack(stack).toJSON());
+        expect(json).not.toContain('Fn::ImportValue');
+        expect(json).not.toContain('ExportsReader');
+      }
+      // AND the switch exists once, in its own stack
+      Template.fromStack(failoverSwitch).hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'bluegreen-web-dr-switch', TreatMissingData: 'ignore' });
+      Template.fromStack(webStandby).resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: 'bluegreen-web-dr-switch' }, 0);
     });
 
     it('runs the primary\'s baked image in the standby through the parameter its distribution writes there, without baking', () => {
