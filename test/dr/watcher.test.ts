@@ -1,3 +1,4 @@
+import { actionsTheCliCalls } from '../helpers/sdk-actions';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
@@ -99,5 +100,23 @@ describe('grantDisasterRecovery', () => {
     const status = JSON.stringify(statements.find((s) => actionsOf(s).includes('route53:GetHealthCheckStatus'))!.Resource);
     expect(status.match(/healthcheck\//g)).toHaveLength(4);
     expect(JSON.stringify(statements.find((s) => actionsOf(s).includes('route53:ListResourceRecordSets'))!.Resource)).toContain('hostedzone/Z0123456789ABCDEFGHIJ');
+  });
+
+  it('covers every AWS action bluegreen dr and its adapters call', () => {
+    // GIVEN the actions in lib/aws (lib/aws/dr included) and lib/cli
+    const called = actionsTheCliCalls({ dr: true });
+    expect(called).toContain('cloudwatch:PutMetricData');
+    const { stack, dr } = standby();
+    const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    // WHEN
+    dr.grantDisasterRecovery(operator);
+    // THEN
+    const granted = new Set(
+      Object.values(ofType(Template.fromStack(stack), 'AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes('Operator'))
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .flatMap(actionsOf),
+    );
+    expect([...called].filter((a) => !granted.has(a))).toEqual([]);
   });
 });
