@@ -1,6 +1,4 @@
 import { actionsTheCliCalls } from '../helpers/sdk-actions';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
