@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -178,7 +178,6 @@ export class RegionalFailover extends Construct {
         service,
         primaryRegion,
         failureThreshold: settings.watcherFailureThreshold,
-        alarmArns: [this.alarmArn(drSwitchAlarmName(service.serviceName), region), this.alarmArn(drRegionHealthAlarmName(service.serviceName, region), region), this.alarmArn(drRegionHealthAlarmName(service.serviceName, primaryRegion), primaryRegion)],
       });
       this.watcherFunction = watcher.function;
       this.watcherFunctionName = watcher.function.functionName;
@@ -320,10 +319,6 @@ export class RegionalFailover extends Construct {
       healthCheckId: this.healthCheck.healthCheckId,
       ...(this.watcherFunctionName ? { watcherFunctionName: this.watcherFunctionName } : {}),
     };
-  }
-
-  private alarmArn(name: string, region: string): string {
-    return Stack.of(this).formatArn({ service: 'cloudwatch', region, resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 
   private addOutputs() {

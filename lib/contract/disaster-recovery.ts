@@ -229,10 +229,6 @@ export const DR_WATCHER_ENV = {
   SERVICE_NAME: 'BLUEGREEN_SERVICE',
   /** SSM parameter with this (the standby) Region's descriptor, whose `disasterRecovery` section drives the watcher. */
   DESCRIPTOR_PARAMETER: 'BLUEGREEN_DESCRIPTOR_PARAMETER',
-  /** Name of this Region's release-state table (the DR record's copy the watcher always reaches). */
-  RELEASE_STATE_TABLE: 'BLUEGREEN_RELEASE_STATE_TABLE',
-  /** The primary Region, whose descriptor (same parameter name) the watcher reads when it answers (best effort). */
-  PRIMARY_REGION: 'BLUEGREEN_PRIMARY_REGION',
   /** Consecutive failed probes of the primary before the watcher fails over (a whole number, 1 or more). */
   FAILURE_THRESHOLD: 'BLUEGREEN_DR_WATCHER_FAILURE_THRESHOLD',
 } as const;

@@ -17,8 +17,6 @@ export interface FailoverWatcherProps {
   readonly primaryRegion: string;
   /** Consecutive failed probes before the watcher fails over. */
   readonly failureThreshold: number;
-  /** ARNs of the alarms the watcher reads (the switch alarm and both Regions' health alarms). */
-  readonly alarmArns: string[];
 }
 
 /**
@@ -59,8 +57,6 @@ export class FailoverWatcher extends Construct {
       environment: {
         [DR_WATCHER_ENV.SERVICE_NAME]: service.serviceName,
         [DR_WATCHER_ENV.DESCRIPTOR_PARAMETER]: descriptorParameterName(service.serviceName),
-        [DR_WATCHER_ENV.RELEASE_STATE_TABLE]: service.releaseStateTable.tableName,
-        [DR_WATCHER_ENV.PRIMARY_REGION]: props.primaryRegion,
         [DR_WATCHER_ENV.FAILURE_THRESHOLD]: String(props.failureThreshold),
       },
     });
@@ -98,7 +94,10 @@ function grantWatcher(role: iam.Role, props: FailoverWatcherProps): void {
   add({ actions: ['autoscaling:DescribeAutoScalingGroups', 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeRules'], resources: ['*'] });
   // PutMetricData has no resources; the condition keeps it to the switch's namespace.
   add({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': DR_SWITCH_NAMESPACE } } });
-  add({ actions: ['cloudwatch:DescribeAlarms'], resources: props.alarmArns });
+  // A failover waits until the standby's live colour has no firing alarm: its gate (a composite alarm, returned only
+  // when DescribeAlarms is allowed on `*`) and the colour's metric alarms, besides the switch and health alarms. It
+  // only reads.
+  add({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] });
   // Exact KMS actions on the topic's key (grantPublish would add kms:GenerateDataKey*, a wildcard action).
   add({ actions: ['sns:Publish'], resources: [service.topic.topicArn] });
   service.topic.masterKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
