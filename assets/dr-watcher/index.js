@@ -99,10 +99,6 @@ var init_disaster_recovery = __esm({
       SERVICE_NAME: "BLUEGREEN_SERVICE",
       /** SSM parameter with this (the standby) Region's descriptor, whose `disasterRecovery` section drives the watcher. */
       DESCRIPTOR_PARAMETER: "BLUEGREEN_DESCRIPTOR_PARAMETER",
-      /** Name of this Region's release-state table (the DR record's copy the watcher always reaches). */
-      RELEASE_STATE_TABLE: "BLUEGREEN_RELEASE_STATE_TABLE",
-      /** The primary Region, whose descriptor (same parameter name) the watcher reads when it answers (best effort). */
-      PRIMARY_REGION: "BLUEGREEN_PRIMARY_REGION",
       /** Consecutive failed probes of the primary before the watcher fails over (a whole number, 1 or more). */
       FAILURE_THRESHOLD: "BLUEGREEN_DR_WATCHER_FAILURE_THRESHOLD"
     };
@@ -2462,8 +2458,8 @@ function decideWatch(input) {
     return { action: "none", reason: `${op.kind} ${op.id} is in flight (${phase}, step ${op.step}, by ${op.owner}, heartbeat ${Math.round(silentMs / 1e3)} s ago)` };
   }
   if (phase === "failed-over") {
-    if (input.switchState !== "ALARM") return { action: "latch", reason: `failed over but the switch reads ${input.switchState}: write it again so DNS stays on the standby` };
-    return { action: "none", reason: "failed over and latched; failback is `bluegreen dr failback`, never automatic" };
+    const reads = input.switchState === "ALARM" ? "latched" : `the switch reads ${input.switchState}`;
+    return { action: "latch", reason: `failed over (${reads}): write the switch again so DNS stays on the standby; failback is \`bluegreen dr failback\`, never automatic` };
   }
   if (phase !== "normal") return { action: "none", reason: `phase ${phase} with no operation in flight: nothing to do` };
   const failures = record?.watcherFailures ?? 0;
@@ -2560,6 +2556,7 @@ async function actOn(decision, deps, dr, read, now, input, warnings) {
       return {};
     case "latch":
       await ports.dnsSwitch.set(true);
+      if (input.switchState === "ALARM") return {};
       await notify(deps, `${service}: DR switch latched to the standby`, `bluegreen DR: ${service} is failed over to ${dr.standbyRegion} but the drill switch read ${input.switchState}; the watcher set it again (${decision.reason}).`, warnings);
       return {};
     case "failover": {

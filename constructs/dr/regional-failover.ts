@@ -275,7 +275,9 @@ export class RegionalFailover extends Construct {
     const switchCheck = new route53.HealthCheck(this, 'SwitchHealthCheck', {
       type: route53.HealthCheckType.CLOUDWATCH_METRIC,
       alarmIdentifier: { name: drSwitchAlarmName(name), region: this.role.peerRegion },
-      insufficientDataHealthStatus: route53.InsufficientDataHealthStatusEnum.HEALTHY,
+      // Route 53 follows the alarm's metric data, not its state: between the switch's writes (the watcher rewrites it
+      // every minute while failed over) it keeps the last status. A check with no history yet counts as healthy.
+      insufficientDataHealthStatus: route53.InsufficientDataHealthStatusEnum.LAST_KNOWN_STATUS,
     });
     const alarmCheck = new route53.HealthCheck(this, 'HealthAlarmHealthCheck', {
       type: route53.HealthCheckType.CLOUDWATCH_METRIC,

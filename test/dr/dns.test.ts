@@ -84,7 +84,7 @@ describe('RegionalFailover health checks', () => {
     const t = primary().template();
     // THEN
     t.hasResourceProperties('AWS::Route53::HealthCheck', {
-      HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'bluegreen-web-dr-switch', Region: STANDBY }, InsufficientDataHealthStatus: 'Healthy', Inverted: false },
+      HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'bluegreen-web-dr-switch', Region: STANDBY }, InsufficientDataHealthStatus: 'LastKnownStatus', Inverted: false },
     });
     t.hasResourceProperties('AWS::Route53::HealthCheck', {
       HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: `bluegreen-web-dr-health-${PRIMARY}`, Region: PRIMARY }, InsufficientDataHealthStatus: 'LastKnownStatus', Inverted: false },

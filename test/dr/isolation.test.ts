@@ -29,7 +29,7 @@ describe('no cross-Region references', () => {
     standby(undefined, {}, {}, app);
     const switchChecks = Object.values(ofType(p.template(), 'AWS::Route53::HealthCheck')).filter((c) => JSON.stringify(c).includes('dr-switch'));
     expect(switchChecks.map((c) => c.Properties.HealthCheckConfig)).toEqual([
-      { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'bluegreen-web-dr-switch', Region: 'eu-central-1' }, InsufficientDataHealthStatus: 'Healthy', Inverted: false },
+      { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'bluegreen-web-dr-switch', Region: 'eu-central-1' }, InsufficientDataHealthStatus: 'LastKnownStatus', Inverted: false },
     ]);
   });
 });

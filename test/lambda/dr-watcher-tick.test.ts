@@ -192,6 +192,18 @@ describe('watchTick: what it does', () => {
     expect(h.fake.copies.standby.writes).toEqual([]);
   });
 
+  it('latch while the switch already reads ALARM: writes it again (Route 53 follows its data), tells nobody', async () => {
+    // GIVEN failed over and latched
+    const h = harness('latch');
+    h.fake.switchState = 'ALARM';
+    h.fake.copies.standby.stored = { record: record({ phase: 'failed-over', activeRegion: STANDBY }), version: 3 };
+    // WHEN
+    await watchTick(h.deps, NOW);
+    // THEN
+    expect(h.fake.switchWrites).toEqual([true]);
+    expect(h.notices).toEqual([]);
+  });
+
   it('a notice that cannot be published is a warning, the failover stands', async () => {
     // GIVEN SNS failing
     const h = harness('failover');

@@ -135,6 +135,8 @@ async function actOn(
       return {};
     case 'latch':
       await ports.dnsSwitch.set(true);
+      // Every tick rewrites the switch while failed over; people hear of it only when it had not read ALARM.
+      if (input.switchState === 'ALARM') return {};
       await notify(deps, `${service}: DR switch latched to the standby`, `bluegreen DR: ${service} is failed over to ${dr.standbyRegion} but the drill switch read ${input.switchState}; the watcher set it again (${decision.reason}).`, warnings);
       return {};
     case 'failover': {

@@ -20,8 +20,10 @@ export function decideWatch(input: WatchInput): WatchDecision {
     return { action: 'none', reason: `${op.kind} ${op.id} is in flight (${phase}, step ${op.step}, by ${op.owner}, heartbeat ${Math.round(silentMs / 1000)} s ago)` };
   }
   if (phase === 'failed-over') {
-    if (input.switchState !== 'ALARM') return { action: 'latch', reason: `failed over but the switch reads ${input.switchState}: write it again so DNS stays on the standby` };
-    return { action: 'none', reason: 'failed over and latched; failback is `bluegreen dr failback`, never automatic' };
+    // Route 53 reads the switch alarm's metric data, not its state: with no new data point its check soon counts as
+    // "insufficient data". Writing the switch every tick keeps the data stream saying "failed over".
+    const reads = input.switchState === 'ALARM' ? 'latched' : `the switch reads ${input.switchState}`;
+    return { action: 'latch', reason: `failed over (${reads}): write the switch again so DNS stays on the standby; failback is \`bluegreen dr failback\`, never automatic` };
   }
   if (phase !== 'normal') return { action: 'none', reason: `phase ${phase} with no operation in flight: nothing to do` };
   const failures = record?.watcherFailures ?? 0;

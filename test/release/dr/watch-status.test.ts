@@ -21,8 +21,9 @@ describe('decideWatch', () => {
     { name: 'threshold 1', input: { record: normal, primaryProbe: failing, failureThreshold: 1 }, action: 'failover' },
     { name: 'failed over, switch OK', input: { record: { ...normal, phase: 'failed-over', activeRegion: STANDBY }, switchState: 'OK' }, action: 'latch' },
     { name: 'failed over, switch never set', input: { record: { ...normal, phase: 'failed-over', activeRegion: STANDBY }, switchState: 'INSUFFICIENT_DATA' }, action: 'latch' },
-    { name: 'failed over and latched, primary down', input: { record: { ...normal, phase: 'failed-over' }, switchState: 'ALARM', primaryProbe: failing }, action: 'none' },
-    { name: 'failed over and latched, primary back: never fails back', input: { record: { ...normal, phase: 'failed-over' }, switchState: 'ALARM', primaryProbe: ok }, action: 'none', says: 'never automatic' },
+    // Route 53 follows the switch's data, not the alarm's state: the watcher rewrites it every tick while failed over.
+    { name: 'failed over and latched, primary down: the switch is written again', input: { record: { ...normal, phase: 'failed-over' }, switchState: 'ALARM', primaryProbe: failing }, action: 'latch' },
+    { name: 'failed over and latched, primary back: never fails back', input: { record: { ...normal, phase: 'failed-over' }, switchState: 'ALARM', primaryProbe: ok }, action: 'latch', says: 'never automatic' },
     { name: 'operation with a live heartbeat', input: { record: { ...normal, phase: 'failing-over', operation: op(30_000) }, primaryProbe: failing }, action: 'none', says: 'in flight' },
     { name: 'operation silent beyond the lease', input: { record: { ...normal, phase: 'failing-over', operation: op(121_000) } }, action: 'resume', says: 'lease' },
     { name: 'failing back, primary failing: never fails over again', input: { record: { ...normal, phase: 'failing-back', operation: op(10_000, 'failback'), watcherFailures: 9 }, primaryProbe: failing }, action: 'none' },
