@@ -47,6 +47,9 @@ var init_colours = __esm({
 function drSwitchAlarmName(service) {
   return `bluegreen-${service}-dr-switch`;
 }
+function drRegionHealthAlarmName(service, region) {
+  return `bluegreen-${service}-dr-health-${region}`;
+}
 function drRecordKey(service) {
   return `${service}#dr`;
 }
@@ -1883,7 +1886,7 @@ async function assessFailover(ctx, record, options) {
   if (standbyCap.max < 1) {
     return { ...facts, refused: `the standby's ${standbyColour} group in ${ctx.standby.region} has max 0: it cannot scale up; deploy the standby with maxCapacity at the primary's size` };
   }
-  const skew = skewRefusal(service, standbyImage2, primaryImage, primaryImageFrom, options.allowSkew ?? false);
+  const skew = skewRefusal(service, standbyImage2, primaryImage, primaryImageFrom, (options.allowSkew ?? false) || ctx.options.dr.allowVersionSkew);
   return skew ? { ...facts, refused: skew } : facts;
 }
 function skewRefusal(service, standbyImage2, primaryImage, from, allowSkew) {
@@ -2010,7 +2013,7 @@ async function assessFailback(ctx, record, options, drillId) {
   const standbyImage2 = await ctx.standby.call("image", (s) => s.image(standbyColour));
   const standbyDesired = (await ctx.standby.call("capacity", (s) => s.capacity(standbyColour))).desired;
   const facts = { primary, standbyColour, standbyImage: standbyImage2, standbyDesired };
-  if (!options.allowSkew && primary.image !== standbyImage2) {
+  if (!options.allowSkew && !ctx.options.dr.allowVersionSkew && primary.image !== standbyImage2) {
     return { ...facts, refused: `version skew: the primary serves ${primary.image} but the standby serves ${standbyImage2}: deploy the standby's image to the primary, or add ${drCommands.allowSkew} to fail back to the primary's version` };
   }
   const release = await releaseRefusal(ctx, ["primary", "standby"]);
@@ -2164,6 +2167,8 @@ async function runDrill(newContext, options) {
   } catch (err) {
     why = `the hold stopped: ${errorText(err)}`;
   }
+  const missed = run.holdChecks.total - run.holdChecks.ok;
+  if (!why && missed > 0) why = `${missed} of ${run.holdChecks.total} requests during the hold were not served by the standby`;
   const back = newContext();
   back.sampler = sampler;
   const failback = await guarded(back, "drill", () => failbackIn(back, { allowSkew: options.allowSkew }, run.drillId));
@@ -2523,7 +2528,7 @@ function standbySection(descriptor) {
 async function watchTick(deps, now) {
   const { ports, service } = deps;
   const dr = standbySection(deps.descriptor);
-  const [read, probe, switchState] = await Promise.all([readNewest(deps), probePrimary(ports), ports.dnsSwitch.state()]);
+  const [read, probe, switchState] = await Promise.all([readNewest(deps), probePrimary(deps), ports.dnsSwitch.state()]);
   const record = read.newest;
   const input = { now, record, primaryProbe: probe, failureThreshold: deps.failureThreshold ?? dr.dns.failureThreshold, switchState };
   const decision = deps.decide(input);
@@ -2587,10 +2592,14 @@ async function readNewest(deps) {
   const newest = candidates.sort((a, b) => b.generation - a.generation)[0];
   return { newest, standby, regions };
 }
-async function probePrimary(ports) {
-  const r = await ports.probe.region("primary");
+async function probePrimary(deps) {
+  const [r, alarm] = await Promise.all([
+    deps.ports.probe.region("primary"),
+    deps.primaryHealthAlarm ? deps.primaryHealthAlarm().catch((e) => `unread (${e.message})`) : Promise.resolve(void 0)
+  ]);
   const detail = r.status !== void 0 ? `HTTP ${r.status} in ${r.ms} ms` : `${r.error ?? "no answer"} after ${r.ms} ms`;
-  return { ok: r.ok, detail };
+  if (alarm === "ALARM") return { ok: false, detail: `${detail}, but its health alarm (load balancer 5xx) is in ALARM` };
+  return { ok: r.ok, detail: alarm && alarm !== "OK" ? `${detail}; health alarm ${alarm}` : detail };
 }
 function needsRefresh(record, now) {
   if (record && record.phase !== "normal") return false;
@@ -2696,7 +2705,16 @@ async function runWatcher(config, parameter) {
       descriptors: { standby: descriptor }
     });
     const result = await watchTick(
-      { service: config.serviceName, descriptor, ports, decide: decideWatch, engine: (options) => new DrEngine(ports, options), notifier, failureThreshold: config.failureThreshold },
+      {
+        service: config.serviceName,
+        descriptor,
+        ports,
+        decide: decideWatch,
+        engine: (options) => new DrEngine(ports, options),
+        notifier,
+        failureThreshold: config.failureThreshold,
+        primaryHealthAlarm: () => CloudWatchDnsSwitch.fromClients(config.clientsFor(dr.primaryRegion), config.serviceName, drRegionHealthAlarmName(config.serviceName, dr.primaryRegion)).state()
+      },
       now
     );
     return done({ level: result.outcome && result.outcome.result !== "done" ? "error" : "info", kind: "tick", ...result, ...common(config, events) });

@@ -192,6 +192,26 @@ describe('watchTick: what it does', () => {
     expect(h.fake.copies.standby.writes).toEqual([]);
   });
 
+  it('counts a primary whose health alarm fires as failed, although its health path answers (Route 53 fails over on it)', async () => {
+    // GIVEN the primary's health path answering 200 and its 5xx health alarm in ALARM
+    const h = harness('none');
+    const deps: WatchTickDeps = { ...h.deps, primaryHealthAlarm: async () => 'ALARM' };
+    // WHEN
+    await watchTick(deps, NOW);
+    // THEN
+    expect(h.inputs[0].primaryProbe).toEqual({ ok: false, detail: expect.stringMatching(/HTTP 200 .*health alarm .* in ALARM/) });
+  });
+
+  it('leaves the decision to the HTTP probe when the primary\'s health alarm cannot be read', async () => {
+    // GIVEN the primary Region not answering CloudWatch, its health path answering
+    const h = harness('none');
+    const deps: WatchTickDeps = { ...h.deps, primaryHealthAlarm: async () => Promise.reject(new Error('connect ETIMEDOUT')) };
+    // WHEN
+    await watchTick(deps, NOW);
+    // THEN
+    expect(h.inputs[0].primaryProbe).toEqual({ ok: true, detail: expect.stringMatching(/HTTP 200 .*health alarm unread \(connect ETIMEDOUT\)/) });
+  });
+
   it('latch while the switch already reads ALARM: writes it again (Route 53 follows its data), tells nobody', async () => {
     // GIVEN failed over and latched
     const h = harness('latch');

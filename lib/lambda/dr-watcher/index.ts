@@ -8,9 +8,9 @@
  * Fail closed: an error anywhere ends the tick without moving traffic, and the tick does not throw (a Lambda retry
  * would only run a late tick; the next one comes within a minute).
  */
-import { descriptorParameterName, DR_WATCHER_ENV } from '../../contract';
+import { descriptorParameterName, drRegionHealthAlarmName, DR_WATCHER_ENV } from '../../contract';
 import { createAwsClients, AwsClients } from '../../aws';
-import { createDrPorts, DrNotifier, SnsDrNotifier } from '../../aws/dr';
+import { CloudWatchDnsSwitch, createDrPorts, DrNotifier, SnsDrNotifier } from '../../aws/dr';
 import { DrEvent } from '../../release/dr/ports';
 import { decideWatch, DrEngine } from './engine';
 import { DescriptorCache } from '../auto-rollback/descriptor-cache';
@@ -108,7 +108,16 @@ export async function runWatcher(config: WatcherConfig, parameter?: string): Pro
       descriptors: { standby: descriptor },
     });
     const result = await watchTick(
-      { service: config.serviceName, descriptor, ports, decide: decideWatch, engine: (options) => new DrEngine(ports, options), notifier, failureThreshold: config.failureThreshold },
+      {
+        service: config.serviceName,
+        descriptor,
+        ports,
+        decide: decideWatch,
+        engine: (options) => new DrEngine(ports, options),
+        notifier,
+        failureThreshold: config.failureThreshold,
+        primaryHealthAlarm: () => CloudWatchDnsSwitch.fromClients(config.clientsFor(dr.primaryRegion), config.serviceName, drRegionHealthAlarmName(config.serviceName, dr.primaryRegion)).state(),
+      },
       now,
     );
     return done({ level: result.outcome && result.outcome.result !== 'done' ? 'error' : 'info', kind: 'tick', ...result, ...common(config, events) });

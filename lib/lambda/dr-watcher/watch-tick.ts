@@ -38,6 +38,14 @@ export interface WatchTickDeps {
   engine(options: DrEngineOptions): WatcherEngine;
   readonly notifier: DrNotifier;
   /**
+   * State of the primary's health alarm (its load balancer's 5xx), read in the primary Region, best effort: Route 53
+   * fails over on it, so the watcher counts it as a failed probe. Undefined, or a read that fails, leaves the HTTP
+   * probe to decide.
+   *
+   * @default - not read
+   */
+  readonly primaryHealthAlarm?: () => Promise<string>;
+  /**
    * Longest wait on the primary's copy of the record, ms.
    *
    * @default PRIMARY_READ_TIMEOUT_MS
@@ -90,7 +98,7 @@ export function standbySection(descriptor: ServiceDescriptor): DisasterRecoveryD
 export async function watchTick(deps: WatchTickDeps, now: number): Promise<TickResult> {
   const { ports, service } = deps;
   const dr = standbySection(deps.descriptor);
-  const [read, probe, switchState] = await Promise.all([readNewest(deps), probePrimary(ports), ports.dnsSwitch.state()]);
+  const [read, probe, switchState] = await Promise.all([readNewest(deps), probePrimary(deps), ports.dnsSwitch.state()]);
   const record = read.newest;
   const input: WatchInput = { now, record, primaryProbe: probe, failureThreshold: deps.failureThreshold ?? dr.dns.failureThreshold, switchState };
   const decision = deps.decide(input);
@@ -182,10 +190,15 @@ async function readNewest(deps: WatchTickDeps): Promise<NewestRecord> {
 }
 
 /** One probe of the primary's Region record, as the decision takes it. */
-async function probePrimary(ports: DrPorts): Promise<WatchInput['primaryProbe']> {
-  const r = await ports.probe.region('primary');
+/** The primary fails a tick's probe when its health path does not answer 2xx or its health alarm fires. */
+async function probePrimary(deps: WatchTickDeps): Promise<WatchInput['primaryProbe']> {
+  const [r, alarm] = await Promise.all([
+    deps.ports.probe.region('primary'),
+    deps.primaryHealthAlarm ? deps.primaryHealthAlarm().catch((e: Error) => `unread (${e.message})`) : Promise.resolve(undefined),
+  ]);
   const detail = r.status !== undefined ? `HTTP ${r.status} in ${r.ms} ms` : `${r.error ?? 'no answer'} after ${r.ms} ms`;
-  return { ok: r.ok, detail };
+  if (alarm === 'ALARM') return { ok: false, detail: `${detail}, but its health alarm (load balancer 5xx) is in ALARM` };
+  return { ok: r.ok, detail: alarm && alarm !== 'OK' ? `${detail}; health alarm ${alarm}` : detail };
 }
 
 /** Whether the primary's last known capacity and image are missing or older than PRIMARY_REFRESH_MS. */

@@ -43,6 +43,9 @@ export async function runDrill(newContext: () => DrContext, options: DrillOption
   } catch (err) {
     why = `the hold stopped: ${errorText(err)}`;
   }
+  // A drill verifies that the standby serves: any request during the hold that it did not serve fails the drill.
+  const missed = run.holdChecks.total - run.holdChecks.ok;
+  if (!why && missed > 0) why = `${missed} of ${run.holdChecks.total} requests during the hold were not served by the standby`;
   const back = newContext();
   back.sampler = sampler;
   const failback = await guarded(back, 'drill', () => failbackIn(back, { allowSkew: options.allowSkew }, run.drillId));

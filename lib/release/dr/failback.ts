@@ -50,7 +50,7 @@ export async function assessFailback(ctx: DrContext, record: DrRecord, options: 
   const standbyImage = await ctx.standby.call('image', (s) => s.image(standbyColour));
   const standbyDesired = (await ctx.standby.call('capacity', (s) => s.capacity(standbyColour))).desired;
   const facts = { primary, standbyColour, standbyImage, standbyDesired };
-  if (!options.allowSkew && primary.image !== standbyImage) {
+  if (!options.allowSkew && !ctx.options.dr.allowVersionSkew && primary.image !== standbyImage) {
     return { ...facts, refused: `version skew: the primary serves ${primary.image} but the standby serves ${standbyImage}: deploy the standby's image to the primary, or add ${drCommands.allowSkew} to fail back to the primary's version` };
   }
   const release = await releaseRefusal(ctx, ['primary', 'standby']);

@@ -83,7 +83,8 @@ export async function assessFailover(ctx: DrContext, record: DrRecord, options: 
   if (standbyCap.max < 1) {
     return { ...facts, refused: `the standby's ${standbyColour} group in ${ctx.standby.region} has max 0: it cannot scale up; deploy the standby with maxCapacity at the primary's size` };
   }
-  const skew = skewRefusal(service, standbyImage, primaryImage, primaryImageFrom, options.allowSkew ?? false);
+  // The stack may allow it for every failover (RegionalFailover's allowVersionSkew), the watcher's included.
+  const skew = skewRefusal(service, standbyImage, primaryImage, primaryImageFrom, (options.allowSkew ?? false) || ctx.options.dr.allowVersionSkew);
   return skew ? { ...facts, refused: skew } : facts;
 }
 

@@ -89,6 +89,27 @@ describe('DrEngine.failback', () => {
 });
 
 describe('DrEngine.drill', () => {
+  it('fails when a request during the hold is not served by the standby, and still fails back', async () => {
+    // GIVEN a pair whose second standby-served request (the first hold check) fails
+    const world = new FakeWorld();
+    const proc = world.process('cli');
+    const record = proc.ports.probe.record.bind(proc.ports.probe);
+    let servedByStandby = 0;
+    Object.assign(proc.ports.probe, {
+      record: async () => {
+        const r = await record();
+        if (r.servedBy === 'standby' && ++servedByStandby === 2) return { ...r, ok: false, status: 503 };
+        return r;
+      },
+    });
+    // WHEN drilling
+    const report = await world.engine(proc).drill({ holdMs: 30_000, verifyEveryMs: 10_000 });
+    // THEN the drill failed, said why, and the pair is back to normal
+    expect(report.outcome).toBe('failed: 1 of 4 requests during the hold were not served by the standby');
+    expect(report.holdChecks).toEqual({ total: 4, ok: 3 });
+    expect(report.timeline.map((e) => e.mark)).toContain('standby-restored');
+  });
+
   it('fails over, holds while verifying, fails back, and reports the measured recovery', async () => {
     // GIVEN a pilot-light pair
     const world = new FakeWorld();

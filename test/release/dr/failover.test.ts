@@ -134,6 +134,16 @@ describe('DrEngine.failover', () => {
     expect(outcome.result).toBe('done');
   });
 
+  it('serves a skewed version without the flag when the stack allows it (RegionalFailover allowVersionSkew), as the watcher needs', async () => {
+    // GIVEN skew, and a descriptor that allows it
+    const world = new FakeWorld();
+    world.standby.colours.blue.image = 'ami-0';
+    // WHEN the watcher fails over (it never passes allowSkew)
+    const outcome = await world.engine(world.process('watcher'), { dr: descriptor(world.standby.colours.blue.deployed, { allowVersionSkew: true }) }).failover({ trigger: 'watcher', outage: true });
+    // THEN
+    expect(outcome.result).toBe('done');
+  });
+
   it('withdraws a planned failover when a release starts at the same moment (its record is seen after the decision write)', async () => {
     // GIVEN a release that takes the primary's release record right after the DR record is written
     const world = new FakeWorld();
