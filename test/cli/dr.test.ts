@@ -226,11 +226,14 @@ describe('dr failover and failback', () => {
     expect(pair.engine.calls.at(-1)).toBe('planFailback {"allowSkew":false}');
   });
 
-  it('resume --undo asks the engine to undo', async () => {
+  it('resume --undo asks the engine to undo; --take-over to take over a live holder', async () => {
     const pair = pairWithStandby();
     const run = await runDr(['dr', 'resume', 'web', '--undo'], primaryHere(), pair);
     expect(run.code).toBe(0);
-    expect(pair.engine.calls).toEqual(['resume {"undo":true}']);
+    expect(pair.engine.calls).toEqual(['resume {"undo":true,"takeOver":false}']);
+    const taken = await runDr(['dr', 'resume', 'web', '--take-over'], primaryHere(), pair);
+    expect(taken.code).toBe(0);
+    expect(pair.engine.calls.at(-1)).toBe('resume {"undo":false,"takeOver":true}');
   });
 
   it('says what it cannot do when the standby was not deployed as a standby', async () => {

@@ -34,6 +34,8 @@ export interface DrOptions {
   readonly reportDir: string;
   /** resume: undo the interrupted operation instead of finishing it. */
   readonly undo: boolean;
+  /** resume: take the operation over although its holder's heartbeat is younger than the lease. */
+  readonly takeOver: boolean;
 }
 
 const HOLD_MS = { min: 0, max: 24 * 3_600_000, default: 5 * 60_000 };
@@ -46,7 +48,7 @@ const ACTION_FLAGS: Readonly<Record<DrAction, readonly string[]>> = {
   failover: ['outage', 'allow-skew', 'timeout'],
   failback: ['allow-skew', 'timeout'],
   drill: ['allow-skew', 'timeout', 'hold', 'report-dir'],
-  resume: ['undo'],
+  resume: ['undo', 'take-over'],
 };
 
 /**
@@ -65,6 +67,7 @@ export const dr: Command<DrOptions> = {
     hold: { type: 'string', example: '10m', help: 'drill: how long to stay failed over, verifying, before failing back, up to 24h (default 5m)' },
     'report-dir': { type: 'string', example: 'dr-reports', help: 'drill: where <service>-<drillId>.json and .md go (default ./dr-reports)' },
     undo: { type: 'boolean', help: 'resume: undo the interrupted operation instead of finishing it' },
+    'take-over': { type: 'boolean', help: 'resume: take the operation over although its holder wrote a heartbeat in the last 2 minutes' },
   },
   parse: (values, action) => parseDr(values, action as DrAction),
   run: (ctx, options) => withRetryNotices(ctx, () => runDr(ctx, options)),
@@ -91,6 +94,7 @@ function parseDr(values: FlagValues, action: DrAction): DrOptions {
     holdMs: durationFlag(values, 'hold', HOLD_MS.min, HOLD_MS.max) ?? HOLD_MS.default,
     reportDir,
     undo: values.undo === true,
+    takeOver: values['take-over'] === true,
   };
 }
 
@@ -179,7 +183,7 @@ const ACTION_RUNS: Readonly<Record<DrAction, ActionRun>> = {
     }
     return finishDrill(ctx, engine, access, await engine.drill({ holdMs: o.holdMs, allowSkew: o.allowSkew }), o.reportDir);
   },
-  resume: async (ctx, engine, o) => finishOutcome(ctx, await engine.resume({ undo: o.undo })),
+  resume: async (ctx, engine, o) => finishOutcome(ctx, await engine.resume({ undo: o.undo, takeOver: o.takeOver })),
 };
 
 /** `--dry-run`: the plan, or why it would be refused. Changes nothing. */

@@ -6,11 +6,33 @@ import { assessFailover, beginFailover, DRILL_HOLD_STEP, runFailover, undoFailov
 import { assessFailback, beginFailback, runFailback, undoFailback } from './failback';
 import { DrContext } from './private/context';
 import { outcomeOf } from './private/outcome';
+import { DR_OPERATION_LEASE_MS } from './watch';
+
+/**
+ * The refusal to drive an operation another owner is still driving: its heartbeat is younger than the lease. Two
+ * drivers would fight over the switch (one finishing, one undoing) until a compare-and-set write stopped one.
+ */
+function liveHolder(ctx: DrContext, record: DrRecord, takeOver: boolean): DrOutcome | undefined {
+  const op = record.operation;
+  if (!op || takeOver || op.owner === ctx.options.owner) return undefined;
+  const silentMs = ctx.now() - op.updatedAt;
+  if (silentMs > DR_OPERATION_LEASE_MS) return undefined;
+  const waitS = Math.ceil((DR_OPERATION_LEASE_MS - silentMs) / 1000);
+  return outcomeOf(
+    ctx,
+    'resume',
+    'refused',
+    `${op.kind} ${op.id} is being driven by ${op.owner} (heartbeat ${Math.round(silentMs / 1000)} s ago, ${record.phase}, step ${op.step}): ` +
+      `wait for it (${drCommands.status(ctx.service)}); if it is gone, run ${drCommands.resume(ctx.service)} in ${waitS} s, or now with --take-over`,
+  );
+}
 
 /** A failover (or a drill's first half): continue the same kind of operation in the record, or start one. */
 export async function failoverIn(ctx: DrContext, options: FailoverOptions, kind: 'failover' | 'drill'): Promise<DrOutcome> {
   const record = await ctx.readRecord();
   if (record.phase === 'failing-over' && record.operation?.kind === kind && kind === 'failover') {
+    const busy = liveHolder(ctx, record, false);
+    if (busy) return { ...busy, kind };
     ctx.log(DrEventType.RESUMED, `continuing failover ${record.operation.id} from step ${record.operation.step}`);
     if (record.operation.outage) ctx.useOutage();
     return runFailover(ctx);
@@ -25,6 +47,8 @@ export async function failoverIn(ctx: DrContext, options: FailoverOptions, kind:
 export async function failbackIn(ctx: DrContext, options: FailbackOptions, drillId?: string): Promise<DrOutcome> {
   const record = await ctx.readRecord();
   if (record.phase === 'failing-back' && record.operation?.kind === 'failback' && drillId === undefined) {
+    const busy = liveHolder(ctx, record, false);
+    if (busy) return { ...busy, kind: 'failback' };
     ctx.log(DrEventType.RESUMED, `continuing failback ${record.operation.id} from step ${record.operation.step}`);
     return runFailback(ctx);
   }
@@ -43,6 +67,8 @@ export async function resumeIn(ctx: DrContext, options: ResumeOptions): Promise<
     await ctx.write({});
   }
   if (!op) return outcomeOf(ctx, 'resume', 'done', `nothing to resume: ${ctx.service} is ${record.phase} with no operation in flight; see ${drCommands.status(ctx.service)}`);
+  const busy = liveHolder(ctx, record, options.takeOver ?? false);
+  if (busy) return busy;
   if (op.outage) ctx.useOutage();
   const undo = options.undo ?? false;
   ctx.log(undo ? DrEventType.UNDOING : DrEventType.RESUMED, `${undo ? 'undoing' : 'continuing'} ${op.kind} ${op.id} (${record.phase}, step ${op.step}, by ${op.owner})`);

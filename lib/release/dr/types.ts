@@ -71,6 +71,11 @@ export interface DrillOptions {
 export interface ResumeOptions {
   /** Undo the interrupted operation instead of finishing it. @default false */
   readonly undo?: boolean;
+  /**
+   * Take the operation over although its holder wrote a heartbeat within the lease (it may still be running: two
+   * processes would then drive it at once until a compare-and-set write stops one). @default false
+   */
+  readonly takeOver?: boolean;
 }
 
 /** One step a command would take, for --dry-run. */

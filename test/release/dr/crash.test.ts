@@ -77,7 +77,7 @@ describe('a crash at every step', () => {
             expect(proc.dead, label).toBe(true);
             const left = world.record();
             // WHEN another process resumes
-            const outcome = await world.engine(world.process('resumer')).resume({ undo });
+            const outcome = await world.engine(world.process('resumer')).resume({ undo, takeOver: true });
             // THEN
             expect(world.violations, label).toEqual([]);
             if (left?.operation) {

@@ -79,7 +79,7 @@ describe('DrEngine.failback', () => {
     expect(stopped.result).toBe('failed');
     expect(stopped.phase).toBe('failing-back');
     // WHEN undoing
-    const undo = await world.engine(world.process('cli2')).resume({ undo: true });
+    const undo = await world.engine(world.process('cli2')).resume({ undo: true, takeOver: true });
     // THEN
     expect(undo).toMatchObject({ kind: 'resume', result: 'undone', phase: 'failed-over' });
     expect(world.answer()).toBe('standby');

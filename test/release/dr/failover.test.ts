@@ -124,6 +124,24 @@ describe('DrEngine.failover', () => {
     });
   });
 
+  it('refuses to drive an operation whose holder wrote a heartbeat within the lease, unless taken over', async () => {
+    // GIVEN a failover suspended by its deadline (its heartbeat is fresh)
+    const world = new FakeWorld();
+    await world.engine(world.process('a'), { deadlineAt: T0 + 20_000 }).failover({ trigger: 'cli', outage: false });
+    // WHEN another process resumes it, or runs failover again, at once
+    const resumed = await world.engine(world.process('b')).resume();
+    const again = await world.engine(world.process('c')).failover({ trigger: 'cli', outage: false });
+    // THEN both are refused, naming the holder and the way out, and nothing moved
+    expect(resumed.result).toBe('refused');
+    expect(resumed.message).toMatch(/failover .* is being driven by a \(heartbeat \d+ s ago.*--take-over/);
+    expect(again).toMatchObject({ kind: 'failover', result: 'refused' });
+    expect(world.record()?.phase).toBe('failing-over');
+    expect(world.switchValue).toBeUndefined();
+    // AND anyone may, once the lease has run out
+    await world.clock.sleep(121_000);
+    expect((await world.engine(world.process('b')).resume()).result).toBe('done');
+  });
+
   it('serves a skewed version with allowSkew', async () => {
     // GIVEN skew
     const world = new FakeWorld();
@@ -176,7 +194,7 @@ describe('DrEngine.failover', () => {
     expect(world.record()?.phase).toBe('failing-over');
     expect(world.switchValue).toBeUndefined();
     // WHEN resuming
-    const second = await world.engine(world.process('b')).resume();
+    const second = await world.engine(world.process('b')).resume({ takeOver: true });
     // THEN
     expect(second).toMatchObject({ kind: 'resume', result: 'done', phase: 'failed-over' });
     expect(world.violations).toEqual([]);
@@ -254,14 +272,14 @@ describe('DrEngine.failover in an outage', () => {
     const first = await world.engine(proc, { dnsTimeoutMs: 30_000 }).failover({ trigger: 'watcher', outage: true });
     expect(first.result).toBe('failed');
     // WHEN asked to undo
-    const undo = await world.engine(world.process('cli')).resume({ undo: true });
+    const undo = await world.engine(world.process('cli')).resume({ undo: true, takeOver: true });
     // THEN DNS stays on the standby, which keeps its capacity
     expect(undo.result).toBe('failed');
     expect(undo.message).toContain('bluegreen dr resume web');
     expect(world.answer()).toBe('standby');
     expect(world.standby.colours.blue.desired).toBe(5);
     // AND resume finishes the failover
-    const done = await world.engine(world.process('cli2')).resume();
+    const done = await world.engine(world.process('cli2')).resume({ takeOver: true });
     expect(done.result).toBe('done');
     expect(done.phase).toBe('failed-over');
     expect(world.violations).toEqual([]);
