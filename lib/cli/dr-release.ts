@@ -11,6 +11,7 @@ import {
   otherColour,
   ReleaseEngine,
   ReleaseEngineOptions,
+  ReleaseExclusion,
   ReleasePorts,
   ReleaseStrategy,
   RegionReleaseRunner,
@@ -49,7 +50,10 @@ export async function releaseWithStandby(ctx: CommandContext, here: ServiceDescr
   const access = drAccessFor(ctx);
   try {
     const descriptors = request.regionOnly ? [here] : [here, await access.descriptor(pair.standbyRegion)];
-    const runners = descriptors.map((d) => new RegionRunner(ctx, access, d, engine, request.strategy));
+    // Asked again by each Region's engine once it has claimed its release record: a drill or failover that starts
+    // while a Region releases (or between the primary and the standby) withdraws the release before it changes anything.
+    const exclusion = { refusal: async () => drRefusal(global.service, await readDrRecord(access, here, descriptors)) };
+    const runners = descriptors.map((d) => new RegionRunner(ctx, access, d, engine, request.strategy, exclusion));
     if (global.dryRun) return await planRegions(ctx, runners);
     const outcome = await staggeredRelease({
       service: global.service,
@@ -92,13 +96,14 @@ class RegionRunner implements RegionReleaseRunner {
     public readonly descriptor: ServiceDescriptor,
     private readonly engineOptions: ReleaseEngineOptions,
     private readonly strategy: ReleaseStrategy,
+    private readonly exclusion: ReleaseExclusion,
   ) {
     this.region = descriptor.region;
     this.role = descriptor.disasterRecovery?.role ?? 'primary';
   }
 
   public ports(): Promise<ReleasePorts> {
-    this.portsRead ??= this.access.releasePorts(this.descriptor, regionLogger(this.ctx.out.logger, this.region));
+    this.portsRead ??= this.access.releasePorts(this.descriptor, regionLogger(this.ctx.out.logger, this.region)).then((p) => ({ ...p, exclusion: this.exclusion }));
     return this.portsRead;
   }
 
@@ -136,6 +141,13 @@ class RegionRunner implements RegionReleaseRunner {
   private async live(): Promise<ColourName | undefined> {
     return liveColour(await (await this.ports()).traffic.getWeights());
   }
+}
+
+/** Why the DR record excludes a release now, or undefined when it is normal. */
+function drRefusal(service: string, view: DrRecordView): string | undefined {
+  const phase = view.phase ?? 'normal';
+  if (phase === 'normal') return undefined;
+  return `the DR record of ${service} is ${phase}${view.operation ? ` (${view.operation})` : ''}: releases wait until it is normal; see 'bluegreen dr status ${service}'`;
 }
 
 /** Events of a Region's engine, with the Region in front. */

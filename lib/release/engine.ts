@@ -103,6 +103,8 @@ export class ReleaseEngine {
       updatedAt: now,
     });
     const version = await this.claim(state, obs.stored?.version);
+    const excluded = await ctx.ports.exclusion?.refusal();
+    if (excluded !== undefined) return this.withdraw(state, version, excluded, pre.checks, obs.weights);
     ctx.emit(ReleaseEventType.RELEASE_STARTED, `Releasing ${state.candidate} (${state.releaseId}): ${request.strategy.describe()}`, {
       weights: stepWeights(state, -1),
       steps: state.steps.length,
@@ -234,6 +236,18 @@ export class ReleaseEngine {
       ReleaseEventType.ROLLBACK_REQUESTED,
       `${verb} ${ctx.opts.service}: reading the release record and both colours' target health (finishes or gives up within ${formatDuration(ctx.opts.rollbackDeadlineMs)})`,
     );
+  }
+
+  /**
+   * A release that claimed its record but is excluded (a failover or drill started at the same moment): nothing was
+   * changed, so the record is closed as aborted with the reason, and the release is refused.
+   */
+  private async withdraw(state: ReleaseState, version: number, reason: string, checks: ReleaseOutcome['checks'], weights: ReleaseOutcome['weights']): Promise<ReleaseOutcome> {
+    const ctx = this.ctx;
+    const message = `Release refused, nothing changed: ${reason.replace(/\.$/, '')}.`;
+    await writeRecord(ctx, { ...state, status: 'aborted', reason: `withdrawn before any change: ${reason}`, updatedAt: ctx.now() }, version);
+    ctx.emit(ReleaseEventType.PREFLIGHT_FAILED, `Withdrawn after claiming the release record: ${reason}`);
+    return { status: 'refused', exitCode: 1, message, checks, weights };
   }
 
   /** Write the new release record; a concurrent writer means another release started first. */

@@ -217,6 +217,16 @@ export interface Logger {
   event(event: ReleaseEvent): void;
 }
 
+/**
+ * Something else that may hold the service and must exclude a release (the disaster-recovery record, for a service
+ * with a standby Region). Asked after the release has claimed its record, so that of two that start at once at
+ * least one sees the other.
+ */
+export interface ReleaseExclusion {
+  /** Why a release must not go on now (one line, with the fix), or undefined when it may. */
+  refusal(): Promise<string | undefined>;
+}
+
 /** Every port the engine needs. */
 export interface ReleasePorts {
   readonly traffic: TrafficRouter;
@@ -232,4 +242,10 @@ export interface ReleasePorts {
    * @default - none: a release with `stagedImages` is refused, since what the candidate runs cannot be checked
    */
   readonly images?: DeployedImages;
+  /**
+   * Checked after a release claims its record and before it changes anything; a refusal withdraws the release.
+   *
+   * @default - nothing excludes a release
+   */
+  readonly exclusion?: ReleaseExclusion;
 }

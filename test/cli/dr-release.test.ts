@@ -97,6 +97,28 @@ describe('release with a standby Region', () => {
     expect(pair.worlds[STANDBY].calls.filter((c) => c.mutating)).toEqual([]);
   });
 
+  it('a drill that starts while the primary releases withdraws the standby\'s release before it changes anything (exit 7)', async () => {
+    // GIVEN a drill that begins (DR record failing-over) once the primary's candidate carries all traffic
+    const pair = pairOf();
+    pair.worlds[PRIMARY].alarmRule = (_c, w) => {
+      if (w.weights.green === 100 && !pair.records[STANDBY].stored) {
+        pair.records[STANDBY].stored = { record: { service: 'web', generation: 1, phase: 'failing-over', activeRegion: PRIMARY, since: 0 }, version: 1 };
+      }
+      return [];
+    };
+
+    // WHEN
+    const run = await runDr(['release', 'web', ...FAST], primaryHere(), pair);
+
+    // THEN the primary is released, the standby's engine claimed its record, saw the drill and withdrew
+    expect(run.code).toBe(7);
+    expect(pair.worlds[PRIMARY].weights).toEqual({ blue: 0, green: 100 });
+    expect(pair.worlds[STANDBY].weights).toEqual({ blue: 100, green: 0 });
+    expect(pair.worlds[STANDBY].calls.filter((c) => c.mutating && c.method !== 'state.write')).toEqual([]);
+    expect(pair.worlds[STANDBY].stored?.state).toMatchObject({ status: 'aborted', reason: expect.stringContaining('the DR record of web is failing-over') });
+    expect(run.stderr).toContain('the DR record of web is failing-over');
+  });
+
   it('reads the record from the Regions that answer: an unreachable primary copy does not hide a failover', async () => {
     // GIVEN
     const pair = pairOf();
