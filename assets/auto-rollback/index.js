@@ -2443,6 +2443,8 @@ var ReleaseEngine = class {
       updatedAt: now
     });
     const version = await this.claim(state, obs.stored?.version);
+    const excluded = await ctx.ports.exclusion?.refusal();
+    if (excluded !== void 0) return this.withdraw(state, version, excluded, pre.checks, obs.weights);
     ctx.emit("release-started" /* RELEASE_STARTED */, `Releasing ${state.candidate} (${state.releaseId}): ${request.strategy.describe()}`, {
       weights: stepWeights(state, -1),
       steps: state.steps.length
@@ -2566,6 +2568,17 @@ var ReleaseEngine = class {
       `${verb} ${ctx.opts.service}: reading the release record and both colours' target health (finishes or gives up within ${formatDuration(ctx.opts.rollbackDeadlineMs)})`
     );
   }
+  /**
+   * A release that claimed its record but is excluded (a failover or drill started at the same moment): nothing was
+   * changed, so the record is closed as aborted with the reason, and the release is refused.
+   */
+  async withdraw(state, version, reason, checks, weights) {
+    const ctx = this.ctx;
+    const message = `Release refused, nothing changed: ${reason.replace(/\.$/, "")}.`;
+    await writeRecord(ctx, { ...state, status: "aborted", reason: `withdrawn before any change: ${reason}`, updatedAt: ctx.now() }, version);
+    ctx.emit("preflight-failed" /* PREFLIGHT_FAILED */, `Withdrawn after claiming the release record: ${reason}`);
+    return { status: "refused", exitCode: 1, message, checks, weights };
+  }
   /** Write the new release record; a concurrent writer means another release started first. */
   async claim(state, expectedVersion) {
     try {
@@ -2578,6 +2591,9 @@ var ReleaseEngine = class {
     }
   }
 };
+
+// lib/release/dr/watch.ts
+var DR_OPERATION_LEASE_MS = 2 * 6e4;
 
 // lib/release/dr/drill.ts
 init_contract();
@@ -2592,9 +2608,6 @@ var DR_DEFAULTS = {
   pollMs: 5e3,
   regionTimeoutMs: 5e3
 };
-
-// lib/release/dr/watch.ts
-var DR_OPERATION_LEASE_MS = 2 * 6e4;
 
 // lib/lambda/auto-rollback/auto-rollback-decision.ts
 var MAX_REASON_CHARS = 300;

@@ -2082,10 +2082,54 @@ async function undoFailback(ctx, why) {
   return outcomeOf(ctx, "failback", "undone", `${why}; the failback was undone: DNS answers the standby again (latched); to return run ${drCommands.failback(service)}`);
 }
 
+// lib/release/dr/watch.ts
+var DR_OPERATION_LEASE_MS = 2 * 6e4;
+function decideWatch(input) {
+  const record = input.record;
+  const phase = record?.phase ?? "normal";
+  const op = record?.operation;
+  if (op) {
+    const silentMs = input.now - op.updatedAt;
+    if (silentMs > DR_OPERATION_LEASE_MS) {
+      return { action: "resume", reason: `${op.kind} ${op.id} (${phase}, step ${op.step}, by ${op.owner}) has been silent ${Math.round(silentMs / 1e3)} s, longer than the ${DR_OPERATION_LEASE_MS / 1e3} s lease: resume it` };
+    }
+    return { action: "none", reason: `${op.kind} ${op.id} is in flight (${phase}, step ${op.step}, by ${op.owner}, heartbeat ${Math.round(silentMs / 1e3)} s ago)` };
+  }
+  if (phase === "failed-over") {
+    const reads = input.switchState === "ALARM" ? "latched" : `the switch reads ${input.switchState}`;
+    return { action: "latch", reason: `failed over (${reads}): write the switch again so DNS stays on the standby; failback is \`bluegreen dr failback\`, never automatic` };
+  }
+  if (phase !== "normal") return { action: "none", reason: `phase ${phase} with no operation in flight: nothing to do` };
+  const failures = record?.watcherFailures ?? 0;
+  if (input.primaryProbe.ok) {
+    return failures > 0 ? { action: "reset-failures", reason: `the primary answers again (${input.primaryProbe.detail}) after ${failures} failed probe(s)` } : { action: "none", reason: `the primary answers (${input.primaryProbe.detail})` };
+  }
+  const count = failures + 1;
+  if (count >= input.failureThreshold) {
+    return { action: "failover", reason: `the primary failed ${count} consecutive probe(s) (threshold ${input.failureThreshold}): ${input.primaryProbe.detail}` };
+  }
+  return { action: "count-failure", reason: `the primary failed probe ${count} of ${input.failureThreshold}: ${input.primaryProbe.detail}` };
+}
+
 // lib/release/dr/operations.ts
+function liveHolder(ctx, record, takeOver) {
+  const op = record.operation;
+  if (!op || takeOver || op.owner === ctx.options.owner) return void 0;
+  const silentMs = ctx.now() - op.updatedAt;
+  if (silentMs > DR_OPERATION_LEASE_MS) return void 0;
+  const waitS = Math.ceil((DR_OPERATION_LEASE_MS - silentMs) / 1e3);
+  return outcomeOf(
+    ctx,
+    "resume",
+    "refused",
+    `${op.kind} ${op.id} is being driven by ${op.owner} (heartbeat ${Math.round(silentMs / 1e3)} s ago, ${record.phase}, step ${op.step}): wait for it (${drCommands.status(ctx.service)}); if it is gone, run ${drCommands.resume(ctx.service)} in ${waitS} s, or now with --take-over`
+  );
+}
 async function failoverIn(ctx, options, kind) {
   const record = await ctx.readRecord();
   if (record.phase === "failing-over" && record.operation?.kind === kind && kind === "failover") {
+    const busy = liveHolder(ctx, record, false);
+    if (busy) return { ...busy, kind };
     ctx.log("resumed" /* RESUMED */, `continuing failover ${record.operation.id} from step ${record.operation.step}`);
     if (record.operation.outage) ctx.useOutage();
     return runFailover(ctx);
@@ -2098,6 +2142,8 @@ async function failoverIn(ctx, options, kind) {
 async function failbackIn(ctx, options, drillId) {
   const record = await ctx.readRecord();
   if (record.phase === "failing-back" && record.operation?.kind === "failback" && drillId === void 0) {
+    const busy = liveHolder(ctx, record, false);
+    if (busy) return { ...busy, kind: "failback" };
     ctx.log("resumed" /* RESUMED */, `continuing failback ${record.operation.id} from step ${record.operation.step}`);
     return runFailback(ctx);
   }
@@ -2113,6 +2159,8 @@ async function resumeIn(ctx, options) {
     await ctx.write({});
   }
   if (!op) return outcomeOf(ctx, "resume", "done", `nothing to resume: ${ctx.service} is ${record.phase} with no operation in flight; see ${drCommands.status(ctx.service)}`);
+  const busy = liveHolder(ctx, record, options.takeOver ?? false);
+  if (busy) return busy;
   if (op.outage) ctx.useOutage();
   const undo = options.undo ?? false;
   ctx.log(undo ? "undoing" /* UNDOING */ : "resumed" /* RESUMED */, `${undo ? "undoing" : "continuing"} ${op.kind} ${op.id} (${record.phase}, step ${op.step}, by ${op.owner})`);
@@ -2447,35 +2495,6 @@ function validate(ports, options) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`DrEngineOptions.${key} must be a positive number of ms, got ${v}: leave it out for the default (${DR_DEFAULTS[key]})`);
   }
   return settings;
-}
-
-// lib/release/dr/watch.ts
-var DR_OPERATION_LEASE_MS = 2 * 6e4;
-function decideWatch(input) {
-  const record = input.record;
-  const phase = record?.phase ?? "normal";
-  const op = record?.operation;
-  if (op) {
-    const silentMs = input.now - op.updatedAt;
-    if (silentMs > DR_OPERATION_LEASE_MS) {
-      return { action: "resume", reason: `${op.kind} ${op.id} (${phase}, step ${op.step}, by ${op.owner}) has been silent ${Math.round(silentMs / 1e3)} s, longer than the ${DR_OPERATION_LEASE_MS / 1e3} s lease: resume it` };
-    }
-    return { action: "none", reason: `${op.kind} ${op.id} is in flight (${phase}, step ${op.step}, by ${op.owner}, heartbeat ${Math.round(silentMs / 1e3)} s ago)` };
-  }
-  if (phase === "failed-over") {
-    const reads = input.switchState === "ALARM" ? "latched" : `the switch reads ${input.switchState}`;
-    return { action: "latch", reason: `failed over (${reads}): write the switch again so DNS stays on the standby; failback is \`bluegreen dr failback\`, never automatic` };
-  }
-  if (phase !== "normal") return { action: "none", reason: `phase ${phase} with no operation in flight: nothing to do` };
-  const failures = record?.watcherFailures ?? 0;
-  if (input.primaryProbe.ok) {
-    return failures > 0 ? { action: "reset-failures", reason: `the primary answers again (${input.primaryProbe.detail}) after ${failures} failed probe(s)` } : { action: "none", reason: `the primary answers (${input.primaryProbe.detail})` };
-  }
-  const count = failures + 1;
-  if (count >= input.failureThreshold) {
-    return { action: "failover", reason: `the primary failed ${count} consecutive probe(s) (threshold ${input.failureThreshold}): ${input.primaryProbe.detail}` };
-  }
-  return { action: "count-failure", reason: `the primary failed probe ${count} of ${input.failureThreshold}: ${input.primaryProbe.detail}` };
 }
 
 // lib/lambda/auto-rollback/descriptor-cache.ts

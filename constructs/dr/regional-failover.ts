@@ -136,6 +136,9 @@ export class RegionalFailover extends Construct {
     this.service = service;
     this.hostedZone = props.hostedZone;
     this.role = roleOf(service);
+    if (Stack.of(service) !== Stack.of(this)) {
+      throw propError('service', service.node.path, `must be in this construct's stack (${Stack.of(this).stackName}): each Region's stack owns its failover; add the RegionalFailover to ${Stack.of(service).stackName}.`);
+    }
     const settings = resolveSettings(props);
     const region = Stack.of(this).region;
     const zoneName = zoneNameOf(props.hostedZone);

@@ -70,4 +70,12 @@ describe('disaster recovery: bad input', () => {
     const zone = route53.HostedZone.fromHostedZoneId(stack, 'ById', ZONE_ID);
     expect(() => new RegionalFailover(stack, 'F', { service, hostedZone: zone, recordName: RECORD })).toThrow(/hostedZone: must have a literal zone name: use HostedZone.fromHostedZoneAttributes/);
   });
+
+  it('refuses a service of another stack (each Region\'s stack owns its failover)', () => {
+    // GIVEN a primary service, and a second stack in the same app and Region
+    const { app, service } = drService(PRIMARY, RegionRole.primary({ standbyRegion: STANDBY }));
+    const other = new Stack(app, 'Dns', { env: { region: PRIMARY } });
+    // WHEN / THEN
+    expect(() => new RegionalFailover(other, 'F', { service, hostedZone: zoneIn(other), recordName: RECORD })).toThrow(/service: must be in this construct's stack \(Dns\).*add the RegionalFailover to Primary/);
+  });
 });
