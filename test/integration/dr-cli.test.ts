@@ -20,7 +20,7 @@ import { AwsClients, createAwsClients } from '../../lib/aws';
 import { DynamoDrRecordCopy } from '../../lib/aws/dr';
 import { drSwitchAlarmName } from '../../lib/contract';
 import type { DrRecord } from '../../lib/release/dr/ports';
-import { jsonLines, removeWorkspaces, runMain, workspace } from '../cli/harness';
+import { jsonLines, manifestText, removeWorkspaces, runMain, workspace } from '../cli/harness';
 import { createDrPair, DrPair, PRIMARY_ADDRESS, PRIMARY_REGION, STANDBY_REGION } from './dr-pair';
 import { ServiceFixture } from './fixture';
 import { useMotoServer } from './moto-server';
@@ -260,5 +260,30 @@ describe('a failover whose standby never becomes healthy', () => {
     const { primary, standby } = await records(pair);
     expect(primary).toMatchObject({ phase: 'normal' });
     expect(standby).toEqual(primary);
+  });
+});
+
+describe('a release of a service with a standby Region', () => {
+  it('releases the primary, then the pilot-light standby, and reports the version each Region serves', async () => {
+    // GIVEN a fresh pair and the release manifest (green follows the bake `web`, staged on green in both Regions)
+    const pair = await newPair('webrel');
+    const ws = workspace('webrel', manifestText('webrel'));
+    const clients = createAwsClients({ region: PRIMARY_REGION, endpoint: moto().endpoint });
+    // WHEN a release runs from the primary's Region
+    const run = await runMain(['release', 'webrel', '--strategy', 'all-at-once', '--poll', '200ms', '--bake', '1s', '--json'], ws.dir, clients, { drPortsOptions: pair.drPortsOptions });
+    clients.destroy();
+    // THEN both Regions serve green, the primary's first
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = jsonLines(run.stdout);
+    const image = pair.primary.descriptor.colours.green.image;
+    expect(lines.at(-1)).toMatchObject({ kind: 'result', status: 'released', skew: false, versions: { [PRIMARY_REGION]: image, [STANDBY_REGION]: image } });
+    expect(await pair.primary.weights()).toEqual({ blue: 0, green: 100 });
+    expect(await pair.standby.weights()).toEqual({ blue: 0, green: 100 });
+    const regions = lines.filter((l) => l.kind === 'event').map((l) => String(l.message).split(':')[0]);
+    expect(regions.lastIndexOf(PRIMARY_REGION)).toBeLessThan(regions.indexOf(STANDBY_REGION));
+    // AND dr status sees the same version on both sides
+    const status = (await dr(pair, ['status', 'webrel', '--json'])).lines.find((l) => l.kind === 'status');
+    expect(status).toMatchObject({ versionSkew: false, regions: [{ liveColour: 'green', image }, { liveColour: 'green', image }] });
   });
 });
