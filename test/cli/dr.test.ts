@@ -33,7 +33,7 @@ describe('dr: command line', () => {
   it('lists the actions and each flag in help, and dr in the overview', async () => {
     const help = await helpText(['dr', '--help']);
     expect(help).toMatch(/^Usage: bluegreen dr <status\|failover\|failback\|drill\|resume> <service> \[flags\]/);
-    for (const flag of ['--outage', '--allow-skew', '--timeout <10m>', '--poll <5s>', '--hold <10m>', '--report-dir <dr-reports>', '--undo']) expect(help).toContain(flag);
+    for (const flag of ['--outage', '--allow-skew', '--timeout <10m>', '--poll <1s>', '--hold <10m>', '--report-dir <dr-reports>', '--undo']) expect(help).toContain(flag);
     expect(await helpText(['--help'])).toMatch(/\n {2}dr +disaster recovery across two Regions/);
     expect(await helpText(['--help'])).toContain('7  skewed: released in the primary Region only');
   });
@@ -96,7 +96,7 @@ describe('dr status', () => {
     expect(run.stdout).toMatch(/record +generation 7, read from eu-west-1, eu-central-1; normal since 2026-01-02T00:00:00\.000Z; active eu-west-1/);
     expect(run.stdout).toMatch(/last drill +drill-1 passed at 2026-01-02T00:00:00\.000Z, recovery 1m23s, report dr-reports\/web-drill-1\.md/);
     // AND the engine got the standby's section, both descriptors already read
-    expect(pair.log).toContain('drEngine dr=standby timeout=- read=primary,standby');
+    expect(pair.log).toContain('drEngine dr=standby timeout=- poll=1000 read=primary,standby');
     expect(pair.log.at(-1)).toBe('close');
   });
 
