@@ -80,6 +80,7 @@ describe('a pilot-light pair through status, failover, failback, drill and an ou
     const run = await dr(pair, ['status', 'web', '--json']);
     // THEN
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`no DR record yet in ${PRIMARY_REGION}, ${STANDBY_REGION} (never failed over): normal`);
     const status = run.lines.find((l) => l.kind === 'status');
     expect(status).toMatchObject({
       phase: 'normal',
@@ -184,6 +185,9 @@ describe('a pilot-light pair through status, failover, failback, drill and an ou
     const markdown = fs.readFileSync(path.resolve(ws.dir, files.markdown), 'utf8');
     expect(markdown).toMatch(/recovery/i);
     expect(markdown).toContain('first-success-standby');
+    // AND its progress never tells the operator to run a failback the drill does itself
+    expect(run.stdout).toContain('the drill holds there, then fails back');
+    expect(run.stdout).not.toContain('to return run bluegreen dr failback');
     // AND nothing is left running: the standby at 0, the switch OK, DNS on the primary, the drill in the record
     expect(await groupSizes(pair.standby)).toEqual({ min: 0, max: 4, desired: 0 });
     expect(await switchState(pair)).toBe('OK');
