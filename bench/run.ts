@@ -807,7 +807,7 @@ async function main() {
   try {
     if (process.env.BENCH_ONLY === 'dr') {
       // The DR section alone, printed (docs/BENCHMARKS.md untouched): for work on the DR engine or its adapters.
-      process.stdout.write(`${drSection(await benchDrills(server)).join('\n')}\n`);
+      process.stdout.write(`${drSection(await benchDrills()).join('\n')}\n`);
       return;
     }
     const bare = await timings(async () => (await timeProcess(['-e', '0'])).ms);
@@ -828,8 +828,9 @@ async function main() {
       await benchWaitProcess(-1, ending, server, WAIT_INTERVAL_MS / 2);
       for (let i = 0; i < WAIT_RUNS; i++) waits[ending].push(await benchWaitProcess(i, ending, server, ((i + 0.5) / WAIT_RUNS) * WAIT_INTERVAL_MS));
     }
+    // Before the frozen rollbacks: moto answers slowly for a while after a SIGSTOP/SIGCONT.
+    const drills = await benchDrills();
     const frozen = { throughout: await benchFrozenRollback(server), thawed: await benchFrozenRollback(server, THAW_AFTER_MS) };
-    const drills = await benchDrills(server);
     if (process.env.BENCH_DEBUG) process.stderr.write(`${JSON.stringify({ status, waits, frozen }, undefined, 1)}\n`);
     const text = report({
       bare,
@@ -940,7 +941,15 @@ async function benchDrill(pair: DrPair, cwd: string, poll: string): Promise<Dril
   };
 }
 
-async function benchDrills(server: MotoServer) {
+/**
+ * The drills, on a moto server of their own: after the sections before, the shared one answered the stand-ins'
+ * steady polling slowly enough (seconds) to fail drills, which would measure moto rather than the tool.
+ */
+async function benchDrills() {
+  const server = await startMotoServer();
+  // The CLI makes the other Region's clients from the environment.
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  process.env.AWS_ENDPOINT_URL = server.endpoint;
   const pair = await createDrPair({ service: 'benchdr', endpoint: server.endpoint, pollMs: 20 });
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dr-'));
   try {
@@ -952,6 +961,8 @@ async function benchDrills(server: MotoServer) {
     return { fast, defaultPoll, enginePoll };
   } finally {
     await pair.close();
+    await server.stop();
+    process.env.AWS_ENDPOINT_URL = endpoint;
     fs.rmSync(cwd, { recursive: true, force: true });
   }
 }

@@ -87,7 +87,8 @@ export async function createDrPair(options: DrPairOptions): Promise<DrPair> {
     createServiceFixture({ service, region: STANDBY_REGION, disasterRecovery: sections.standby, clients: clients.standby, capacity: { min: warm, max: 4, desired: warm } }),
   ]);
   await Promise.all([createHealthAlarm(clients.primary, service, PRIMARY_REGION), createHealthAlarm(clients.standby, service, STANDBY_REGION), createSwitchAlarm(clients.standby, service)]);
-  albs.serve({ [PRIMARY_ADDRESS]: primary, [STANDBY_ADDRESS]: standby }, pollMs * 4);
+  // Pruning costs moto 8 calls a round: not more often than every 250 ms.
+  albs.serve({ [PRIMARY_ADDRESS]: primary, [STANDBY_ADDRESS]: standby }, Math.max(250, pollMs * 4));
   const switchAlarm = SwitchAlarmEvaluator.start(clients.standby, service, pollMs);
   const alarmState = async (region: string, alarmName: string) => {
     const c = region === PRIMARY_REGION ? clients.primary : clients.standby;
