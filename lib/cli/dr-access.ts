@@ -106,11 +106,11 @@ export function awsDrAccess(ctx: CommandContext): DrAccess {
     },
     drEngine: async (options, logger, descriptors) => {
       const [{ createDrPorts }, { DrEngine }] = await Promise.all([import('../aws/dr/create-dr-ports'), import('../release/dr/engine')]);
-      return new DrEngine(createDrPorts({ service: options.service, dr: options.dr, clientsFor, logger, descriptors }), options);
+      return new DrEngine(createDrPorts({ service: options.service, dr: options.dr, clientsFor, logger, descriptors, ...ctx.io.drPortsOptions }), options);
     },
     drRecords: async (dr, descriptors) => {
       const { createDrPorts } = await import('../aws/dr/create-dr-ports');
-      const ports = createDrPorts({ service: ctx.global.service, dr, clientsFor, logger: { event: () => undefined }, descriptors });
+      const ports = createDrPorts({ service: ctx.global.service, dr, clientsFor, logger: { event: () => undefined }, descriptors, ...ctx.io.drPortsOptions });
       return [
         { region: dr.primaryRegion, copy: ports.primary.record },
         { region: dr.standbyRegion, copy: ports.standby.record },

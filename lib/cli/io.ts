@@ -1,4 +1,6 @@
 import type { AwsClients } from '../aws/clients';
+import type { DnsResolve } from '../aws/dr/dns-resolve';
+import type { DrProbeOverride } from '../aws/dr/create-dr-ports';
 import type { DrAccessFactory } from './dr-access';
 
 /** Where the CLI writes: `process.stdout` / `process.stderr`, or a buffer in tests. */
@@ -69,4 +71,12 @@ export interface CliIo {
    * @default - the SDK adapters in each Region (dr-access.ts)
    */
   readonly drAccess?: DrAccessFactory;
+  /**
+   * Test seam of the real DR adapters (used only when `drAccess` is absent): how the records' names resolve and what
+   * probes reach, passed to `createDrPorts`. The end-to-end tests and the bench give a resolver that computes Route
+   * 53's answer from moto's state, and loopback servers standing in for the load balancers; nothing else sets it.
+   *
+   * @default - DNS and HTTP requests to the records
+   */
+  readonly drPortsOptions?: { readonly resolver?: DnsResolve; readonly probeOverride?: DrProbeOverride };
 }

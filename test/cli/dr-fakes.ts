@@ -243,7 +243,7 @@ export function accessOf(pair: FakePair): DrAccessFactory {
       return { ...proc.ports, logger };
     },
     drEngine: async (options, _logger, descriptors) => {
-      pair.log.push(`drEngine dr=${options.dr.role} timeout=${options.healthyTimeoutMs ?? '-'} read=${Object.keys(descriptors).join(',')}`);
+      pair.log.push(`drEngine dr=${options.dr.role} timeout=${options.healthyTimeoutMs ?? '-'}${options.pollMs !== undefined ? ` poll=${options.pollMs}` : ''} read=${Object.keys(descriptors).join(',')}`);
       return pair.engine;
     },
     drRecords: async (dr) => {

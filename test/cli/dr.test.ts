@@ -33,7 +33,7 @@ describe('dr: command line', () => {
   it('lists the actions and each flag in help, and dr in the overview', async () => {
     const help = await helpText(['dr', '--help']);
     expect(help).toMatch(/^Usage: bluegreen dr <status\|failover\|failback\|drill\|resume> <service> \[flags\]/);
-    for (const flag of ['--outage', '--allow-skew', '--timeout <10m>', '--hold <10m>', '--report-dir <dr-reports>', '--undo']) expect(help).toContain(flag);
+    for (const flag of ['--outage', '--allow-skew', '--timeout <10m>', '--poll <1s>', '--hold <10m>', '--report-dir <dr-reports>', '--undo']) expect(help).toContain(flag);
     expect(await helpText(['--help'])).toMatch(/\n {2}dr +disaster recovery across two Regions/);
     expect(await helpText(['--help'])).toContain('7  skewed: released in the primary Region only');
   });
@@ -46,6 +46,8 @@ describe('dr: command line', () => {
     [['dr', 'status', 'web', '--hold', '5m'], 'bluegreen: --hold: does not apply to dr status; it is for dr drill. Got "5m".'],
     [['dr', 'drill', 'web', '--hold', '5 minutes'], 'bluegreen: --hold: must be whole numbers with units ms, s, m or h'],
     [['dr', 'failover', 'web', '--timeout', '1s'], 'bluegreen: --timeout: must be from 10s to 1h. Got "1s".'],
+    [['dr', 'drill', 'web', '--poll', '50ms'], 'bluegreen: --poll: must be from 100ms to 20s. Got "50ms".'],
+    [['dr', 'status', 'web', '--poll', '1s'], 'bluegreen: --poll: does not apply to dr status; it is for dr failover, failback, drill, resume. Got "1s".'],
     [['dr', 'resume', 'web', '--dry-run'], "bluegreen: --dry-run: does not apply to dr resume: run 'bluegreen dr status <service>' to see the operation it would continue."],
   ];
   it.each(BAD)('refuses %j with exit 2 and one line, before any AWS call', async (argv, message) => {
@@ -94,7 +96,7 @@ describe('dr status', () => {
     expect(run.stdout).toMatch(/record +generation 7, read from eu-west-1, eu-central-1; normal since 2026-01-02T00:00:00\.000Z; active eu-west-1/);
     expect(run.stdout).toMatch(/last drill +drill-1 passed at 2026-01-02T00:00:00\.000Z, recovery 1m23s, report dr-reports\/web-drill-1\.md/);
     // AND the engine got the standby's section, both descriptors already read
-    expect(pair.log).toContain('drEngine dr=standby timeout=- read=primary,standby');
+    expect(pair.log).toContain('drEngine dr=standby timeout=- poll=1000 read=primary,standby');
     expect(pair.log.at(-1)).toBe('close');
   });
 
@@ -171,7 +173,7 @@ describe('dr failover and failback', () => {
     if (code !== 0) expect(run.stderr).toContain(`bluegreen: failover ${result}.`);
   });
 
-  it('passes --outage, --allow-skew and --timeout to the engine, and prints the timeline', async () => {
+  it('passes --outage, --allow-skew, --timeout and --poll to the engine, and prints the timeline', async () => {
     // GIVEN run against the standby during an outage
     const pair = fakePair();
     const t0 = Date.UTC(2026, 0, 1, 12);
@@ -187,12 +189,12 @@ describe('dr failover and failback', () => {
     };
 
     // WHEN
-    const run = await runDr(['dr', 'failover', 'web', '--outage', '--allow-skew', '--timeout', '3m'], standbyHere(), pair);
+    const run = await runDr(['dr', 'failover', 'web', '--outage', '--allow-skew', '--timeout', '3m', '--poll', '2s'], standbyHere(), pair);
 
     // THEN
     expect(run.code).toBe(0);
     expect(pair.engine.calls).toEqual(['failover {"trigger":"cli","outage":true,"allowSkew":true}']);
-    expect(pair.log[0]).toBe('drEngine dr=standby timeout=180000 read=standby');
+    expect(pair.log[0]).toBe('drEngine dr=standby timeout=180000 poll=2000 read=standby');
     expect(run.stdout).toBe('Timeline:\n  +0s      decision\n  +1m1s    dns-moved  switch ALARM\nFailed over web to eu-central-1.\n');
   });
 

@@ -370,8 +370,10 @@ function levers(base: Omit<ServiceFixture, keyof Levers>): ServiceFixture {
   };
   const pruneTerminatedTargets = async (colour?: ColourName) => {
     for (const c of colour ? [colour] : COLOUR_NAMES) {
-      const live = new Set(await instanceIds(c));
+      // Targets first, then instances: an instance launched (and registered) in between is then in `live`, never
+      // taken for a terminated one.
       const health = await clients.get(ElasticLoadBalancingV2Client).send(new DescribeTargetHealthCommand({ TargetGroupArn: colours[c].targetGroupArn }));
+      const live = new Set(await instanceIds(c));
       const stale = (health.TargetHealthDescriptions ?? []).map((t) => t.Target?.Id ?? '').filter((id) => !live.has(id));
       if (stale.length) {
         await clients.get(ElasticLoadBalancingV2Client).send(new DeregisterTargetsCommand({ TargetGroupArn: colours[c].targetGroupArn, Targets: stale.map((Id) => ({ Id })) }));

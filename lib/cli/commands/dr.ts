@@ -28,6 +28,8 @@ export interface DrOptions {
   readonly allowSkew: boolean;
   /** failover, failback, drill: longest wait for healthy targets. */
   readonly healthyTimeoutMs?: number;
+  /** failover, failback, drill, resume: time between polls while waiting (target health, the switch, DNS). */
+  readonly pollMs: number;
   /** drill: how long to stay failed over. */
   readonly holdMs: number;
   /** drill: where the report files go. */
@@ -40,15 +42,22 @@ export interface DrOptions {
 
 const HOLD_MS = { min: 0, max: 24 * 3_600_000, default: 5 * 60_000 };
 const TIMEOUT_MS = { min: 10_000, max: 3_600_000 };
+/**
+ * Bounds and default of `--poll`. Every wait of a failover (healthy targets, the switch alarm, Route 53's answer, the
+ * first success) notices its change up to one poll later: at the engine's 5 s default (DR_DEFAULTS.pollMs, which the
+ * watcher keeps) the four waits would add up to 20 s to what AWS imposes, against the goal of under 5 s
+ * (docs/BENCHMARKS.md). At 1 s each poll is at most four cheap reads.
+ */
+export const DR_POLL_MS = { min: 100, max: 20_000, default: 1_000 };
 const DEFAULT_REPORT_DIR = 'dr-reports';
 
 /** The flags each action takes; any other action's flag is refused rather than ignored. */
 const ACTION_FLAGS: Readonly<Record<DrAction, readonly string[]>> = {
   status: [],
-  failover: ['outage', 'allow-skew', 'timeout'],
-  failback: ['allow-skew', 'timeout'],
-  drill: ['allow-skew', 'timeout', 'hold', 'report-dir'],
-  resume: ['undo', 'take-over'],
+  failover: ['outage', 'allow-skew', 'timeout', 'poll'],
+  failback: ['allow-skew', 'timeout', 'poll'],
+  drill: ['allow-skew', 'timeout', 'poll', 'hold', 'report-dir'],
+  resume: ['undo', 'take-over', 'poll'],
 };
 
 /**
@@ -64,6 +73,7 @@ export const dr: Command<DrOptions> = {
     outage: { type: 'boolean', help: 'failover: the primary Region is down; do not read, lock or wait on anything in it' },
     'allow-skew': { type: 'boolean', help: 'failover, failback, drill: serve the other Region although it runs another version' },
     timeout: { type: 'string', example: '10m', help: 'failover, failback, drill: longest wait for healthy targets, 10s to 1h (default 10m)' },
+    poll: { type: 'string', example: '1s', help: 'failover, failback, drill, resume: how often to poll target health, the switch alarm and DNS while waiting, 100ms to 20s (default 1s)' },
     hold: { type: 'string', example: '10m', help: 'drill: how long to stay failed over, verifying, before failing back, up to 24h (default 5m)' },
     'report-dir': { type: 'string', example: 'dr-reports', help: 'drill: where <service>-<drillId>.json and .md go (default ./dr-reports)' },
     undo: { type: 'boolean', help: 'resume: undo the interrupted operation instead of finishing it' },
@@ -91,6 +101,7 @@ function parseDr(values: FlagValues, action: DrAction): DrOptions {
     outage: values.outage === true,
     allowSkew: values['allow-skew'] === true,
     healthyTimeoutMs: durationFlag(values, 'timeout', TIMEOUT_MS.min, TIMEOUT_MS.max),
+    pollMs: durationFlag(values, 'poll', DR_POLL_MS.min, DR_POLL_MS.max) ?? DR_POLL_MS.default,
     holdMs: durationFlag(values, 'hold', HOLD_MS.min, HOLD_MS.max) ?? HOLD_MS.default,
     reportDir,
     undo: values.undo === true,
@@ -138,7 +149,13 @@ async function engineFor(ctx: CommandContext, access: DrAccess, options: DrOptio
   const descriptors: DescriptorsRead = pair.role === 'standby' ? { standby: here } : { primary: here, standby: await access.descriptor(pair.standbyRegion) };
   const standbyDr = standbySection(descriptors.standby!, pair);
   return access.drEngine(
-    { service: global.service, owner: ownerId(), dr: standbyDr, ...(options.healthyTimeoutMs !== undefined ? { healthyTimeoutMs: options.healthyTimeoutMs } : {}) },
+    {
+      service: global.service,
+      owner: ownerId(),
+      dr: standbyDr,
+      ...(options.healthyTimeoutMs !== undefined ? { healthyTimeoutMs: options.healthyTimeoutMs } : {}),
+      pollMs: options.pollMs,
+    },
     out.logger,
     descriptors,
   );

@@ -17,9 +17,11 @@ export async function readDrStatus(ctx: DrContext): Promise<DrStatus> {
   const switchState = await ctx.ports.dnsSwitch.state().catch(() => 'unknown' as const);
   const dnsAnswering = await ctx.ports.dns.answering().catch(() => 'unknown' as const);
   const dns = ctx.options.dr.dns;
+  // A service with no copy anywhere reads as a fresh `normal` record at generation 0: report it as none.
+  const stored = record && record.generation > 0 ? record : undefined;
   return {
     service: ctx.service,
-    ...(record ? { record } : {}),
+    ...(stored ? { record: stored } : {}),
     recordRegions: record ? ctx.store.regions : [],
     primary,
     standby,

@@ -170,7 +170,9 @@ export async function runFailover(ctx: DrContext): Promise<DrOutcome> {
   const current = ctx.operation;
   const holding = current.kind === 'drill' ? { ...current, step: DRILL_HOLD_STEP, updatedAt: ctx.now() } : undefined;
   await ctx.enterPhase('failed-over', `${kind} ${current.id}: DNS answers ${ctx.standby.region}`, holding);
-  return outcomeOf(ctx, kind, 'done', `failed over: ${ctx.standby.region} serves ${ctx.options.dr.recordName} (latched); to return run ${drCommands.failback(ctx.service)}`);
+  // A drill goes on to hold and fail back itself: telling its operator to run failback would be wrong.
+  const then = kind === 'drill' ? 'the drill holds there, then fails back' : `to return run ${drCommands.failback(ctx.service)}`;
+  return outcomeOf(ctx, kind, 'done', `failed over: ${ctx.standby.region} serves ${ctx.options.dr.recordName} (latched); ${then}`);
 }
 
 /**

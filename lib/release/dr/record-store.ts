@@ -72,7 +72,9 @@ export class DrRecordStore {
     this.record = newest ?? { service: this.service, generation: 0, phase: 'normal', activeRegion: this.primaryRegion, since: this.clock.now() };
     this.logger.event({
       type: DrEventType.RECORD_READ,
-      message: `DR record read from ${this.regions.join(', ')}: generation ${this.record.generation}, phase ${this.record.phase}`,
+      message: newest
+        ? `DR record read from ${this.regions.join(', ')}: generation ${this.record.generation}, phase ${this.record.phase}`
+        : `no DR record yet in ${this.regions.join(', ')} (never failed over): normal`,
       at: this.clock.now(),
     });
     return this.record;

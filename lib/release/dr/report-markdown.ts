@@ -59,12 +59,14 @@ function headline(r: DrillReport): string[] {
 function phaseTable(r: DrillReport): string[] {
   if (r.timeline.length === 0) return ['No phase was reached.'];
   const trigger = r.timeline.find((e) => e.mark === 'decision')?.at ?? r.timeline[0].at;
+  // A mark ends its phase: the time a phase took is the gap since the previous mark (the switch's wait shows on
+  // dns-moved, not on standby-healthy), so a long row names where the time went.
   const rows = r.timeline.map((e, i) => {
-    const next = r.timeline[i + 1];
-    const duration = next ? seconds(next.at - e.at) : '';
-    return `| ${e.mark} | ${utc(e.at)} | +${((e.at - trigger) / 1000).toFixed(1)} s | ${duration} | ${(e.detail ?? '').replace(/\|/g, '\\|')} |`;
+    const previous = r.timeline[i - 1];
+    const took = previous ? seconds(e.at - previous.at) : '';
+    return `| ${e.mark} | ${utc(e.at)} | +${((e.at - trigger) / 1000).toFixed(1)} s | ${took} | ${(e.detail ?? '').replace(/\|/g, '\\|')} |`;
   });
-  return ['| Phase | Time (UTC) | From trigger | Duration | Detail |', '|---|---|---|---|---|', ...rows];
+  return ['| Phase | Time (UTC) | From trigger | Took (since the previous mark) | Detail |', '|---|---|---|---|---|', ...rows];
 }
 
 function capacityTable(r: DrillReport): string[] {

@@ -192,7 +192,11 @@ describe('DrEngine.drill', () => {
     expect(md).toContain(`**${(report.recoveryMs! / 1000).toFixed(1)} s**`);
     expect(md).toContain('**150 s** (health check 10 s × 3 + TTL 60 s + alarm period 60 s)');
     expect(md).toMatch(/\| first-success-standby \| 2026-01-01 12:\d\d:\d\dZ \| \+\d+\.\d s \|/);
-    expect(md).toContain('| decision | 2026-01-01 12:00:00Z | +0.0 s |');
+    expect(md).toContain('| decision | 2026-01-01 12:00:00Z | +0.0 s |  |');
+    // AND each phase shows the time since the previous mark: what that phase took
+    const at = (mark: string) => report.timeline.find((e) => e.mark === mark)!.at;
+    const took = ((at('dns-moved') - at('standby-healthy')) / 1000).toFixed(1);
+    expect(md).toMatch(new RegExp(`\\| dns-moved \\| [^|]+ \\| [^|]+ \\| ${took.replace('.', '\\.')} s \\|`));
     expect(md).toContain('| Time (UTC) | Side | Desired | Healthy |');
     expect(md).toContain('| standby | 4 | 4 |');
     expect(md).toContain(`${report.holdChecks.ok} of ${report.holdChecks.total} requests`);
