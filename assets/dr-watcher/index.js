@@ -1465,7 +1465,7 @@ var DrRecordStore = class {
     this.record = newest ?? { service: this.service, generation: 0, phase: "normal", activeRegion: this.primaryRegion, since: this.clock.now() };
     this.logger.event({
       type: "record-read" /* RECORD_READ */,
-      message: `DR record read from ${this.regions.join(", ")}: generation ${this.record.generation}, phase ${this.record.phase}`,
+      message: newest ? `DR record read from ${this.regions.join(", ")}: generation ${this.record.generation}, phase ${this.record.phase}` : `no DR record yet in ${this.regions.join(", ")} (never failed over): normal`,
       at: this.clock.now()
     });
     return this.record;
@@ -1961,7 +1961,8 @@ async function runFailover(ctx) {
   const current = ctx.operation;
   const holding = current.kind === "drill" ? { ...current, step: DRILL_HOLD_STEP, updatedAt: ctx.now() } : void 0;
   await ctx.enterPhase("failed-over", `${kind} ${current.id}: DNS answers ${ctx.standby.region}`, holding);
-  return outcomeOf(ctx, kind, "done", `failed over: ${ctx.standby.region} serves ${ctx.options.dr.recordName} (latched); to return run ${drCommands.failback(ctx.service)}`);
+  const then = kind === "drill" ? "the drill holds there, then fails back" : `to return run ${drCommands.failback(ctx.service)}`;
+  return outcomeOf(ctx, kind, "done", `failed over: ${ctx.standby.region} serves ${ctx.options.dr.recordName} (latched); ${then}`);
 }
 async function undoFailover(ctx, kind, why) {
   ctx.log("undoing" /* UNDOING */, `undoing the failover: ${why}`);
@@ -2342,9 +2343,10 @@ async function readDrStatus(ctx) {
   const switchState = await ctx.ports.dnsSwitch.state().catch(() => "unknown");
   const dnsAnswering = await ctx.ports.dns.answering().catch(() => "unknown");
   const dns = ctx.options.dr.dns;
+  const stored = record && record.generation > 0 ? record : void 0;
   return {
     service: ctx.service,
-    ...record ? { record } : {},
+    ...stored ? { record: stored } : {},
     recordRegions: record ? ctx.store.regions : [],
     primary,
     standby,
@@ -2530,6 +2532,7 @@ var DescriptorCache = class {
 // lib/lambda/dr-watcher/watch-tick.ts
 var WATCHER_OWNER = "watcher";
 var WATCHER_DEADLINE_MS = 13 * 6e4;
+var WATCHER_POLL_MS = 1e3;
 var PRIMARY_READ_TIMEOUT_MS = 3e3;
 var PRIMARY_REFRESH_MS = 5 * 6e4;
 function standbySection(descriptor) {
@@ -2569,7 +2572,7 @@ async function watchTick(deps, now) {
 async function actOn(decision, deps, dr, read, now, input, warnings) {
   const { service, ports } = deps;
   const primaryOk = input.primaryProbe.ok;
-  const engineOptions = { service, owner: WATCHER_OWNER, dr, deadlineAt: now + WATCHER_DEADLINE_MS };
+  const engineOptions = { service, owner: WATCHER_OWNER, dr, deadlineAt: now + WATCHER_DEADLINE_MS, pollMs: WATCHER_POLL_MS };
   switch (decision.action) {
     case "count-failure":
       return writeCounter(deps, dr, read, now, (read.newest?.watcherFailures ?? 0) + 1, warnings);

@@ -161,7 +161,7 @@ describe('watchTick: what it does', () => {
     // WHEN
     const result = await watchTick(h.deps, NOW);
     // THEN
-    expect(h.engines).toEqual([{ service: 'web', owner: 'watcher', dr: drSection(), deadlineAt: NOW + WATCHER_DEADLINE_MS }]);
+    expect(h.engines).toEqual([{ service: 'web', owner: 'watcher', dr: drSection(), deadlineAt: NOW + WATCHER_DEADLINE_MS, pollMs: 1_000 }]);
     expect(h.failover).toHaveBeenCalledWith({ trigger: 'watcher', outage: true });
     expect(result.outcome).toEqual({ result: 'done', phase: 'failed-over', message: 'DNS answers the standby', operationId: 'op-1' });
     expect(h.notices).toEqual([expect.stringMatching(/^web: failover to eu-central-1 done \| .*watcher in eu-central-1 failed web over \(scripted failover\): done, phase failed-over/)]);

@@ -13,6 +13,9 @@ export const WATCHER_OWNER = 'watcher';
 /** The watcher stops an operation at its next safe point this long after the tick started (Lambda's limit: 15 min). */
 export const WATCHER_DEADLINE_MS = 13 * 60_000;
 
+/** Poll interval of a failover the watcher drives. */
+export const WATCHER_POLL_MS = 1_000;
+
 /** Longest wait on the primary Region's copy of the DR record: an outage must not hold the tick. */
 export const PRIMARY_READ_TIMEOUT_MS = 3_000;
 
@@ -132,7 +135,8 @@ async function actOn(
 ): Promise<Acted> {
   const { service, ports } = deps;
   const primaryOk = input.primaryProbe.ok;
-  const engineOptions: DrEngineOptions = { service, owner: WATCHER_OWNER, dr, deadlineAt: now + WATCHER_DEADLINE_MS };
+  // Polls every second, as the CLI does: at the engine's 5 s the four waits of a failover could add 20 s (bench).
+  const engineOptions: DrEngineOptions = { service, owner: WATCHER_OWNER, dr, deadlineAt: now + WATCHER_DEADLINE_MS, pollMs: WATCHER_POLL_MS };
   switch (decision.action) {
     case 'count-failure':
       return writeCounter(deps, dr, read, now, (read.newest?.watcherFailures ?? 0) + 1, warnings);
