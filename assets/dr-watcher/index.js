@@ -1347,23 +1347,17 @@ var HttpEndpointProbe = class _HttpEndpointProbe {
 };
 
 // lib/aws/dr/sns-dr-notifier.ts
-var import_node_module = require("node:module");
-function loadSnsModule() {
-  return (0, import_node_module.createRequire)(__filename)("@aws-sdk/client-sns");
-}
+var import_client_sns = require("@aws-sdk/client-sns");
 var SnsDrNotifier = class {
-  constructor(topicArn, clients, load = loadSnsModule) {
+  constructor(topicArn, clients) {
     this.topicArn = topicArn;
     this.clients = clients;
-    this.load = load;
   }
   topicArn;
   clients;
-  load;
   async notify(subject, message) {
-    const sns = this.load();
     const line = subject.replace(/\s+/g, " ").slice(0, 100);
-    await this.clients.get(sns.SNSClient).send(new sns.PublishCommand({ TopicArn: this.topicArn, Subject: line, Message: message }));
+    await this.clients.get(import_client_sns.SNSClient).send(new import_client_sns.PublishCommand({ TopicArn: this.topicArn, Subject: line, Message: message }));
   }
 };
 

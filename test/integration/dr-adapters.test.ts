@@ -23,7 +23,7 @@ import {
   ServiceDescriptor,
 } from '../../lib/contract';
 import { AwsClients, createAwsClients, DynamoReleaseStateStore } from '../../lib/aws';
-import { AwsRegionService, CloudWatchDnsSwitch, createDrPorts, DynamoDrRecordCopy, LazyRegionService } from '../../lib/aws/dr';
+import { AwsRegionService, CloudWatchDnsSwitch, createDrPorts, DynamoDrRecordCopy, LazyRegionService, SnsDrNotifier } from '../../lib/aws/dr';
 import { ConcurrentDrOperationError, DrRecord } from '../../lib/release/dr/ports';
 import { ReleaseState } from '../../lib/release/ports';
 import { createServiceFixture, FIXTURE_GREEN_IMAGE, ServiceFixture } from './fixture';
@@ -322,3 +322,18 @@ async function groupSizes(name: string): Promise<{ min?: number; max?: number; d
   const g = out.AutoScalingGroups?.[0];
   return { min: g?.MinSize, max: g?.MaxSize, desired: g?.DesiredCapacity };
 }
+
+describe('SnsDrNotifier', () => {
+  it('publishes one notice to the service topic through the Region\'s shared clients; a missing topic fails', async () => {
+    // GIVEN a topic in the standby Region (moto stores published messages but exposes no read of them over HTTP:
+    // what is checked is that SNS accepted the Publish, and refused one to a topic that does not exist)
+    const { CreateTopicCommand, SNSClient } = await import('@aws-sdk/client-sns');
+    const topic = await standby.get(SNSClient).send(new CreateTopicCommand({ Name: 'shop-dr-notices' }));
+    const before = standby.counter.count('sns', 'Publish');
+    // WHEN a notice with a long, multi-line subject is sent
+    await new SnsDrNotifier(topic.TopicArn!, standby).notify(`shop: failover\n${'x'.repeat(200)}`, 'bluegreen DR: shop failed over');
+    // THEN one counted Publish call
+    expect(standby.counter.count('sns', 'Publish') - before).toBe(1);
+    await expect(new SnsDrNotifier(`${topic.TopicArn!}-gone`, standby).notify('shop', 'lost')).rejects.toThrow(/NotFound|does not exist/i);
+  });
+});
