@@ -1803,6 +1803,7 @@ async function waitForSuccessThrough(ctx, side) {
 }
 async function ensureStandbyCapacity(ctx, colour, target) {
   const cap = await ctx.standby.call("capacity", (s) => s.capacity(colour));
+  await sampleStandby(ctx, colour, cap.desired);
   if (cap.desired >= target) return `${ctx.standby.region} ${colour} already at ${cap.desired} (target ${target}, max ${cap.max})`;
   await ctx.standby.call("scale", (s) => s.scaleTo(colour, target));
   return `${ctx.standby.region} ${colour}: ${cap.desired} \u2192 ${target} instances (max ${cap.max})`;
@@ -1820,6 +1821,11 @@ async function waitForStandbyHealthy(ctx, colour, target) {
       seen: `${health.healthy}/${target} healthy${firing.length ? `, firing: ${firing.join(", ")}` : ""}`
     };
   }) === "done";
+}
+async function sampleStandby(ctx, colour, desired) {
+  if (!ctx.sampler) return;
+  const cap = desired ?? (await ctx.standby.call("capacity", (s) => s.capacity(colour))).desired;
+  ctx.sampler("standby", cap, (await ctx.standby.call("target health", (s) => s.health(colour))).healthy);
 }
 
 // lib/release/dr/failover.ts
@@ -2057,6 +2063,7 @@ async function runFailback(ctx, finalPatch = {}) {
   if (!await waitForSuccessThrough(ctx, "primary")) throw new StepFailed(`no successful request through the record served by the primary within ${ctx.settings.dnsTimeoutMs / 1e3} s: ${keepWaiting}`);
   await ctx.mark("first-success-primary", `a request through ${ctx.options.dr.recordName} was served by ${ctx.primary.region}`);
   await ctx.standby.call("restore capacity", (s) => s.restoreDeployedCapacity(colour));
+  await sampleStandby(ctx, colour);
   await ctx.mark("standby-restored", `${ctx.standby.region} ${colour} back to its deployed capacity`);
   await ctx.enterPhase("normal", `${kind} ${ctx.operation.id}: failed back to ${ctx.primary.region}`, void 0, finalPatch);
   return outcomeOf(ctx, kind, "done", `failed back: ${ctx.primary.region} serves ${ctx.options.dr.recordName}; the standby is back to its deployed capacity`);

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { ApiCallCounter, AwsClients } from '../../lib/aws';
 import type { DisasterRecoveryDescriptor, DrRecord, ServiceDescriptor } from '../../lib/contract';
 import type { DrAccess, DrAccessFactory, DrEngineApi } from '../../lib/cli/dr-access';
-import type { DrRecordCopy, VersionedDrRecord } from '../../lib/release/dr/ports';
+import type { DrEvent, DrLogger, DrRecordCopy, VersionedDrRecord } from '../../lib/release/dr/ports';
 import type { DrillReport, DrOutcome, DrPlan, DrStatus } from '../../lib/release/dr/types';
 import { FakeWorld } from '../release/fakes';
 import { InProcessRun, runMain } from './harness';
@@ -107,6 +107,9 @@ export class FakeDrEngine implements DrEngineApi {
   public plan: DrPlan = { kind: 'failover', steps: [{ action: 'scale', detail: 'green in eu-central-1 to 3' }, { action: 'switch', detail: 'write 1' }] };
   public outcome: DrOutcome = { kind: 'failover', result: 'done', phase: 'failed-over', message: 'Failed over web to eu-central-1.', operationId: 'op-1', timeline: [] };
   public report: DrillReport = drillReport('passed');
+  /** Events `failover` emits through the logger the CLI gave, as a real engine does. */
+  public failoverEvents: DrEvent[] = [];
+  public logger?: DrLogger;
 
   public async status(): Promise<DrStatus> {
     this.calls.push('status');
@@ -117,6 +120,7 @@ export class FakeDrEngine implements DrEngineApi {
     return this.plan;
   }
   public async failover(o: object): Promise<DrOutcome> {
+    this.failoverEvents.forEach((e) => this.logger?.event(e));
     this.calls.push(`failover ${JSON.stringify(o)}`);
     return this.outcome;
   }
@@ -242,7 +246,8 @@ export function accessOf(pair: FakePair): DrAccessFactory {
       const proc = pair.worlds[descriptor.region].process(`cli-${descriptor.region}`);
       return { ...proc.ports, logger };
     },
-    drEngine: async (options, _logger, descriptors) => {
+    drEngine: async (options, logger, descriptors) => {
+      pair.engine.logger = logger;
       pair.log.push(`drEngine dr=${options.dr.role} timeout=${options.healthyTimeoutMs ?? '-'}${options.pollMs !== undefined ? ` poll=${options.pollMs}` : ''} read=${Object.keys(descriptors).join(',')}`);
       return pair.engine;
     },

@@ -195,7 +195,25 @@ describe('dr failover and failback', () => {
     expect(run.code).toBe(0);
     expect(pair.engine.calls).toEqual(['failover {"trigger":"cli","outage":true,"allowSkew":true}']);
     expect(pair.log[0]).toBe('drEngine dr=standby timeout=180000 poll=2000 read=standby');
-    expect(run.stdout).toBe('Timeline:\n  +0s      decision\n  +1m1s    dns-moved  switch ALARM\nFailed over web to eu-central-1.\n');
+    expect(run.stdout).toBe('Timeline:\n  +0s      decision\n  +1m1s    dns-moved  switch ALARM\nFailed over web to eu-central-1.\n');  });
+
+  it('shows people the engine\'s news, not its record bookkeeping; --json keeps every event', async () => {
+    // GIVEN an engine that writes its record and takes a mark
+    const events = [
+      { type: 'record-written', message: 'DR record generation 1 (failing-over, step decision) written to eu-west-1', at: 0 },
+      { type: 'mark', message: 'decision: planned failover by cli', at: 0 },
+    ];
+    const text = fakePair();
+    text.engine.failoverEvents = events;
+    const json = fakePair();
+    json.engine.failoverEvents = events;
+    // WHEN
+    const shown = await runDr(['dr', 'failover', 'web', '--outage'], standbyHere(), text);
+    const all = await runDr(['dr', 'failover', 'web', '--outage', '--json'], standbyHere(), json);
+    // THEN
+    expect(shown.stdout + shown.stderr).toContain('decision: planned failover by cli');
+    expect(shown.stdout + shown.stderr).not.toContain('DR record generation');
+    expect(all.stdout).toContain('"type":"record-written"');
   });
 
   it('refuses --outage given the primary Region: an outage failover runs against the standby', async () => {

@@ -3,6 +3,8 @@ import * as path from 'path';
 import type { DisasterRecoveryDescriptor, ServiceDescriptor } from '../../contract';
 import { UsageError, usageError } from '../../release';
 import type { DrillReport, DrOutcome, DrPlan, DrResult } from '../../release/dr/types';
+import { DrEventType } from '../../release/dr/events';
+import type { DrLogger } from '../../release/dr/ports';
 import { loadServiceDescriptor } from '../aws-access';
 import type { Command, CommandContext, FlagValues } from '../command';
 import { DescriptorsRead, DrAccess, drAccessFor, DrEngineApi } from '../dr-access';
@@ -156,9 +158,18 @@ async function engineFor(ctx: CommandContext, access: DrAccess, options: DrOptio
       ...(options.healthyTimeoutMs !== undefined ? { healthyTimeoutMs: options.healthyTimeoutMs } : {}),
       pollMs: options.pollMs,
     },
-    out.logger,
+    ctx.global.json ? out.logger : peopleLogger(out.logger),
     descriptors,
   );
+}
+
+/**
+ * Progress for people: each record read and write (a dozen per drill, with generations) is bookkeeping, not news;
+ * `--json` keeps every event.
+ */
+function peopleLogger(logger: DrLogger): DrLogger {
+  const quiet: string[] = [DrEventType.RECORD_READ, DrEventType.RECORD_WRITTEN];
+  return { event: (e) => (quiet.includes(e.type) ? undefined : logger.event(e)) };
 }
 
 /** The standby's `disasterRecovery`, checked against the section that named it. */

@@ -4,7 +4,7 @@ import { DrOutcome, FailbackOptions } from './types';
 import { DrEventType } from './events';
 import { errorText } from './private/bounded';
 import { DrContext } from './private/context';
-import { ensureStandbyCapacity, switchToPrimary, switchToStandby, waitForAnswer, waitForStandbyHealthy, waitForSuccessThrough } from './private/dns-moves';
+import { ensureStandbyCapacity, sampleStandby, switchToPrimary, switchToStandby, waitForAnswer, waitForStandbyHealthy, waitForSuccessThrough } from './private/dns-moves';
 import { outcomeOf } from './private/outcome';
 import { liveColourIn, readServing, Serving } from './private/serving';
 import { StepFailed } from './private/step-failed';
@@ -94,6 +94,7 @@ export async function runFailback(ctx: DrContext, finalPatch: Partial<DrRecord> 
   if (!(await waitForSuccessThrough(ctx, 'primary'))) throw new StepFailed(`no successful request through the record served by the primary within ${ctx.settings.dnsTimeoutMs / 1000} s: ${keepWaiting}`);
   await ctx.mark('first-success-primary', `a request through ${ctx.options.dr.recordName} was served by ${ctx.primary.region}`);
   await ctx.standby.call('restore capacity', (s) => s.restoreDeployedCapacity(colour));
+  await sampleStandby(ctx, colour);
   await ctx.mark('standby-restored', `${ctx.standby.region} ${colour} back to its deployed capacity`);
   await ctx.enterPhase('normal', `${kind} ${ctx.operation.id}: failed back to ${ctx.primary.region}`, undefined, finalPatch);
   return outcomeOf(ctx, kind, 'done', `failed back: ${ctx.primary.region} serves ${ctx.options.dr.recordName}; the standby is back to its deployed capacity`);

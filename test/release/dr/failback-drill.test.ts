@@ -131,6 +131,9 @@ describe('DrEngine.drill', () => {
     expect(report.versions).toEqual({ primary: 'ami-1', standby: 'ami-1' });
     expect(report.capacity.some((s) => s.side === 'standby' && s.desired === 4 && s.healthy === 4)).toBe(true);
     expect(report.capacity.some((s) => s.side === 'standby' && s.healthy === 0)).toBe(true);
+    // AND the curve starts and ends at the pilot light's zero
+    expect(report.capacity[0]).toMatchObject({ side: 'standby', desired: 0, healthy: 0 });
+    expect(report.capacity.at(-1)).toMatchObject({ side: 'standby', desired: 0 });
     expect(report.leftRunning).toContain('pilot light');
     expect(report).toMatchObject({ primaryRegion: PRIMARY, standbyRegion: STANDBY, standbyMode: 'pilot-light', schemaVersion: 1 });
     // AND nothing is left running beyond the mode, and the record says so

@@ -66,6 +66,7 @@ export async function waitForSuccessThrough(ctx: DrContext, side: 'primary' | 's
 /** Ask for at least `target` instances of the standby's colour (never fewer than it has). */
 export async function ensureStandbyCapacity(ctx: DrContext, colour: ColourName, target: number): Promise<string> {
   const cap = await ctx.standby.call('capacity', (s) => s.capacity(colour));
+  await sampleStandby(ctx, colour, cap.desired);
   if (cap.desired >= target) return `${ctx.standby.region} ${colour} already at ${cap.desired} (target ${target}, max ${cap.max})`;
   await ctx.standby.call('scale', (s) => s.scaleTo(colour, target));
   return `${ctx.standby.region} ${colour}: ${cap.desired} → ${target} instances (max ${cap.max})`;
@@ -85,4 +86,11 @@ export async function waitForStandbyHealthy(ctx: DrContext, colour: ColourName, 
       seen: `${health.healthy}/${target} healthy${firing.length ? `, firing: ${firing.join(', ')}` : ''}`,
     };
   })) === 'done';
+}
+
+/** A drill's capacity sample of the standby's colour (only while a drill records them: one health read). */
+export async function sampleStandby(ctx: DrContext, colour: ColourName, desired?: number): Promise<void> {
+  if (!ctx.sampler) return;
+  const cap = desired ?? (await ctx.standby.call('capacity', (s) => s.capacity(colour))).desired;
+  ctx.sampler('standby', cap, (await ctx.standby.call('target health', (s) => s.health(colour))).healthy);
 }
