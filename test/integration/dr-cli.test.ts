@@ -197,6 +197,22 @@ describe('a pilot-light pair through status, failover, failback, drill and an ou
     expect(standby).toEqual(primary);
   });
 
+  it('dr failover pointed at a dark primary Region: exit 5, and the way on (the standby\'s Region, --outage)', async () => {
+    // GIVEN the primary Region's API not answering (a closed port; one attempt)
+    const clients = createAwsClients({ region: PRIMARY_REGION, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+    try {
+      // WHEN the operator runs the failover against the primary, as a habit
+      const run = await runMain(['dr', 'failover', 'web', '--region', PRIMARY_REGION], workspace('web', null).dir, clients, { drPortsOptions: pair.drPortsOptions });
+      // THEN one line naming the way on, and nothing changed
+      expect(run.code).toBe(5);
+      expect(run.stderr).toMatch(/If eu-west-1 is down, run bluegreen dr from the standby's Region/);
+      expect(run.stderr).toContain("Next: bluegreen dr failover web --outage --region <the standby's Region>");
+      expect(await switchState(pair)).not.toBe('ALARM');
+    } finally {
+      clients.destroy();
+    }
+  });
+
   it('dr failover --outage --region eu-central-1: with the primary Region dark, fails over on the standby\'s record copy alone', async () => {
     // GIVEN the primary Region unreachable: its API endpoint a closed port, its load balancer dropping connections
     const saved = process.env.AWS_ENDPOINT_URL;

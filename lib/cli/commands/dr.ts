@@ -6,6 +6,7 @@ import type { DrillReport, DrOutcome, DrPlan, DrResult } from '../../release/dr/
 import { DrEventType } from '../../release/dr/events';
 import type { DrLogger } from '../../release/dr/ports';
 import { loadServiceDescriptor } from '../aws-access';
+import { explainAwsError } from '../aws-errors';
 import type { Command, CommandContext, FlagValues } from '../command';
 import { DescriptorsRead, DrAccess, drAccessFor, DrEngineApi } from '../dr-access';
 import { writeDrillReport } from '../dr-report-files';
@@ -114,6 +115,13 @@ function parseDr(values: FlagValues, action: DrAction): DrOptions {
 /** A refusal found before any change: exit 3 with one line. */
 class DrRefusal extends Error {}
 
+/** The Region the command was pointed at does not answer: in an outage, the way on is the standby's Region. */
+class RegionUnreachable extends Error {
+  constructor(public readonly explained: string) {
+    super(explained);
+  }
+}
+
 async function runDr(ctx: CommandContext, options: DrOptions): Promise<number> {
   const access = drAccessFor(ctx);
   try {
@@ -121,6 +129,7 @@ async function runDr(ctx: CommandContext, options: DrOptions): Promise<number> {
     const engine = await engineFor(ctx, access, options);
     return await ACTION_RUNS[options.action](ctx, engine, options, access);
   } catch (e) {
+    if (e instanceof RegionUnreachable) return outageHint(ctx, options, e);
     if (!(e instanceof DrRefusal)) throw e;
     return ctx.out.result({ status: 'refused', exitCode: EXIT_CODES.refused, message: e.message, apiCalls: apiCallSummary(ctx.clients.counter) });
   } finally {
@@ -135,7 +144,10 @@ async function runDr(ctx: CommandContext, options: DrOptions): Promise<number> {
  */
 async function engineFor(ctx: CommandContext, access: DrAccess, options: DrOptions): Promise<DrEngineApi> {
   const { global, out } = ctx;
-  const here = await loadServiceDescriptor(ctx);
+  const here = await loadServiceDescriptor(ctx).catch((e: unknown) => {
+    const explained = explainAwsError(e, { profile: global.profile, region: out.region, env: ctx.io.env });
+    throw explained?.problem === 'unreachable' ? new RegionUnreachable(explained.message) : e;
+  });
   const pair = here.disasterRecovery;
   if (!pair) {
     throw new DrRefusal(
@@ -170,6 +182,19 @@ async function engineFor(ctx: CommandContext, access: DrAccess, options: DrOptio
 function peopleLogger(logger: DrLogger): DrLogger {
   const quiet: string[] = [DrEventType.RECORD_READ, DrEventType.RECORD_WRITTEN];
   return { event: (e) => (quiet.includes(e.type) ? undefined : logger.event(e)) };
+}
+
+/**
+ * The descriptor's Region did not answer (exit 5). When that Region is the primary and it is down, the way on is the
+ * standby's: say so, since the standby's Region cannot be read from here.
+ */
+function outageHint(ctx: CommandContext, options: DrOptions, e: RegionUnreachable): number {
+  const service = ctx.global.service;
+  const next = options.action === 'failover' || options.action === 'status' || options.action === 'resume'
+    ? [`bluegreen dr ${options.action} ${service}${options.action === 'failover' ? ' --outage' : ''} --region <the standby's Region>`]
+    : [];
+  const message = `${e.explained.replace(/ then run the command again\.$/, '')} If ${ctx.out.region ?? 'this Region'} is down, run bluegreen dr from the standby's Region: nothing there waits on this one.`;
+  return ctx.out.result({ status: 'error', exitCode: EXIT_CODES['aws-error'], message, problem: 'unreachable', ...(next.length ? { next } : {}), apiCalls: apiCallSummary(ctx.clients.counter) });
 }
 
 /** The standby's `disasterRecovery`, checked against the section that named it. */
