@@ -1886,13 +1886,14 @@ async function assessFailover(ctx, record, options) {
   if (standbyCap.max < 1) {
     return { ...facts, refused: `the standby's ${standbyColour} group in ${ctx.standby.region} has max 0: it cannot scale up; deploy the standby with maxCapacity at the primary's size` };
   }
-  const skew = skewRefusal(service, standbyImage2, primaryImage, primaryImageFrom, (options.allowSkew ?? false) || ctx.options.dr.allowVersionSkew);
+  const command = options.outage ? drCommands.outageFailover(service) : drCommands.failover(service);
+  const skew = skewRefusal(command, standbyImage2, primaryImage, primaryImageFrom, (options.allowSkew ?? false) || ctx.options.dr.allowVersionSkew);
   return skew ? { ...facts, refused: skew } : facts;
 }
-function skewRefusal(service, standbyImage2, primaryImage, from, allowSkew) {
+function skewRefusal(command, standbyImage2, primaryImage, from, allowSkew) {
   if (allowSkew) return void 0;
   if (primaryImage === void 0) {
-    return `the primary's version is unknown (it cannot be read and the DR record holds none): the standby serves ${standbyImage2}; to fail over anyway run ${drCommands.failover(service)} ${drCommands.allowSkew}`;
+    return `the primary's version is unknown: it cannot be read, and the DR record holds none (the standby's watcher records it every 5 minutes while the primary answers). The standby serves ${standbyImage2}; if that is what the primary served, run ${command} ${drCommands.allowSkew}`;
   }
   if (primaryImage !== standbyImage2) {
     return `version skew: the standby serves ${standbyImage2} but the primary serves ${primaryImage} (${from === "now" ? "read now" : "last known"}): deploy that image to the standby, or add ${drCommands.allowSkew} to serve the standby's version`;

@@ -193,7 +193,7 @@ function outageHint(ctx: CommandContext, options: DrOptions, e: RegionUnreachabl
   const next = options.action === 'failover' || options.action === 'status' || options.action === 'resume'
     ? [`bluegreen dr ${options.action} ${service}${options.action === 'failover' ? ' --outage' : ''} --region <the standby's Region>`]
     : [];
-  const message = `${e.explained.replace(/ then run the command again\.$/, '')} If ${ctx.out.region ?? 'this Region'} is down, run bluegreen dr from the standby's Region: nothing there waits on this one.`;
+  const message = `${e.explained.replace(/,? then run the command again\.$/, '.')} If ${ctx.out.region ?? 'this Region'} is down, run bluegreen dr from the standby's Region: nothing there waits on this one.`;
   return ctx.out.result({ status: 'error', exitCode: EXIT_CODES['aws-error'], message, problem: 'unreachable', ...(next.length ? { next } : {}), apiCalls: apiCallSummary(ctx.clients.counter) });
 }
 

@@ -84,14 +84,18 @@ export async function assessFailover(ctx: DrContext, record: DrRecord, options: 
     return { ...facts, refused: `the standby's ${standbyColour} group in ${ctx.standby.region} has max 0: it cannot scale up; deploy the standby with maxCapacity at the primary's size` };
   }
   // The stack may allow it for every failover (RegionalFailover's allowVersionSkew), the watcher's included.
-  const skew = skewRefusal(service, standbyImage, primaryImage, primaryImageFrom, (options.allowSkew ?? false) || ctx.options.dr.allowVersionSkew);
+  const command = options.outage ? drCommands.outageFailover(service) : drCommands.failover(service);
+  const skew = skewRefusal(command, standbyImage, primaryImage, primaryImageFrom, (options.allowSkew ?? false) || ctx.options.dr.allowVersionSkew);
   return skew ? { ...facts, refused: skew } : facts;
 }
 
-function skewRefusal(service: string, standbyImage: string, primaryImage: string | undefined, from: string | undefined, allowSkew: boolean): string | undefined {
+function skewRefusal(command: string, standbyImage: string, primaryImage: string | undefined, from: string | undefined, allowSkew: boolean): string | undefined {
   if (allowSkew) return undefined;
   if (primaryImage === undefined) {
-    return `the primary's version is unknown (it cannot be read and the DR record holds none): the standby serves ${standbyImage}; to fail over anyway run ${drCommands.failover(service)} ${drCommands.allowSkew}`;
+    return (
+      `the primary's version is unknown: it cannot be read, and the DR record holds none (the standby's watcher records it every 5 minutes while the primary answers). ` +
+      `The standby serves ${standbyImage}; if that is what the primary served, run ${command} ${drCommands.allowSkew}`
+    );
   }
   if (primaryImage !== standbyImage) {
     return `version skew: the standby serves ${standbyImage} but the primary serves ${primaryImage} (${from === 'now' ? 'read now' : 'last known'}): deploy that image to the standby, or add ${drCommands.allowSkew} to serve the standby's version`;

@@ -213,6 +213,20 @@ describe('DrEngine.failover in an outage', () => {
     return world;
   }
 
+  it('refuses an outage failover when the primary\'s version is unknown, naming the command to run with --allow-skew', async () => {
+    // GIVEN a dead primary and a record that never learned what it served (no watcher has run)
+    const world = outageWorld('throw');
+    const seed = { service: 'web', generation: 3, phase: 'normal' as const, activeRegion: PRIMARY, since: T0 - 1 };
+    world.standby.copy = { record: seed, version: 7 };
+    // WHEN
+    const outcome = await world.engine(world.process('cli')).failover({ trigger: 'cli', outage: true });
+    // THEN refused, nothing changed, and the message says why and what to run
+    expect(outcome.result).toBe('refused');
+    expect(outcome.message).toContain("the primary's version is unknown");
+    expect(outcome.message).toContain('run bluegreen dr failover web --outage --allow-skew');
+    expect(world.switchValue).toBeUndefined();
+  });
+
   for (const reach of ['hang', 'throw'] as const) {
     it(`uses only the standby's copy and never calls a primary that does not answer (${reach}) after the Region timeout`, async () => {
       // GIVEN a dead primary Region
