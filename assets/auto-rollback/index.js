@@ -948,64 +948,70 @@ init_cloudwatch_alarm_gate();
 init_auto_scaling_fleet_capacity();
 
 // lib/aws/dynamo-release-state-store.ts
+var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
+
+// lib/aws/private/versioned-item.ts
 var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
+async function readVersionedItem(item, malformed) {
+  const out = await item.dynamodb.send(new import_client_dynamodb.GetItemCommand({ TableName: item.tableName, Key: { service: { S: item.key } }, ConsistentRead: true }));
+  if (!out.Item) return void 0;
+  const version = Number(out.Item.version?.N);
+  const json = out.Item[item.field]?.S;
+  if (!Number.isInteger(version) || json === void 0) throw new Error(malformed(out.Item.version?.N));
+  return { json, version };
+}
+async function writeVersionedItem(item, json, expectedVersion, extra) {
+  const version = (expectedVersion ?? 0) + 1;
+  const condition = expectedVersion === void 0 ? { ConditionExpression: "attribute_not_exists(service)" } : { ConditionExpression: "version = :expected", ExpressionAttributeValues: { ":expected": { N: String(expectedVersion) } } };
+  try {
+    await item.dynamodb.send(
+      new import_client_dynamodb.PutItemCommand({
+        TableName: item.tableName,
+        Item: { service: { S: item.key }, version: { N: String(version) }, [item.field]: { S: json }, ...extra },
+        ...condition
+      })
+    );
+  } catch (e) {
+    if (e.name === "ConditionalCheckFailedException") return "conflict";
+    throw e;
+  }
+  return version;
+}
+
+// lib/aws/dynamo-release-state-store.ts
 var DynamoReleaseStateStore = class _DynamoReleaseStateStore {
   constructor(dynamodb, tableName, service) {
-    this.dynamodb = dynamodb;
     this.tableName = tableName;
     this.service = service;
+    this.item = { dynamodb, tableName, key: service, field: "state" };
   }
-  dynamodb;
   tableName;
   service;
   /** The release state of `service` in `tableName`, through the shared DynamoDB client. */
   static fromClients(clients, tableName, service) {
-    return new _DynamoReleaseStateStore(clients.get(import_client_dynamodb.DynamoDBClient), tableName, service);
+    return new _DynamoReleaseStateStore(clients.get(import_client_dynamodb2.DynamoDBClient), tableName, service);
   }
+  item;
   /** One strongly consistent GetItem call. */
   async read() {
-    const out = await this.dynamodb.send(
-      new import_client_dynamodb.GetItemCommand({ TableName: this.tableName, Key: { service: { S: this.service } }, ConsistentRead: true })
+    const stored = await readVersionedItem(
+      this.item,
+      (version) => `The release state of ${this.service} in ${this.tableName} is malformed (version ${version}). Delete the item to start over.`
     );
-    const item = out.Item;
-    if (!item) return void 0;
-    const version = Number(item.version?.N);
-    const json = item.state?.S;
-    if (!Number.isInteger(version) || json === void 0) {
-      throw new Error(`The release state of ${this.service} in ${this.tableName} is malformed (version ${item.version?.N}). Delete the item to start over.`);
-    }
-    return { state: JSON.parse(json), version };
+    return stored && { state: JSON.parse(stored.json), version: stored.version };
   }
   /** One conditional PutItem call. */
   async write(state, expectedVersion) {
     if (state.service !== this.service) {
       throw new Error(`Release state of '${state.service}' cannot be written to the state of '${this.service}'.`);
     }
-    const version = (expectedVersion ?? 0) + 1;
-    const condition = expectedVersion === void 0 ? { ConditionExpression: "attribute_not_exists(service)" } : { ConditionExpression: "version = :expected", ExpressionAttributeValues: { ":expected": { N: String(expectedVersion) } } };
-    try {
-      await this.dynamodb.send(
-        new import_client_dynamodb.PutItemCommand({
-          TableName: this.tableName,
-          Item: {
-            service: { S: this.service },
-            version: { N: String(version) },
-            state: { S: JSON.stringify(state) },
-            status: { S: state.status },
-            releaseId: { S: state.releaseId },
-            updatedAt: { N: String(state.updatedAt) }
-          },
-          ...condition
-        })
+    const extra = { status: { S: state.status }, releaseId: { S: state.releaseId }, updatedAt: { N: String(state.updatedAt) } };
+    const version = await writeVersionedItem(this.item, JSON.stringify(state), expectedVersion, extra);
+    if (version === "conflict") {
+      const expected = expectedVersion === void 0 ? "no release state" : `version ${expectedVersion}`;
+      throw new ConcurrentReleaseError(
+        `The release state of ${this.service} changed since it was read (expected ${expected}): someone else is driving a release. Run 'bluegreen status' and retry.`
       );
-    } catch (e) {
-      if (e.name === "ConditionalCheckFailedException") {
-        const expected = expectedVersion === void 0 ? "no release state" : `version ${expectedVersion}`;
-        throw new ConcurrentReleaseError(
-          `The release state of ${this.service} changed since it was read (expected ${expected}): someone else is driving a release. Run 'bluegreen status' and retry.`
-        );
-      }
-      throw e;
     }
     return version;
   }

@@ -1,6 +1,7 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConcurrentReleaseError, ReleaseState, ReleaseStateStore, VersionedState } from '../release/ports';
 import { AwsClients } from './clients';
+import { readVersionedItem, VersionedItem, writeVersionedItem } from './private/versioned-item';
 
 /**
  * The release state of one service: one item in the release-state table, keyed by `service`.
@@ -16,25 +17,23 @@ export class DynamoReleaseStateStore implements ReleaseStateStore {
     return new DynamoReleaseStateStore(clients.get(DynamoDBClient), tableName, service);
   }
 
+  private readonly item: VersionedItem;
+
   constructor(
-    private readonly dynamodb: DynamoDBClient,
+    dynamodb: DynamoDBClient,
     private readonly tableName: string,
     private readonly service: string,
-  ) {}
+  ) {
+    this.item = { dynamodb, tableName, key: service, field: 'state' };
+  }
 
   /** One strongly consistent GetItem call. */
   public async read(): Promise<VersionedState | undefined> {
-    const out = await this.dynamodb.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { service: { S: this.service } }, ConsistentRead: true }),
+    const stored = await readVersionedItem(
+      this.item,
+      (version) => `The release state of ${this.service} in ${this.tableName} is malformed (version ${version}). Delete the item to start over.`,
     );
-    const item = out.Item;
-    if (!item) return undefined;
-    const version = Number(item.version?.N);
-    const json = item.state?.S;
-    if (!Number.isInteger(version) || json === undefined) {
-      throw new Error(`The release state of ${this.service} in ${this.tableName} is malformed (version ${item.version?.N}). Delete the item to start over.`);
-    }
-    return { state: JSON.parse(json) as ReleaseState, version };
+    return stored && { state: JSON.parse(stored.json) as ReleaseState, version: stored.version };
   }
 
   /** One conditional PutItem call. */
@@ -42,34 +41,13 @@ export class DynamoReleaseStateStore implements ReleaseStateStore {
     if (state.service !== this.service) {
       throw new Error(`Release state of '${state.service}' cannot be written to the state of '${this.service}'.`);
     }
-    const version = (expectedVersion ?? 0) + 1;
-    const condition =
-      expectedVersion === undefined
-        ? { ConditionExpression: 'attribute_not_exists(service)' }
-        : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } };
-    try {
-      await this.dynamodb.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: {
-            service: { S: this.service },
-            version: { N: String(version) },
-            state: { S: JSON.stringify(state) },
-            status: { S: state.status },
-            releaseId: { S: state.releaseId },
-            updatedAt: { N: String(state.updatedAt) },
-          },
-          ...condition,
-        }),
+    const extra = { status: { S: state.status }, releaseId: { S: state.releaseId }, updatedAt: { N: String(state.updatedAt) } };
+    const version = await writeVersionedItem(this.item, JSON.stringify(state), expectedVersion, extra);
+    if (version === 'conflict') {
+      const expected = expectedVersion === undefined ? 'no release state' : `version ${expectedVersion}`;
+      throw new ConcurrentReleaseError(
+        `The release state of ${this.service} changed since it was read (expected ${expected}): someone else is driving a release. Run 'bluegreen status' and retry.`,
       );
-    } catch (e) {
-      if ((e as Error).name === 'ConditionalCheckFailedException') {
-        const expected = expectedVersion === undefined ? 'no release state' : `version ${expectedVersion}`;
-        throw new ConcurrentReleaseError(
-          `The release state of ${this.service} changed since it was read (expected ${expected}): someone else is driving a release. Run 'bluegreen status' and retry.`,
-        );
-      }
-      throw e;
     }
     return version;
   }

@@ -27,6 +27,7 @@ import { AwsRegionService, CloudWatchDnsSwitch, createDrPorts, DynamoDrRecordCop
 import { ConcurrentDrOperationError, DrRecord } from '../../lib/release/dr/ports';
 import { ReleaseState } from '../../lib/release/ports';
 import { createServiceFixture, FIXTURE_GREEN_IMAGE, ServiceFixture } from './fixture';
+import { createHealthAlarm } from './dr-pair';
 import { MOTO_REGION, useMotoServer } from './moto-server';
 
 const STANDBY_REGION = 'eu-central-1';
@@ -280,21 +281,6 @@ function drSection(service: string, role: 'primary' | 'standby'): DisasterRecove
     switchAlarmName: drSwitchAlarmName(service),
     healthAlarmName: drRegionHealthAlarmName(service, region),
   };
-}
-
-async function createHealthAlarm(clients: AwsClients, service: string, region: string): Promise<void> {
-  await clients.get(CloudWatchClient).send(
-    new PutMetricAlarmCommand({
-      AlarmName: drRegionHealthAlarmName(service, region),
-      Namespace: 'AWS/ApplicationELB',
-      MetricName: 'HTTPCode_ELB_5XX_Count',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 10,
-      ComparisonOperator: 'GreaterThanThreshold',
-    }),
-  );
 }
 
 function drRecord(service: string, generation: number, phase: DrRecord['phase']): DrRecord {

@@ -141,7 +141,7 @@ export function drSection(service: string, role: 'primary' | 'standby', port: nu
 }
 
 /** The Region's health alarm (load balancer 5xx), as `RegionalFailover` creates it. */
-async function createHealthAlarm(clients: AwsClients, service: string, region: string): Promise<void> {
+export async function createHealthAlarm(clients: AwsClients, service: string, region: string): Promise<void> {
   await clients.get(CloudWatchClient).send(
     new PutMetricAlarmCommand({
       AlarmName: drRegionHealthAlarmName(service, region),

@@ -1,7 +1,8 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { drRecordKey } from '../../contract';
 import { ConcurrentDrOperationError, DrRecord, DrRecordCopy, VersionedDrRecord } from '../../release/dr/ports';
 import { AwsClients } from '../clients';
+import { readVersionedItem, VersionedItem, writeVersionedItem } from '../private/versioned-item';
 
 /**
  * One Region's copy of a service's DR record: the item `<service>#dr` in that Region's release-state table, beside
@@ -17,28 +18,23 @@ export class DynamoDrRecordCopy implements DrRecordCopy {
     return new DynamoDrRecordCopy(clients.get(DynamoDBClient), tableName, service);
   }
 
+  private readonly item: VersionedItem;
+
   constructor(
-    private readonly dynamodb: DynamoDBClient,
+    dynamodb: DynamoDBClient,
     private readonly tableName: string,
     private readonly service: string,
-  ) {}
+  ) {
+    this.item = { dynamodb, tableName, key: drRecordKey(service), field: 'record' };
+  }
 
   /** One strongly consistent GetItem call. */
   public async read(): Promise<VersionedDrRecord | undefined> {
-    const out = await this.dynamodb.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { service: { S: drRecordKey(this.service) } }, ConsistentRead: true }),
+    const stored = await readVersionedItem(
+      this.item,
+      (version) => `The DR record ${drRecordKey(this.service)} in ${this.tableName} is malformed (version ${version}). Delete the item; the next dr command writes it again from the other Region's copy.`,
     );
-    const item = out.Item;
-    if (!item) return undefined;
-    const version = Number(item.version?.N);
-    const json = item.record?.S;
-    if (!Number.isInteger(version) || json === undefined) {
-      throw new Error(
-        `The DR record ${drRecordKey(this.service)} in ${this.tableName} is malformed (version ${item.version?.N}). ` +
-          'Delete the item; the next dr command writes it again from the other Region\'s copy.',
-      );
-    }
-    return { record: JSON.parse(json) as DrRecord, version };
+    return stored && { record: JSON.parse(stored.json) as DrRecord, version: stored.version };
   }
 
   /** One conditional PutItem call. */
@@ -46,34 +42,13 @@ export class DynamoDrRecordCopy implements DrRecordCopy {
     if (record.service !== this.service) {
       throw new Error(`The DR record of '${record.service}' cannot be written to the DR record of '${this.service}'.`);
     }
-    const version = (expectedVersion ?? 0) + 1;
-    const condition =
-      expectedVersion === undefined
-        ? { ConditionExpression: 'attribute_not_exists(service)' }
-        : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } };
-    try {
-      await this.dynamodb.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: {
-            service: { S: drRecordKey(this.service) },
-            version: { N: String(version) },
-            record: { S: JSON.stringify(record) },
-            phase: { S: record.phase },
-            generation: { N: String(record.generation) },
-          },
-          ...condition,
-        }),
+    const version = await writeVersionedItem(this.item, JSON.stringify(record), expectedVersion, { phase: { S: record.phase }, generation: { N: String(record.generation) } });
+    if (version === 'conflict') {
+      const expected = expectedVersion === undefined ? 'no DR record' : `version ${expectedVersion}`;
+      throw new ConcurrentDrOperationError(
+        `The DR record of ${this.service} in ${this.tableName} changed since it was read (expected ${expected}): ` +
+          `another dr command or the standby's watcher is driving it. Run 'bluegreen dr status ${this.service}' and retry.`,
       );
-    } catch (e) {
-      if ((e as Error).name === 'ConditionalCheckFailedException') {
-        const expected = expectedVersion === undefined ? 'no DR record' : `version ${expectedVersion}`;
-        throw new ConcurrentDrOperationError(
-          `The DR record of ${this.service} in ${this.tableName} changed since it was read (expected ${expected}): ` +
-            `another dr command or the standby's watcher is driving it. Run 'bluegreen dr status ${this.service}' and retry.`,
-        );
-      }
-      throw e;
     }
     return version;
   }
