@@ -16,7 +16,8 @@ export interface Route53Reading {
 /**
  * Route 53's view of the pair: the failover records' health checks and their states, and which side TestDNSAnswer
  * gives for the failover record (its addresses against the two Region records', all three asked of Route 53 itself,
- * so no resolver cache stands between). Each read is bounded by the Region timeout; none fails the status.
+ * so no resolver cache stands between). Each read is bounded by the Region timeout, in two rounds (the records and
+ * TestDNSAnswer, then the checks' states: at most twice the timeout); none fails the status.
  */
 export async function readRoute53(ctx: DrContext, view: Route53View): Promise<Route53Reading> {
   const dr = ctx.options.dr;
