@@ -386,6 +386,93 @@ var init_deployed_images = __esm({
   }
 });
 
+// lib/aws/dr/route53-status-view.ts
+var route53_status_view_exports = {};
+__export(route53_status_view_exports, {
+  HEALTHY_CHECKER_SHARE: () => HEALTHY_CHECKER_SHARE,
+  Route53StatusView: () => Route53StatusView,
+  checkersState: () => checkersState,
+  thresholdState: () => thresholdState
+});
+function checkersState(observations) {
+  if (observations.length === 0) return "unknown";
+  const ok = observations.filter((o) => o.StatusReport?.Status?.startsWith("Success")).length;
+  return ok / observations.length > HEALTHY_CHECKER_SHARE ? "healthy" : "unhealthy";
+}
+function thresholdState(children, threshold) {
+  const healthy = children.filter((s) => s === "healthy").length;
+  const unknown = children.filter((s) => s === "unknown").length;
+  if (healthy >= threshold) return "healthy";
+  return healthy + unknown < threshold ? "unhealthy" : "unknown";
+}
+function invert(state) {
+  if (state === "unknown") return state;
+  return state === "healthy" ? "unhealthy" : "healthy";
+}
+function dnsName(name) {
+  const lower = name.toLowerCase();
+  return lower.endsWith(".") ? lower : `${lower}.`;
+}
+var import_client_route_53, HEALTHY_CHECKER_SHARE, MAX_DEPTH, Route53StatusView;
+var init_route53_status_view = __esm({
+  "lib/aws/dr/route53-status-view.ts"() {
+    "use strict";
+    import_client_route_53 = require("@aws-sdk/client-route-53");
+    HEALTHY_CHECKER_SHARE = 0.18;
+    MAX_DEPTH = 2;
+    Route53StatusView = class _Route53StatusView {
+      constructor(route53) {
+        this.route53 = route53;
+      }
+      route53;
+      /** Through the clients given (Route 53's endpoint is global whatever their Region). */
+      static fromClients(clients) {
+        return new _Route53StatusView(clients.get(import_client_route_53.Route53Client));
+      }
+      /** One ListResourceRecordSets call from the record's name: its A records with Failover PRIMARY or SECONDARY. */
+      async failoverHealthChecks(hostedZoneId, recordName) {
+        const wanted = dnsName(recordName);
+        const page = await this.route53.send(new import_client_route_53.ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: wanted, StartRecordType: "A", MaxItems: 10 })).catch(() => void 0);
+        const checks = {};
+        for (const r of page?.ResourceRecordSets ?? []) {
+          if (dnsName(r.Name ?? "") !== wanted || r.Type !== "A" || !r.HealthCheckId) continue;
+          if (r.Failover === "PRIMARY") checks.primary = r.HealthCheckId;
+          if (r.Failover === "SECONDARY") checks.standby = r.HealthCheckId;
+        }
+        return checks;
+      }
+      /**
+       * GetHealthCheck, then: for a calculated check, its children's states against its threshold (GetHealthCheckStatus
+       * does not support calculated checks); for any other, GetHealthCheckStatus's checkers (healthy above 18 %).
+       */
+      async healthCheckStatus(id) {
+        return this.stateOf(id, 0).catch(() => "unknown");
+      }
+      /** One TestDNSAnswer call (type A): the addresses a Route 53 name server answers with; [] for no answer. */
+      async testDnsAnswer(hostedZoneId, name) {
+        const answer = await this.route53.send(new import_client_route_53.TestDNSAnswerCommand({ HostedZoneId: hostedZoneId, RecordName: dnsName(name), RecordType: "A" })).catch(() => void 0);
+        if (!answer) return void 0;
+        return answer.ResponseCode === "NOERROR" ? (answer.RecordData ?? []).filter((d) => /^\d+\.\d+\.\d+\.\d+$/.test(d)) : [];
+      }
+      async stateOf(id, depth) {
+        const config = (await this.route53.send(new import_client_route_53.GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck?.HealthCheckConfig;
+        if (!config) return "unknown";
+        let state;
+        if (config.Type === "CALCULATED") {
+          if (depth >= MAX_DEPTH) return "unknown";
+          const children = config.ChildHealthChecks ?? [];
+          const states = await Promise.all(children.map((c) => this.stateOf(c, depth + 1).catch(() => "unknown")));
+          state = thresholdState(states, config.HealthThreshold ?? children.length);
+        } else {
+          const status = await this.route53.send(new import_client_route_53.GetHealthCheckStatusCommand({ HealthCheckId: id }));
+          state = checkersState(status.HealthCheckObservations ?? []);
+        }
+        return config.Inverted ? invert(state) : state;
+      }
+    };
+  }
+});
+
 // lib/lambda/dr-watcher/index.ts
 var index_exports = {};
 __export(index_exports, {
@@ -1214,6 +1301,16 @@ function dnsResolve(options = {}) {
 
 // lib/aws/dr/resolver-dns-answers.ts
 init_contract();
+
+// lib/release/dr/dns-side.ts
+function sideOf(addresses, primary, standby) {
+  const inPrimary = addresses.some((a) => primary.includes(a));
+  const inStandby = addresses.some((a) => standby.includes(a));
+  if (inPrimary === inStandby) return "unknown";
+  return inPrimary ? "primary" : "standby";
+}
+
+// lib/aws/dr/resolver-dns-answers.ts
 function drRecordNames(dr) {
   return {
     record: dr.recordName,
@@ -1240,12 +1337,6 @@ var ResolverDnsAnswers = class _ResolverDnsAnswers {
     return sideOf(record, primary, standby);
   }
 };
-function sideOf(addresses, primary, standby) {
-  const inPrimary = addresses.some((a) => primary.includes(a));
-  const inStandby = addresses.some((a) => standby.includes(a));
-  if (inPrimary === inStandby) return "unknown";
-  return inPrimary ? "primary" : "standby";
-}
 
 // lib/aws/dr/http-endpoint-probe.ts
 var http = __toESM(require("node:http"));
@@ -1374,6 +1465,7 @@ function createDrPorts(options) {
     dnsSwitch: CloudWatchDnsSwitch.fromClients(standbyClients, service, dr.switchAlarmName),
     dns: override.dns ?? ResolverDnsAnswers.fromDescriptor(dr, resolve),
     probe: override.probe ?? HttpEndpointProbe.fromDescriptor(dr, { resolve, baseUrls: override.baseUrls, timeoutMs: override.timeoutMs }),
+    route53: options.route53 ?? lazyRoute53View(standbyClients),
     clock,
     logger: options.logger
   };
@@ -1386,6 +1478,15 @@ function regionService(region, service, clients, clock, descriptor) {
     );
   }
   return AwsRegionService.fromClients(descriptor, clients, clock);
+}
+function lazyRoute53View(clients) {
+  let view;
+  const loaded = () => view ??= Promise.resolve().then(() => (init_route53_status_view(), route53_status_view_exports)).then((m) => m.Route53StatusView.fromClients(clients));
+  return {
+    failoverHealthChecks: async (zone, name) => (await loaded()).failoverHealthChecks(zone, name),
+    healthCheckStatus: async (id) => (await loaded()).healthCheckStatus(id),
+    testDnsAnswer: async (zone, name) => (await loaded()).testDnsAnswer(zone, name)
+  };
 }
 
 // lib/release/dr/private/bounded.ts
@@ -2326,8 +2427,41 @@ async function finish(ctx, run, outcome, left) {
 
 // lib/release/dr/dr-status.ts
 init_contract();
+
+// lib/release/dr/private/route53-view.ts
+init_contract();
+async function readRoute53(ctx, view) {
+  const dr = ctx.options.dr;
+  const within = (what, call, fallback) => bounded(ctx.clock, ctx.settings.regionTimeoutMs, `Route 53 ${what}`, call).catch(() => fallback);
+  const names = [dr.recordName, regionalRecordName(dr.primaryRegion, dr.recordName), regionalRecordName(dr.standbyRegion, dr.recordName)];
+  const [checks, answers] = await Promise.all([
+    within("record sets", () => view.failoverHealthChecks(dr.hostedZoneId, dr.recordName), {}),
+    Promise.all(names.map((name) => within(`TestDNSAnswer ${name}`, () => view.testDnsAnswer(dr.hostedZoneId, name), void 0)))
+  ]);
+  const ids = { ...dr.healthCheckId ? { standby: dr.healthCheckId } : {}, ...checks };
+  const healthChecks = {};
+  await Promise.all(
+    ["primary", "standby"].map(async (side) => {
+      const id = ids[side];
+      if (id === void 0) return;
+      const status = await within(`health check ${id}`, () => view.healthCheckStatus(id), "unknown");
+      healthChecks[side] = { id, status };
+    })
+  );
+  const [record, primary, standby] = answers;
+  return { healthChecks, answer: record ? sideOf(record, primary ?? [], standby ?? []) : "unknown" };
+}
+
+// lib/release/dr/dr-status.ts
 async function readDrStatus(ctx) {
-  const [primary, standby] = await Promise.all([regionStatus(ctx, "primary"), regionStatus(ctx, "standby")]);
+  const route53 = ctx.ports.route53;
+  const [primaryRead, standbyRead, r53] = await Promise.all([
+    regionStatus(ctx, "primary"),
+    regionStatus(ctx, "standby"),
+    route53 ? readRoute53(ctx, route53) : Promise.resolve(void 0)
+  ]);
+  const primary = withHealthCheck(primaryRead, r53);
+  const standby = withHealthCheck(standbyRead, r53);
   let record;
   try {
     record = await ctx.readRecord();
@@ -2346,6 +2480,7 @@ async function readDrStatus(ctx) {
     standby,
     switchState,
     dnsAnswering,
+    ...r53 ? { route53Answer: r53.answer } : {},
     ttlSeconds: dns.ttlSeconds,
     worstCaseFailoverSeconds: worstCaseFailoverSeconds(dns),
     versionSkew: primary.image !== void 0 && standby.image !== void 0 && primary.image !== standby.image
@@ -2370,6 +2505,10 @@ async function regionStatus(ctx, side) {
   } catch (err) {
     return { ...base, reachable: false, error: errorText(err) };
   }
+}
+function withHealthCheck(status, r53) {
+  const healthCheck = r53?.healthChecks[status.side];
+  return healthCheck ? { ...status, healthCheck } : status;
 }
 
 // lib/release/dr/dr-plan.ts
