@@ -386,93 +386,6 @@ var init_deployed_images = __esm({
   }
 });
 
-// lib/aws/dr/route53-status-view.ts
-var route53_status_view_exports = {};
-__export(route53_status_view_exports, {
-  HEALTHY_CHECKER_SHARE: () => HEALTHY_CHECKER_SHARE,
-  Route53StatusView: () => Route53StatusView,
-  checkersState: () => checkersState,
-  thresholdState: () => thresholdState
-});
-function checkersState(observations) {
-  if (observations.length === 0) return "unknown";
-  const ok = observations.filter((o) => o.StatusReport?.Status?.startsWith("Success")).length;
-  return ok / observations.length > HEALTHY_CHECKER_SHARE ? "healthy" : "unhealthy";
-}
-function thresholdState(children, threshold) {
-  const healthy = children.filter((s) => s === "healthy").length;
-  const unknown = children.filter((s) => s === "unknown").length;
-  if (healthy >= threshold) return "healthy";
-  return healthy + unknown < threshold ? "unhealthy" : "unknown";
-}
-function invert(state) {
-  if (state === "unknown") return state;
-  return state === "healthy" ? "unhealthy" : "healthy";
-}
-function dnsName(name) {
-  const lower = name.toLowerCase();
-  return lower.endsWith(".") ? lower : `${lower}.`;
-}
-var import_client_route_53, HEALTHY_CHECKER_SHARE, MAX_DEPTH, Route53StatusView;
-var init_route53_status_view = __esm({
-  "lib/aws/dr/route53-status-view.ts"() {
-    "use strict";
-    import_client_route_53 = require("@aws-sdk/client-route-53");
-    HEALTHY_CHECKER_SHARE = 0.18;
-    MAX_DEPTH = 2;
-    Route53StatusView = class _Route53StatusView {
-      constructor(route53) {
-        this.route53 = route53;
-      }
-      route53;
-      /** Through the clients given (Route 53's endpoint is global whatever their Region). */
-      static fromClients(clients) {
-        return new _Route53StatusView(clients.get(import_client_route_53.Route53Client));
-      }
-      /** One ListResourceRecordSets call from the record's name: its A records with Failover PRIMARY or SECONDARY. */
-      async failoverHealthChecks(hostedZoneId, recordName) {
-        const wanted = dnsName(recordName);
-        const page = await this.route53.send(new import_client_route_53.ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: wanted, StartRecordType: "A", MaxItems: 10 })).catch(() => void 0);
-        const checks = {};
-        for (const r of page?.ResourceRecordSets ?? []) {
-          if (dnsName(r.Name ?? "") !== wanted || r.Type !== "A" || !r.HealthCheckId) continue;
-          if (r.Failover === "PRIMARY") checks.primary = r.HealthCheckId;
-          if (r.Failover === "SECONDARY") checks.standby = r.HealthCheckId;
-        }
-        return checks;
-      }
-      /**
-       * GetHealthCheck, then: for a calculated check, its children's states against its threshold (GetHealthCheckStatus
-       * does not support calculated checks); for any other, GetHealthCheckStatus's checkers (healthy above 18 %).
-       */
-      async healthCheckStatus(id) {
-        return this.stateOf(id, 0).catch(() => "unknown");
-      }
-      /** One TestDNSAnswer call (type A): the addresses a Route 53 name server answers with; [] for no answer. */
-      async testDnsAnswer(hostedZoneId, name) {
-        const answer = await this.route53.send(new import_client_route_53.TestDNSAnswerCommand({ HostedZoneId: hostedZoneId, RecordName: dnsName(name), RecordType: "A" })).catch(() => void 0);
-        if (!answer) return void 0;
-        return answer.ResponseCode === "NOERROR" ? (answer.RecordData ?? []).filter((d) => /^\d+\.\d+\.\d+\.\d+$/.test(d)) : [];
-      }
-      async stateOf(id, depth) {
-        const config = (await this.route53.send(new import_client_route_53.GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck?.HealthCheckConfig;
-        if (!config) return "unknown";
-        let state;
-        if (config.Type === "CALCULATED") {
-          if (depth >= MAX_DEPTH) return "unknown";
-          const children = config.ChildHealthChecks ?? [];
-          const states = await Promise.all(children.map((c) => this.stateOf(c, depth + 1).catch(() => "unknown")));
-          state = thresholdState(states, config.HealthThreshold ?? children.length);
-        } else {
-          const status = await this.route53.send(new import_client_route_53.GetHealthCheckStatusCommand({ HealthCheckId: id }));
-          state = checkersState(status.HealthCheckObservations ?? []);
-        }
-        return config.Inverted ? invert(state) : state;
-      }
-    };
-  }
-});
-
 // lib/lambda/dr-watcher/index.ts
 var index_exports = {};
 __export(index_exports, {
@@ -1465,7 +1378,7 @@ function createDrPorts(options) {
     dnsSwitch: CloudWatchDnsSwitch.fromClients(standbyClients, service, dr.switchAlarmName),
     dns: override.dns ?? ResolverDnsAnswers.fromDescriptor(dr, resolve),
     probe: override.probe ?? HttpEndpointProbe.fromDescriptor(dr, { resolve, baseUrls: override.baseUrls, timeoutMs: override.timeoutMs }),
-    route53: options.route53 ?? lazyRoute53View(standbyClients),
+    ...options.route53 ? { route53: options.route53 } : {},
     clock,
     logger: options.logger
   };
@@ -1478,15 +1391,6 @@ function regionService(region, service, clients, clock, descriptor) {
     );
   }
   return AwsRegionService.fromClients(descriptor, clients, clock);
-}
-function lazyRoute53View(clients) {
-  let view;
-  const loaded = () => view ??= Promise.resolve().then(() => (init_route53_status_view(), route53_status_view_exports)).then((m) => m.Route53StatusView.fromClients(clients));
-  return {
-    failoverHealthChecks: async (zone, name) => (await loaded()).failoverHealthChecks(zone, name),
-    healthCheckStatus: async (id) => (await loaded()).healthCheckStatus(id),
-    testDnsAnswer: async (zone, name) => (await loaded()).testDnsAnswer(zone, name)
-  };
 }
 
 // lib/release/dr/private/bounded.ts

@@ -1,5 +1,5 @@
 import { DisasterRecoveryDescriptor, ServiceDescriptor } from '../../contract';
-import { DnsAnswers, DrLogger, DrPorts, DrSide, EndpointProbe, HealthCheckState, RegionService, Route53View } from '../../release/dr/ports';
+import { DnsAnswers, DrLogger, DrPorts, EndpointProbe, RegionService, Route53View } from '../../release/dr/ports';
 import { Clock } from '../../release/ports';
 import { AwsClients } from '../clients';
 import { SystemClock } from '../system-clock';
@@ -73,9 +73,10 @@ export interface CreateDrPortsOptions {
   /** @default - wall-clock time */
   readonly clock?: Clock;
   /**
-   * Route 53's view for `dr status`, instead of its API.
+   * Route 53's view, which only `dr status` reads: the CLI gives `lazyRoute53View(...)` (lazy-route53-view.ts). Not
+   * made here, so that the watcher's bundle, which never reads status, carries no Route 53 client or permission.
    *
-   * @default - a Route53StatusView through the standby's clients, its SDK module loaded on the first call
+   * @default - none: status shows no health checks or TestDNSAnswer
    */
   readonly route53?: Route53View;
 }
@@ -97,7 +98,7 @@ export function createDrPorts(options: CreateDrPortsOptions): DrPorts {
     dnsSwitch: CloudWatchDnsSwitch.fromClients(standbyClients, service, dr.switchAlarmName),
     dns: override.dns ?? ResolverDnsAnswers.fromDescriptor(dr, resolve),
     probe: override.probe ?? HttpEndpointProbe.fromDescriptor(dr, { resolve, baseUrls: override.baseUrls, timeoutMs: override.timeoutMs }),
-    route53: options.route53 ?? lazyRoute53View(standbyClients),
+    ...(options.route53 ? { route53: options.route53 } : {}),
     clock,
     logger: options.logger,
   };
@@ -113,16 +114,3 @@ function regionService(region: string, service: string, clients: AwsClients, clo
   return AwsRegionService.fromClients(descriptor, clients, clock);
 }
 
-/**
- * A Route53StatusView whose module (and Route 53's SDK client) is loaded on the first call: only `dr status` calls
- * it, so no other command, and not the watcher, loads them.
- */
-function lazyRoute53View(clients: AwsClients): Route53View {
-  let view: Promise<Route53View> | undefined;
-  const loaded = () => (view ??= import('./route53-status-view').then((m) => m.Route53StatusView.fromClients(clients)));
-  return {
-    failoverHealthChecks: async (zone, name): Promise<Partial<Record<DrSide, string>>> => (await loaded()).failoverHealthChecks(zone, name),
-    healthCheckStatus: async (id): Promise<HealthCheckState> => (await loaded()).healthCheckStatus(id),
-    testDnsAnswer: async (zone, name): Promise<string[] | undefined> => (await loaded()).testDnsAnswer(zone, name),
-  };
-}
