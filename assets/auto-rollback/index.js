@@ -2607,6 +2607,9 @@ init_contract();
 // lib/release/dr/dr-status.ts
 init_contract();
 
+// lib/release/dr/private/route53-view.ts
+init_contract();
+
 // lib/release/dr/engine.ts
 var DR_DEFAULTS = {
   healthyTimeoutMs: 10 * 6e4,

@@ -1194,6 +1194,16 @@ function dnsResolve(options = {}) {
 
 // lib/aws/dr/resolver-dns-answers.ts
 init_contract();
+
+// lib/release/dr/dns-side.ts
+function sideOf(addresses, primary, standby) {
+  const inPrimary = addresses.some((a) => primary.includes(a));
+  const inStandby = addresses.some((a) => standby.includes(a));
+  if (inPrimary === inStandby) return "unknown";
+  return inPrimary ? "primary" : "standby";
+}
+
+// lib/aws/dr/resolver-dns-answers.ts
 function drRecordNames(dr) {
   return {
     record: dr.recordName,
@@ -1220,12 +1230,6 @@ var ResolverDnsAnswers = class _ResolverDnsAnswers {
     return sideOf(record, primary, standby);
   }
 };
-function sideOf(addresses, primary, standby) {
-  const inPrimary = addresses.some((a) => primary.includes(a));
-  const inStandby = addresses.some((a) => standby.includes(a));
-  if (inPrimary === inStandby) return "unknown";
-  return inPrimary ? "primary" : "standby";
-}
 
 // lib/aws/dr/http-endpoint-probe.ts
 var http = __toESM(require("node:http"));
@@ -1354,6 +1358,7 @@ function createDrPorts(options) {
     dnsSwitch: CloudWatchDnsSwitch.fromClients(standbyClients, service, dr.switchAlarmName),
     dns: override.dns ?? ResolverDnsAnswers.fromDescriptor(dr, resolve),
     probe: override.probe ?? HttpEndpointProbe.fromDescriptor(dr, { resolve, baseUrls: override.baseUrls, timeoutMs: override.timeoutMs }),
+    ...options.route53 ? { route53: options.route53 } : {},
     clock,
     logger: options.logger
   };
@@ -2314,8 +2319,41 @@ async function finish(ctx, run, outcome, left) {
 
 // lib/release/dr/dr-status.ts
 init_contract();
+
+// lib/release/dr/private/route53-view.ts
+init_contract();
+async function readRoute53(ctx, view) {
+  const dr = ctx.options.dr;
+  const within = (what, call, fallback) => bounded(ctx.clock, ctx.settings.regionTimeoutMs, `Route 53 ${what}`, call).catch(() => fallback);
+  const names = [dr.recordName, regionalRecordName(dr.primaryRegion, dr.recordName), regionalRecordName(dr.standbyRegion, dr.recordName)];
+  const [checks, answers] = await Promise.all([
+    within("record sets", () => view.failoverHealthChecks(dr.hostedZoneId, dr.recordName), {}),
+    Promise.all(names.map((name) => within(`TestDNSAnswer ${name}`, () => view.testDnsAnswer(dr.hostedZoneId, name), void 0)))
+  ]);
+  const ids = { ...dr.healthCheckId ? { standby: dr.healthCheckId } : {}, ...checks };
+  const healthChecks = {};
+  await Promise.all(
+    ["primary", "standby"].map(async (side) => {
+      const id = ids[side];
+      if (id === void 0) return;
+      const status = await within(`health check ${id}`, () => view.healthCheckStatus(id), "unknown");
+      healthChecks[side] = { id, status };
+    })
+  );
+  const [record, primary, standby] = answers;
+  return { healthChecks, answer: record ? sideOf(record, primary ?? [], standby ?? []) : "unknown" };
+}
+
+// lib/release/dr/dr-status.ts
 async function readDrStatus(ctx) {
-  const [primary, standby] = await Promise.all([regionStatus(ctx, "primary"), regionStatus(ctx, "standby")]);
+  const route53 = ctx.ports.route53;
+  const [primaryRead, standbyRead, r53] = await Promise.all([
+    regionStatus(ctx, "primary"),
+    regionStatus(ctx, "standby"),
+    route53 ? readRoute53(ctx, route53) : Promise.resolve(void 0)
+  ]);
+  const primary = withHealthCheck(primaryRead, r53);
+  const standby = withHealthCheck(standbyRead, r53);
   let record;
   try {
     record = await ctx.readRecord();
@@ -2334,6 +2372,7 @@ async function readDrStatus(ctx) {
     standby,
     switchState,
     dnsAnswering,
+    ...r53 ? { route53Answer: r53.answer } : {},
     ttlSeconds: dns.ttlSeconds,
     worstCaseFailoverSeconds: worstCaseFailoverSeconds(dns),
     versionSkew: primary.image !== void 0 && standby.image !== void 0 && primary.image !== standby.image
@@ -2358,6 +2397,10 @@ async function regionStatus(ctx, side) {
   } catch (err) {
     return { ...base, reachable: false, error: errorText(err) };
   }
+}
+function withHealthCheck(status, r53) {
+  const healthCheck = r53?.healthChecks[status.side];
+  return healthCheck ? { ...status, healthCheck } : status;
 }
 
 // lib/release/dr/dr-plan.ts

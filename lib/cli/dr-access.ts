@@ -105,8 +105,14 @@ export function awsDrAccess(ctx: CommandContext): DrAccess {
       return createAwsPorts(descriptor, clientsFor(descriptor.region), logger);
     },
     drEngine: async (options, logger, descriptors) => {
-      const [{ createDrPorts }, { DrEngine }] = await Promise.all([import('../aws/dr/create-dr-ports'), import('../release/dr/engine')]);
-      return new DrEngine(createDrPorts({ service: options.service, dr: options.dr, clientsFor, logger, descriptors, ...ctx.io.drPortsOptions }), options);
+      const [{ createDrPorts }, { lazyRoute53View }, { DrEngine }] = await Promise.all([
+        import('../aws/dr/create-dr-ports'),
+        import('../aws/dr/lazy-route53-view'),
+        import('../release/dr/engine'),
+      ]);
+      // Route 53's view for dr status, through the standby's clients (its SDK client loads only when status reads it).
+      const route53 = lazyRoute53View(clientsFor(options.dr.standbyRegion));
+      return new DrEngine(createDrPorts({ service: options.service, dr: options.dr, clientsFor, logger, descriptors, route53, ...ctx.io.drPortsOptions }), options);
     },
     drRecords: async (dr, descriptors) => {
       const { createDrPorts } = await import('../aws/dr/create-dr-ports');

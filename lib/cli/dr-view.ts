@@ -26,6 +26,8 @@ export interface DrStatusView {
   /** Which side Route 53 answers with, and its Region. */
   readonly dnsAnswering: DrStatus['dnsAnswering'];
   readonly dnsAnsweringRegion: string | null;
+  /** Which side Route 53's TestDNSAnswer gives, when Route 53 was read. */
+  readonly route53Answer?: DrStatus['route53Answer'];
   readonly ttlSeconds: number;
   readonly worstCaseFailoverSeconds: number;
   readonly versionSkew: boolean;
@@ -58,6 +60,7 @@ export function buildDrView(s: DrStatus, now: number): DrStatusView {
     switchState: s.switchState,
     dnsAnswering: s.dnsAnswering,
     dnsAnsweringRegion: answeringRegion,
+    ...(s.route53Answer ? { route53Answer: s.route53Answer } : {}),
     ttlSeconds: s.ttlSeconds,
     worstCaseFailoverSeconds: s.worstCaseFailoverSeconds,
     versionSkew: s.versionSkew,
@@ -87,7 +90,11 @@ export function renderDrStatus(v: DrStatusView): string[] {
   const lines = [`${v.service}: ${v.phase.toUpperCase()}; ${answering}`];
   const width = Math.max(...v.regions.map((r) => r.region.length), 'last drill'.length);
   const label = (text: string) => `  ${text.padEnd(width)}  `;
-  for (const r of v.regions) lines.push(`${label(r.region)}${regionLine(r)}`);
+  for (const r of v.regions) {
+    lines.push(`${label(r.region)}${regionLine(r)}`);
+    if (r.healthCheck) lines.push(`${label('')}health check ${r.healthCheck.id}: ${r.healthCheck.status}`);
+  }
+  if (v.route53Answer) lines.push(`${label('route 53')}resolver: ${v.dnsAnswering}; Route 53 (TestDNSAnswer): ${v.route53Answer}`);
   lines.push(`${label('switch')}${switchLine(v.switchState)}`);
   lines.push(
     `${label('dns')}TTL ${v.ttlSeconds}s; worst case ${humanDuration(v.worstCaseFailoverSeconds * 1000)} from a primary failure to Route 53 answering the standby on its own`,

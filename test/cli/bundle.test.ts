@@ -72,6 +72,11 @@ describe('the bundled CLI', () => {
     expect(clientPackagesLoadedWith(chunkOf('lib/aws/cloudwatch-alarm-gate.ts'))).toEqual(['client-cloudwatch']);
     expect(clientPackagesLoadedWith(chunkOf('lib/aws/auto-scaling-fleet-capacity.ts'))).toEqual(['client-auto-scaling']);
     expect(clientPackagesLoadedWith(chunkOf('lib/aws/ami-retention.ts'))).toEqual(['client-ec2']);
+   });
+
+  it("loads Route 53's client only with its own chunk, which only dr status reaches (the DR ports load it on first call)", () => {
+    expect(clientPackagesLoadedWith(chunkOf('lib/aws/dr/create-dr-ports.ts'))).not.toContain('client-route-53');
+    expect(clientPackagesLoadedWith(chunkOf('lib/aws/dr/route53-status-view.ts'))).toEqual(['client-route-53']);
   });
 
   it('imports with import() only ES modules: of a CommonJS module, the bundle would get only the default export', () => {

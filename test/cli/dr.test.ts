@@ -98,6 +98,38 @@ describe('dr status', () => {
     // AND the engine got the standby's section, both descriptors already read
     expect(pair.log).toContain('drEngine dr=standby timeout=- poll=1000 read=primary,standby');
     expect(pair.log.at(-1)).toBe('close');
+    // AND without Route 53's view (DrPorts.route53) no health-check or TestDNSAnswer line
+    expect(run.stdout).not.toMatch(/health check|TestDNSAnswer/);
+  });
+
+  it("shows Route 53's view when read: each Region's health check, and TestDNSAnswer's side beside the resolver's, in text and --json", async () => {
+    // GIVEN the primary's calculated check unhealthy, the standby's endpoint check healthy, TestDNSAnswer the standby
+    const pair = pairWithStandby();
+    pair.engine.statusValue = drStatus({
+      primary: { region: PRIMARY, side: 'primary', reachable: false, error: 'connect ETIMEDOUT', healthCheck: { id: 'hc-primary', status: 'unhealthy' } },
+      standby: { region: STANDBY, side: 'standby', reachable: true, liveColour: 'blue', image: NEW, desired: 3, healthy: 3, firingAlarms: [], healthCheck: { id: 'hc-standby', status: 'healthy' } },
+      dnsAnswering: 'primary',
+      route53Answer: 'standby',
+    });
+
+    // WHEN
+    const text = await runDr(['dr', 'status', 'web'], primaryHere(), pair);
+    const json = await runDr(['dr', 'status', 'web', '--json'], primaryHere(), pair);
+
+    // THEN each check under its Region's line, and both answers on one line
+    const lines = text.stdout.split('\n');
+    const primaryAt = lines.findIndex((l) => / {2}eu-west-1 +primary/.test(l));
+    const standbyAt = lines.findIndex((l) => / {2}eu-central-1 +standby/.test(l));
+    expect(lines[primaryAt + 1]).toMatch(/^ {2} +health check hc-primary: unhealthy$/);
+    expect(lines[standbyAt + 1]).toMatch(/^ {2} +health check hc-standby: healthy$/);
+    expect(text.stdout).toMatch(/route 53 +resolver: primary; Route 53 \(TestDNSAnswer\): standby\n/);
+    // AND --json carries them
+    const [status] = jsonLines(json.stdout);
+    expect(status).toMatchObject({ dnsAnswering: 'primary', route53Answer: 'standby' });
+    expect((status.regions as { healthCheck?: unknown }[]).map((r) => r.healthCheck)).toEqual([
+      { id: 'hc-primary', status: 'unhealthy' },
+      { id: 'hc-standby', status: 'healthy' },
+    ]);
   });
 
   it('marks an unreachable Region and a version skew, and answers with one status object in --json', async () => {

@@ -34,7 +34,7 @@ async function clientPackagesLoadedBy(argv: string[], cwd: string): Promise<{ co
 }
 
 describe('AWS SDK clients a command loads', () => {
-  it.each([[['--help']], [['release', '--help']], [['--version']], [['release', 'web', '--steps', '10,50']], [['deploy', 'web']]])(
+  it.each([[['--help']], [['release', '--help']], [['dr', '--help']], [['dr', 'status', 'web', '--help']], [['--version']], [['release', 'web', '--steps', '10,50']], [['deploy', 'web']]])(
     '%j creates no client',
     async (argv) => {
       expect((await clientsCreatedBy(argv)).created).toEqual([]);
@@ -66,6 +66,7 @@ describe('AWS SDK clients a command loads', () => {
 
     // WHEN / THEN
     expect(await clientPackagesLoadedBy(['--help'], ws.dir)).toEqual({ code: 0, clients: [] });
+    expect(await clientPackagesLoadedBy(['dr', '--help'], ws.dir)).toEqual({ code: 0, clients: [] });
     expect(await clientPackagesLoadedBy(['rollback', f.service, '--steps', '10'], ws.dir)).toEqual({ code: 2, clients: [] });
     expect(await clientPackagesLoadedBy(['rollback', f.service], ws.dir)).toEqual({
       code: 0,

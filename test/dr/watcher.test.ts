@@ -118,6 +118,13 @@ describe('grantDisasterRecovery', () => {
     // GIVEN the actions in lib/aws (lib/aws/dr included) and lib/cli
     const called = actionsTheCliCalls({ dr: true });
     expect(called).toContain('cloudwatch:PutMetricData');
+    // dr status reads Route 53 (lib/aws/dr/route53-status-view.ts)
+    expect([...called].filter((a) => a.startsWith('route53:')).sort()).toEqual([
+      'route53:GetHealthCheck',
+      'route53:GetHealthCheckStatus',
+      'route53:ListResourceRecordSets',
+      'route53:TestDNSAnswer',
+    ]);
     const { stack, dr } = standby();
     const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
     // WHEN

@@ -12,6 +12,7 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean } = {}): Set
     'client-cloudwatch': 'cloudwatch',
     'client-dynamodb': 'dynamodb',
     'client-ec2': 'ec2',
+    'client-route-53': 'route53',
     'client-ssm': 'ssm',
   };
   const files = (dir: string): string[] =>

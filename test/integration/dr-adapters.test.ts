@@ -6,11 +6,17 @@
  * - CloudWatch alarms are never evaluated: PutMetricData lands (ListMetrics, GetMetricStatistics show it) but the
  *   switch alarm does not move; SetAlarmState drives the states `CloudWatchDnsSwitch.state()` maps.
  * - No composite alarms: the fixture's gate is a metric alarm (see fixture.ts).
+ * - Route 53: GetHealthCheckStatus always reports one checker with `Success` (it never checks anything), and on a
+ *   calculated check too, which AWS refuses (the adapter does not call it for those). TestDNSAnswer is not modelled
+ *   at all: a stand-in HTTP server in front of moto answers that one request with AWS's XML and passes every other
+ *   request to moto (`testDnsAnswerStandIn`).
  */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHostedZoneCommand, HealthCheckConfig, Route53Client } from '@aws-sdk/client-route-53';
+import * as http from 'http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DisasterRecoveryDescriptor,
   DR_SWITCH_DIMENSION,
@@ -24,6 +30,7 @@ import {
 } from '../../lib/contract';
 import { AwsClients, createAwsClients, DynamoReleaseStateStore } from '../../lib/aws';
 import { AwsRegionService, CloudWatchDnsSwitch, createDrPorts, DynamoDrRecordCopy, LazyRegionService, SnsDrNotifier } from '../../lib/aws/dr';
+import { checkersState, Route53StatusView, thresholdState } from '../../lib/aws/dr/route53-status-view';
 import { ConcurrentDrOperationError, DrRecord } from '../../lib/release/dr/ports';
 import { ReleaseState } from '../../lib/release/ports';
 import { createServiceFixture, FIXTURE_GREEN_IMAGE, ServiceFixture } from './fixture';
@@ -31,7 +38,7 @@ import { createHealthAlarm } from './dr-pair';
 import { MOTO_REGION, useMotoServer } from './moto-server';
 
 const STANDBY_REGION = 'eu-central-1';
-useMotoServer();
+const moto = useMotoServer();
 
 let primary: AwsClients;
 let standby: AwsClients;
@@ -323,3 +330,110 @@ describe('SnsDrNotifier', () => {
     await expect(new SnsDrNotifier(`${topic.TopicArn!}-gone`, standby).notify('shop', 'lost')).rejects.toThrow(/NotFound|does not exist/i);
   });
 });
+
+describe('Route53StatusView', () => {
+  const record = 'web.dr.example.com';
+  let zone: string;
+  let route53: Route53Client;
+  let standIn: { readonly endpoint: string; readonly close: () => Promise<void> };
+  const check = async (config: HealthCheckConfig): Promise<string> =>
+    (await route53.send(new CreateHealthCheckCommand({ CallerReference: `hc-${++tests}`, HealthCheckConfig: config }))).HealthCheck!.Id!;
+  const endpointCheck = (inverted = false) => check({ Type: 'HTTP', FullyQualifiedDomainName: `eu-west-1.${record}`, Port: 80, ResourcePath: '/health', Inverted: inverted });
+
+  beforeAll(async () => {
+    route53 = standby.get(Route53Client);
+    zone = (await route53.send(new CreateHostedZoneCommand({ Name: 'dr.example.com', CallerReference: 'dr-zone' }))).HostedZone!.Id!.replace('/hostedzone/', '');
+    standIn = await testDnsAnswerStandIn(moto().port, { [`${record}.`]: ['192.0.2.20'], [`eu-central-1.${record}.`]: ['192.0.2.20', '192.0.2.21'] });
+  });
+  afterAll(() => standIn?.close());
+
+  it("reads the failover records' health checks by side from the zone, and none of a zone it cannot read", async () => {
+    // GIVEN PRIMARY and SECONDARY failover records with their checks, and a Region record without one
+    const [primaryCheck, standbyCheck] = [await endpointCheck(), await endpointCheck()];
+    const a = (name: string, ip: string, extra: object) => ({ Action: 'CREATE' as const, ResourceRecordSet: { Name: name, Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: ip }], ...extra } });
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zone,
+        ChangeBatch: {
+          Changes: [
+            a(record, '192.0.2.10', { SetIdentifier: 'bluegreen-web-eu-west-1', Failover: 'PRIMARY', HealthCheckId: primaryCheck }),
+            a(record, '192.0.2.20', { SetIdentifier: 'bluegreen-web-eu-central-1', Failover: 'SECONDARY', HealthCheckId: standbyCheck }),
+            a(`eu-west-1.${record}`, '192.0.2.10', {}),
+          ],
+        },
+      }),
+    );
+    const view = Route53StatusView.fromClients(standby);
+
+    // WHEN / THEN (the name as the descriptor writes it: no trailing dot)
+    expect(await view.failoverHealthChecks(zone, record)).toEqual({ primary: primaryCheck, standby: standbyCheck });
+    expect(await view.failoverHealthChecks('ZNOSUCHZONE', record)).toEqual({});
+  });
+
+  it("gives a check's state from its checkers, a calculated one's from its children against the threshold, unknown for no check", async () => {
+    // GIVEN an endpoint check (moto: one checker, Success), an inverted one, and calculated checks over both
+    const healthy = await endpointCheck();
+    const inverted = await endpointCheck(true);
+    const calculated = (threshold: number) => check({ Type: 'CALCULATED', ChildHealthChecks: [healthy, inverted], HealthThreshold: threshold });
+    const view = Route53StatusView.fromClients(standby);
+
+    // WHEN / THEN
+    expect(await view.healthCheckStatus(healthy)).toBe('healthy');
+    expect(await view.healthCheckStatus(inverted)).toBe('unhealthy');
+    expect(await view.healthCheckStatus(await calculated(1))).toBe('healthy');
+    expect(await view.healthCheckStatus(await calculated(2))).toBe('unhealthy');
+    expect(await view.healthCheckStatus('00000000-0000-0000-0000-000000000000')).toBe('unknown');
+  });
+
+  it('applies the 18 % rule to the checkers, and a threshold to children that may be unknown', () => {
+    const obs = (...ok: boolean[]) => ok.map((s) => ({ StatusReport: { Status: s ? 'Success: HTTP Status Code 200, OK' : 'Failure: Connection timed out.' } }));
+    expect(checkersState(obs(true, false, false, false, false))).toBe('healthy'); // 20 %
+    expect(checkersState(obs(true, ...Array<boolean>(5).fill(false)))).toBe('unhealthy'); // 16.7 %
+    expect(checkersState([])).toBe('unknown');
+    expect(thresholdState(['healthy', 'unknown', 'unhealthy'], 2)).toBe('unknown');
+    expect(thresholdState(['healthy', 'unhealthy', 'unhealthy'], 2)).toBe('unhealthy');
+    expect(thresholdState(['healthy', 'healthy', 'unknown'], 2)).toBe('healthy');
+  });
+
+  it("gives TestDNSAnswer's addresses (stand-in), [] for a name without records, undefined when the call fails (moto lacks it)", async () => {
+    // GIVEN the stand-in in front of moto, and moto alone
+    const viaStandIn = new Route53StatusView(new Route53Client({ region: STANDBY_REGION, endpoint: standIn.endpoint }));
+    const motoAlone = Route53StatusView.fromClients(standby);
+
+    // WHEN / THEN
+    expect(await viaStandIn.testDnsAnswer(zone, `eu-central-1.${record}`)).toEqual(['192.0.2.20', '192.0.2.21']);
+    expect(await viaStandIn.testDnsAnswer(zone, 'nothing.dr.example.com')).toEqual([]);
+    expect(await motoAlone.testDnsAnswer(zone, record)).toBeUndefined();
+    // AND the stand-in passed the other calls to moto
+    expect(await viaStandIn.failoverHealthChecks(zone, record)).toHaveProperty('primary');
+  });
+});
+
+/**
+ * Stand-in for TestDNSAnswer, which moto 5.2 does not model: answers `GET /2013-04-01/testdnsanswer` with AWS's XML
+ * (NOERROR and `answers[name]`, or NXDOMAIN) and forwards every other request to moto.
+ */
+async function testDnsAnswerStandIn(motoPort: number, answers: Readonly<Record<string, string[]>>): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    if (url.pathname.endsWith('/testdnsanswer')) {
+      const name = url.searchParams.get('recordname') ?? '';
+      const data = answers[name.endsWith('.') ? name : `${name}.`];
+      const entries = (data ?? []).map((d) => `<RecordDataEntry>${d}</RecordDataEntry>`).join('');
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(
+        `<?xml version="1.0"?><TestDNSAnswerResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Nameserver>ns-1.awsdns-01.org</Nameserver>` +
+          `<RecordName>${name}</RecordName><RecordType>A</RecordType><RecordData>${entries}</RecordData><ResponseCode>${data ? 'NOERROR' : 'NXDOMAIN'}</ResponseCode><Protocol>UDP</Protocol></TestDNSAnswerResponse>`,
+      );
+      return;
+    }
+    const upstream = http.request({ host: '127.0.0.1', port: motoPort, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

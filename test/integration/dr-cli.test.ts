@@ -48,7 +48,7 @@ async function dr(pair: DrPair, args: string[], options: { region?: string; cwd?
   try {
     const run = await runMain(['dr', ...args, '--region', region], options.cwd ?? workspace(pair.service, null).dir, clients, { drPortsOptions: pair.drPortsOptions });
     const lines = args.includes('--json') ? jsonLines(run.stdout) : [];
-    return { ...run, lines, result: lines.find((l) => l.kind === 'result'), calls: clients.counter.count() };
+    return { ...run, lines, result: lines.find((l) => l.kind === 'result'), calls: clients.counter.count(), route53Calls: clients.counter.count('route53') };
   } finally {
     clients.destroy();
   }
@@ -99,7 +99,12 @@ describe('a pilot-light pair through status, failover, failback, drill and an ou
         { region: PRIMARY_REGION, side: 'primary', reachable: true, liveColour: 'blue', desired: 2, healthy: 2, firingAlarms: [], answering: true },
         { region: STANDBY_REGION, side: 'standby', reachable: true, liveColour: 'blue', desired: 0, healthy: 0, firingAlarms: [], answering: false },
       ],
+      // Route 53 was asked (through the standby's clients) but moto has no zone Z0DRPAIR and no TestDNSAnswer: unknown,
+      // and no health check (the pair's descriptors name none), without failing the status
+      route53Answer: 'unknown',
     });
+    expect(run.route53Calls).toBeGreaterThan(0);
+    expect((status?.regions as object[]).filter((r) => 'healthCheck' in r)).toEqual([]);
   });
 
   it('dr failover: the standby scaled up and healthy, the switch written, Route 53 answering it, the record failed-over in both Regions', async () => {
@@ -120,6 +125,8 @@ describe('a pilot-light pair through status, failover, failback, drill and an ou
     expect(primary).toMatchObject({ phase: 'failed-over', activeRegion: STANDBY_REGION, primaryDesired: 2 });
     expect(standby).toEqual(primary);
     expect(primary?.operation).toBeUndefined();
+    // AND Route 53's API is status's alone: a failover never calls it
+    expect(run.route53Calls).toBe(0);
   });
 
   it('dr failback is refused while the primary is unhealthy, and nothing changes', async () => {

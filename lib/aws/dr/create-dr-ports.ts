@@ -1,5 +1,5 @@
 import { DisasterRecoveryDescriptor, ServiceDescriptor } from '../../contract';
-import { DnsAnswers, DrLogger, DrPorts, EndpointProbe, RegionService } from '../../release/dr/ports';
+import { DnsAnswers, DrLogger, DrPorts, EndpointProbe, RegionService, Route53View } from '../../release/dr/ports';
 import { Clock } from '../../release/ports';
 import { AwsClients } from '../clients';
 import { SystemClock } from '../system-clock';
@@ -72,6 +72,13 @@ export interface CreateDrPortsOptions {
   readonly descriptors?: { readonly primary?: ServiceDescriptor; readonly standby?: ServiceDescriptor };
   /** @default - wall-clock time */
   readonly clock?: Clock;
+  /**
+   * Route 53's view, which only `dr status` reads: the CLI gives `lazyRoute53View(...)` (lazy-route53-view.ts). Not
+   * made here, so that the watcher's bundle, which never reads status, carries no Route 53 client or permission.
+   *
+   * @default - none: status shows no health checks or TestDNSAnswer
+   */
+  readonly route53?: Route53View;
 }
 
 /**
@@ -91,6 +98,7 @@ export function createDrPorts(options: CreateDrPortsOptions): DrPorts {
     dnsSwitch: CloudWatchDnsSwitch.fromClients(standbyClients, service, dr.switchAlarmName),
     dns: override.dns ?? ResolverDnsAnswers.fromDescriptor(dr, resolve),
     probe: override.probe ?? HttpEndpointProbe.fromDescriptor(dr, { resolve, baseUrls: override.baseUrls, timeoutMs: override.timeoutMs }),
+    ...(options.route53 ? { route53: options.route53 } : {}),
     clock,
     logger: options.logger,
   };
@@ -105,3 +113,4 @@ function regionService(region: string, service: string, clients: AwsClients, clo
   }
   return AwsRegionService.fromClients(descriptor, clients, clock);
 }
+

@@ -1,6 +1,9 @@
 import { DisasterRecoveryDescriptor, regionalRecordName } from '../../contract';
+import { sideOf } from '../../release/dr/dns-side';
 import { DnsAnswers, DrSide } from '../../release/dr/ports';
 import { DnsResolve, dnsResolve } from './dns-resolve';
+
+export { sideOf } from '../../release/dr/dns-side';
 
 /** The names compared: the failover record and the two Regions' own records. */
 export interface DrRecordNames {
@@ -44,12 +47,4 @@ export class ResolverDnsAnswers implements DnsAnswers {
     );
     return sideOf(record, primary, standby);
   }
-}
-
-/** The side whose addresses `addresses` share, `unknown` when both, neither, or nothing resolved. */
-export function sideOf(addresses: readonly string[], primary: readonly string[], standby: readonly string[]): DrSide | 'unknown' {
-  const inPrimary = addresses.some((a) => primary.includes(a));
-  const inStandby = addresses.some((a) => standby.includes(a));
-  if (inPrimary === inStandby) return 'unknown';
-  return inPrimary ? 'primary' : 'standby';
 }

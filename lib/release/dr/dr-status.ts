@@ -3,11 +3,19 @@ import { DrRegionStatus, DrStatus } from './types';
 import { DrSide } from './ports';
 import { errorText } from './private/bounded';
 import { DrContext } from './private/context';
+import { readRoute53, Route53Reading } from './private/route53-view';
 import { readServing } from './private/serving';
 
 /** `dr status`: reads both Regions (each bounded by the Region timeout), the record, the switch and DNS. */
 export async function readDrStatus(ctx: DrContext): Promise<DrStatus> {
-  const [primary, standby] = await Promise.all([regionStatus(ctx, 'primary'), regionStatus(ctx, 'standby')]);
+  const route53 = ctx.ports.route53;
+  const [primaryRead, standbyRead, r53] = await Promise.all([
+    regionStatus(ctx, 'primary'),
+    regionStatus(ctx, 'standby'),
+    route53 ? readRoute53(ctx, route53) : Promise.resolve(undefined),
+  ]);
+  const primary = withHealthCheck(primaryRead, r53);
+  const standby = withHealthCheck(standbyRead, r53);
   let record;
   try {
     record = await ctx.readRecord();
@@ -27,6 +35,7 @@ export async function readDrStatus(ctx: DrContext): Promise<DrStatus> {
     standby,
     switchState,
     dnsAnswering,
+    ...(r53 ? { route53Answer: r53.answer } : {}),
     ttlSeconds: dns.ttlSeconds,
     worstCaseFailoverSeconds: worstCaseFailoverSeconds(dns),
     versionSkew: primary.image !== undefined && standby.image !== undefined && primary.image !== standby.image,
@@ -52,4 +61,10 @@ async function regionStatus(ctx: DrContext, side: DrSide): Promise<DrRegionStatu
   } catch (err) {
     return { ...base, reachable: false, error: errorText(err) };
   }
+}
+
+/** A Region's status with its failover record's health check (Route 53 is global: known even when the Region is not). */
+function withHealthCheck(status: DrRegionStatus, r53: Route53Reading | undefined): DrRegionStatus {
+  const healthCheck = r53?.healthChecks[status.side];
+  return healthCheck ? { ...status, healthCheck } : status;
 }

@@ -8,3 +8,4 @@ export * from './failback';
 export * from './engine';
 export * from './watch';
 export * from './report-markdown';
+export * from './dns-side';

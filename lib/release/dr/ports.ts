@@ -87,6 +87,25 @@ export interface DnsAnswers {
   answering(): Promise<DrSide | 'unknown'>;
 }
 
+/** A Route 53 health check's state; `unknown` when Route 53 did not answer or its answer cannot tell. */
+export type HealthCheckState = 'healthy' | 'unhealthy' | 'unknown';
+
+/**
+ * Route 53's own view of the failover record, from its control plane (global, in us-east-1), for `dr status` only: no
+ * operation depends on it. Every method answers rather than throws: a call that fails gives `unknown` or undefined.
+ */
+export interface Route53View {
+  /**
+   * The health checks of the failover record's PRIMARY and SECONDARY records, from the record configuration
+   * (ListResourceRecordSets). A side is absent when its record has no check, or the zone could not be read.
+   */
+  failoverHealthChecks(hostedZoneId: string, recordName: string): Promise<Partial<Record<DrSide, string>>>;
+  /** A check's state as Route 53's checkers report it (a calculated check: from its children). */
+  healthCheckStatus(id: string): Promise<HealthCheckState>;
+  /** The IPv4 addresses Route 53 answers for `name` (TestDNSAnswer, type A); undefined when it did not answer. */
+  testDnsAnswer(hostedZoneId: string, name: string): Promise<string[] | undefined>;
+}
+
 /** Result of one request. */
 export interface ProbeResult {
   readonly ok: boolean;
@@ -126,6 +145,8 @@ export interface DrPorts {
   readonly dnsSwitch: DnsSwitch;
   readonly dns: DnsAnswers;
   readonly probe: EndpointProbe;
+  /** Route 53's view, for `dr status`. @default - none: status shows no health checks or TestDNSAnswer */
+  readonly route53?: Route53View;
   readonly clock: Clock;
   readonly logger: DrLogger;
 }

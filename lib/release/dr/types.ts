@@ -13,7 +13,7 @@
  * and, for the standby's watcher Lambda, the pure `decideWatch(input: WatchInput): WatchDecision` (watch.ts).
  */
 import type { DisasterRecoveryDescriptor, DrPhase, DrRecord, DrTimelineEntry } from '../../contract';
-import type { DrSide } from './ports';
+import type { DrSide, HealthCheckState } from './ports';
 
 /** Options of the engine. */
 export interface DrEngineOptions {
@@ -129,6 +129,8 @@ export interface DrRegionStatus {
   readonly firingAlarms?: readonly string[];
   /** A release in progress, if one is. */
   readonly release?: string;
+  /** The health check of this Region's failover record and its state, when Route 53 is read (`DrPorts.route53`). */
+  readonly healthCheck?: { readonly id: string; readonly status: HealthCheckState };
 }
 
 /** `dr status`. */
@@ -140,8 +142,13 @@ export interface DrStatus {
   readonly primary: DrRegionStatus;
   readonly standby: DrRegionStatus;
   readonly switchState: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA' | 'unknown';
-  /** Which side Route 53 answers with. */
+  /** Which side Route 53 answers with, as DNS resolves it (`DrPorts.dns`). */
   readonly dnsAnswering: DrSide | 'unknown';
+  /**
+   * Which side Route 53 answers with, as its TestDNSAnswer says: the failover record's addresses compared with the two
+   * Region records'. Present when Route 53 is read (`DrPorts.route53`).
+   */
+  readonly route53Answer?: DrSide | 'unknown';
   readonly ttlSeconds: number;
   /** interval × threshold + TTL + alarm period, seconds. */
   readonly worstCaseFailoverSeconds: number;
