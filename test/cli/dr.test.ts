@@ -48,6 +48,8 @@ describe('dr: command line', () => {
     [['dr', 'failover', 'web', '--timeout', '1s'], 'bluegreen: --timeout: must be from 10s to 1h. Got "1s".'],
     [['dr', 'drill', 'web', '--poll', '50ms'], 'bluegreen: --poll: must be from 100ms to 20s. Got "50ms".'],
     [['dr', 'status', 'web', '--poll', '1s'], 'bluegreen: --poll: does not apply to dr status; it is for dr failover, failback, drill, resume. Got "1s".'],
+    [['dr', 'drill', 'web', '--hold', '25h'], 'bluegreen: --hold: must be from 0s to 24h. Got "25h".'],
+    [['dr', 'failover', 'web', '--take-over'], 'bluegreen: --take-over: does not apply to dr failover; it is for dr resume.'],
     [['dr', 'resume', 'web', '--dry-run'], "bluegreen: --dry-run: does not apply to dr resume: run 'bluegreen dr status <service>' to see the operation it would continue."],
   ];
   it.each(BAD)('refuses %j with exit 2 and one line, before any AWS call', async (argv, message) => {
