@@ -2554,6 +2554,27 @@ var DescriptorCache = class {
   }
 };
 
+// lib/lambda/dr-watcher/quiet-notifier.ts
+var NOTICE_QUIET_MS = 30 * 6e4;
+var QuietNotifier = class {
+  constructor(inner, now = Date.now, quietMs = NOTICE_QUIET_MS) {
+    this.inner = inner;
+    this.now = now;
+    this.quietMs = quietMs;
+  }
+  inner;
+  now;
+  quietMs;
+  sent = /* @__PURE__ */ new Map();
+  async notify(subject, message) {
+    const now = this.now();
+    const last = this.sent.get(subject);
+    if (last !== void 0 && now - last < this.quietMs) return;
+    await this.inner.notify(subject, message);
+    this.sent.set(subject, now);
+  }
+};
+
 // lib/lambda/dr-watcher/watch-tick.ts
 var WATCHER_OWNER = "watcher";
 var WATCHER_DEADLINE_MS = 13 * 6e4;
@@ -2717,7 +2738,11 @@ async function handler(_event, context) {
     },
     descriptors,
     requestId: context?.awsRequestId,
-    failureThreshold
+    failureThreshold,
+    notifierFor: (topicArn) => {
+      if (state.notifier?.topicArn !== topicArn) state.notifier = { topicArn, quiet: new QuietNotifier(new SnsDrNotifier(topicArn, state.clients)) };
+      return state.notifier.quiet;
+    }
   };
   return runWatcher(config, parameter);
 }
@@ -2741,7 +2766,7 @@ async function runWatcher(config, parameter) {
   try {
     checkEnvironment(config.serviceName, parameter);
     const descriptor = await config.descriptors.get(config.clients);
-    notifier ??= new SnsDrNotifier(descriptor.topicArn, config.clients);
+    notifier ??= config.notifierFor?.(descriptor.topicArn) ?? new SnsDrNotifier(descriptor.topicArn, config.clients);
     const dr = standbySection(descriptor);
     config.clients.setDeadline(now + WATCHER_DEADLINE_MS + 6e4, "the watcher's 14-minute budget");
     const ports = createDrPorts({

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAwsClients } from '../../lib/aws';
 import { DescriptorCache } from '../../lib/lambda/auto-rollback/descriptor-cache';
 import { runWatcher, WatcherConfig, WatcherLogLine } from '../../lib/lambda/dr-watcher';
+import { QuietNotifier } from '../../lib/lambda/dr-watcher/quiet-notifier';
 import { ServiceDescriptor } from '../../lib/contract';
 import { WatchDecision } from '../../lib/release/dr/types';
 import { fakeDr, FakeDr, standbyDescriptor } from './dr-watcher-fakes';
@@ -101,6 +102,25 @@ describe('dr-watcher handler', () => {
     expect(engine.failover).toHaveBeenCalledWith({ trigger: 'watcher', outage: true });
     expect(line).toMatchObject({ level: 'info', action: 'failover', outcome: { result: 'done', phase: 'failed-over' }, events: ['1970-01-01T00:00:00.000Z [eu-central-1] dns-moved: switch set'] });
     expect(notices).toHaveLength(1);
+  });
+
+  it('without a notifier of its own, notifies through the topic\'s notifier the handler keeps (its quiet period spans ticks)', async () => {
+    // GIVEN a decision to fail over that the engine refuses, tick after tick
+    const fake = fakeDr();
+    dr.current = fake;
+    decision.next = { action: 'failover', reason: '3 failed probes' };
+    engine.failover.mockImplementation(async () => ({ kind: 'failover', result: 'refused', phase: 'normal', message: 'version skew', timeline: [] }));
+    const notices: string[] = [];
+    const topics: string[] = [];
+    const quiet = new QuietNotifier({ notify: async (s) => void notices.push(s) }, () => 5_000_000);
+    const { notifier: _none, ...rest } = config(standbyDescriptor(), [], []);
+    const cfg: WatcherConfig = { ...rest, notifierFor: (topic) => (topics.push(topic), quiet) };
+    // WHEN two ticks run
+    await runWatcher(cfg);
+    await runWatcher(cfg);
+    // THEN the descriptor's topic was asked for, and the refusal was told once
+    expect(topics).toEqual([standbyDescriptor().topicArn, standbyDescriptor().topicArn]);
+    expect(notices).toEqual([expect.stringMatching(/failover to eu-central-1 refused/)]);
   });
 
   it('fails closed: an error is logged and notified, nothing moves, the descriptor is read afresh next tick', async () => {

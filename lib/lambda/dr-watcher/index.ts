@@ -14,6 +14,7 @@ import { CloudWatchDnsSwitch, createDrPorts, DrNotifier, SnsDrNotifier } from '.
 import { DrEvent } from '../../release/dr/ports';
 import { decideWatch, DrEngine } from './engine';
 import { DescriptorCache } from '../auto-rollback/descriptor-cache';
+import { QuietNotifier } from './quiet-notifier';
 import { eventLine, standbySection, TickResult, watchTick, WATCHER_DEADLINE_MS } from './watch-tick';
 
 export { DR_WATCHER_ENV } from '../../contract';
@@ -34,6 +35,12 @@ export interface WatcherConfig {
   readonly descriptors: DescriptorCache;
   /** @default - SNS Publish to the descriptor's topic */
   readonly notifier?: DrNotifier;
+  /**
+   * The notifier of a topic, when `notifier` is not given (the handler's keeps a quiet period across ticks).
+   *
+   * @default - a new SNS notifier each tick
+   */
+  notifierFor?(topicArn: string): DrNotifier;
   /** @default - one JSON line on stdout */
   readonly log?: (line: WatcherLogLine) => void;
   readonly requestId?: string;
@@ -52,6 +59,8 @@ interface Shared {
   readonly clients: AwsClients;
   readonly others: Map<string, AwsClients>;
   descriptors?: DescriptorCache;
+  /** Notices to the service's topic, each subject at most once per quiet period. */
+  notifier?: { readonly topicArn: string; readonly quiet: QuietNotifier };
 }
 let shared: Shared | undefined;
 
@@ -71,6 +80,10 @@ export async function handler(_event: unknown, context?: { readonly awsRequestId
     descriptors,
     requestId: context?.awsRequestId,
     failureThreshold,
+    notifierFor: (topicArn) => {
+      if (state.notifier?.topicArn !== topicArn) state.notifier = { topicArn, quiet: new QuietNotifier(new SnsDrNotifier(topicArn, state.clients)) };
+      return state.notifier.quiet;
+    },
   };
   return runWatcher(config, parameter);
 }
@@ -97,7 +110,7 @@ export async function runWatcher(config: WatcherConfig, parameter?: string): Pro
   try {
     checkEnvironment(config.serviceName, parameter);
     const descriptor = await config.descriptors.get(config.clients);
-    notifier ??= new SnsDrNotifier(descriptor.topicArn, config.clients);
+    notifier ??= config.notifierFor?.(descriptor.topicArn) ?? new SnsDrNotifier(descriptor.topicArn, config.clients);
     const dr = standbySection(descriptor);
     config.clients.setDeadline(now + WATCHER_DEADLINE_MS + 60_000, 'the watcher\'s 14-minute budget');
     const ports = createDrPorts({
