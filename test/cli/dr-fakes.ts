@@ -13,6 +13,7 @@ import type { DrEvent, DrLogger, DrRecordCopy, VersionedDrRecord } from '../../l
 import type { DrillReport, DrOutcome, DrPlan, DrStatus } from '../../lib/release/dr/types';
 import { FakeWorld } from '../release/fakes';
 import { InProcessRun, runMain } from './harness';
+import { drSectionOf } from '../helpers/dr-section';
 
 export const PRIMARY = 'eu-west-1';
 export const STANDBY = 'eu-central-1';
@@ -21,25 +22,8 @@ export const OLD = 'baked:web@1.0.0';
 
 /** The `disasterRecovery` section of `role`'s descriptor. */
 export function drSection(role: 'primary' | 'standby', mode: 'pilot-light' | 'warm-standby' = 'warm-standby'): DisasterRecoveryDescriptor {
-  const region = role === 'primary' ? PRIMARY : STANDBY;
-  return {
-    role,
-    primaryRegion: PRIMARY,
-    standbyRegion: STANDBY,
-    standbyMode: mode,
-    standbyCapacityPercent: mode === 'pilot-light' ? 0 : 50,
-    failoverCapacityPercent: 100,
-    allowVersionSkew: false,
-    hostedZoneId: 'Z123',
-    zoneName: 'example.com',
-    recordName: 'web.example.com',
-    regionalRecordName: `${region}.web.example.com`,
-    dns: { ttlSeconds: 60, intervalSeconds: 10, failureThreshold: 3, alarmPeriodSeconds: 60 },
-    endpoint: { protocol: 'HTTP', port: 80, healthPath: '/health' },
-    switchAlarmName: 'bluegreen-web-dr-switch',
-    healthAlarmName: `bluegreen-web-dr-health-${region}`,
-    ...(role === 'primary' ? { healthCheckId: 'hc-1' } : { watcherFunctionName: 'web-dr-watcher' }),
-  };
+  const overrides = role === 'primary' ? { healthCheckId: 'hc-1' } : { watcherFunctionName: 'web-dr-watcher' };
+  return drSectionOf({ primaryRegion: PRIMARY, standbyRegion: STANDBY, role, mode, overrides });
 }
 
 /** A schema-1 descriptor of `web` in `region`, blue live on OLD and green idle on NEW. */

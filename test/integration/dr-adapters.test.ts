@@ -25,7 +25,6 @@ import {
   drRecordKey,
   drRegionHealthAlarmName,
   drSwitchAlarmName,
-  regionalRecordName,
   ServiceDescriptor,
 } from '../../lib/contract';
 import { AwsClients, createAwsClients, DynamoReleaseStateStore } from '../../lib/aws';
@@ -36,6 +35,7 @@ import { ReleaseState } from '../../lib/release/ports';
 import { createServiceFixture, FIXTURE_GREEN_IMAGE, ServiceFixture } from './fixture';
 import { createHealthAlarm } from './dr-pair';
 import { MOTO_REGION, useMotoServer } from './moto-server';
+import { drSectionOf } from '../helpers/dr-section';
 
 const STANDBY_REGION = 'eu-central-1';
 const moto = useMotoServer();
@@ -270,24 +270,7 @@ describe('CloudWatchDnsSwitch', () => {
 
 /** A `disasterRecovery` section for `role`'s descriptor. */
 function drSection(service: string, role: 'primary' | 'standby'): DisasterRecoveryDescriptor {
-  const region = role === 'primary' ? MOTO_REGION : STANDBY_REGION;
-  return {
-    role,
-    primaryRegion: MOTO_REGION,
-    standbyRegion: STANDBY_REGION,
-    standbyMode: 'warm-standby',
-    standbyCapacityPercent: 50,
-    failoverCapacityPercent: 100,
-    allowVersionSkew: false,
-    hostedZoneId: 'Z123',
-    zoneName: 'example.test',
-    recordName: 'shop.example.test',
-    regionalRecordName: regionalRecordName(region, 'shop.example.test'),
-    dns: { ttlSeconds: 60, intervalSeconds: 10, failureThreshold: 3, alarmPeriodSeconds: 60 },
-    endpoint: { protocol: 'HTTP', port: 80, healthPath: '/health' },
-    switchAlarmName: drSwitchAlarmName(service),
-    healthAlarmName: drRegionHealthAlarmName(service, region),
-  };
+  return drSectionOf({ primaryRegion: MOTO_REGION, standbyRegion: STANDBY_REGION, service, role, mode: 'warm-standby', zoneName: 'example.test' });
 }
 
 function drRecord(service: string, generation: number, phase: DrRecord['phase']): DrRecord {

@@ -30,6 +30,7 @@ import type { DnsResolve } from '../../lib/aws/dr/dns-resolve';
 import { COLOUR_NAMES } from '../../lib/release/ports';
 import { createServiceFixture, ServiceFixture } from './fixture';
 import { MOTO_REGION } from './moto-process';
+import { drSectionOf } from '../helpers/dr-section';
 
 export const PRIMARY_REGION = MOTO_REGION;
 export const STANDBY_REGION = 'eu-central-1';
@@ -119,25 +120,7 @@ export async function createDrPair(options: DrPairOptions): Promise<DrPair> {
 
 /** A Region's `disasterRecovery` section as `RegionalFailover` describes it (DNS timing: the defaults). */
 export function drSection(service: string, role: 'primary' | 'standby', port: number, standbyMode: StandbyModeName): DisasterRecoveryDescriptor {
-  const region = role === 'primary' ? PRIMARY_REGION : STANDBY_REGION;
-  const recordName = `${service}.${ZONE}`;
-  return {
-    role,
-    primaryRegion: PRIMARY_REGION,
-    standbyRegion: STANDBY_REGION,
-    standbyMode,
-    standbyCapacityPercent: standbyMode === 'warm-standby' ? 50 : 0,
-    failoverCapacityPercent: 100,
-    allowVersionSkew: false,
-    hostedZoneId: 'Z0DRPAIR',
-    zoneName: ZONE,
-    recordName,
-    regionalRecordName: regionalRecordName(region, recordName),
-    dns: { ttlSeconds: 60, intervalSeconds: 10, failureThreshold: 3, alarmPeriodSeconds: 60 },
-    endpoint: { protocol: 'HTTP', port, healthPath: HEALTH_PATH },
-    switchAlarmName: drSwitchAlarmName(service),
-    healthAlarmName: drRegionHealthAlarmName(service, region),
-  };
+  return drSectionOf({ primaryRegion: PRIMARY_REGION, standbyRegion: STANDBY_REGION, service, role, mode: standbyMode, zoneName: ZONE, hostedZoneId: 'Z0DRPAIR', port });
 }
 
 /** The Region's health alarm (load balancer 5xx), as `RegionalFailover` creates it. */

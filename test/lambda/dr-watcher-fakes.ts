@@ -1,6 +1,7 @@
 /** In-memory DR ports for the watcher's tests: two Regions' record copies with compare-and-set, a probe, a switch. */
-import { DisasterRecoveryDescriptor, drRegionHealthAlarmName, drSwitchAlarmName, ServiceDescriptor } from '../../lib/contract';
+import { DisasterRecoveryDescriptor, ServiceDescriptor } from '../../lib/contract';
 import { ConcurrentDrOperationError, DrPorts, DrRecord, DrRecordCopy, ProbeResult, RegionService, VersionedDrRecord } from '../../lib/release/dr/ports';
+import { drSectionOf } from '../helpers/dr-section';
 
 export const PRIMARY = 'eu-west-1';
 export const STANDBY = 'eu-central-1';
@@ -88,24 +89,7 @@ export function fakeDr(): FakeDr {
 }
 
 export function drSection(role: 'primary' | 'standby' = 'standby'): DisasterRecoveryDescriptor {
-  const region = role === 'primary' ? PRIMARY : STANDBY;
-  return {
-    role,
-    primaryRegion: PRIMARY,
-    standbyRegion: STANDBY,
-    standbyMode: 'pilot-light',
-    standbyCapacityPercent: 0,
-    failoverCapacityPercent: 100,
-    allowVersionSkew: false,
-    hostedZoneId: 'Z123',
-    zoneName: 'example.test',
-    recordName: 'web.example.test',
-    regionalRecordName: `${region}.web.example.test`,
-    dns: { ttlSeconds: 60, intervalSeconds: 10, failureThreshold: 3, alarmPeriodSeconds: 60 },
-    endpoint: { protocol: 'HTTP', port: 80, healthPath: '/health' },
-    switchAlarmName: drSwitchAlarmName('web'),
-    healthAlarmName: drRegionHealthAlarmName('web', region),
-  };
+  return drSectionOf({ primaryRegion: PRIMARY, standbyRegion: STANDBY, role, zoneName: 'example.test' });
 }
 
 /** The standby's descriptor (only what the watcher reads is meaningful). */

@@ -25,6 +25,7 @@ import {
   Weights,
 } from '../../../lib/release';
 import type { DisasterRecoveryDescriptor } from '../../../lib/contract';
+import { drSectionOf } from '../../helpers/dr-section';
 
 /** A point in time all tests start from. */
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -323,23 +324,6 @@ export class FakeProcess {
 
 /** The standby's descriptor section. */
 export function descriptor(standbyDeployed: number, overrides: Partial<DisasterRecoveryDescriptor> = {}): DisasterRecoveryDescriptor {
-  return {
-    role: 'standby',
-    primaryRegion: PRIMARY,
-    standbyRegion: STANDBY,
-    standbyMode: standbyDeployed > 0 ? 'warm-standby' : 'pilot-light',
-    standbyCapacityPercent: standbyDeployed > 0 ? 25 : 0,
-    failoverCapacityPercent: 100,
-    allowVersionSkew: false,
-    hostedZoneId: 'Z0123456789',
-    zoneName: 'example.com',
-    recordName: 'web.example.com',
-    regionalRecordName: `${STANDBY}.web.example.com`,
-    dns: { ttlSeconds: 60, intervalSeconds: 10, failureThreshold: 3, alarmPeriodSeconds: 60 },
-    endpoint: { protocol: 'HTTP', port: 80, healthPath: '/health' },
-    switchAlarmName: 'bluegreen-web-dr-switch',
-    healthAlarmName: `bluegreen-web-dr-health-${STANDBY}`,
-    watcherFunctionName: 'bluegreen-web-dr-watcher',
-    ...overrides,
-  };
+  const mode = standbyDeployed > 0 ? 'warm-standby' : 'pilot-light';
+  return drSectionOf({ primaryRegion: PRIMARY, standbyRegion: STANDBY, mode, warmPercent: 25, hostedZoneId: 'Z0123456789', overrides: { watcherFunctionName: 'bluegreen-web-dr-watcher', ...overrides } });
 }
