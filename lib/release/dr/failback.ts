@@ -10,9 +10,6 @@ import { liveColourIn, readServing, Serving } from './private/serving';
 import { StepFailed } from './private/step-failed';
 import { newDrOperationId, releaseRefusal, standbyTarget } from './failover';
 
-/** Steps of a failback, in order. */
-export const FAILBACK_STEPS = ['failback-decision', 'dns-moved-back', 'dns-answering-primary', 'first-success-primary', 'standby-restored'] as const;
-
 /** What a failback would do, read now, or why it is refused. */
 export interface FailbackAssessment {
   readonly refused?: string;
