@@ -912,6 +912,9 @@ var import_client_ssm3 = require("@aws-sdk/client-ssm");
 // lib/aws/index.ts
 init_deployed_images();
 
+// lib/lambda/dr-watcher/index.ts
+var import_client_cloudwatch4 = require("@aws-sdk/client-cloudwatch");
+
 // lib/aws/dr/dynamo-dr-record-copy.ts
 var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
 init_contract();
@@ -1173,16 +1176,19 @@ var CloudWatchDnsSwitch = class _CloudWatchDnsSwitch {
    * @throws when the alarm does not exist: the standby's stack was not deployed (or was deployed without DR)
    */
   async state() {
-    const out = await this.cloudwatch.send(new import_client_cloudwatch3.DescribeAlarmsCommand({ AlarmNames: [this.alarmName], AlarmTypes: ["MetricAlarm"] }));
-    const alarm = (out.MetricAlarms ?? []).find((a) => a.AlarmName === this.alarmName);
-    if (!alarm) {
-      const region = await this.cloudwatch.config.region();
-      throw new Error(`The drill switch alarm ${this.alarmName} does not exist in ${region}. Deploy the standby's stack there first (cdk deploy).`);
-    }
-    const value = alarm.StateValue;
-    return value === "ALARM" || value === "OK" ? value : "INSUFFICIENT_DATA";
+    return metricAlarmState(this.cloudwatch, this.alarmName, (region) => `The drill switch alarm ${this.alarmName} does not exist in ${region}. Deploy the standby's stack there first (cdk deploy).`);
   }
 };
+async function metricAlarmState(cloudwatch, alarmName, missing) {
+  const out = await cloudwatch.send(new import_client_cloudwatch3.DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm"] }));
+  const alarm = (out.MetricAlarms ?? []).find((a) => a.AlarmName === alarmName);
+  if (!alarm) {
+    const region = await cloudwatch.config.region();
+    throw new Error(missing(region));
+  }
+  const value = alarm.StateValue;
+  return value === "ALARM" || value === "OK" ? value : "INSUFFICIENT_DATA";
+}
 
 // lib/aws/dr/dns-resolve.ts
 var import_promises = require("node:dns/promises");
@@ -2785,7 +2791,7 @@ async function runWatcher(config, parameter) {
         engine: (options) => new DrEngine(ports, options),
         notifier,
         failureThreshold: config.failureThreshold,
-        primaryHealthAlarm: () => CloudWatchDnsSwitch.fromClients(config.clientsFor(dr.primaryRegion), config.serviceName, drRegionHealthAlarmName(config.serviceName, dr.primaryRegion)).state()
+        primaryHealthAlarm: () => metricAlarmState(config.clientsFor(dr.primaryRegion).get(import_client_cloudwatch4.CloudWatchClient), drRegionHealthAlarmName(config.serviceName, dr.primaryRegion), (region) => `The primary's health alarm does not exist in ${region}.`)
       },
       now
     );

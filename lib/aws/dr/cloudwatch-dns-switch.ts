@@ -49,13 +49,23 @@ export class CloudWatchDnsSwitch implements DnsSwitch {
    * @throws when the alarm does not exist: the standby's stack was not deployed (or was deployed without DR)
    */
   public async state(): Promise<DnsSwitchState> {
-    const out = await this.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [this.alarmName], AlarmTypes: ['MetricAlarm'] }));
-    const alarm = (out.MetricAlarms ?? []).find((a) => a.AlarmName === this.alarmName);
-    if (!alarm) {
-      const region = await this.cloudwatch.config.region();
-      throw new Error(`The drill switch alarm ${this.alarmName} does not exist in ${region}. Deploy the standby's stack there first (cdk deploy).`);
-    }
-    const value = alarm.StateValue;
-    return value === 'ALARM' || value === 'OK' ? value : 'INSUFFICIENT_DATA';
+    return metricAlarmState(this.cloudwatch, this.alarmName, (region) => `The drill switch alarm ${this.alarmName} does not exist in ${region}. Deploy the standby's stack there first (cdk deploy).`);
   }
+
+}
+
+/**
+ * The state of one metric alarm (one DescribeAlarms call), INSUFFICIENT_DATA for anything but ALARM and OK.
+ *
+ * @param missing the error's message when it does not exist in `region`: which alarm, and the fix
+ */
+export async function metricAlarmState(cloudwatch: CloudWatchClient, alarmName: string, missing: (region: string) => string): Promise<DnsSwitchState> {
+  const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm'] }));
+  const alarm = (out.MetricAlarms ?? []).find((a) => a.AlarmName === alarmName);
+  if (!alarm) {
+    const region = await cloudwatch.config.region();
+    throw new Error(missing(region));
+  }
+  const value = alarm.StateValue;
+  return value === 'ALARM' || value === 'OK' ? value : 'INSUFFICIENT_DATA';
 }

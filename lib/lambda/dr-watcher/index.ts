@@ -10,7 +10,8 @@
  */
 import { descriptorParameterName, drRegionHealthAlarmName, DR_WATCHER_ENV } from '../../contract';
 import { createAwsClients, AwsClients } from '../../aws';
-import { CloudWatchDnsSwitch, createDrPorts, DrNotifier, SnsDrNotifier } from '../../aws/dr';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { createDrPorts, DrNotifier, metricAlarmState, SnsDrNotifier } from '../../aws/dr';
 import { DrEvent } from '../../release/dr/ports';
 import { decideWatch, DrEngine } from './engine';
 import { DescriptorCache } from '../auto-rollback/descriptor-cache';
@@ -129,7 +130,8 @@ export async function runWatcher(config: WatcherConfig, parameter?: string): Pro
         engine: (options) => new DrEngine(ports, options),
         notifier,
         failureThreshold: config.failureThreshold,
-        primaryHealthAlarm: () => CloudWatchDnsSwitch.fromClients(config.clientsFor(dr.primaryRegion), config.serviceName, drRegionHealthAlarmName(config.serviceName, dr.primaryRegion)).state(),
+        primaryHealthAlarm: () =>
+          metricAlarmState(config.clientsFor(dr.primaryRegion).get(CloudWatchClient), drRegionHealthAlarmName(config.serviceName, dr.primaryRegion), (region) => `The primary's health alarm does not exist in ${region}.`),
       },
       now,
     );
