@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Every handler that ships: its folder under lib/lambda/ and under assets/. */
-export const LAMBDAS = ['release-guard', 'auto-rollback', 'dr-watcher'];
+export const LAMBDAS = ['release-guard', 'auto-rollback', 'dr-watcher', 'quarantine'];
 
 /** esbuild options of one bundle. The Node.js 24 runtime provides the AWS SDK v3, so it stays external. */
 export function bundleOptions(name) {

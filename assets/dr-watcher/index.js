@@ -108,6 +108,51 @@ var init_disaster_recovery = __esm({
   }
 });
 
+// lib/contract/quarantine.ts
+function healingProblems(raw) {
+  if (raw === void 0) return [];
+  if (typeof raw !== "object" || raw === null) return [`healing must be an object, got ${JSON.stringify(raw)}`];
+  const q = raw.quarantine;
+  if (q === void 0) return [];
+  if (typeof q !== "object" || q === null) return [`healing.quarantine must be an object, got ${JSON.stringify(q)}`];
+  const problems = [];
+  const rec = q;
+  for (const k of ["keepPerColour", "keepPerService", "retentionSeconds", "flappingReplacements", "flappingWindowSeconds", "hookTimeoutSeconds"]) {
+    const v = rec[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) problems.push(`healing.quarantine.${k} must be an integer >= 0, got ${JSON.stringify(v)}`);
+  }
+  for (const k of ["hookName", "securityGroupId", "evidenceBucket", "evidencePrefix"]) {
+    if (typeof rec[k] !== "string" || rec[k] === "") problems.push(`healing.quarantine.${k} must be a non-empty string, got ${JSON.stringify(rec[k])}`);
+  }
+  if (typeof rec.snapshots !== "boolean") problems.push(`healing.quarantine.snapshots must be a boolean, got ${JSON.stringify(rec.snapshots)}`);
+  return problems;
+}
+var QUARANTINE_DEFAULT_RETENTION_SECONDS, QUARANTINE_MAX_RETENTION_SECONDS, QUARANTINE_TAGS, QUARANTINE_TAG_KEYS, QUARANTINE_EXTEND_TAG_KEYS;
+var init_quarantine = __esm({
+  "lib/contract/quarantine.ts"() {
+    "use strict";
+    init_colours();
+    QUARANTINE_DEFAULT_RETENTION_SECONDS = 24 * 3600;
+    QUARANTINE_MAX_RETENTION_SECONDS = 7 * 24 * 3600;
+    QUARANTINE_TAGS = {
+      /** `kept` once isolated. */
+      STATE: "bluegreen:quarantine",
+      /** Why: the group's cause and the load balancer's reason, `; `-separated. */
+      REASONS: "bluegreen:quarantine-reasons",
+      /** When it was kept (ISO 8601). */
+      SINCE: "bluegreen:quarantine-since",
+      /** When the retention ends (ISO 8601); `quarantine extend` moves it. */
+      EXPIRES: "bluegreen:quarantine-expires",
+      /** The image (AMI id) it ran. */
+      IMAGE: "bluegreen:quarantine-image",
+      /** Its security groups before isolation, space-separated. */
+      ORIGINAL_GROUPS: "bluegreen:quarantine-original-groups"
+    };
+    QUARANTINE_TAG_KEYS = Object.values(QUARANTINE_TAGS);
+    QUARANTINE_EXTEND_TAG_KEYS = [QUARANTINE_TAGS.EXPIRES];
+  }
+});
+
 // lib/contract/descriptor.ts
 function descriptorParameterName(serviceName2) {
   return `/bluegreen/${serviceName2}/descriptor`;
@@ -150,6 +195,7 @@ function descriptorProblems(raw, expectedService) {
     if (typeof v !== "object" || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
   }
   problems.push(...disasterRecoveryProblems(at(raw, "disasterRecovery")));
+  problems.push(...healingProblems(at(raw, "healing")));
   const service = at(raw, "service");
   if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);
@@ -169,6 +215,7 @@ var init_descriptor = __esm({
   "lib/contract/descriptor.ts"() {
     "use strict";
     init_disaster_recovery();
+    init_quarantine();
     SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
     InvalidDescriptorError = class extends Error {
       constructor(parameterName, problems) {
@@ -239,6 +286,7 @@ var init_contract = __esm({
     init_release_manifest();
     init_auto_rollback();
     init_disaster_recovery();
+    init_quarantine();
   }
 });
 

@@ -182,6 +182,44 @@ function disasterRecoveryProblems(raw) {
   return problems;
 }
 
+// lib/contract/quarantine.ts
+var QUARANTINE_DEFAULT_RETENTION_SECONDS = 24 * 3600;
+var QUARANTINE_MAX_RETENTION_SECONDS = 7 * 24 * 3600;
+var QUARANTINE_TAGS = {
+  /** `kept` once isolated. */
+  STATE: "bluegreen:quarantine",
+  /** Why: the group's cause and the load balancer's reason, `; `-separated. */
+  REASONS: "bluegreen:quarantine-reasons",
+  /** When it was kept (ISO 8601). */
+  SINCE: "bluegreen:quarantine-since",
+  /** When the retention ends (ISO 8601); `quarantine extend` moves it. */
+  EXPIRES: "bluegreen:quarantine-expires",
+  /** The image (AMI id) it ran. */
+  IMAGE: "bluegreen:quarantine-image",
+  /** Its security groups before isolation, space-separated. */
+  ORIGINAL_GROUPS: "bluegreen:quarantine-original-groups"
+};
+var QUARANTINE_TAG_KEYS = Object.values(QUARANTINE_TAGS);
+var QUARANTINE_EXTEND_TAG_KEYS = [QUARANTINE_TAGS.EXPIRES];
+function healingProblems(raw) {
+  if (raw === void 0) return [];
+  if (typeof raw !== "object" || raw === null) return [`healing must be an object, got ${JSON.stringify(raw)}`];
+  const q = raw.quarantine;
+  if (q === void 0) return [];
+  if (typeof q !== "object" || q === null) return [`healing.quarantine must be an object, got ${JSON.stringify(q)}`];
+  const problems = [];
+  const rec = q;
+  for (const k of ["keepPerColour", "keepPerService", "retentionSeconds", "flappingReplacements", "flappingWindowSeconds", "hookTimeoutSeconds"]) {
+    const v = rec[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) problems.push(`healing.quarantine.${k} must be an integer >= 0, got ${JSON.stringify(v)}`);
+  }
+  for (const k of ["hookName", "securityGroupId", "evidenceBucket", "evidencePrefix"]) {
+    if (typeof rec[k] !== "string" || rec[k] === "") problems.push(`healing.quarantine.${k} must be a non-empty string, got ${JSON.stringify(rec[k])}`);
+  }
+  if (typeof rec.snapshots !== "boolean") problems.push(`healing.quarantine.snapshots must be a boolean, got ${JSON.stringify(rec.snapshots)}`);
+  return problems;
+}
+
 // lib/contract/descriptor.ts
 var SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
 var InvalidDescriptorError = class extends Error {
@@ -248,6 +286,7 @@ function descriptorProblems(raw, expectedService) {
     if (typeof v !== "object" || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
   }
   problems.push(...disasterRecoveryProblems(at(raw, "disasterRecovery")));
+  problems.push(...healingProblems(at(raw, "healing")));
   const service = at(raw, "service");
   if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);

@@ -5,6 +5,7 @@
  * Additive changes keep the schema version; removing or renaming a field bumps it.
  */
 import { DisasterRecoveryDescriptor, disasterRecoveryProblems } from './disaster-recovery';
+import { HealingDescriptor, healingProblems } from './quarantine';
 
 export const SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
 
@@ -47,6 +48,8 @@ export interface ColourAlarmsDescriptor {
   readonly unhealthyHosts?: string;
   /** Healthy hosts below the expected count. */
   readonly healthyHosts?: string;
+  /** Repeated health-driven replacements of the colour (with quarantine). */
+  readonly flapping?: string;
 }
 
 /** One colour slot. */
@@ -97,6 +100,8 @@ export interface ServiceDescriptor {
   readonly colours: ColoursDescriptor;
   /** This Region's half of a disaster-recovery pair, when the service has a standby Region. */
   readonly disasterRecovery?: DisasterRecoveryDescriptor;
+  /** How the colours heal: absent or without `quarantine` when sick instances are only replaced. */
+  readonly healing?: HealingDescriptor;
 }
 
 /** The load balancer of a service. */
@@ -195,6 +200,7 @@ function descriptorProblems(raw: unknown, expectedService?: string): string[] {
     if (typeof v !== 'object' || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
   }
   problems.push(...disasterRecoveryProblems(at(raw, 'disasterRecovery')));
+  problems.push(...healingProblems(at(raw, 'healing')));
   const service = at(raw, 'service');
   if (expectedService !== undefined && typeof service === 'string' && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);

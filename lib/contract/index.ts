@@ -7,3 +7,4 @@ export * from './patterns';
 export * from './release-manifest';
 export * from './auto-rollback';
 export * from './disaster-recovery';
+export * from './quarantine';

@@ -1,0 +1,133 @@
+/**
+ * The quarantine controller: what the quarantine Lambda and the `bluegreen quarantine` commands run, over the ports.
+ * Decisions are pure functions (classify, decide-hook, decide-sweep, retention); this class only sequences them with
+ * the ports. Every failure leans towards the normal path: an instance that cannot be kept is terminated.
+ */
+import type { ColourName, QuarantineEntry } from '../../contract';
+import type { QuarantinePolicy, QuarantinePorts, TerminationEvent } from './ports';
+
+/** What one termination lifecycle action ended as. */
+export type HookOutcome =
+  /** Claimed, isolated, evidence captured, hook abandoned: the instance is Retained. */
+  | { readonly action: 'kept'; readonly instanceId: string; readonly colour: ColourName; readonly entry: QuarantineEntry }
+  /** Hook continued: the termination goes on (not health-driven, over a cap, the group is being deleted, not ours). */
+  | { readonly action: 'terminated'; readonly instanceId: string; readonly colour?: ColourName; readonly healthDriven: boolean; readonly reason: string }
+  /** Another invocation holds this action (a duplicate delivery), or it was already kept: nothing done. */
+  | { readonly action: 'duplicate'; readonly instanceId: string; readonly reason: string }
+  /** Isolating failed part way: the claim was released and the hook continued, so the instance terminates. */
+  | { readonly action: 'failed-open'; readonly instanceId: string; readonly colour: ColourName; readonly error: string };
+
+/** What one sweep did. */
+export interface SweepOutcome {
+  /** Instances terminated: retention over, a stale claim, retained but untracked. */
+  readonly terminated: ReadonlyArray<{ readonly instanceId: string; readonly colour?: ColourName; readonly reason: string }>;
+  /** Entries dropped because their instance is gone. */
+  readonly dropped: ReadonlyArray<{ readonly instanceId: string; readonly reason: string }>;
+  /** The flapping gauge published: health-driven replacements within the window, per colour. */
+  readonly recentReplacements: Readonly<Record<ColourName, number>>;
+  /** Per-instance errors (the sweep goes on past them; the next tick tries again). */
+  readonly errors: readonly string[];
+}
+
+/** Kept instances, as `bluegreen quarantine` lists them. */
+export interface QuarantineListing {
+  readonly entries: readonly QuarantineEntry[];
+  /** Entries (isolating or kept) per colour. */
+  readonly perColour: Readonly<Record<ColourName, number>>;
+  readonly keepPerColour: number;
+  readonly keepPerService: number;
+  /** Health-driven replacements within the flapping window, per colour. */
+  readonly recentReplacements: Readonly<Record<ColourName, number>>;
+}
+
+/** What `terminate` did or (dry run) would do. */
+export interface QuarantineTerminateResult {
+  readonly instanceId: string;
+  readonly colour: ColourName;
+  /** False when the instance was already gone and only the entry was dropped. */
+  readonly terminated: boolean;
+  readonly dryRun: boolean;
+}
+
+/** What `extend` did or (dry run) would do. */
+export interface QuarantineExtendResult {
+  readonly instanceId: string;
+  readonly previousExpiry: string;
+  readonly expiresAt: string;
+  readonly dryRun: boolean;
+}
+
+/** A request the controller refuses before changing anything (the CLI exits 3 with the message). */
+export class QuarantineRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QuarantineRefusal';
+  }
+}
+
+/** Options of the operator commands. */
+export interface OperatorOptions {
+  /** Who asks (recorded on extend). */
+  readonly who: string;
+  /** @default false */
+  readonly dryRun?: boolean;
+}
+
+export class QuarantineController {
+  constructor(
+    private readonly ports: QuarantinePorts,
+    private readonly policy: QuarantinePolicy,
+  ) {}
+
+  /**
+   * Handle one termination lifecycle action:
+   * 1. not one of the colours' groups, the group is being deleted, or the cause is not a health check (ELB, EC2
+   *    status, or a custom SetInstanceHealth): CONTINUE;
+   * 2. health-driven: count it for flapping, and claim a place under both caps with compare-and-set (re-read and
+   *    decide again on a conflict; still conflicting after a few tries: CONTINUE);
+   * 3. over a cap: CONTINUE; under: record the reasons, deregister, tag, swap the security groups for the quarantine
+   *    group, capture console output and the cause to the evidence store, snapshot (if asked), mark the entry kept,
+   *    ABANDON the hook (the group keeps it Retained), notify the topic;
+   * 4. any failure in 3: drop the claim, CONTINUE, notify, `failed-open`.
+   * A second delivery of the same action while the first is isolating is a `duplicate`; after the claim went stale
+   * (older than the hook timeout) it is decided anew.
+   */
+  public async onTermination(event: TerminationEvent): Promise<HookOutcome> {
+    void event;
+    void this.ports;
+    void this.policy;
+    throw new Error('not implemented');
+  }
+
+  /**
+   * The scheduled sweep: terminate kept instances whose retention is over, instances of stale claims that still
+   * run, and Retained instances of the groups that the record does not track (never more than the caps); drop
+   * entries whose instance is gone; trim replacement marks to the flapping window; publish the gauge.
+   */
+  public async sweep(): Promise<SweepOutcome> {
+    throw new Error('not implemented');
+  }
+
+  /** The record's entries and counts. */
+  public async list(): Promise<QuarantineListing> {
+    throw new Error('not implemented');
+  }
+
+  /** Terminate a kept instance now and drop its entry. Refused for an instance not in the record or still isolating. */
+  public async terminate(instanceId: string, options: OperatorOptions): Promise<QuarantineTerminateResult> {
+    void instanceId;
+    void options;
+    throw new Error('not implemented');
+  }
+
+  /**
+   * Move a kept instance's expiry `bySeconds` later (from its current expiry), in the record and its expiry tag.
+   * Refused beyond QUARANTINE_MAX_RETENTION_SECONDS after it was kept; the message names the latest expiry allowed.
+   */
+  public async extend(instanceId: string, bySeconds: number, options: OperatorOptions): Promise<QuarantineExtendResult> {
+    void instanceId;
+    void bySeconds;
+    void options;
+    throw new Error('not implemented');
+  }
+}
