@@ -104,7 +104,7 @@ describe('decideHook', () => {
     expect(d.record.entries).toEqual([expect.objectContaining({ instanceId: 'i-1', lifecycleActionToken: 'new-token', claimedAt: iso(T0) })]);
   });
 
-  it('GIVEN a stale claim filling blue's only place WHEN its own instance is decided anew THEN the claim does not count against itself', () => {
+  it("GIVEN a stale claim filling blue's only place WHEN its own instance is decided anew THEN the claim does not count against itself", () => {
     const d = decideHook(input(recordWith(entry('i-1', 'blue', 'isolating', T0 - 301_000)), event('i-1')));
     expect(d.kind).toBe('claim');
   });

@@ -107,6 +107,8 @@ export class FakeWorld {
   public readonly notices: { subject: string; message: string }[] = [];
   public readonly gauges: Record<ColourName, number>[] = [];
   public readonly snapshots = new Map<string, Record<string, string>>();
+  /** Runs at each port call, before it acts: lets a test change the world mid-way. */
+  public before?: (call: Call) => void | Promise<void>;
   /** Writes that lose to a writer the test does not see (each makes one write conflict). */
   public conflicts = 0;
   /** The most instances ever retained at once, per colour and in all. */
@@ -114,10 +116,15 @@ export class FakeWorld {
   private stored?: { json: string; version: number };
   private readonly failures: Failure[] = [];
   private readonly counts = new Map<string, number>();
-  private seed = 7;
+  private seed: number;
   private nextToken = 1;
 
-  constructor(public readonly policy: QuarantinePolicy = policyWith()) {}
+  constructor(
+    public readonly policy: QuarantinePolicy = policyWith(),
+    seed = 7,
+  ) {
+    this.seed = seed;
+  }
 
   /** A running instance of `colour`, registered with its target group. */
   public launch(instanceId: string, colour: ColourName, extra: Partial<FakeInstance> = {}): void {
@@ -219,6 +226,7 @@ export class FakeWorld {
     const n = (this.counts.get(name) ?? 0) + 1;
     this.counts.set(name, n);
     if (this.interleave) for (let i = this.random(4); i > 0; i--) await new Promise((r) => setImmediate(r));
+    await this.before?.({ name, args });
     const failure = this.failures.find((f) => f.name === name && (f.nth === undefined || f.nth === n));
     if (failure) throw failure.error;
     return act();
