@@ -17,7 +17,7 @@ import {
   TerminationEvent,
   VersionedQuarantineRecord,
 } from '../../lib/release/quarantine';
-import { ColourName, parseQuarantineRecord, QUARANTINE_HOOK_NAME } from '../../lib/contract';
+import { ColourName, emptyQuarantineRecord, parseQuarantineRecord, QUARANTINE_HOOK_NAME } from '../../lib/contract';
 
 /** When every test starts. */
 export const T0 = Date.parse('2024-05-14T20:12:00.000Z');
@@ -216,7 +216,7 @@ export class FakeWorld {
       gauge: {
         publish: (counts) => this.call('gauge.publish', [counts], () => void this.gauges.push({ ...counts })),
       },
-      clock: { now: () => this.now, sleep: async (ms) => void (this.now += ms) },
+      clock: { now: () => this.now, sleep: (ms) => this.sleep(ms) },
     };
   }
 
@@ -232,6 +232,12 @@ export class FakeWorld {
     return act();
   }
 
+  /** Time passes; while interleaving, other callers get to run meanwhile. */
+  private async sleep(ms: number): Promise<void> {
+    if (this.interleave) for (let i = this.random(4) + Math.ceil(ms / 25); i > 0; i--) await new Promise((r) => setImmediate(r));
+    this.now += ms;
+  }
+
   private random(bound: number): number {
     this.seed = (this.seed * 1103515245 + 12345) % 2 ** 31;
     return this.seed % bound;
@@ -244,7 +250,8 @@ export class FakeWorld {
   private write(record: QuarantineRecord, expected: number | undefined): number {
     if (this.conflicts > 0) {
       this.conflicts -= 1;
-      this.stored = { json: this.stored?.json ?? JSON.stringify(record), version: (this.stored?.version ?? 0) + 1 };
+      // Another writer got there first with something this test does not care about.
+      this.stored = { json: this.stored?.json ?? JSON.stringify(emptyQuarantineRecord(SERVICE)), version: (this.stored?.version ?? 0) + 1 };
       throw new ConcurrentQuarantineUpdateError('changed by another writer (injected)');
     }
     if (this.stored?.version !== expected) throw new ConcurrentQuarantineUpdateError(`version is ${this.stored?.version}, expected ${expected}`);

@@ -71,7 +71,7 @@ export async function handleTermination(ports: QuarantinePorts, policy: Quaranti
   if (!verdict.keep) return run.continue(colour.colour, false, verdict.reason);
   let decision: HookDecision;
   try {
-    decision = await updateRecord(ports.store, policy.service, (current) => {
+    decision = await updateRecord(ports, policy.service, (current) => {
       const d = decideHook({ record: current, event, colour: colour.colour, cause: verdict.cause, policy, nowMs: ports.clock.now() });
       return { record: 'record' in d ? d.record : undefined, result: d };
     });
@@ -136,7 +136,7 @@ async function keep(run: HookRun, colour: QuarantineColour, verdict: Keep, claim
 /** Write the claim as kept, if it is still ours (a claim re-decided after going stale is not). */
 async function markKept(run: HookRun, claim: QuarantineEntry, isolated: Isolated): Promise<QuarantineEntry> {
   try {
-    return await updateRecord(run.ports.store, run.policy.service, (current) => {
+    return await updateRecord(run.ports, run.policy.service, (current) => {
       const mine = current.entries.find((e) => sameClaim(e, claim) && e.state === 'isolating');
       if (!mine) throw new Error('the claim is no longer in the record (it went stale and was decided again)');
       const kept = keptEntry(mine, isolated);
@@ -168,7 +168,7 @@ async function actionEnded(run: HookRun, kept: QuarantineEntry, claimed: Quarant
 /** Best effort: a claim left behind is dropped by the sweep once its instance is gone. */
 async function dropClaim(run: HookRun, entry: QuarantineEntry): Promise<void> {
   try {
-    await updateRecord(run.ports.store, run.policy.service, (current) => {
+    await updateRecord(run.ports, run.policy.service, (current) => {
       const entries = current.entries.filter((e) => !sameClaim(e, entry));
       return { record: entries.length === current.entries.length ? undefined : { ...current, entries }, result: undefined };
     });
