@@ -82,8 +82,10 @@ export interface FakeInstance {
 
 interface Failure {
   readonly name: string;
-  /** Fail only the n-th call (1-based) of `name`; every call when absent. */
+  /** Fail only the n-th call (1-based, counted from when the failure was set) of `name`; every call when absent. */
   readonly nth?: number;
+  /** Calls of `name` made before the failure was set. */
+  readonly before: number;
   readonly error: Error;
 }
 
@@ -151,9 +153,9 @@ export class FakeWorld {
     return event;
   }
 
-  /** Make calls of `name` (e.g. `instances.deregister`) fail: all of them, or only the n-th. */
+  /** Make calls of `name` (e.g. `instances.deregister`) fail from now on: all of them, or only the n-th. */
   public fail(name: string, nth?: number): void {
-    this.failures.push({ name, ...(nth !== undefined ? { nth } : {}), error: new Error(`${name} failed (injected)`) });
+    this.failures.push({ name, ...(nth !== undefined ? { nth } : {}), before: this.counts.get(name) ?? 0, error: new Error(`${name} failed (injected)`) });
   }
 
   /** The stored record (undefined when none). */
@@ -227,7 +229,7 @@ export class FakeWorld {
     this.counts.set(name, n);
     if (this.interleave) for (let i = this.random(4); i > 0; i--) await new Promise((r) => setImmediate(r));
     await this.before?.({ name, args });
-    const failure = this.failures.find((f) => f.name === name && (f.nth === undefined || f.nth === n));
+    const failure = this.failures.find((f) => f.name === name && (f.nth === undefined || f.before + f.nth === n));
     if (failure) throw failure.error;
     return act();
   }

@@ -61,7 +61,10 @@ export async function extendKept(ports: QuarantinePorts, policy: QuarantinePolic
     await ports.instances.tag(instanceId, { [QUARANTINE_TAGS.EXPIRES]: done.expiresAt });
   } catch (err) {
     // The record is what the sweep acts on; the tag only informs, so say what is left to fix rather than undo.
-    throw new Error(`The record of ${policy.service} now keeps ${instanceId} until ${done.expiresAt}, but its ${QUARANTINE_TAGS.EXPIRES} tag could not be set (${errorText(err)}); run the command again to retry the tag.`);
+    // Running extend again would extend again: name the one command that sets the tag alone.
+    throw new Error(
+      `The record of ${policy.service} now keeps ${instanceId} until ${done.expiresAt}, but its ${QUARANTINE_TAGS.EXPIRES} tag could not be set (${errorText(err)}); the sweep goes by the record. To fix the tag: aws ec2 create-tags --resources ${instanceId} --tags Key=${QUARANTINE_TAGS.EXPIRES},Value=${done.expiresAt}`,
+    );
   }
   return { instanceId, previousExpiry: done.previousExpiry, expiresAt: done.expiresAt, dryRun: false };
 }
