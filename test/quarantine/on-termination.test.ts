@@ -368,6 +368,8 @@ describe('onTermination: a failure in the middle of isolating', () => {
     expect(outcome).toMatchObject({ action: 'terminated', healthDriven: true, reason: expect.stringContaining('had already ended') });
     expect(world.record()?.entries).toEqual([]);
     expect(world.notices[0].subject).toBe('bluegreen shop: i-1 (blue) not kept, hook timed out');
+    // AND it checked the group does not retain it before dropping the entry
+    expect(world.names().slice(-6)).toEqual(['autoScaling.completeLifecycleAction', 'autoScaling.retainedInstances', 'store.read', 'store.write', 'notifier.notify', 'gauge.publish']);
   });
 });
 
@@ -451,6 +453,27 @@ describe('onTermination: races between hook events for one instance', () => {
     expect(world.completions().map((c) => c.result)).toEqual(['ABANDON', 'ABANDON']);
     expect(world.retained.blue.has('i-1')).toBe(true);
     expect(world.record()?.entries).toEqual([expect.objectContaining({ state: 'kept' })]);
+  });
+
+  it('GIVEN a duplicate delivery abandons first (it saw the entry kept) WHEN this run abandons THEN it finds the instance Retained and reports it kept', async () => {
+    // GIVEN the second delivery runs to its end between this run's kept write and its ABANDON
+    const { world, event } = condemned();
+    let second: HookOutcome | undefined;
+    world.before = async (call) => {
+      if (call.name === 'autoScaling.completeLifecycleAction' && !second) {
+        const pending = world.controller().onTermination(event);
+        second = { action: 'duplicate', instanceId: 'i-1', reason: 'still running' };
+        second = await pending;
+      }
+    };
+    // WHEN
+    const outcome = await world.controller().onTermination(event);
+    // THEN
+    expect(second).toMatchObject({ action: 'duplicate', reason: expect.stringContaining('already kept') });
+    expect(outcome).toMatchObject({ action: 'kept', instanceId: 'i-1' });
+    expect(world.completions().map((c) => c.result)).toEqual(['ABANDON', 'ABANDON']);
+    expect(world.record()?.entries).toEqual([expect.objectContaining({ instanceId: 'i-1', state: 'kept' })]);
+    expect(world.retained.blue.has('i-1')).toBe(true);
   });
 
   it('GIVEN the claim was re-decided by another run while this one isolated WHEN this run marks it kept THEN it fails open without touching the other claim', async () => {

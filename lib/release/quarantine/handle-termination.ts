@@ -127,7 +127,7 @@ async function keep(run: HookRun, colour: QuarantineColour, verdict: Keep, claim
   } catch (err) {
     return failOpen(run, kept, claimed, `abandon: ${errorText(err)}`);
   }
-  if (!abandoned) return actionEnded(run, kept, claimed);
+  if (!abandoned && !(await retainedAnyway(run, kept))) return actionEnded(run, kept, claimed);
   await run.notify(keptNotice(run.policy.service, kept));
   await run.publish(claimed);
   return run.outcome({ action: 'kept', instanceId: kept.instanceId, colour: kept.colour, entry: kept });
@@ -154,6 +154,20 @@ async function failOpen(run: HookRun, entry: QuarantineEntry, claimed: Quarantin
   await run.notify(failedOpenNotice(run.policy.service, entry, error));
   await run.publish(claimed);
   return run.outcome({ action: 'failed-open', instanceId: entry.instanceId, colour: entry.colour, error });
+}
+
+/**
+ * ABANDON found no action waiting. A duplicate delivery that saw the entry kept may have abandoned it first (the
+ * instance is then Retained, and kept); otherwise the action timed out. Unreadable counts as not retained: the
+ * sweep terminates a Retained instance the record does not track.
+ */
+async function retainedAnyway(run: HookRun, kept: QuarantineEntry): Promise<boolean> {
+  try {
+    return (await run.ports.autoScaling.retainedInstances(kept.autoScalingGroupName)).includes(kept.instanceId);
+  } catch (err) {
+    run.warnings.push(`could not tell whether ${kept.instanceId} is Retained: ${errorText(err)}`);
+    return false;
+  }
 }
 
 /** ABANDON found no action waiting: it timed out and continued, so the group terminated the instance. */
