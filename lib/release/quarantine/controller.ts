@@ -91,7 +91,7 @@ export class QuarantineController {
    *    ABANDON the hook (the group keeps it Retained), notify the topic;
    * 4. any failure in 3: drop the claim, CONTINUE, notify, `failed-open`.
    * A second delivery of the same action while the first is isolating is a `duplicate`; after the claim went stale
-   * (older than the hook timeout) it is decided anew.
+   * (older than the hook timeout) it is decided anew. An action of another hook on the group is left to its owner.
    */
   public async onTermination(event: TerminationEvent): Promise<HookOutcome> {
     return handleTermination(this.ports, this.policy, event);
@@ -99,8 +99,9 @@ export class QuarantineController {
 
   /**
    * The scheduled sweep: terminate kept instances whose retention is over, instances of stale claims that still
-   * run, and Retained instances of the groups that the record does not track (never more than the caps); drop
-   * entries whose instance is gone; trim replacement marks to the flapping window; publish the gauge.
+   * run, and Retained instances of the groups that the record does not track (never more than the caps; kept
+   * instances beyond caps that were lowered go too, earliest expiry first); drop entries whose instance is gone;
+   * trim replacement marks to the flapping window; publish the gauge.
    */
   public async sweep(): Promise<SweepOutcome> {
     return runSweep(this.ports, this.policy);

@@ -80,14 +80,14 @@ function terminate(entry: QuarantineEntry, reason: string): SweepAction {
  * first going first since they were due soonest anyway. Isolating claims count but are left to finish.
  */
 function overCaps(entries: readonly QuarantineEntry[], caps: QuarantineCaps): SweepAction[] {
-  const byExpiry = [...entries].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
   const perColour = new Map<ColourName, number>();
+  for (const e of entries) perColour.set(e.colour, (perColour.get(e.colour) ?? 0) + 1);
   let total = entries.length;
   const actions: SweepAction[] = [];
-  for (const e of byExpiry) {
-    const ofColour = entries.filter((x) => x.colour === e.colour).length - (perColour.get(e.colour) ?? 0);
+  for (const e of [...entries].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))) {
+    const ofColour = perColour.get(e.colour) ?? 0;
     if (e.state !== 'kept' || (ofColour <= caps.keepPerColour && total <= caps.keepPerService)) continue;
-    perColour.set(e.colour, (perColour.get(e.colour) ?? 0) + 1);
+    perColour.set(e.colour, ofColour - 1);
     total -= 1;
     actions.push(terminate(e, `over the caps (keepPerColour ${caps.keepPerColour}, keepPerService ${caps.keepPerService})`));
   }
