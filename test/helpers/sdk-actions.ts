@@ -31,3 +31,27 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean } = {}): Set
   return actions;
 }
 
+
+/** IAM prefixes of the SDK clients, by the name esbuild gives a client's import (`import_client_<name>`). */
+const BUNDLE_PREFIXES: Readonly<Record<string, string>> = {
+  auto_scaling: 'autoscaling',
+  cloudwatch: 'cloudwatch',
+  dynamodb: 'dynamodb',
+  ec2: 'ec2',
+  elastic_load_balancing_v2: 'elasticloadbalancing',
+  route_53: 'route53',
+  s3: 's3',
+  sns: 'sns',
+  ssm: 'ssm',
+};
+
+/**
+ * AWS actions a shipped Lambda bundle (assets/<name>/index.js) can send: the SDK commands it references. esbuild
+ * names each client import `import_client_<name>` and numbers repeats (`import_client_cloudwatch3`): the client is
+ * the longest known name the import starts with.
+ */
+export function actionsOfBundle(name: string): Set<string> {
+  const bundle = fs.readFileSync(path.join(__dirname, '..', '..', 'assets', name, 'index.js'), 'utf8');
+  const service = (id: string) => BUNDLE_PREFIXES[Object.keys(BUNDLE_PREFIXES).filter((k) => id.startsWith(k)).sort((a, b) => b.length - a.length)[0]] ?? id;
+  return new Set([...bundle.matchAll(/import_client_([a-z0-9_]+)\.(\w+)Command\b/g)].map((m) => `${service(m[1])}:${m[2]}`));
+}
