@@ -1922,7 +1922,7 @@ async function runQuarantine(event, config) {
   const write = config.log ?? ((line) => process.stdout.write(`${JSON.stringify(line)}
 `));
   const log = (line) => {
-    const full = { ...line, service: config.serviceName, ...config.requestId ? { requestId: config.requestId } : {} };
+    const full = { service: config.serviceName, ...config.requestId ? { requestId: config.requestId } : {}, ...line };
     write(full);
     return full;
   };
