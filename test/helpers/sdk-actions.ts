@@ -3,9 +3,12 @@ import * as path from 'path';
 
 /**
  * AWS actions the CLI and its adapters call, read from their SDK command imports. Without `dr`, the adapters of
- * `bluegreen dr` (lib/aws/dr, granted by `RegionalFailover.grantDisasterRecovery`) are left out.
+ * `bluegreen dr` (lib/aws/dr, granted by `RegionalFailover.grantDisasterRecovery`) are left out. Without
+ * `quarantine`, so are the quarantine function's adapters (lib/aws/quarantine, granted to its own role: see
+ * `actionsOfBundle('quarantine')`); the `bluegreen quarantine` commands call only the record (GetItem, PutItem),
+ * TerminateInstanceInAutoScalingGroup, CreateTags and DescribeInstances through them.
  */
-export function actionsTheCliCalls(options: { readonly dr?: boolean } = {}): Set<string> {
+export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly quarantine?: boolean } = {}): Set<string> {
   const prefix: Record<string, string> = {
     'client-elastic-load-balancing-v2': 'elasticloadbalancing',
     'client-auto-scaling': 'autoscaling',
@@ -18,7 +21,8 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean } = {}): Set
   const files = (dir: string): string[] =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
   const actions = new Set<string>();
-  const inScope = (file: string) => options.dr || !file.startsWith(path.join('lib', 'aws', 'dr'));
+  const inScope = (file: string) =>
+    (options.dr || !file.startsWith(path.join('lib', 'aws', 'dr'))) && (options.quarantine || !file.startsWith(path.join('lib', 'aws', 'quarantine')));
   for (const file of [...files('lib/aws'), ...files('lib/cli')].filter(inScope)) {
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/import (?:type )?\{([^}]*)\} from '@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
