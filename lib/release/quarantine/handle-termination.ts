@@ -71,7 +71,7 @@ export async function handleTermination(ports: QuarantinePorts, policy: Quaranti
   if (!verdict.keep) return run.continue(colour.colour, false, verdict.reason);
   let decision: HookDecision;
   try {
-    decision = await updateRecord(ports.store, policy.service, (current) => {
+    decision = await updateRecord(ports, policy.service, (current) => {
       const d = decideHook({ record: current, event, colour: colour.colour, cause: verdict.cause, policy, nowMs: ports.clock.now() });
       return { record: 'record' in d ? d.record : undefined, result: d };
     });
@@ -127,7 +127,7 @@ async function keep(run: HookRun, colour: QuarantineColour, verdict: Keep, claim
   } catch (err) {
     return failOpen(run, kept, claimed, `abandon: ${errorText(err)}`);
   }
-  if (!abandoned) return actionEnded(run, kept, claimed);
+  if (!abandoned && !(await retainedAnyway(run, kept))) return actionEnded(run, kept, claimed);
   await run.notify(keptNotice(run.policy.service, kept));
   await run.publish(claimed);
   return run.outcome({ action: 'kept', instanceId: kept.instanceId, colour: kept.colour, entry: kept });
@@ -136,7 +136,7 @@ async function keep(run: HookRun, colour: QuarantineColour, verdict: Keep, claim
 /** Write the claim as kept, if it is still ours (a claim re-decided after going stale is not). */
 async function markKept(run: HookRun, claim: QuarantineEntry, isolated: Isolated): Promise<QuarantineEntry> {
   try {
-    return await updateRecord(run.ports.store, run.policy.service, (current) => {
+    return await updateRecord(run.ports, run.policy.service, (current) => {
       const mine = current.entries.find((e) => sameClaim(e, claim) && e.state === 'isolating');
       if (!mine) throw new Error('the claim is no longer in the record (it went stale and was decided again)');
       const kept = keptEntry(mine, isolated);
@@ -156,6 +156,20 @@ async function failOpen(run: HookRun, entry: QuarantineEntry, claimed: Quarantin
   return run.outcome({ action: 'failed-open', instanceId: entry.instanceId, colour: entry.colour, error });
 }
 
+/**
+ * ABANDON found no action waiting. A duplicate delivery that saw the entry kept may have abandoned it first (the
+ * instance is then Retained, and kept); otherwise the action timed out. Unreadable counts as not retained: the
+ * sweep terminates a Retained instance the record does not track.
+ */
+async function retainedAnyway(run: HookRun, kept: QuarantineEntry): Promise<boolean> {
+  try {
+    return (await run.ports.autoScaling.retainedInstances(kept.autoScalingGroupName)).includes(kept.instanceId);
+  } catch (err) {
+    run.warnings.push(`could not tell whether ${kept.instanceId} is Retained: ${errorText(err)}`);
+    return false;
+  }
+}
+
 /** ABANDON found no action waiting: it timed out and continued, so the group terminated the instance. */
 async function actionEnded(run: HookRun, kept: QuarantineEntry, claimed: QuarantineRecord): Promise<HookOutcome> {
   await dropClaim(run, kept);
@@ -168,7 +182,7 @@ async function actionEnded(run: HookRun, kept: QuarantineEntry, claimed: Quarant
 /** Best effort: a claim left behind is dropped by the sweep once its instance is gone. */
 async function dropClaim(run: HookRun, entry: QuarantineEntry): Promise<void> {
   try {
-    await updateRecord(run.ports.store, run.policy.service, (current) => {
+    await updateRecord(run.ports, run.policy.service, (current) => {
       const entries = current.entries.filter((e) => !sameClaim(e, entry));
       return { record: entries.length === current.entries.length ? undefined : { ...current, entries }, result: undefined };
     });

@@ -35,7 +35,7 @@ export async function terminateKept(ports: QuarantinePorts, policy: QuarantinePo
   if (result.dryRun) return result;
   if (running) await ports.autoScaling.terminateInstance(entry.autoScalingGroupName, instanceId);
   // Terminated first, dropped after: a crash in between leaves an entry the sweep drops once the instance is gone.
-  await updateRecord(ports.store, policy.service, (current) => {
+  await updateRecord(ports, policy.service, (current) => {
     const entries = current.entries.filter((e) => !sameClaim(e, entry));
     return { record: entries.length === current.entries.length ? undefined : { ...current, entries }, result: undefined };
   });
@@ -52,7 +52,7 @@ export async function extendKept(ports: QuarantinePorts, policy: QuarantinePolic
   if (options.dryRun) return { instanceId, previousExpiry: planned.previousExpiry, expiresAt: planned.expiresAt, dryRun: true };
   const at = iso(ports.clock.now());
   // Decided again on what is stored at write time: another extend may have moved the expiry meanwhile.
-  const done = await updateRecord(ports.store, policy.service, (current) => {
+  const done = await updateRecord(ports, policy.service, (current) => {
     const plan = planExtension(current, policy.service, instanceId, bySeconds);
     const extended: QuarantineEntry = { ...plan.entry, expiresAt: plan.expiresAt, extended: { by: options.who, at } };
     return { record: { ...current, entries: current.entries.map((e) => (e === plan.entry ? extended : e)) }, result: plan };
@@ -61,7 +61,10 @@ export async function extendKept(ports: QuarantinePorts, policy: QuarantinePolic
     await ports.instances.tag(instanceId, { [QUARANTINE_TAGS.EXPIRES]: done.expiresAt });
   } catch (err) {
     // The record is what the sweep acts on; the tag only informs, so say what is left to fix rather than undo.
-    throw new Error(`The record of ${policy.service} now keeps ${instanceId} until ${done.expiresAt}, but its ${QUARANTINE_TAGS.EXPIRES} tag could not be set (${errorText(err)}); run the command again to retry the tag.`);
+    // Running extend again would extend again: name the one command that sets the tag alone.
+    throw new Error(
+      `The record of ${policy.service} now keeps ${instanceId} until ${done.expiresAt}, but its ${QUARANTINE_TAGS.EXPIRES} tag could not be set (${errorText(err)}); the sweep goes by the record. To fix the tag: aws ec2 create-tags --resources ${instanceId} --tags Key=${QUARANTINE_TAGS.EXPIRES},Value=${done.expiresAt}`,
+    );
   }
   return { instanceId, previousExpiry: done.previousExpiry, expiresAt: done.expiresAt, dryRun: false };
 }

@@ -4,10 +4,13 @@
  * so the caps hold however their writes interleave.
  */
 import { emptyQuarantineRecord, QuarantineEntry, QuarantineRecord } from '../../contract';
-import { ConcurrentQuarantineUpdateError, QuarantineRecordStore } from './ports';
+import { ConcurrentQuarantineUpdateError, QuarantinePorts, QuarantineRecordStore } from './ports';
 
 /** Tries before giving up on a busy record. */
 export const MAX_RECORD_TRIES = 5;
+
+/** Wait after the first conflict, doubled after each one (25, 50, 100, 200 ms: under 0.4 s in all). */
+export const RECORD_BACKOFF_MS = 25;
 
 /** A decision over the current record: what to write (undefined: nothing), and what to return. */
 export interface RecordChange<T> {
@@ -31,16 +34,18 @@ export async function readRecord(store: QuarantineRecordStore, service: string):
 
 /**
  * Apply `decide` to the current record and write its result with compare-and-set, deciding again after a conflict.
+ * It backs off between tries, so that a burst of writers spreads out instead of colliding again.
  *
  * @throws QuarantineRecordBusyError after MAX_RECORD_TRIES conflicts; other store errors as they come
  */
-export async function updateRecord<T>(store: QuarantineRecordStore, service: string, decide: (current: QuarantineRecord) => RecordChange<T>): Promise<T> {
+export async function updateRecord<T>(ports: Pick<QuarantinePorts, 'store' | 'clock'>, service: string, decide: (current: QuarantineRecord) => RecordChange<T>): Promise<T> {
   for (let attempt = 1; attempt <= MAX_RECORD_TRIES; attempt++) {
-    const { record, version } = await readRecord(store, service);
+    if (attempt > 1) await ports.clock.sleep(RECORD_BACKOFF_MS * 2 ** (attempt - 2));
+    const { record, version } = await readRecord(ports.store, service);
     const change = decide(record);
     if (!change.record) return change.result;
     try {
-      await store.write(change.record, version);
+      await ports.store.write(change.record, version);
       return change.result;
     } catch (err) {
       if (!isConflict(err)) throw err;

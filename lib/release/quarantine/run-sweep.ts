@@ -83,7 +83,7 @@ async function describeEntries(ports: QuarantinePorts, entries: readonly Quarant
  */
 async function save(ports: QuarantinePorts, policy: QuarantinePolicy, settled: readonly QuarantineEntry[], nowMs: number, errors: string[]): Promise<readonly ReplacementMark[] | undefined> {
   try {
-    return await updateRecord(ports.store, policy.service, (current) => {
+    return await updateRecord(ports, policy.service, (current) => {
       const entries = current.entries.filter((e) => !settled.some((s) => sameClaim(s, e)));
       const replacements = trimMarks(current.replacements, nowMs, policy.flappingWindowSeconds);
       const changed = entries.length !== current.entries.length || replacements.length !== current.replacements.length;
