@@ -1432,6 +1432,7 @@ function errorText(err) {
 // lib/release/quarantine/record-update.ts
 init_contract();
 var MAX_RECORD_TRIES = 5;
+var RECORD_BACKOFF_MS = 25;
 var QuarantineRecordBusyError = class extends Error {
   constructor(service) {
     super(`the quarantine record of ${service} kept changing under ${MAX_RECORD_TRIES} compare-and-set tries`);
@@ -1442,13 +1443,14 @@ async function readRecord(store, service) {
   const read = await store.read();
   return read ? { record: read.record, version: read.version } : { record: emptyQuarantineRecord(service), version: void 0 };
 }
-async function updateRecord(store, service, decide) {
+async function updateRecord(ports, service, decide) {
   for (let attempt = 1; attempt <= MAX_RECORD_TRIES; attempt++) {
-    const { record, version } = await readRecord(store, service);
+    if (attempt > 1) await ports.clock.sleep(RECORD_BACKOFF_MS * 2 ** (attempt - 2));
+    const { record, version } = await readRecord(ports.store, service);
     const change = decide(record);
     if (!change.record) return change.result;
     try {
-      await store.write(change.record, version);
+      await ports.store.write(change.record, version);
       return change.result;
     } catch (err) {
       if (!isConflict(err)) throw err;
@@ -1510,7 +1512,7 @@ async function handleTermination(ports, policy, event) {
   if (!verdict.keep) return run.continue(colour.colour, false, verdict.reason);
   let decision;
   try {
-    decision = await updateRecord(ports.store, policy.service, (current) => {
+    decision = await updateRecord(ports, policy.service, (current) => {
       const d = decideHook({ record: current, event, colour: colour.colour, cause: verdict.cause, policy, nowMs: ports.clock.now() });
       return { record: "record" in d ? d.record : void 0, result: d };
     });
@@ -1560,14 +1562,14 @@ async function keep(run, colour, verdict, claim, claimed) {
   } catch (err) {
     return failOpen(run, kept, claimed, `abandon: ${errorText(err)}`);
   }
-  if (!abandoned) return actionEnded(run, kept, claimed);
+  if (!abandoned && !await retainedAnyway(run, kept)) return actionEnded(run, kept, claimed);
   await run.notify(keptNotice(run.policy.service, kept));
   await run.publish(claimed);
   return run.outcome({ action: "kept", instanceId: kept.instanceId, colour: kept.colour, entry: kept });
 }
 async function markKept(run, claim, isolated) {
   try {
-    return await updateRecord(run.ports.store, run.policy.service, (current) => {
+    return await updateRecord(run.ports, run.policy.service, (current) => {
       const mine = current.entries.find((e) => sameClaim(e, claim) && e.state === "isolating");
       if (!mine) throw new Error("the claim is no longer in the record (it went stale and was decided again)");
       const kept = keptEntry(mine, isolated);
@@ -1584,6 +1586,14 @@ async function failOpen(run, entry, claimed, error) {
   await run.publish(claimed);
   return run.outcome({ action: "failed-open", instanceId: entry.instanceId, colour: entry.colour, error });
 }
+async function retainedAnyway(run, kept) {
+  try {
+    return (await run.ports.autoScaling.retainedInstances(kept.autoScalingGroupName)).includes(kept.instanceId);
+  } catch (err) {
+    run.warnings.push(`could not tell whether ${kept.instanceId} is Retained: ${errorText(err)}`);
+    return false;
+  }
+}
 async function actionEnded(run, kept, claimed) {
   await dropClaim(run, kept);
   await run.notify(actionEndedNotice(run.policy.service, kept));
@@ -1593,7 +1603,7 @@ async function actionEnded(run, kept, claimed) {
 }
 async function dropClaim(run, entry) {
   try {
-    await updateRecord(run.ports.store, run.policy.service, (current) => {
+    await updateRecord(run.ports, run.policy.service, (current) => {
       const entries = current.entries.filter((e) => !sameClaim(e, entry));
       return { record: entries.length === current.entries.length ? void 0 : { ...current, entries }, result: void 0 };
     });
@@ -1633,7 +1643,7 @@ async function terminateKept(ports, policy, instanceId, options) {
   const result = { instanceId, colour: entry.colour, terminated: running, dryRun: options.dryRun === true };
   if (result.dryRun) return result;
   if (running) await ports.autoScaling.terminateInstance(entry.autoScalingGroupName, instanceId);
-  await updateRecord(ports.store, policy.service, (current) => {
+  await updateRecord(ports, policy.service, (current) => {
     const entries = current.entries.filter((e) => !sameClaim(e, entry));
     return { record: entries.length === current.entries.length ? void 0 : { ...current, entries }, result: void 0 };
   });
@@ -1647,7 +1657,7 @@ async function extendKept(ports, policy, instanceId, bySeconds, options) {
   const planned = planExtension(record, policy.service, instanceId, bySeconds);
   if (options.dryRun) return { instanceId, previousExpiry: planned.previousExpiry, expiresAt: planned.expiresAt, dryRun: true };
   const at2 = iso(ports.clock.now());
-  const done = await updateRecord(ports.store, policy.service, (current) => {
+  const done = await updateRecord(ports, policy.service, (current) => {
     const plan = planExtension(current, policy.service, instanceId, bySeconds);
     const extended = { ...plan.entry, expiresAt: plan.expiresAt, extended: { by: options.who, at: at2 } };
     return { record: { ...current, entries: current.entries.map((e) => e === plan.entry ? extended : e) }, result: plan };
@@ -1655,7 +1665,9 @@ async function extendKept(ports, policy, instanceId, bySeconds, options) {
   try {
     await ports.instances.tag(instanceId, { [QUARANTINE_TAGS.EXPIRES]: done.expiresAt });
   } catch (err) {
-    throw new Error(`The record of ${policy.service} now keeps ${instanceId} until ${done.expiresAt}, but its ${QUARANTINE_TAGS.EXPIRES} tag could not be set (${errorText(err)}); run the command again to retry the tag.`);
+    throw new Error(
+      `The record of ${policy.service} now keeps ${instanceId} until ${done.expiresAt}, but its ${QUARANTINE_TAGS.EXPIRES} tag could not be set (${errorText(err)}); the sweep goes by the record. To fix the tag: aws ec2 create-tags --resources ${instanceId} --tags Key=${QUARANTINE_TAGS.EXPIRES},Value=${done.expiresAt}`
+    );
   }
   return { instanceId, previousExpiry: done.previousExpiry, expiresAt: done.expiresAt, dryRun: false };
 }
@@ -1737,7 +1749,7 @@ async function describeEntries(ports, entries, errors) {
 }
 async function save(ports, policy, settled, nowMs, errors) {
   try {
-    return await updateRecord(ports.store, policy.service, (current) => {
+    return await updateRecord(ports, policy.service, (current) => {
       const entries = current.entries.filter((e) => !settled.some((s) => sameClaim(s, e)));
       const replacements = trimMarks(current.replacements, nowMs, policy.flappingWindowSeconds);
       const changed = entries.length !== current.entries.length || replacements.length !== current.replacements.length;
