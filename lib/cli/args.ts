@@ -43,8 +43,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const { values, positionals } = parseFlags(command, [...rest, ...globals]);
   if (values.help === true) return { kind: 'help', text: commandHelp(command) };
   const { action, rest: named } = actionOf(command, positionals);
-  const global = parseGlobalFlags(serviceOf(command, named), values);
-  return { kind: 'run', parsed: { command, global, options: command.parse(values, action) } };
+  const { service, operands } = serviceOf(command, named, action);
+  const global = parseGlobalFlags(service, values);
+  return { kind: 'run', parsed: { command, global, options: command.parse(values, action, operands) } };
 }
 
 /**
@@ -132,25 +133,43 @@ function flagError(command: Command<unknown>, e: unknown, args: readonly string[
   return new UsageError(`${error.message ?? String(e)}. ${help}`);
 }
 
-/** The action word of a command that has them (`dr failover web`): the first positional, which must be one of them. */
+/**
+ * The action word of a command that has them (`dr failover web`): the first positional, which must be one of them,
+ * unless the command has a default action (`quarantine web`), which runs when the first word is not an action.
+ */
 function actionOf(command: Command<unknown>, positionals: string[]): { action?: string; rest: string[] } {
   if (!command.actions) return { rest: positionals };
   const [action, ...rest] = positionals;
+  if (command.defaultAction !== undefined && (action === undefined || !command.actions.includes(action))) {
+    return { action: command.defaultAction, rest: positionals };
+  }
   const usage = `bluegreen ${command.name} <${command.actions.join('|')}> <service>`;
   if (action === undefined) throw new UsageError(`missing action: ${usage} [flags], e.g. bluegreen ${command.name} ${command.actions[0]} web.`);
   if (!command.actions.includes(action)) throw usageError(command.name, `takes an action first: ${usage}.`, action);
   return { action, rest };
 }
 
-function serviceOf(command: Command<unknown>, positionals: string[]): string {
-  if (positionals.length === 0) {
-    const name = command.actions ? `${command.name} <action>` : command.name;
-    throw new UsageError(`missing <service>: bluegreen ${name} <service> [flags], e.g. bluegreen ${command.actions ? `${command.name} ${command.actions[0]}` : command.name} web.`);
-  }
-  if (positionals.length > 1) {
-    throw usageError(command.name, `takes one service; unexpected argument ${JSON.stringify(positionals[1])}.`, positionals);
+/** The service, and the words after it that the action takes (`quarantine terminate web i-0abc...`). */
+function serviceOf(command: Command<unknown>, positionals: string[], action?: string): { service: string; operands: string[] } {
+  const names = (action !== undefined ? command.operands?.[action] : undefined) ?? [];
+  // How usage messages name the command: `dr <action>`, `quarantine` (its default action), `quarantine terminate`.
+  const named = command.defaultAction !== undefined && action !== command.defaultAction ? `${command.name} ${action}` : command.name;
+  const label = command.actions && command.defaultAction === undefined ? `${command.name} <action>` : named;
+  const example = command.actions && command.defaultAction === undefined ? `${command.name} ${command.actions[0]}` : named;
+  const usage = [label, '<service>', ...names.map((n) => `<${n}>`)].join(' ');
+  const e = [example, 'web', ...names.map(exampleOperand)].join(' ');
+  if (positionals.length === 0) throw new UsageError(`missing <service>: bluegreen ${usage} [flags], e.g. bluegreen ${e}.`);
+  if (positionals.length <= names.length) throw new UsageError(`missing <${names[positionals.length - 1]}>: bluegreen ${usage} [flags], e.g. bluegreen ${e}.`);
+  if (positionals.length > names.length + 1) {
+    const takes = names.length ? `takes a service and ${names.map((n) => `<${n}>`).join(' ')}` : 'takes one service';
+    throw usageError(named, `${takes}; unexpected argument ${JSON.stringify(positionals[names.length + 1])}.`, positionals);
   }
   const service = positionals[0];
   if (!SERVICE_NAME.test(service)) throw usageError('service', `${SERVICE_NAME_RULE}.`, service);
-  return service;
+  return { service, operands: positionals.slice(1) };
+}
+
+/** An example value of an operand, for usage messages. */
+function exampleOperand(name: string): string {
+  return name === 'instance' ? 'i-0123456789abcdef0' : `<${name}>`;
 }

@@ -11,6 +11,7 @@
 import type { RetentionResult } from '../aws/ami-retention';
 import type { ServiceDescriptor } from '../contract';
 import type { Logger, ReleasePorts } from '../release';
+import type { QuarantineController } from '../release/quarantine/controller';
 import type { CommandContext } from './command';
 
 /**
@@ -45,4 +46,18 @@ export async function imageExists(ctx: CommandContext, image: string): Promise<b
 export async function retainColourImages(ctx: CommandContext, descriptor: ServiceDescriptor): Promise<RetentionResult> {
   const { retainColourImages: retain } = await import('../aws/ami-retention');
   return retain(descriptor, ctx.clients);
+}
+
+/**
+ * The quarantine controller on the service's resources (lib/aws/quarantine). Loads only DynamoDB's adapter here;
+ * EC2's and Auto Scaling's load when `terminate` or `extend` first calls them.
+ *
+ * @throws QuarantineNotConfiguredError when the descriptor has no `healing.quarantine` (check before calling)
+ */
+export async function quarantineController(ctx: CommandContext, descriptor: ServiceDescriptor): Promise<QuarantineController> {
+  const [{ createQuarantinePorts, quarantinePolicy }, { QuarantineController: Controller }] = await Promise.all([
+    import('../aws/quarantine/create-quarantine-ports'),
+    import('../release/quarantine/controller'),
+  ]);
+  return new Controller(createQuarantinePorts(ctx.clients, descriptor), quarantinePolicy(descriptor));
 }

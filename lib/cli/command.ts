@@ -66,12 +66,39 @@ export interface Command<O> {
    */
   readonly actions?: readonly string[];
   /**
+   * The action run when the word after the command is not one of `actions`: `bluegreen quarantine web` lists, as
+   * `bluegreen quarantine list web` does (which names a service called like an action).
+   *
+   * @default - an action must be given
+   */
+  readonly defaultAction?: string;
+  /**
+   * Words that follow the service, by action, each required: `{ terminate: ['instance'] }` makes
+   * `bluegreen quarantine terminate web i-0abc...`. Their names show in usage and in "missing" messages.
+   *
+   * @default - none: the service is the last word
+   */
+  readonly operands?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Usage lines of the command's help, instead of the one made from its name and actions.
+   *
+   * @default - `Usage: bluegreen <name> [<actions>] <service> [flags]`
+   */
+  readonly usage?: readonly string[];
+  /**
+   * Lines of help after the flags: what each action does, its exit codes.
+   *
+   * @default - none
+   */
+  readonly details?: readonly string[];
+  /**
    * Check the command's own flag values and turn them into its options.
    *
-   * @param action the word given among `actions`, for a command that has them
+   * @param action the word given among `actions` (or the default action), for a command that has them
+   * @param operands the words after the service, as many as `operands` names for the action
    * @throws UsageError naming the flag, the problem and the value, before anything is read from AWS
    */
-  parse(values: FlagValues, action?: string): O;
+  parse(values: FlagValues, action?: string, operands?: readonly string[]): O;
   /** Run it and return the exit code. */
   run(ctx: CommandContext, options: O): Promise<number>;
 }

@@ -30,8 +30,9 @@ export function overview(): string {
 
 /** `bluegreen <command> --help`. */
 export function commandHelp(command: Command<unknown>): string {
+  const usage = command.usage ?? [`bluegreen ${command.name}${command.actions ? ` <${command.actions.join('|')}>` : ''} <service> [flags]`];
   return [
-    `Usage: bluegreen ${command.name}${command.actions ? ` <${command.actions.join('|')}>` : ''} <service> [flags]`,
+    ...usage.map((u, i) => `${i === 0 ? 'Usage: ' : '       '}${u}`),
     '',
     command.summary,
     '',
@@ -39,6 +40,7 @@ export function commandHelp(command: Command<unknown>): string {
     'Global flags:',
     ...flagLines(GLOBAL_FLAGS),
     '',
+    ...(command.details?.length ? [...command.details, ''] : []),
   ].join('\n');
 }
 

@@ -2,6 +2,7 @@ import type { Command } from './command';
 import { abort } from './commands/abort';
 import { dr } from './commands/dr';
 import { promote } from './commands/promote';
+import { quarantine } from './commands/quarantine';
 import { release } from './commands/release';
 import { resume } from './commands/resume';
 import { rollback } from './commands/rollback';
@@ -17,7 +18,7 @@ import { wait } from './commands/wait';
  * Command modules import no AWS SDK at load (they reach it through aws-access.ts), so listing them here keeps
  * `bluegreen --help` free of it.
  */
-export const COMMANDS: readonly Command<unknown>[] = [status, wait, stage, release, resume, promote, rollback, abort, scaleDown, syncManifest, dr];
+export const COMMANDS: readonly Command<unknown>[] = [status, wait, stage, release, resume, promote, rollback, abort, scaleDown, syncManifest, dr, quarantine];
 
 /** The command called `name`, if there is one. */
 export function findCommand(name: string): Command<unknown> | undefined {

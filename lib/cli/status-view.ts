@@ -2,6 +2,7 @@ import { ColourDescriptor, ManifestDocument, ServiceDescriptor } from '../contra
 import { ColourName, ColourStatus, COLOUR_NAMES, describeProgress, formatWeights, otherColour, ServiceStatus } from '../release';
 import { humanDuration } from './durations';
 import { namesDeployedImage } from './image-reference';
+import { countsLine, QuarantineCountsView } from './quarantine-view';
 import { describeBake, gateVerdict, releaseProgress, ReleaseProgress } from './release-progress';
 
 /** One colour in `status`. */
@@ -42,6 +43,19 @@ export interface StatusView {
   readonly warnings: string[];
   /** A service with a standby Region: which version each Region's live colour serves (this Region first). */
   readonly regions?: readonly RegionVersionView[];
+  /**
+   * A service with `healing.quarantine`: instances kept per colour against the caps, and recent replacements against
+   * the flapping threshold (`bluegreen quarantine <service>` lists the instances). Absent for a service without.
+   */
+  readonly quarantine?: QuarantineStatusView;
+}
+
+/** The quarantine in `status`: its counts, or why the record could not be read. */
+export type QuarantineStatusView = QuarantineCountsView | { readonly error: string };
+
+/** The view with the quarantine's counts. */
+export function withQuarantine(view: StatusView, quarantine: QuarantineStatusView): StatusView {
+  return { ...view, quarantine };
 }
 
 /** One Region of a disaster-recovery pair in `status`. */
@@ -243,6 +257,7 @@ export function renderStatus(v: StatusView): string[] {
   }
   lines.push(`  release      ${releaseLine(v)}`);
   if (v.regions) lines.push(`  regions      ${v.regions.map(regionLine).join('; ')}`);
+  if (v.quarantine) lines.push(`  quarantine   ${'error' in v.quarantine ? `could not be read: ${v.quarantine.error}` : countsLine(v.quarantine)}`);
   if (v.manifestPath) {
     const entry = (c: ColourName) => {
       const m = v.colours[c].manifest;

@@ -1,13 +1,14 @@
 import type { ManifestDocument, ServiceDescriptor } from '../../contract';
 import { liveColour, ReleaseEngine, usageError } from '../../release';
-import { awsPorts, loadServiceDescriptor } from '../aws-access';
+import { awsPorts, loadServiceDescriptor, quarantineController } from '../aws-access';
 import { withRetryNotices } from '../retry-notices';
 import type { Command, CommandContext } from '../command';
 import { durationFlag } from '../flags';
 import { readManifest } from '../manifest-file';
 import { ownerId, ownerProcess, processProbe } from '../owner';
 import { DrAccess, drAccessFor } from '../dr-access';
-import { buildView, RegionVersionView, renderStatus, withRegions } from '../status-view';
+import { quarantineCounts } from '../quarantine-view';
+import { buildView, QuarantineStatusView, RegionVersionView, renderStatus, withQuarantine, withRegions, StatusView } from '../status-view';
 import { StatusReader, watchStatus } from '../watch';
 
 /** What `status` was asked to do. */
@@ -64,8 +65,9 @@ async function statusReader(ctx: CommandContext, access: DrAccess): Promise<Stat
   });
   let warned = false;
   const peer = peerReader(descriptor, access);
+  const kept = quarantineReader(ctx, descriptor);
   return async () => {
-    const [serviceStatus, regions] = await Promise.all([engine.status(), peer?.()]);
+    const [serviceStatus, regions, quarantine] = await Promise.all([engine.status(), peer?.(), kept?.()]);
     // An unreadable manifest is worth a warning here (once), not a failure: status is how one finds out what is wrong.
     let manifest: ManifestDocument | undefined;
     try {
@@ -75,7 +77,8 @@ async function statusReader(ctx: CommandContext, access: DrAccess): Promise<Stat
       warned = true;
     }
     return (bakeStartedAt?: number) => {
-      const view = buildView(serviceStatus, descriptor, manifest, manifest ? ctx.manifest.shown : null, bakeStartedAt);
+      let view: StatusView = buildView(serviceStatus, descriptor, manifest, manifest ? ctx.manifest.shown : null, bakeStartedAt);
+      if (quarantine) view = withQuarantine(view, quarantine);
       if (!regions) return view;
       const here = serviceStatus.live ? descriptor.colours[serviceStatus.live].image : null;
       return withRegions(view, [{ region: descriptor.region, role: descriptor.disasterRecovery!.role, serving: here }, regions]);
@@ -105,6 +108,24 @@ function peerReader(descriptor: ServiceDescriptor, access: DrAccess): (() => Pro
     } catch (e) {
       peer = undefined;
       return { region, role, serving: null, error: (e as Error).message };
+    }
+  };
+}
+
+/**
+ * For a service with `healing.quarantine`: reads the quarantine record (one GetItem) each reading, for its counts.
+ * A record that cannot be read is shown as such; status goes on. A service without quarantine reads nothing more.
+ */
+function quarantineReader(ctx: CommandContext, descriptor: ServiceDescriptor): (() => Promise<QuarantineStatusView>) | undefined {
+  const section = descriptor.healing?.quarantine;
+  if (!section) return undefined;
+  let controller: ReturnType<typeof quarantineController> | undefined;
+  return async () => {
+    try {
+      controller ??= quarantineController(ctx, descriptor);
+      return quarantineCounts(await (await controller).list(), section);
+    } catch (e) {
+      return { error: (e as Error).message };
     }
   };
 }
