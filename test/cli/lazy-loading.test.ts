@@ -34,7 +34,17 @@ async function clientPackagesLoadedBy(argv: string[], cwd: string): Promise<{ co
 }
 
 describe('AWS SDK clients a command loads', () => {
-  it.each([[['--help']], [['release', '--help']], [['dr', '--help']], [['dr', 'status', 'web', '--help']], [['--version']], [['release', 'web', '--steps', '10,50']], [['deploy', 'web']]])(
+  it.each([
+    [['--help']],
+    [['release', '--help']],
+    [['dr', '--help']],
+    [['dr', 'status', 'web', '--help']],
+    [['quarantine', '--help']],
+    [['--version']],
+    [['release', 'web', '--steps', '10,50']],
+    [['quarantine', 'extend', 'web', 'i-0123456789abcdef0', '--for', '3d']],
+    [['deploy', 'web']],
+  ])(
     '%j creates no client',
     async (argv) => {
       expect((await clientsCreatedBy(argv)).created).toEqual([]);
@@ -58,6 +68,15 @@ describe('AWS SDK clients a command loads', () => {
     expect(stage).toEqual({ code: 0, created: ['dynamodb', 'ec2', 'elbv2', 'ssm'] });
   });
 
+  it('quarantine lists with the SSM and DynamoDB clients only; status of a service with quarantine creates no other', async () => {
+    // GIVEN a service deployed with quarantine
+    const f = await createServiceFixture({ service: 'lazy-quarantine', quarantine: {} });
+    const ws = workspace(f.service, null);
+    // WHEN / THEN
+    expect(await clientsCreatedBy(['quarantine', f.service], ws.dir)).toEqual({ code: 0, created: ['dynamodb', 'ssm'] });
+    expect(await clientsCreatedBy(['status', f.service], ws.dir)).toEqual({ code: 0, created: ['autoscaling', 'cloudwatch', 'dynamodb', 'elbv2', 'ssm'] });
+  });
+
   it('a fresh process loads no SDK client package for help, and only those three for a rollback', async () => {
     // GIVEN green released
     const f = await createServiceFixture({ service: 'lazy-process' });
@@ -67,6 +86,7 @@ describe('AWS SDK clients a command loads', () => {
     // WHEN / THEN
     expect(await clientPackagesLoadedBy(['--help'], ws.dir)).toEqual({ code: 0, clients: [] });
     expect(await clientPackagesLoadedBy(['dr', '--help'], ws.dir)).toEqual({ code: 0, clients: [] });
+    expect(await clientPackagesLoadedBy(['quarantine', '--help'], ws.dir)).toEqual({ code: 0, clients: [] });
     expect(await clientPackagesLoadedBy(['rollback', f.service, '--steps', '10'], ws.dir)).toEqual({ code: 2, clients: [] });
     expect(await clientPackagesLoadedBy(['rollback', f.service], ws.dir)).toEqual({
       code: 0,
