@@ -4,18 +4,24 @@
  * the ports. Every failure leans towards the normal path: an instance that cannot be kept is terminated.
  */
 import type { ColourName, QuarantineEntry } from '../../contract';
+import { handleTermination } from './handle-termination';
+import { extendKept, listQuarantine, terminateKept } from './operator';
 import type { QuarantinePolicy, QuarantinePorts, TerminationEvent } from './ports';
+import { runSweep } from './run-sweep';
 
-/** What one termination lifecycle action ended as. */
+/**
+ * What one termination lifecycle action ended as. `warnings` lists what failed without changing the outcome (a
+ * notification, the gauge, completing an action whose default is CONTINUE anyway, releasing a claim).
+ */
 export type HookOutcome =
   /** Claimed, isolated, evidence captured, hook abandoned: the instance is Retained. */
-  | { readonly action: 'kept'; readonly instanceId: string; readonly colour: ColourName; readonly entry: QuarantineEntry }
+  | { readonly action: 'kept'; readonly instanceId: string; readonly colour: ColourName; readonly entry: QuarantineEntry; readonly warnings?: readonly string[] }
   /** Hook continued: the termination goes on (not health-driven, over a cap, the group is being deleted, not ours). */
-  | { readonly action: 'terminated'; readonly instanceId: string; readonly colour?: ColourName; readonly healthDriven: boolean; readonly reason: string }
+  | { readonly action: 'terminated'; readonly instanceId: string; readonly colour?: ColourName; readonly healthDriven: boolean; readonly reason: string; readonly warnings?: readonly string[] }
   /** Another invocation holds this action (a duplicate delivery), or it was already kept: nothing done. */
-  | { readonly action: 'duplicate'; readonly instanceId: string; readonly reason: string }
+  | { readonly action: 'duplicate'; readonly instanceId: string; readonly reason: string; readonly warnings?: readonly string[] }
   /** Isolating failed part way: the claim was released and the hook continued, so the instance terminates. */
-  | { readonly action: 'failed-open'; readonly instanceId: string; readonly colour: ColourName; readonly error: string };
+  | { readonly action: 'failed-open'; readonly instanceId: string; readonly colour: ColourName; readonly error: string; readonly warnings?: readonly string[] };
 
 /** What one sweep did. */
 export interface SweepOutcome {
@@ -57,13 +63,8 @@ export interface QuarantineExtendResult {
   readonly dryRun: boolean;
 }
 
-/** A request the controller refuses before changing anything (the CLI exits 3 with the message). */
-export class QuarantineRefusal extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QuarantineRefusal';
-  }
-}
+// In a file of its own so that the command modules can throw it without importing this one (no import cycle).
+export { QuarantineRefusal } from './refusal';
 
 /** Options of the operator commands. */
 export interface OperatorOptions {
@@ -90,34 +91,30 @@ export class QuarantineController {
    *    ABANDON the hook (the group keeps it Retained), notify the topic;
    * 4. any failure in 3: drop the claim, CONTINUE, notify, `failed-open`.
    * A second delivery of the same action while the first is isolating is a `duplicate`; after the claim went stale
-   * (older than the hook timeout) it is decided anew.
+   * (older than the hook timeout) it is decided anew. An action of another hook on the group is left to its owner.
    */
   public async onTermination(event: TerminationEvent): Promise<HookOutcome> {
-    void event;
-    void this.ports;
-    void this.policy;
-    throw new Error('not implemented');
+    return handleTermination(this.ports, this.policy, event);
   }
 
   /**
    * The scheduled sweep: terminate kept instances whose retention is over, instances of stale claims that still
-   * run, and Retained instances of the groups that the record does not track (never more than the caps); drop
-   * entries whose instance is gone; trim replacement marks to the flapping window; publish the gauge.
+   * run, and Retained instances of the groups that the record does not track (never more than the caps; kept
+   * instances beyond caps that were lowered go too, earliest expiry first); drop entries whose instance is gone;
+   * trim replacement marks to the flapping window; publish the gauge.
    */
   public async sweep(): Promise<SweepOutcome> {
-    throw new Error('not implemented');
+    return runSweep(this.ports, this.policy);
   }
 
   /** The record's entries and counts. */
   public async list(): Promise<QuarantineListing> {
-    throw new Error('not implemented');
+    return listQuarantine(this.ports, this.policy);
   }
 
   /** Terminate a kept instance now and drop its entry. Refused for an instance not in the record or still isolating. */
   public async terminate(instanceId: string, options: OperatorOptions): Promise<QuarantineTerminateResult> {
-    void instanceId;
-    void options;
-    throw new Error('not implemented');
+    return terminateKept(this.ports, this.policy, instanceId, options);
   }
 
   /**
@@ -125,9 +122,6 @@ export class QuarantineController {
    * Refused beyond QUARANTINE_MAX_RETENTION_SECONDS after it was kept; the message names the latest expiry allowed.
    */
   public async extend(instanceId: string, bySeconds: number, options: OperatorOptions): Promise<QuarantineExtendResult> {
-    void instanceId;
-    void bySeconds;
-    void options;
-    throw new Error('not implemented');
+    return extendKept(this.ports, this.policy, instanceId, bySeconds, options);
   }
 }
