@@ -1,4 +1,4 @@
-import { ArnFormat, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -82,7 +82,7 @@ export class Quarantine extends Construct implements iam.IGrantable {
     // Kept instances end up in this group only, and a security group in use cannot be deleted. CloudFormation
     // deletes dependents first: with the groups depending on it, stack deletion removes each Auto Scaling group
     // (force-deleted with every instance associated with it, Retained ones included) before this security group.
-    for (const fleet of fleets) (fleet.autoScalingGroup.node.defaultChild as CfnResource).addDependency(this.securityGroup.node.defaultChild as CfnResource);
+    for (const fleet of fleets) fleet.autoScalingGroup.node.defaultChild?.node.addDependency(this.securityGroup);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.DESTROY });
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
