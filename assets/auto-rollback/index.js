@@ -758,7 +758,9 @@ var SERVICE_NAMES = {
   "Auto Scaling": "autoscaling",
   CloudWatch: "cloudwatch",
   SSM: "ssm",
-  DynamoDB: "dynamodb"
+  DynamoDB: "dynamodb",
+  S3: "s3",
+  SNS: "sns"
 };
 function serviceName(serviceId) {
   return SERVICE_NAMES[serviceId] ?? serviceId.toLowerCase().replace(/\s+/g, "");

@@ -4,6 +4,14 @@ var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
@@ -18,16 +26,2025 @@ var __copyProps = (to, from, except, desc) => {
 };
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
+// lib/contract/colours.ts
+function isColourName(name) {
+  return name === "blue" || name === "green";
+}
+var COLOUR_NAMES;
+var init_colours = __esm({
+  "lib/contract/colours.ts"() {
+    "use strict";
+    COLOUR_NAMES = ["blue", "green"];
+  }
+});
+
+// lib/contract/disaster-recovery.ts
+function disasterRecoveryProblems(raw) {
+  if (raw === void 0) return [];
+  if (typeof raw !== "object" || raw === null) return ["disasterRecovery must be an object"];
+  const r = raw;
+  const problems = [];
+  const str = (key) => {
+    if (typeof r[key] !== "string" || r[key] === "") problems.push(`disasterRecovery.${key} must be a non-empty string, got ${JSON.stringify(r[key])}`);
+  };
+  ["primaryRegion", "standbyRegion", "hostedZoneId", "zoneName", "recordName", "regionalRecordName", "switchAlarmName", "healthAlarmName"].forEach(str);
+  if (!REGION_ROLE_NAMES.includes(r.role)) problems.push(`disasterRecovery.role must be one of ${REGION_ROLE_NAMES.join(", ")}, got ${JSON.stringify(r.role)}`);
+  if (!STANDBY_MODE_NAMES.includes(r.standbyMode)) problems.push(`disasterRecovery.standbyMode must be one of ${STANDBY_MODE_NAMES.join(", ")}, got ${JSON.stringify(r.standbyMode)}`);
+  for (const key of ["standbyCapacityPercent", "failoverCapacityPercent"]) {
+    const v = r[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 100) problems.push(`disasterRecovery.${key} must be an integer 0-100, got ${JSON.stringify(v)}`);
+  }
+  const dns = r.dns;
+  for (const key of ["ttlSeconds", "intervalSeconds", "failureThreshold", "alarmPeriodSeconds"]) {
+    const v = dns?.[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) problems.push(`disasterRecovery.dns.${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  const endpoint = r.endpoint;
+  if (typeof endpoint?.protocol !== "string" || typeof endpoint?.port !== "number" || typeof endpoint?.healthPath !== "string") {
+    problems.push(`disasterRecovery.endpoint must have protocol, port and healthPath, got ${JSON.stringify(endpoint)}`);
+  }
+  if (typeof r.primaryRegion === "string" && r.primaryRegion === r.standbyRegion) {
+    problems.push(`disasterRecovery.standbyRegion must differ from primaryRegion (${r.primaryRegion})`);
+  }
+  return problems;
+}
+var REGION_ROLE_NAMES, STANDBY_MODE_NAMES;
+var init_disaster_recovery = __esm({
+  "lib/contract/disaster-recovery.ts"() {
+    "use strict";
+    REGION_ROLE_NAMES = ["primary", "standby"];
+    STANDBY_MODE_NAMES = ["pilot-light", "warm-standby"];
+  }
+});
+
+// lib/contract/quarantine.ts
+function quarantineRecordKey(service) {
+  return `${service}#quarantine`;
+}
+function emptyQuarantineRecord(service) {
+  return { schemaVersion: 1, service, entries: [], replacements: [] };
+}
+function parseQuarantineRecord(json, service) {
+  let raw;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new InvalidQuarantineRecordError(service, `not JSON (${e.message})`);
+  }
+  const r = raw;
+  if (typeof raw !== "object" || raw === null) throw new InvalidQuarantineRecordError(service, "not an object");
+  if (r.schemaVersion !== 1) throw new InvalidQuarantineRecordError(service, `schemaVersion is ${JSON.stringify(r.schemaVersion)}, expected 1`);
+  if (!Array.isArray(r.entries)) throw new InvalidQuarantineRecordError(service, "entries is not a list");
+  if (!Array.isArray(r.replacements)) throw new InvalidQuarantineRecordError(service, "replacements is not a list");
+  for (const e of r.entries) {
+    if (typeof e?.instanceId !== "string" || !isColourName(e.colour) || e.state !== "isolating" && e.state !== "kept" || typeof e.expiresAt !== "string") {
+      throw new InvalidQuarantineRecordError(service, `entry ${JSON.stringify(e)} lacks instanceId, colour, state or expiresAt`);
+    }
+  }
+  return { schemaVersion: 1, service: typeof r.service === "string" ? r.service : service, entries: r.entries, replacements: r.replacements };
+}
+function healingProblems(raw) {
+  if (raw === void 0) return [];
+  if (typeof raw !== "object" || raw === null) return [`healing must be an object, got ${JSON.stringify(raw)}`];
+  const q = raw.quarantine;
+  if (q === void 0) return [];
+  if (typeof q !== "object" || q === null) return [`healing.quarantine must be an object, got ${JSON.stringify(q)}`];
+  const problems = [];
+  const rec = q;
+  for (const k of ["keepPerColour", "keepPerService", "retentionSeconds", "flappingReplacements", "flappingWindowSeconds", "hookTimeoutSeconds"]) {
+    const v = rec[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) problems.push(`healing.quarantine.${k} must be an integer >= 0, got ${JSON.stringify(v)}`);
+  }
+  for (const k of ["hookName", "securityGroupId", "evidenceBucket", "evidencePrefix"]) {
+    if (typeof rec[k] !== "string" || rec[k] === "") problems.push(`healing.quarantine.${k} must be a non-empty string, got ${JSON.stringify(rec[k])}`);
+  }
+  if (typeof rec.snapshots !== "boolean") problems.push(`healing.quarantine.snapshots must be a boolean, got ${JSON.stringify(rec.snapshots)}`);
+  return problems;
+}
+var QUARANTINE_HOOK_NAME, QUARANTINE_DEFAULT_RETENTION_SECONDS, QUARANTINE_MAX_RETENTION_SECONDS, QUARANTINE_TAGS, QUARANTINE_TAG_KEYS, QUARANTINE_EXTEND_TAG_KEYS, HEALING_METRIC, QUARANTINE_ENV, QUARANTINE_SWEEP_SOURCE, InvalidQuarantineRecordError;
+var init_quarantine = __esm({
+  "lib/contract/quarantine.ts"() {
+    "use strict";
+    init_colours();
+    QUARANTINE_HOOK_NAME = "bluegreen-quarantine";
+    QUARANTINE_DEFAULT_RETENTION_SECONDS = 24 * 3600;
+    QUARANTINE_MAX_RETENTION_SECONDS = 7 * 24 * 3600;
+    QUARANTINE_TAGS = {
+      /** `kept` once isolated. */
+      STATE: "bluegreen:quarantine",
+      /** Why: the group's cause and the load balancer's reason, `; `-separated. */
+      REASONS: "bluegreen:quarantine-reasons",
+      /** When it was kept (ISO 8601). */
+      SINCE: "bluegreen:quarantine-since",
+      /** When the retention ends (ISO 8601); `quarantine extend` moves it. */
+      EXPIRES: "bluegreen:quarantine-expires",
+      /** The image (AMI id) it ran. */
+      IMAGE: "bluegreen:quarantine-image",
+      /** Its security groups before isolation, space-separated. */
+      ORIGINAL_GROUPS: "bluegreen:quarantine-original-groups"
+    };
+    QUARANTINE_TAG_KEYS = Object.values(QUARANTINE_TAGS);
+    QUARANTINE_EXTEND_TAG_KEYS = [QUARANTINE_TAGS.EXPIRES];
+    HEALING_METRIC = {
+      NAMESPACE: "cdk-bluegreen",
+      RECENT_REPLACEMENTS: "RecentUnhealthyReplacements",
+      SERVICE_DIMENSION: "Service",
+      COLOUR_DIMENSION: "Colour"
+    };
+    QUARANTINE_ENV = {
+      SERVICE_NAME: "BLUEGREEN_SERVICE",
+      RELEASE_STATE_TABLE: "BLUEGREEN_RELEASE_STATE_TABLE"
+    };
+    QUARANTINE_SWEEP_SOURCE = "cdk-bluegreen.quarantine-sweep";
+    InvalidQuarantineRecordError = class extends Error {
+      constructor(service, problem) {
+        super(`Invalid quarantine record of ${service} (item ${quarantineRecordKey(service)}): ${problem}. Fix or delete the item; kept instances stay tagged ${QUARANTINE_TAGS.STATE}=kept.`);
+        this.name = "InvalidQuarantineRecordError";
+      }
+    };
+  }
+});
+
+// lib/contract/descriptor.ts
+function descriptorParameterName(serviceName2) {
+  return `/bluegreen/${serviceName2}/descriptor`;
+}
+function parseDescriptor(json, parameterName, expectedService) {
+  let raw;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new InvalidDescriptorError(parameterName, [`not JSON (${e.message})`]);
+  }
+  const problems = descriptorProblems(raw, expectedService);
+  if (problems.length) throw new InvalidDescriptorError(parameterName, problems);
+  return withGateNames(raw);
+}
+function withGateNames(descriptor) {
+  const colour = (c) => {
+    const legacy = c.alarms.composite;
+    return c.alarms.gate === void 0 && legacy !== void 0 ? { ...c, alarms: { ...c.alarms, gate: legacy } } : c;
+  };
+  return { ...descriptor, colours: { blue: colour(descriptor.colours.blue), green: colour(descriptor.colours.green) } };
+}
+function descriptorProblems(raw, expectedService) {
+  if (typeof raw !== "object" || raw === null) return ["not a JSON object"];
+  const version = at(raw, "schemaVersion");
+  if (version !== SERVICE_DESCRIPTOR_SCHEMA_VERSION) {
+    return [`schemaVersion is ${JSON.stringify(version)}, this bluegreen reads ${SERVICE_DESCRIPTOR_SCHEMA_VERSION}; use a matching bluegreen version`];
+  }
+  const problems = [];
+  for (const path of REQUIRED_STRINGS) {
+    const v = at(raw, path);
+    if (typeof v !== "string" || v === "") problems.push(`${path} must be a non-empty string, got ${JSON.stringify(v)}`);
+  }
+  for (const path of REQUIRED_COUNTS) {
+    const v = at(raw, path);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) problems.push(`${path} must be an integer >= 0, got ${JSON.stringify(v)}`);
+  }
+  for (const path of REQUIRED_OBJECTS) {
+    const v = at(raw, path);
+    if (typeof v !== "object" || v === null) problems.push(`${path} must be an object, got ${JSON.stringify(v)}`);
+  }
+  problems.push(...disasterRecoveryProblems(at(raw, "disasterRecovery")));
+  problems.push(...healingProblems(at(raw, "healing")));
+  const service = at(raw, "service");
+  if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
+    problems.push(`service is '${service}', expected '${expectedService}'`);
+  }
+  return problems;
+}
+function at(obj, path) {
+  let cur = obj;
+  for (const key of path.split(".")) {
+    if (typeof cur !== "object" || cur === null) return void 0;
+    cur = cur[key];
+  }
+  return cur;
+}
+var SERVICE_DESCRIPTOR_SCHEMA_VERSION, InvalidDescriptorError, REQUIRED_STRINGS, REQUIRED_COUNTS, REQUIRED_OBJECTS;
+var init_descriptor = __esm({
+  "lib/contract/descriptor.ts"() {
+    "use strict";
+    init_disaster_recovery();
+    init_quarantine();
+    SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
+    InvalidDescriptorError = class extends Error {
+      constructor(parameterName, problems) {
+        super(`Invalid service descriptor in ${parameterName}: ${problems.join("; ")}.`);
+        this.parameterName = parameterName;
+        this.problems = problems;
+        this.name = "InvalidDescriptorError";
+      }
+      parameterName;
+      problems;
+    };
+    REQUIRED_STRINGS = [
+      "service",
+      "region",
+      "loadBalancer.arn",
+      "production.listenerArn",
+      "production.ruleArn",
+      "test.listenerArn",
+      "test.ruleArn",
+      "releaseStateTable",
+      "colours.blue.targetGroupArn",
+      "colours.blue.autoScalingGroupName",
+      "colours.green.targetGroupArn",
+      "colours.green.autoScalingGroupName"
+    ];
+    REQUIRED_COUNTS = ["capacity.min", "capacity.max", "capacity.desired"];
+    REQUIRED_OBJECTS = ["colours.blue.alarms", "colours.green.alarms"];
+  }
+});
+
+// lib/contract/image-tags.ts
+var init_image_tags = __esm({
+  "lib/contract/image-tags.ts"() {
+    "use strict";
+  }
+});
+
+// lib/contract/patterns.ts
+var init_patterns = __esm({
+  "lib/contract/patterns.ts"() {
+    "use strict";
+  }
+});
+
+// lib/contract/release-manifest.ts
+var init_release_manifest = __esm({
+  "lib/contract/release-manifest.ts"() {
+    "use strict";
+    init_colours();
+  }
+});
+
+// lib/contract/auto-rollback.ts
+var init_auto_rollback = __esm({
+  "lib/contract/auto-rollback.ts"() {
+    "use strict";
+  }
+});
+
+// lib/contract/index.ts
+var init_contract = __esm({
+  "lib/contract/index.ts"() {
+    "use strict";
+    init_colours();
+    init_descriptor();
+    init_image_tags();
+    init_patterns();
+    init_release_manifest();
+    init_auto_rollback();
+    init_disaster_recovery();
+    init_quarantine();
+  }
+});
+
+// lib/aws/quarantine/auto-scaling-quarantine.ts
+var auto_scaling_quarantine_exports = {};
+__export(auto_scaling_quarantine_exports, {
+  AutoScalingQuarantine: () => AutoScalingQuarantine,
+  SCALING_ACTIVITY_PAGES: () => SCALING_ACTIVITY_PAGES,
+  isRetained: () => isRetained
+});
+function isRetained(state) {
+  return state !== void 0 && /(^|:)Retained$/.test(state);
+}
+function newest(activities) {
+  return activities.reduce((a, b) => (b.StartTime?.getTime() ?? 0) > (a.StartTime?.getTime() ?? 0) ? b : a);
+}
+function isValidationError(e, message) {
+  const err = e;
+  return err?.name === "ValidationError" && message.test(err.message ?? "");
+}
+var import_client_auto_scaling, SCALING_ACTIVITY_PAGES, AutoScalingQuarantine;
+var init_auto_scaling_quarantine = __esm({
+  "lib/aws/quarantine/auto-scaling-quarantine.ts"() {
+    "use strict";
+    import_client_auto_scaling = require("@aws-sdk/client-auto-scaling");
+    SCALING_ACTIVITY_PAGES = 3;
+    AutoScalingQuarantine = class _AutoScalingQuarantine {
+      constructor(autoscaling) {
+        this.autoscaling = autoscaling;
+      }
+      autoscaling;
+      /** Through the shared Auto Scaling client. */
+      static fromClients(clients) {
+        return new _AutoScalingQuarantine(clients.get(import_client_auto_scaling.AutoScalingClient));
+      }
+      /**
+       * The Cause of the newest activity "Terminating EC2 instance: <id>" of the group: DescribeScalingActivities,
+       * newest first, at most SCALING_ACTIVITY_PAGES pages (stops at the first page that has one).
+       */
+      async terminationCause(autoScalingGroupName, instanceId) {
+        const description = `Terminating EC2 instance: ${instanceId}`;
+        let token;
+        for (let page = 0; page < SCALING_ACTIVITY_PAGES; page++) {
+          const out = await this.autoscaling.send(
+            new import_client_auto_scaling.DescribeScalingActivitiesCommand({ AutoScalingGroupName: autoScalingGroupName, MaxRecords: 100, ...token ? { NextToken: token } : {} })
+          );
+          const matches = (out.Activities ?? []).filter((a) => a.Description === description);
+          if (matches.length) return newest(matches).Cause;
+          token = out.NextToken;
+          if (!token) return void 0;
+        }
+        return void 0;
+      }
+      /** One DescribeAutoScalingGroups call: its status is `Delete in progress`, or it is gone. */
+      async groupDeleting(autoScalingGroupName) {
+        const out = await this.autoscaling.send(new import_client_auto_scaling.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [autoScalingGroupName] }));
+        const group = (out.AutoScalingGroups ?? []).find((g) => g.AutoScalingGroupName === autoScalingGroupName);
+        return !group || group.Status === "Delete in progress";
+      }
+      /** One CompleteLifecycleAction call; false when no action is waiting (already completed, timed out). */
+      async completeLifecycleAction(event, result) {
+        try {
+          await this.autoscaling.send(
+            new import_client_auto_scaling.CompleteLifecycleActionCommand({
+              AutoScalingGroupName: event.autoScalingGroupName,
+              LifecycleHookName: event.lifecycleHookName,
+              LifecycleActionToken: event.lifecycleActionToken,
+              InstanceId: event.instanceId,
+              LifecycleActionResult: result
+            })
+          );
+          return true;
+        } catch (e) {
+          if (isValidationError(e, /No active Lifecycle Action found/i)) return false;
+          throw e;
+        }
+      }
+      /**
+       * One TerminateInstanceInAutoScalingGroup call, desired capacity unchanged: a Retained instance is outside desired
+       * capacity already. An instance the group no longer has is not an error. The call names only the instance; the
+       * function's IAM policy holds it to the service's two groups.
+       */
+      async terminateInstance(_autoScalingGroupName, instanceId) {
+        try {
+          await this.autoscaling.send(new import_client_auto_scaling.TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
+        } catch (e) {
+          if (isValidationError(e, /No managed instance found|Instance Id not found/i)) return;
+          throw e;
+        }
+      }
+      /** One DescribeAutoScalingGroups call: its instances in a Retained state (`Terminating:Retained`); gone: none. */
+      async retainedInstances(autoScalingGroupName) {
+        const out = await this.autoscaling.send(new import_client_auto_scaling.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [autoScalingGroupName] }));
+        const group = (out.AutoScalingGroups ?? []).find((g) => g.AutoScalingGroupName === autoScalingGroupName);
+        return (group?.Instances ?? []).filter((i) => isRetained(i.LifecycleState)).map((i) => i.InstanceId ?? "").filter((id) => id !== "");
+      }
+    };
+  }
+});
+
+// lib/aws/quarantine/ec2-instance-quarantine.ts
+var ec2_instance_quarantine_exports = {};
+__export(ec2_instance_quarantine_exports, {
+  Ec2InstanceQuarantine: () => Ec2InstanceQuarantine,
+  TAG_VALUE_MAX: () => TAG_VALUE_MAX
+});
+var import_client_ec2, import_client_elastic_load_balancing_v2, TAG_VALUE_MAX, Ec2InstanceQuarantine;
+var init_ec2_instance_quarantine = __esm({
+  "lib/aws/quarantine/ec2-instance-quarantine.ts"() {
+    "use strict";
+    import_client_ec2 = require("@aws-sdk/client-ec2");
+    import_client_elastic_load_balancing_v2 = require("@aws-sdk/client-elastic-load-balancing-v2");
+    TAG_VALUE_MAX = 256;
+    Ec2InstanceQuarantine = class _Ec2InstanceQuarantine {
+      constructor(ec2, elb) {
+        this.ec2 = ec2;
+        this.elb = elb;
+      }
+      ec2;
+      elb;
+      /** Through the shared EC2 and ELBv2 clients. */
+      static fromClients(clients) {
+        return new _Ec2InstanceQuarantine(clients.get(import_client_ec2.EC2Client), clients.get(import_client_elastic_load_balancing_v2.ElasticLoadBalancingV2Client));
+      }
+      /** One DescribeInstances call; state `gone` when EC2 no longer lists it. */
+      async describe(instanceId) {
+        try {
+          const out = await this.ec2.send(new import_client_ec2.DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+          const instance = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+          if (!instance) return { instanceId, state: "gone", securityGroupIds: [] };
+          return {
+            instanceId,
+            state: instance.State?.Name ?? "unknown",
+            ...instance.ImageId ? { imageId: instance.ImageId } : {},
+            securityGroupIds: (instance.SecurityGroups ?? []).map((g) => g.GroupId ?? "").filter((id) => id !== "")
+          };
+        } catch (e) {
+          if (e.name === "InvalidInstanceID.NotFound") return { instanceId, state: "gone", securityGroupIds: [] };
+          throw e;
+        }
+      }
+      /**
+       * One DescribeTargetHealth call for the whole group (asking for one target that is not registered, or whose
+       * instance is gone, is an error): `<Reason>: <Description>` of the instance's target, undefined when it has none.
+       */
+      async targetHealthReason(targetGroupArn, instanceId) {
+        const target = (await this.targetsOf(targetGroupArn, instanceId))[0];
+        const reason = target?.TargetHealth?.Reason;
+        const description = target?.TargetHealth?.Description;
+        if (reason && description) return `${reason}: ${description}`;
+        return reason ?? description;
+      }
+      /**
+       * One DescribeTargetHealth call, then one DeregisterTargets call for the instance's registrations (with their
+       * ports), none when it has none.
+       */
+      async deregister(targetGroupArn, instanceId) {
+        const targets = (await this.targetsOf(targetGroupArn, instanceId)).map((t) => ({ Id: instanceId, ...t.Target?.Port !== void 0 ? { Port: t.Target.Port } : {} }));
+        if (!targets.length) return;
+        try {
+          await this.elb.send(new import_client_elastic_load_balancing_v2.DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: targets }));
+        } catch (e) {
+          if (e.name === "InvalidTargetException" || e.name === "InvalidTarget") return;
+          throw e;
+        }
+      }
+      /** One ModifyInstanceAttribute call (the instance's only network interface: a group's instances have one). */
+      async replaceSecurityGroups(instanceId, securityGroupIds) {
+        await this.ec2.send(new import_client_ec2.ModifyInstanceAttributeCommand({ InstanceId: instanceId, Groups: [...securityGroupIds] }));
+      }
+      /** One CreateTags call; values longer than EC2 allows are cut to TAG_VALUE_MAX. */
+      async tag(instanceId, tags) {
+        const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value: Value.slice(0, TAG_VALUE_MAX) }));
+        if (!list.length) return;
+        await this.ec2.send(new import_client_ec2.CreateTagsCommand({ Resources: [instanceId], Tags: list }));
+      }
+      /**
+       * One GetConsoleOutput call for the latest output (decoded); a second without `Latest` on an instance type that
+       * does not support it. Undefined when EC2 has none yet.
+       */
+      async consoleOutput(instanceId) {
+        let encoded;
+        try {
+          encoded = (await this.ec2.send(new import_client_ec2.GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true }))).Output;
+        } catch (e) {
+          if (e.name !== "UnsupportedOperation") throw e;
+          encoded = (await this.ec2.send(new import_client_ec2.GetConsoleOutputCommand({ InstanceId: instanceId }))).Output;
+        }
+        if (!encoded) return void 0;
+        return Buffer.from(encoded, "base64").toString("utf8");
+      }
+      /**
+       * One CreateSnapshots call: every EBS volume of the instance, crash-consistent across them, tagged with `tags`
+       * and the volume's own tags.
+       */
+      async snapshot(instanceId, tags) {
+        const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value: Value.slice(0, TAG_VALUE_MAX) }));
+        const out = await this.ec2.send(
+          new import_client_ec2.CreateSnapshotsCommand({
+            InstanceSpecification: { InstanceId: instanceId, ExcludeBootVolume: false },
+            Description: `bluegreen quarantine of ${instanceId}`,
+            CopyTagsFromSource: "volume",
+            ...list.length ? { TagSpecifications: [{ ResourceType: "snapshot", Tags: list }] } : {}
+          })
+        );
+        return (out.Snapshots ?? []).map((s) => s.SnapshotId ?? "").filter((id) => id !== "");
+      }
+      /** The instance's registrations in the target group (one DescribeTargetHealth call for the whole group). */
+      async targetsOf(targetGroupArn, instanceId) {
+        const out = await this.elb.send(new import_client_elastic_load_balancing_v2.DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+        return (out.TargetHealthDescriptions ?? []).filter((t) => t.Target?.Id === instanceId);
+      }
+    };
+  }
+});
+
+// lib/aws/quarantine/s3-evidence-store.ts
+var s3_evidence_store_exports = {};
+__export(s3_evidence_store_exports, {
+  S3EvidenceStore: () => S3EvidenceStore
+});
+var import_client_s3, S3EvidenceStore;
+var init_s3_evidence_store = __esm({
+  "lib/aws/quarantine/s3-evidence-store.ts"() {
+    "use strict";
+    import_client_s3 = require("@aws-sdk/client-s3");
+    S3EvidenceStore = class _S3EvidenceStore {
+      constructor(s3, bucket) {
+        this.s3 = s3;
+        this.bucket = bucket;
+      }
+      s3;
+      bucket;
+      /** The evidence in `bucket`, through the shared S3 client. */
+      static fromClients(clients, bucket) {
+        return new _S3EvidenceStore(clients.get(import_client_s3.S3Client), bucket);
+      }
+      /** One PutObject call: `s3://<bucket>/<key>`. */
+      async put(key, body) {
+        await this.s3.send(
+          new import_client_s3.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: "application/json", ServerSideEncryption: "AES256" })
+        );
+        return `s3://${this.bucket}/${key}`;
+      }
+    };
+  }
+});
+
+// lib/aws/quarantine/sns-quarantine-notifier.ts
+var sns_quarantine_notifier_exports = {};
+__export(sns_quarantine_notifier_exports, {
+  SNS_SUBJECT_MAX: () => SNS_SUBJECT_MAX,
+  SnsQuarantineNotifier: () => SnsQuarantineNotifier
+});
+var import_client_sns, SNS_SUBJECT_MAX, SnsQuarantineNotifier;
+var init_sns_quarantine_notifier = __esm({
+  "lib/aws/quarantine/sns-quarantine-notifier.ts"() {
+    "use strict";
+    import_client_sns = require("@aws-sdk/client-sns");
+    SNS_SUBJECT_MAX = 100;
+    SnsQuarantineNotifier = class _SnsQuarantineNotifier {
+      constructor(sns, topicArn) {
+        this.sns = sns;
+        this.topicArn = topicArn;
+      }
+      sns;
+      topicArn;
+      /** Notices to `topicArn`, through the shared SNS client. */
+      static fromClients(clients, topicArn) {
+        return new _SnsQuarantineNotifier(clients.get(import_client_sns.SNSClient), topicArn);
+      }
+      /** One Publish call; the subject on one line, cut to SNS_SUBJECT_MAX characters. */
+      async notify(subject, message) {
+        const line = subject.replace(/\s+/g, " ").trim().slice(0, SNS_SUBJECT_MAX);
+        await this.sns.send(new import_client_sns.PublishCommand({ TopicArn: this.topicArn, Subject: line, Message: message }));
+      }
+    };
+  }
+});
+
+// lib/aws/quarantine/cloudwatch-replacement-gauge.ts
+var cloudwatch_replacement_gauge_exports = {};
+__export(cloudwatch_replacement_gauge_exports, {
+  CloudWatchReplacementGauge: () => CloudWatchReplacementGauge
+});
+var import_client_cloudwatch, CloudWatchReplacementGauge;
+var init_cloudwatch_replacement_gauge = __esm({
+  "lib/aws/quarantine/cloudwatch-replacement-gauge.ts"() {
+    "use strict";
+    import_client_cloudwatch = require("@aws-sdk/client-cloudwatch");
+    init_contract();
+    CloudWatchReplacementGauge = class _CloudWatchReplacementGauge {
+      constructor(cloudwatch, service) {
+        this.cloudwatch = cloudwatch;
+        this.service = service;
+      }
+      cloudwatch;
+      service;
+      /** The gauge of `service`, through the shared CloudWatch client. */
+      static fromClients(clients, service) {
+        return new _CloudWatchReplacementGauge(clients.get(import_client_cloudwatch.CloudWatchClient), service);
+      }
+      /** One PutMetricData call: a datapoint per colour, now. */
+      async publish(counts) {
+        const Timestamp = /* @__PURE__ */ new Date();
+        await this.cloudwatch.send(
+          new import_client_cloudwatch.PutMetricDataCommand({
+            Namespace: HEALING_METRIC.NAMESPACE,
+            MetricData: COLOUR_NAMES.map((colour) => ({
+              MetricName: HEALING_METRIC.RECENT_REPLACEMENTS,
+              Dimensions: [
+                { Name: HEALING_METRIC.SERVICE_DIMENSION, Value: this.service },
+                { Name: HEALING_METRIC.COLOUR_DIMENSION, Value: colour }
+              ],
+              Value: counts[colour] ?? 0,
+              Unit: "Count",
+              Timestamp
+            }))
+          })
+        );
+      }
+    };
+  }
+});
+
+// lib/aws/cloudwatch-alarm-gate.ts
+var import_client_cloudwatch2;
+var init_cloudwatch_alarm_gate = __esm({
+  "lib/aws/cloudwatch-alarm-gate.ts"() {
+    "use strict";
+    import_client_cloudwatch2 = require("@aws-sdk/client-cloudwatch");
+  }
+});
+
+// lib/aws/auto-scaling-fleet-capacity.ts
+var import_client_auto_scaling2;
+var init_auto_scaling_fleet_capacity = __esm({
+  "lib/aws/auto-scaling-fleet-capacity.ts"() {
+    "use strict";
+    import_client_auto_scaling2 = require("@aws-sdk/client-auto-scaling");
+  }
+});
+
+// lib/aws/ami-exists.ts
+var import_client_ec23;
+var init_ami_exists = __esm({
+  "lib/aws/ami-exists.ts"() {
+    "use strict";
+    import_client_ec23 = require("@aws-sdk/client-ec2");
+  }
+});
+
+// lib/aws/deployed-images.ts
+var import_client_ssm4;
+var init_deployed_images = __esm({
+  "lib/aws/deployed-images.ts"() {
+    "use strict";
+    import_client_ssm4 = require("@aws-sdk/client-ssm");
+    init_contract();
+  }
+});
+
 // lib/lambda/quarantine/index.ts
 var index_exports = {};
 __export(index_exports, {
-  handler: () => handler
+  LIFECYCLE_ACTION_DETAIL_TYPE: () => LIFECYCLE_ACTION_DETAIL_TYPE,
+  QUARANTINE_ENV: () => QUARANTINE_ENV,
+  TERMINATING_TRANSITION: () => TERMINATING_TRANSITION,
+  handler: () => handler,
+  runQuarantine: () => runQuarantine
 });
 module.exports = __toCommonJS(index_exports);
-async function handler() {
-  throw new Error("cdk-bluegreen quarantine handler: not implemented yet");
+init_contract();
+
+// lib/aws/api-call-counter.ts
+var ApiCallCounter = class {
+  counts = /* @__PURE__ */ new Map();
+  /**
+   * Count every call `client` makes from now on under `service`.
+   *
+   * Calls are counted at the initialize step (once per send); attempts right after the retry middleware, which
+   * runs its inner handlers once per HTTP request.
+   */
+  attach(client, service) {
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        this.entry(service, context).calls++;
+        return next(args);
+      },
+      { step: "initialize", name: "bluegreenApiCallCounter", override: true }
+    );
+    client.middlewareStack.addRelativeTo(
+      (next, context) => (args) => {
+        this.entry(service, context).attempts++;
+        return next(args);
+      },
+      { relation: "after", toMiddleware: "retryMiddleware", name: "bluegreenApiAttemptCounter", override: true }
+    );
+  }
+  /** Calls so far: all of them, a service's, or one operation's. */
+  count(service, operation) {
+    let sum = 0;
+    for (const c of this.counts.values()) {
+      if ((service === void 0 || c.service === service) && (operation === void 0 || c.operation === operation)) sum += c.calls;
+    }
+    return sum;
+  }
+  /** HTTP requests so far, retries included. */
+  attempts() {
+    let sum = 0;
+    for (const c of this.counts.values()) sum += c.attempts;
+    return sum;
+  }
+  /** Every operation called so far, sorted by service then operation. */
+  snapshot() {
+    return [...this.counts.values()].map((c) => ({ ...c })).sort((a, b) => a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation));
+  }
+  /** Forget every count, e.g. between benchmark iterations. */
+  reset() {
+    this.counts.clear();
+  }
+  entry(service, context) {
+    const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
+    const key = `${service}:${operation}`;
+    let found = this.counts.get(key);
+    if (!found) {
+      found = { service, operation, calls: 0, attempts: 0 };
+      this.counts.set(key, found);
+    }
+    return found;
+  }
+};
+
+// lib/release/ports.ts
+init_contract();
+
+// lib/release/errors.ts
+var DeadlineError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "DeadlineError";
+  }
+};
+
+// lib/aws/aws-faults.ts
+var AwsDeadlineError = class extends DeadlineError {
+  constructor(service, operation, deadline) {
+    super(
+      `AWS did not answer ${service} ${operation} within ${deadline}, so bluegreen stopped calling AWS. Traffic is where the last verified change left it: run the same command again once AWS answers (bluegreen status shows the weights; https://health.aws.amazon.com shows AWS incidents).`
+    );
+    this.service = service;
+    this.operation = operation;
+    this.deadline = deadline;
+    this.name = "AwsDeadlineError";
+  }
+  service;
+  operation;
+  deadline;
+};
+var AwsFaultState = class {
+  deadline;
+  listeners = /* @__PURE__ */ new Set();
+  /** Subscribe; returns the unsubscribe function. */
+  onRetry(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  notify(notice) {
+    for (const l of [...this.listeners]) {
+      try {
+        l(notice);
+      } catch {
+      }
+    }
+  }
+};
+var ATTEMPT_HEADER = "amz-sdk-request";
+function attachFaultHandling(client, service, state) {
+  const failures = /* @__PURE__ */ new WeakMap();
+  client.middlewareStack.add(
+    (next, context) => (args) => withDeadline(next(args), state.deadline, service, operationOf(context)),
+    { step: "initialize", name: "bluegreenDeadline", override: true }
+  );
+  client.middlewareStack.addRelativeTo(
+    (next, context) => async (args) => {
+      const operation = operationOf(context);
+      const deadline = state.deadline;
+      if (deadline && Date.now() >= deadline.at) throw new AwsDeadlineError(service, operation, deadline.label);
+      const request = args.request;
+      const attempt = /attempt=(\d+); max=(\d+)/.exec(request?.headers?.[ATTEMPT_HEADER] ?? "");
+      if (attempt && Number(attempt[1]) > 1) {
+        const previous = request ? failures.get(request) : void 0;
+        state.notify({ service, operation, retry: Number(attempt[1]) - 1, retries: Number(attempt[2]) - 1, ...describeFailure(previous), at: Date.now() });
+      }
+      try {
+        return await withDeadline(next(args), deadline, service, operation);
+      } catch (e) {
+        if (request) failures.set(request, e);
+        throw e;
+      }
+    },
+    { relation: "after", toMiddleware: "retryMiddleware", name: "bluegreenRetryReporter", override: true }
+  );
+}
+function operationOf(context) {
+  return (context.commandName ?? "Unknown").replace(/Command$/, "");
+}
+function withDeadline(call, deadline, service, operation) {
+  if (!deadline) return call;
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new AwsDeadlineError(service, operation, deadline.label)), Math.max(0, deadline.at - Date.now()));
+  });
+  call.catch(() => void 0);
+  return Promise.race([call, expired]).finally(() => clearTimeout(timer));
+}
+var NOT_ANSWERING = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection closed",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ENOTFOUND: "endpoint name not found",
+  EAI_AGAIN: "endpoint name not resolved"
+};
+var THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|ProvisionedThroughputExceeded|RequestThrottled|BandwidthLimitExceeded/;
+function describeFailure(error) {
+  const e = error ?? {};
+  const code = e.code ?? "";
+  if (e.name === "TimeoutError") {
+    const ms = /(\d+) ?ms/.exec(e.message ?? "");
+    const within = ms ? ` within ${Number(ms[1]) / 1e3}s` : " in time";
+    const connecting = /connection/i.test(e.message ?? "") && !/requestTimeout/.test(e.message ?? "");
+    return { cause: "TimeoutError", detail: connecting ? `no connection${within}` : `no answer${within}`, kind: "not-answering" };
+  }
+  if (code in NOT_ANSWERING) return { cause: code, detail: NOT_ANSWERING[code], kind: "not-answering" };
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 429 || THROTTLING.test(e.name ?? "")) return { cause: e.name ?? "Throttling", detail: "throttled, backing off", kind: "throttled" };
+  const name = e.name && e.name !== "Error" ? e.name : code || "Error";
+  return { cause: name, detail: status ? `HTTP ${status} ${name}` : name, kind: "error" };
+}
+
+// lib/aws/clients.ts
+var DEFAULT_MAX_ATTEMPTS = 4;
+var DEFAULT_CONNECTION_TIMEOUT_MS = 3e3;
+var DEFAULT_REQUEST_TIMEOUT_MS = 5e3;
+var SERVICE_NAMES = {
+  "Elastic Load Balancing v2": "elbv2",
+  EC2: "ec2",
+  "Auto Scaling": "autoscaling",
+  CloudWatch: "cloudwatch",
+  SSM: "ssm",
+  DynamoDB: "dynamodb",
+  S3: "s3",
+  SNS: "sns"
+};
+function serviceName(serviceId) {
+  return SERVICE_NAMES[serviceId] ?? serviceId.toLowerCase().replace(/\s+/g, "");
+}
+function createAwsClients(options = {}) {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const config = {
+    ...options.region !== void 0 ? { region: options.region } : {},
+    ...options.profile !== void 0 ? { profile: options.profile } : {},
+    ...options.endpoint !== void 0 ? { endpoint: options.endpoint } : {},
+    retryMode: "adaptive",
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    requestHandler: {
+      connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      requestTimeout,
+      socketTimeout: requestTimeout,
+      throwOnRequestTimeout: true,
+      logger: SILENT_LOGGER
+    }
+  };
+  const counter = options.counter ?? new ApiCallCounter();
+  const faults = new AwsFaultState();
+  const cache = /* @__PURE__ */ new Map();
+  return {
+    counter,
+    get(type) {
+      let entry = cache.get(type);
+      if (!entry) {
+        const client = new type(config);
+        const service = serviceName(client.config.serviceId);
+        counter.attach(client, service);
+        attachFaultHandling(client, service, faults);
+        entry = { client, service };
+        cache.set(type, entry);
+      }
+      return entry.client;
+    },
+    created: () => [...cache.values()].map((e) => e.service),
+    destroy: () => {
+      for (const { client } of cache.values()) client.destroy();
+    },
+    onRetry: (listener) => faults.onRetry(listener),
+    setDeadline: (at2, label) => {
+      faults.deadline = at2 === void 0 ? void 0 : { at: at2, label: label ?? "the command's deadline" };
+    }
+  };
+}
+var SILENT_LOGGER = { debug: () => void 0, info: () => void 0, warn: () => void 0, error: () => void 0 };
+
+// lib/lambda/quarantine/index.ts
+init_auto_scaling_quarantine();
+
+// lib/aws/quarantine/create-quarantine-ports.ts
+init_contract();
+
+// lib/aws/system-clock.ts
+var SystemClock = class {
+  now() {
+    return Date.now();
+  }
+  sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  }
+};
+
+// lib/aws/quarantine/dynamo-quarantine-record-store.ts
+var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
+init_contract();
+
+// lib/release/quarantine/ports.ts
+var ConcurrentQuarantineUpdateError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ConcurrentQuarantineUpdateError";
+  }
+};
+
+// lib/aws/private/versioned-item.ts
+var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
+async function readVersionedItem(item, malformed) {
+  const out = await item.dynamodb.send(new import_client_dynamodb.GetItemCommand({ TableName: item.tableName, Key: { service: { S: item.key } }, ConsistentRead: true }));
+  if (!out.Item) return void 0;
+  const version = Number(out.Item.version?.N);
+  const json = out.Item[item.field]?.S;
+  if (!Number.isInteger(version) || json === void 0) throw new Error(malformed(out.Item.version?.N));
+  return { json, version };
+}
+async function writeVersionedItem(item, json, expectedVersion, extra) {
+  const version = (expectedVersion ?? 0) + 1;
+  const condition = expectedVersion === void 0 ? { ConditionExpression: "attribute_not_exists(service)" } : { ConditionExpression: "version = :expected", ExpressionAttributeValues: { ":expected": { N: String(expectedVersion) } } };
+  try {
+    await item.dynamodb.send(
+      new import_client_dynamodb.PutItemCommand({
+        TableName: item.tableName,
+        Item: { service: { S: item.key }, version: { N: String(version) }, [item.field]: { S: json }, ...extra },
+        ...condition
+      })
+    );
+  } catch (e) {
+    if (e.name === "ConditionalCheckFailedException") return "conflict";
+    throw e;
+  }
+  return version;
+}
+
+// lib/aws/quarantine/dynamo-quarantine-record-store.ts
+var DynamoQuarantineRecordStore = class _DynamoQuarantineRecordStore {
+  constructor(dynamodb, tableName, service) {
+    this.tableName = tableName;
+    this.service = service;
+    this.item = { dynamodb, tableName, key: quarantineRecordKey(service), field: "record" };
+  }
+  tableName;
+  service;
+  /** The record of `service` in `tableName`, through the shared DynamoDB client. */
+  static fromClients(clients, tableName, service) {
+    return new _DynamoQuarantineRecordStore(clients.get(import_client_dynamodb2.DynamoDBClient), tableName, service);
+  }
+  item;
+  /**
+   * One strongly consistent GetItem call.
+   *
+   * @throws InvalidQuarantineRecordError when the stored record is not one this code reads
+   */
+  async read() {
+    const stored = await readVersionedItem(
+      this.item,
+      (version) => `The quarantine record ${quarantineRecordKey(this.service)} in ${this.tableName} is malformed (version ${version}). Fix or delete the item; kept instances stay tagged ${QUARANTINE_TAGS.STATE}=kept.`
+    );
+    return stored && { record: parseQuarantineRecord(stored.json, this.service), version: stored.version };
+  }
+  /** One conditional PutItem call. */
+  async write(record, expectedVersion) {
+    if (record.service !== this.service) {
+      throw new Error(`The quarantine record of '${record.service}' cannot be written to the quarantine record of '${this.service}'.`);
+    }
+    const version = await writeVersionedItem(this.item, JSON.stringify(record), expectedVersion, { kept: { N: String(record.entries.length) } });
+    if (version === "conflict") {
+      const expected = expectedVersion === void 0 ? "no quarantine record" : `version ${expectedVersion}`;
+      throw new ConcurrentQuarantineUpdateError(
+        `The quarantine record of ${this.service} in ${this.tableName} changed since it was read (expected ${expected}): another termination, the sweep or a bluegreen quarantine command wrote it.`
+      );
+    }
+    return version;
+  }
+};
+
+// lib/aws/quarantine/create-quarantine-ports.ts
+var QuarantineNotConfiguredError = class extends Error {
+  constructor(service) {
+    super(
+      `Service ${service} does not quarantine sick instances: its descriptor (${descriptorParameterName(service)}) has no healing.quarantine section. Set \`healing: Healing.quarantine()\` on its BlueGreenService and deploy (cdk deploy).`
+    );
+    this.service = service;
+    this.name = "QuarantineNotConfiguredError";
+  }
+  service;
+};
+function quarantineSection(descriptor) {
+  const section = descriptor.healing?.quarantine;
+  if (!section) throw new QuarantineNotConfiguredError(descriptor.service);
+  return section;
+}
+function quarantinePolicy(descriptor) {
+  const q = quarantineSection(descriptor);
+  return {
+    service: descriptor.service,
+    keepPerColour: q.keepPerColour,
+    keepPerService: q.keepPerService,
+    retentionSeconds: q.retentionSeconds,
+    snapshots: q.snapshots,
+    flappingReplacements: q.flappingReplacements,
+    flappingWindowSeconds: q.flappingWindowSeconds,
+    hookName: q.hookName,
+    hookTimeoutSeconds: q.hookTimeoutSeconds,
+    securityGroupId: q.securityGroupId,
+    evidencePrefix: q.evidencePrefix.endsWith("/") ? q.evidencePrefix : `${q.evidencePrefix}/`,
+    colours: COLOUR_NAMES.map((colour) => ({
+      colour,
+      autoScalingGroupName: descriptor.colours[colour].autoScalingGroupName,
+      targetGroupArn: descriptor.colours[colour].targetGroupArn
+    }))
+  };
+}
+function createQuarantinePorts(clients, descriptor, options = {}) {
+  const q = quarantineSection(descriptor);
+  return {
+    store: DynamoQuarantineRecordStore.fromClients(clients, descriptor.releaseStateTable, descriptor.service),
+    autoScaling: options.autoScaling ?? lazyAutoScaling(clients),
+    instances: lazyInstances(clients),
+    evidence: lazyEvidence(clients, q.evidenceBucket),
+    notifier: lazyNotifier(clients, descriptor.topicArn),
+    gauge: lazyGauge(clients, descriptor.service),
+    clock: options.clock ?? new SystemClock()
+  };
+}
+function lazyAutoScaling(clients) {
+  const port = once(async () => (await Promise.resolve().then(() => (init_auto_scaling_quarantine(), auto_scaling_quarantine_exports))).AutoScalingQuarantine.fromClients(clients));
+  return {
+    terminationCause: async (group, instanceId) => (await port()).terminationCause(group, instanceId),
+    groupDeleting: async (group) => (await port()).groupDeleting(group),
+    completeLifecycleAction: async (event, result) => (await port()).completeLifecycleAction(event, result),
+    terminateInstance: async (group, instanceId) => (await port()).terminateInstance(group, instanceId),
+    retainedInstances: async (group) => (await port()).retainedInstances(group)
+  };
+}
+function lazyInstances(clients) {
+  const port = once(async () => (await Promise.resolve().then(() => (init_ec2_instance_quarantine(), ec2_instance_quarantine_exports))).Ec2InstanceQuarantine.fromClients(clients));
+  return {
+    describe: async (instanceId) => (await port()).describe(instanceId),
+    targetHealthReason: async (targetGroupArn, instanceId) => (await port()).targetHealthReason(targetGroupArn, instanceId),
+    deregister: async (targetGroupArn, instanceId) => (await port()).deregister(targetGroupArn, instanceId),
+    replaceSecurityGroups: async (instanceId, groups) => (await port()).replaceSecurityGroups(instanceId, groups),
+    tag: async (instanceId, tags) => (await port()).tag(instanceId, tags),
+    consoleOutput: async (instanceId) => (await port()).consoleOutput(instanceId),
+    snapshot: async (instanceId, tags) => (await port()).snapshot(instanceId, tags)
+  };
+}
+function lazyEvidence(clients, bucket) {
+  const port = once(async () => (await Promise.resolve().then(() => (init_s3_evidence_store(), s3_evidence_store_exports))).S3EvidenceStore.fromClients(clients, bucket));
+  return { put: async (key, body) => (await port()).put(key, body) };
+}
+function lazyNotifier(clients, topicArn) {
+  const port = once(async () => (await Promise.resolve().then(() => (init_sns_quarantine_notifier(), sns_quarantine_notifier_exports))).SnsQuarantineNotifier.fromClients(clients, topicArn));
+  return { notify: async (subject, message) => (await port()).notify(subject, message) };
+}
+function lazyGauge(clients, service) {
+  const port = once(async () => (await Promise.resolve().then(() => (init_cloudwatch_replacement_gauge(), cloudwatch_replacement_gauge_exports))).CloudWatchReplacementGauge.fromClients(clients, service));
+  return { publish: async (counts) => (await port()).publish(counts) };
+}
+function once(load) {
+  let loading;
+  return () => loading ??= load().catch((e) => {
+    loading = void 0;
+    throw e;
+  });
+}
+
+// lib/release/quarantine/classify-termination.ts
+var OTHER = [
+  { pattern: /EC2 health check indicating it has been terminated or stopped/i, reason: "the instance was stopped or terminated outside the group: nothing running to keep" },
+  { pattern: /difference between desired and actual capacity/i, reason: "scale-in (desired capacity lowered)" },
+  { pattern: /user request update of AutoScalingGroup constraints/i, reason: "the group's size was changed (e.g. a colour going to standby)" },
+  { pattern: /instance refresh/i, reason: "instance refresh" },
+  { pattern: /maximum instance lifetime/i, reason: "maximum instance lifetime" },
+  { pattern: /rebalanc/i, reason: "Availability Zone rebalancing" },
+  { pattern: /in response to a user request/i, reason: "a user request (terminate or detach)" }
+];
+var HEALTH = [
+  { pattern: /ELB (system )?health check failure/i, check: "elb" },
+  { pattern: /EC2 instance status check failure/i, check: "ec2" },
+  { pattern: /user health-?check/i, check: "custom" }
+];
+function classifyTermination(cause) {
+  const text = cause?.trim();
+  if (!text) return { healthDriven: false, reason: "the group gave no cause for the termination" };
+  const other = OTHER.find((r) => r.pattern.test(text));
+  if (other) return { healthDriven: false, reason: other.reason, cause: text };
+  const health = HEALTH.find((r) => r.pattern.test(text));
+  if (health) return { healthDriven: true, check: health.check, cause: text };
+  return { healthDriven: false, reason: "the cause is not a health check this code recognises", cause: text };
+}
+
+// lib/release/quarantine/caps.ts
+function capExceeded(entries, colour, caps) {
+  const ofColour = entries.filter((e) => e.colour === colour).length;
+  if (caps.keepPerColour === 0) return `keepPerColour is 0: ${colour} keeps none, replacements are only counted`;
+  if (ofColour >= caps.keepPerColour) return `${colour} already keeps ${ofColour} of at most ${caps.keepPerColour} (keepPerColour)`;
+  if (entries.length >= caps.keepPerService) return `the service already keeps ${entries.length} of at most ${caps.keepPerService} (keepPerService)`;
+  return void 0;
+}
+
+// lib/release/quarantine/flapping.ts
+init_contract();
+function trimMarks(marks, nowMs, windowSeconds) {
+  const oldest = nowMs - windowSeconds * 1e3;
+  return marks.filter((m) => Date.parse(m.at) >= oldest);
+}
+function addMark(marks, mark) {
+  return marks.some((m) => m.instanceId === mark.instanceId) ? [...marks] : [...marks, mark];
+}
+function recentReplacements(marks, nowMs, windowSeconds) {
+  const counts = zeroCounts();
+  for (const m of trimMarks(marks, nowMs, windowSeconds)) counts[m.colour] += 1;
+  return counts;
+}
+function zeroCounts() {
+  return Object.fromEntries(COLOUR_NAMES.map((c) => [c, 0]));
+}
+
+// lib/release/quarantine/retention.ts
+init_contract();
+
+// lib/release/parsing.ts
+var UNIT_MS = { h: 36e5, m: 6e4, s: 1e3, ms: 1 };
+var UNIT_ORDER = ["h", "m", "s", "ms"];
+function formatDuration(ms) {
+  if (ms <= 0) return "0s";
+  let rest = Math.round(ms);
+  const parts = [];
+  for (const unit of UNIT_ORDER) {
+    const size = UNIT_MS[unit];
+    const count = Math.floor(rest / size);
+    if (count > 0) parts.push(`${count}${unit}`);
+    rest -= count * size;
+  }
+  return parts.join("");
+}
+
+// lib/release/quarantine/retention.ts
+function iso(ms) {
+  return new Date(ms).toISOString();
+}
+function expiryFor(sinceMs, retentionSeconds) {
+  return iso(sinceMs + retentionSeconds * 1e3);
+}
+function isExpired(entry, nowMs) {
+  return entry.state === "kept" && Date.parse(entry.expiresAt) <= nowMs;
+}
+function isStale(entry, nowMs, hookTimeoutSeconds) {
+  return entry.state === "isolating" && Date.parse(entry.claimedAt) + hookTimeoutSeconds * 1e3 <= nowMs;
+}
+function latestExpiry(entry) {
+  const since = Date.parse(entry.since ?? entry.claimedAt);
+  return iso(since + QUARANTINE_MAX_RETENTION_SECONDS * 1e3);
+}
+function extendExpiry(entry, bySeconds) {
+  if (!Number.isFinite(bySeconds) || bySeconds <= 0) {
+    return { ok: false, message: `--for must be a positive duration, got ${bySeconds} seconds` };
+  }
+  const current = Date.parse(entry.expiresAt);
+  const latest = latestExpiry(entry);
+  const wanted = current + bySeconds * 1e3;
+  if (wanted <= Date.parse(latest)) return { ok: true, expiresAt: iso(wanted) };
+  return { ok: false, message: refusal(entry, bySeconds, current, latest) };
+}
+function refusal(entry, bySeconds, currentMs, latest) {
+  const head = `${entry.instanceId} cannot be kept until ${iso(currentMs + bySeconds * 1e3)}: an instance is kept at most ${formatDuration(QUARANTINE_MAX_RETENTION_SECONDS * 1e3)} after it was kept (${entry.since ?? entry.claimedAt}), so the latest expiry allowed is ${latest}`;
+  const roomSeconds = Math.floor((Date.parse(latest) - currentMs) / 1e3);
+  if (roomSeconds <= 0) return `${head}; it already expires then. Terminate it when done, or capture what you need first (snapshots).`;
+  return `${head}; the largest --for that fits is --for ${formatDuration(roomSeconds * 1e3)}.`;
+}
+
+// lib/release/quarantine/decide-hook.ts
+function decideHook(input) {
+  const { record, event, policy, nowMs } = input;
+  const existing = record.entries.find((e) => e.instanceId === event.instanceId);
+  if (existing?.state === "kept") {
+    return { kind: "already-kept", entry: existing, reason: `${event.instanceId} is already kept (since ${existing.since ?? existing.claimedAt})` };
+  }
+  if (existing && !isStale(existing, nowMs, policy.hookTimeoutSeconds)) return duplicate(existing, event);
+  const others = record.entries.filter((e) => e.instanceId !== event.instanceId);
+  const replacements = addMark(trimMarks(record.replacements, nowMs, policy.flappingWindowSeconds), {
+    colour: input.colour,
+    instanceId: event.instanceId,
+    at: iso(nowMs)
+  });
+  const full = capExceeded(others, input.colour, policy);
+  if (full) return { kind: "over-cap", record: { ...record, entries: others, replacements }, reason: full };
+  const entry = claimEntry(input);
+  return { kind: "claim", record: { ...record, entries: [...others, entry], replacements }, entry, ...existing ? { replaced: existing } : {} };
+}
+function duplicate(existing, event) {
+  const which = existing.lifecycleActionToken === event.lifecycleActionToken ? "this lifecycle action" : `another lifecycle action (${existing.lifecycleActionToken})`;
+  return { kind: "duplicate", entry: existing, reason: `${event.instanceId} is being isolated for ${which} since ${existing.claimedAt}` };
+}
+function claimEntry(input) {
+  return {
+    instanceId: input.event.instanceId,
+    colour: input.colour,
+    autoScalingGroupName: input.event.autoScalingGroupName,
+    state: "isolating",
+    claimedAt: iso(input.nowMs),
+    lifecycleActionToken: input.event.lifecycleActionToken,
+    expiresAt: expiryFor(input.nowMs, input.policy.retentionSeconds),
+    reasons: [input.cause]
+  };
+}
+
+// lib/release/quarantine/decide-sweep.ts
+var GONE_STATES = ["gone", "terminated", "shutting-down"];
+function isGone(state) {
+  return GONE_STATES.includes(state);
+}
+function decideSweep(input) {
+  const settled = input.record.entries.map((e) => settleEntry(e, input)).filter((a) => a !== void 0);
+  const handled = new Set(settled.map((a) => a.instanceId));
+  const remaining = input.record.entries.filter((e) => !handled.has(e.instanceId));
+  return {
+    actions: [...settled, ...overCaps(remaining, input.policy), ...untracked(input)],
+    replacements: trimMarks(input.record.replacements, input.nowMs, input.policy.flappingWindowSeconds)
+  };
+}
+function settleEntry(entry, input) {
+  const state = input.instanceStates.get(entry.instanceId);
+  if (state === void 0) return void 0;
+  if (isGone(state)) return { kind: "drop", instanceId: entry.instanceId, reason: `instance is ${state}`, entry };
+  if (isExpired(entry, input.nowMs)) return terminate(entry, `retention ended at ${entry.expiresAt}`);
+  if (isStale(entry, input.nowMs, input.policy.hookTimeoutSeconds)) {
+    return terminate(entry, `claim of ${entry.claimedAt} went stale (its lifecycle action timed out) and the instance still runs`);
+  }
+  return void 0;
+}
+function terminate(entry, reason) {
+  return { kind: "terminate", instanceId: entry.instanceId, colour: entry.colour, autoScalingGroupName: entry.autoScalingGroupName, reason, entry };
+}
+function overCaps(entries, caps) {
+  const byExpiry = [...entries].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+  const perColour = /* @__PURE__ */ new Map();
+  let total = entries.length;
+  const actions = [];
+  for (const e of byExpiry) {
+    const ofColour = entries.filter((x) => x.colour === e.colour).length - (perColour.get(e.colour) ?? 0);
+    if (e.state !== "kept" || ofColour <= caps.keepPerColour && total <= caps.keepPerService) continue;
+    perColour.set(e.colour, (perColour.get(e.colour) ?? 0) + 1);
+    total -= 1;
+    actions.push(terminate(e, `over the caps (keepPerColour ${caps.keepPerColour}, keepPerService ${caps.keepPerService})`));
+  }
+  return actions;
+}
+function untracked(input) {
+  const tracked = new Set(input.record.entries.map((e) => e.instanceId));
+  return input.retained.flatMap(
+    (g) => g.instanceIds.filter((id) => !tracked.has(id)).map((id) => ({ kind: "terminate", instanceId: id, colour: g.colour, autoScalingGroupName: g.autoScalingGroupName, reason: "retained by the group but not in the quarantine record" }))
+  );
+}
+
+// lib/release/quarantine/evidence.ts
+function evidenceKey(evidencePrefix, instanceId) {
+  return `${evidencePrefix}${instanceId}/evidence.json`;
+}
+function evidenceBody(evidence) {
+  return JSON.stringify(evidence, null, 2);
+}
+
+// lib/release/quarantine/kept-tags.ts
+init_contract();
+var TAG_VALUE_MAX2 = 256;
+function tagValue(value) {
+  return value.length <= TAG_VALUE_MAX2 ? value : `${value.slice(0, TAG_VALUE_MAX2 - 1)}\u2026`;
+}
+function keptTags(v) {
+  return {
+    [QUARANTINE_TAGS.STATE]: "kept",
+    [QUARANTINE_TAGS.REASONS]: tagValue(v.reasons.join("; ")),
+    [QUARANTINE_TAGS.SINCE]: v.since,
+    [QUARANTINE_TAGS.EXPIRES]: v.expiresAt,
+    ...v.imageId ? { [QUARANTINE_TAGS.IMAGE]: v.imageId } : {},
+    [QUARANTINE_TAGS.ORIGINAL_GROUPS]: tagValue(v.originalSecurityGroups.join(" "))
+  };
+}
+function snapshotTags(service, colour, v) {
+  return {
+    "bluegreen:service": service,
+    "bluegreen:colour": colour,
+    [QUARANTINE_TAGS.REASONS]: tagValue(v.reasons.join("; ")),
+    [QUARANTINE_TAGS.SINCE]: v.since
+  };
+}
+
+// lib/release/quarantine/isolate.ts
+var IsolationError = class extends Error {
+  constructor(step2, detail) {
+    super(`${step2}: ${detail}`);
+    this.step = step2;
+    this.name = "IsolationError";
+  }
+  step;
+};
+async function step(name, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new IsolationError(name, err instanceof Error ? err.message : String(err));
+  }
+}
+async function isolate(ports, policy, req) {
+  const id = req.claim.instanceId;
+  const { instances } = ports;
+  const facts = await step("describe", () => instances.describe(id));
+  if (isGone(facts.state)) throw new IsolationError("describe", `the instance is ${facts.state}: nothing to keep`);
+  const targetReason = await step("target health", () => instances.targetHealthReason(req.colour.targetGroupArn, id));
+  await step("deregister", () => instances.deregister(req.colour.targetGroupArn, id));
+  const tags = tagValues(req, facts, targetReason, ports.clock.now(), policy.retentionSeconds);
+  await step("tag", () => instances.tag(id, keptTags(tags)));
+  await step("security groups", () => instances.replaceSecurityGroups(id, [policy.securityGroupId]));
+  const consoleOutput = await step("console output", () => instances.consoleOutput(id));
+  const body = evidenceBody({
+    service: policy.service,
+    instanceId: id,
+    colour: req.colour.colour,
+    autoScalingGroupName: req.claim.autoScalingGroupName,
+    lifecycleActionToken: req.claim.lifecycleActionToken,
+    capturedAt: tags.since,
+    cause: req.cause,
+    check: req.check,
+    ...targetReason ? { targetHealthReason: targetReason } : {},
+    ...facts.imageId ? { imageId: facts.imageId } : {},
+    instanceState: facts.state,
+    originalSecurityGroups: facts.securityGroupIds,
+    ...consoleOutput !== void 0 ? { consoleOutput } : {}
+  });
+  const evidence = await step("evidence", () => ports.evidence.put(evidenceKey(policy.evidencePrefix, id), body));
+  if (!policy.snapshots) return { facts, tags, evidence };
+  const snapshots = await step("snapshot", () => instances.snapshot(id, snapshotTags(policy.service, req.colour.colour, tags)));
+  return { facts, tags, evidence, snapshots };
+}
+function tagValues(req, facts, targetReason, nowMs, retentionSeconds) {
+  return {
+    reasons: [req.cause, ...targetReason ? [`load balancer: ${targetReason}`] : []],
+    since: iso(nowMs),
+    expiresAt: expiryFor(nowMs, retentionSeconds),
+    ...facts.imageId ? { imageId: facts.imageId } : {},
+    originalSecurityGroups: facts.securityGroupIds
+  };
+}
+function keptEntry(claim, isolated) {
+  const { tags } = isolated;
+  return {
+    ...claim,
+    state: "kept",
+    since: tags.since,
+    expiresAt: tags.expiresAt,
+    reasons: tags.reasons,
+    ...tags.imageId ? { imageId: tags.imageId } : {},
+    originalSecurityGroups: tags.originalSecurityGroups,
+    evidence: isolated.evidence,
+    ...isolated.snapshots ? { snapshots: isolated.snapshots } : {}
+  };
+}
+
+// lib/release/quarantine/notices.ts
+function operatorCommands(service, instanceId) {
+  return [
+    `aws ssm start-session --target ${instanceId}`,
+    `bluegreen quarantine extend ${service} ${instanceId} --for 24h`,
+    `bluegreen quarantine terminate ${service} ${instanceId}`
+  ];
+}
+function keptNotice(service, entry) {
+  return {
+    subject: short(`bluegreen ${service}: ${entry.instanceId} (${entry.colour}) kept in quarantine`),
+    message: [
+      `${entry.instanceId} of ${service} (${entry.colour}, group ${entry.autoScalingGroupName}) failed its health check and is kept in quarantine until ${entry.expiresAt}; a replacement was launched.`,
+      `Reasons: ${entry.reasons.join("; ")}`,
+      ...entry.imageId ? [`Image: ${entry.imageId}`] : [],
+      ...entry.evidence ? [`Evidence: ${entry.evidence}`] : [],
+      ...entry.snapshots?.length ? [`Snapshots: ${entry.snapshots.join(" ")}`] : [],
+      ...operatorCommands(service, entry.instanceId)
+    ].join("\n")
+  };
+}
+function failedOpenNotice(service, entry, error) {
+  return {
+    subject: short(`bluegreen ${service}: could not quarantine ${entry.instanceId} (${entry.colour})`),
+    message: `${entry.instanceId} of ${service} (${entry.colour}) failed its health check but could not be kept: ${error}. Its termination went on (fail open). Reasons: ${entry.reasons.join("; ")}`
+  };
+}
+function actionEndedNotice(service, entry) {
+  return {
+    subject: short(`bluegreen ${service}: ${entry.instanceId} (${entry.colour}) not kept, hook timed out`),
+    message: `${entry.instanceId} of ${service} (${entry.colour}) was isolated, but its lifecycle action had already ended when it was to be abandoned, so the group terminated it. Evidence, if captured: ${entry.evidence ?? "none"}.`
+  };
+}
+function short(subject) {
+  const ascii = subject.replace(/[^\x20-\x7e]/g, "?");
+  return ascii.length < 100 ? ascii : `${ascii.slice(0, 96)}...`;
+}
+
+// lib/release/quarantine/error-text.ts
+function errorText(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// lib/release/quarantine/record-update.ts
+init_contract();
+var MAX_RECORD_TRIES = 5;
+var RECORD_BACKOFF_MS = 25;
+var QuarantineRecordBusyError = class extends Error {
+  constructor(service) {
+    super(`the quarantine record of ${service} kept changing under ${MAX_RECORD_TRIES} compare-and-set tries`);
+    this.name = "QuarantineRecordBusyError";
+  }
+};
+async function readRecord(store, service) {
+  const read = await store.read();
+  return read ? { record: read.record, version: read.version } : { record: emptyQuarantineRecord(service), version: void 0 };
+}
+async function updateRecord(ports, service, decide) {
+  for (let attempt = 1; attempt <= MAX_RECORD_TRIES; attempt++) {
+    if (attempt > 1) await ports.clock.sleep(RECORD_BACKOFF_MS * 2 ** (attempt - 2));
+    const { record, version } = await readRecord(ports.store, service);
+    const change = decide(record);
+    if (!change.record) return change.result;
+    try {
+      await ports.store.write(change.record, version);
+      return change.result;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+  throw new QuarantineRecordBusyError(service);
+}
+function isConflict(err) {
+  return err instanceof ConcurrentQuarantineUpdateError || err?.name === "ConcurrentQuarantineUpdateError";
+}
+function sameClaim(a, b) {
+  return a.instanceId === b.instanceId && a.lifecycleActionToken === b.lifecycleActionToken;
+}
+
+// lib/release/quarantine/handle-termination.ts
+var HookRun = class {
+  constructor(ports, policy, event) {
+    this.ports = ports;
+    this.policy = policy;
+    this.event = event;
+  }
+  ports;
+  policy;
+  event;
+  warnings = [];
+  /** Complete the action; a failure is only a warning since the hook's default result is CONTINUE anyway. */
+  async complete(result) {
+    try {
+      return await this.ports.autoScaling.completeLifecycleAction(this.event, result);
+    } catch (err) {
+      this.warnings.push(`could not complete the lifecycle action with ${result}: ${errorText(err)}`);
+      return false;
+    }
+  }
+  /** CONTINUE: the termination goes on. */
+  async continue(colour, healthDriven, reason) {
+    await this.complete("CONTINUE");
+    return this.outcome({ action: "terminated", instanceId: this.event.instanceId, ...colour ? { colour } : {}, healthDriven, reason });
+  }
+  async notify(notice) {
+    await this.ports.notifier.notify(notice.subject, notice.message).catch((err) => this.warnings.push(`could not notify: ${errorText(err)}`));
+  }
+  async publish(record) {
+    const counts = recentReplacements(record.replacements, this.ports.clock.now(), this.policy.flappingWindowSeconds);
+    await this.ports.gauge.publish(counts).catch((err) => this.warnings.push(`could not publish the flapping gauge: ${errorText(err)}`));
+  }
+  outcome(o) {
+    return this.warnings.length > 0 ? { ...o, warnings: [...this.warnings] } : o;
+  }
+};
+async function handleTermination(ports, policy, event) {
+  const run = new HookRun(ports, policy, event);
+  if (event.lifecycleHookName !== policy.hookName) {
+    return { action: "terminated", instanceId: event.instanceId, healthDriven: false, reason: `hook ${event.lifecycleHookName} is not ${policy.hookName}: left to its owner` };
+  }
+  const colour = policy.colours.find((c) => c.autoScalingGroupName === event.autoScalingGroupName);
+  if (!colour) return run.continue(void 0, false, `${event.autoScalingGroupName} is not one of ${policy.service}'s colour groups`);
+  const verdict = await judge(run);
+  if (!verdict.keep) return run.continue(colour.colour, false, verdict.reason);
+  let decision;
+  try {
+    decision = await updateRecord(ports, policy.service, (current) => {
+      const d = decideHook({ record: current, event, colour: colour.colour, cause: verdict.cause, policy, nowMs: ports.clock.now() });
+      return { record: "record" in d ? d.record : void 0, result: d };
+    });
+  } catch (err) {
+    return run.continue(colour.colour, true, `could not claim a place in the quarantine record: ${errorText(err)}`);
+  }
+  return act(run, colour, verdict, decision);
+}
+async function judge(run) {
+  const { autoScalingGroupName: group, instanceId } = run.event;
+  try {
+    if (await run.ports.autoScaling.groupDeleting(group)) return { keep: false, reason: `${group} is being deleted` };
+    const c = classifyTermination(await run.ports.autoScaling.terminationCause(group, instanceId));
+    return c.healthDriven ? { keep: true, check: c.check, cause: c.cause } : { keep: false, reason: `not health-driven: ${c.reason}` };
+  } catch (err) {
+    return { keep: false, reason: `could not read why the group terminates it: ${errorText(err)}` };
+  }
+}
+async function act(run, colour, verdict, decision) {
+  const instanceId = run.event.instanceId;
+  switch (decision.kind) {
+    case "duplicate":
+      return { action: "duplicate", instanceId, reason: decision.reason };
+    case "already-kept":
+      await run.complete("ABANDON");
+      return run.outcome({ action: "duplicate", instanceId, reason: decision.reason });
+    case "over-cap": {
+      const outcome = await run.continue(colour.colour, true, `over a cap: ${decision.reason}`);
+      await run.publish(decision.record);
+      return run.outcome(outcome);
+    }
+    case "claim":
+      return keep(run, colour, verdict, decision.entry, decision.record);
+  }
+}
+async function keep(run, colour, verdict, claim, claimed) {
+  let kept;
+  try {
+    const isolated = await isolate(run.ports, run.policy, { colour, claim, check: verdict.check, cause: verdict.cause });
+    kept = await markKept(run, claim, isolated);
+  } catch (err) {
+    return failOpen(run, claim, claimed, errorText(err));
+  }
+  let abandoned;
+  try {
+    abandoned = await run.ports.autoScaling.completeLifecycleAction(run.event, "ABANDON");
+  } catch (err) {
+    return failOpen(run, kept, claimed, `abandon: ${errorText(err)}`);
+  }
+  if (!abandoned && !await retainedAnyway(run, kept)) return actionEnded(run, kept, claimed);
+  await run.notify(keptNotice(run.policy.service, kept));
+  await run.publish(claimed);
+  return run.outcome({ action: "kept", instanceId: kept.instanceId, colour: kept.colour, entry: kept });
+}
+async function markKept(run, claim, isolated) {
+  try {
+    return await updateRecord(run.ports, run.policy.service, (current) => {
+      const mine = current.entries.find((e) => sameClaim(e, claim) && e.state === "isolating");
+      if (!mine) throw new Error("the claim is no longer in the record (it went stale and was decided again)");
+      const kept = keptEntry(mine, isolated);
+      return { record: { ...current, entries: current.entries.map((e) => e === mine ? kept : e) }, result: kept };
+    });
+  } catch (err) {
+    throw new IsolationError("record write", errorText(err));
+  }
+}
+async function failOpen(run, entry, claimed, error) {
+  await dropClaim(run, entry);
+  await run.complete("CONTINUE");
+  await run.notify(failedOpenNotice(run.policy.service, entry, error));
+  await run.publish(claimed);
+  return run.outcome({ action: "failed-open", instanceId: entry.instanceId, colour: entry.colour, error });
+}
+async function retainedAnyway(run, kept) {
+  try {
+    return (await run.ports.autoScaling.retainedInstances(kept.autoScalingGroupName)).includes(kept.instanceId);
+  } catch (err) {
+    run.warnings.push(`could not tell whether ${kept.instanceId} is Retained: ${errorText(err)}`);
+    return false;
+  }
+}
+async function actionEnded(run, kept, claimed) {
+  await dropClaim(run, kept);
+  await run.notify(actionEndedNotice(run.policy.service, kept));
+  await run.publish(claimed);
+  const reason = "the lifecycle action had already ended (timed out) when it was to be abandoned: the group terminated the instance";
+  return run.outcome({ action: "terminated", instanceId: kept.instanceId, colour: kept.colour, healthDriven: true, reason });
+}
+async function dropClaim(run, entry) {
+  try {
+    await updateRecord(run.ports, run.policy.service, (current) => {
+      const entries = current.entries.filter((e) => !sameClaim(e, entry));
+      return { record: entries.length === current.entries.length ? void 0 : { ...current, entries }, result: void 0 };
+    });
+  } catch (err) {
+    run.warnings.push(`could not release the claim (the sweep drops it once the instance is gone): ${errorText(err)}`);
+  }
+}
+
+// lib/release/quarantine/operator.ts
+init_contract();
+
+// lib/release/quarantine/refusal.ts
+var QuarantineRefusal = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "QuarantineRefusal";
+  }
+};
+
+// lib/release/quarantine/operator.ts
+async function listQuarantine(ports, policy) {
+  const { record } = await readRecord(ports.store, policy.service);
+  const perColour = zeroCounts();
+  for (const e of record.entries) perColour[e.colour] += 1;
+  return {
+    entries: record.entries,
+    perColour,
+    keepPerColour: policy.keepPerColour,
+    keepPerService: policy.keepPerService,
+    recentReplacements: recentReplacements(record.replacements, ports.clock.now(), policy.flappingWindowSeconds)
+  };
+}
+async function terminateKept(ports, policy, instanceId, options) {
+  const { record } = await readRecord(ports.store, policy.service);
+  const entry = keptOrRefuse(record, policy.service, instanceId, "terminate");
+  const running = !isGone((await ports.instances.describe(instanceId)).state);
+  const result = { instanceId, colour: entry.colour, terminated: running, dryRun: options.dryRun === true };
+  if (result.dryRun) return result;
+  if (running) await ports.autoScaling.terminateInstance(entry.autoScalingGroupName, instanceId);
+  await updateRecord(ports, policy.service, (current) => {
+    const entries = current.entries.filter((e) => !sameClaim(e, entry));
+    return { record: entries.length === current.entries.length ? void 0 : { ...current, entries }, result: void 0 };
+  });
+  return result;
+}
+async function extendKept(ports, policy, instanceId, bySeconds, options) {
+  if (!Number.isFinite(bySeconds) || bySeconds <= 0) {
+    throw new QuarantineRefusal(`--for must be a positive duration, got ${bySeconds} seconds; e.g. 'bluegreen quarantine extend ${policy.service} ${instanceId} --for 24h'.`);
+  }
+  const { record } = await readRecord(ports.store, policy.service);
+  const planned = planExtension(record, policy.service, instanceId, bySeconds);
+  if (options.dryRun) return { instanceId, previousExpiry: planned.previousExpiry, expiresAt: planned.expiresAt, dryRun: true };
+  const at2 = iso(ports.clock.now());
+  const done = await updateRecord(ports, policy.service, (current) => {
+    const plan = planExtension(current, policy.service, instanceId, bySeconds);
+    const extended = { ...plan.entry, expiresAt: plan.expiresAt, extended: { by: options.who, at: at2 } };
+    return { record: { ...current, entries: current.entries.map((e) => e === plan.entry ? extended : e) }, result: plan };
+  });
+  try {
+    await ports.instances.tag(instanceId, { [QUARANTINE_TAGS.EXPIRES]: done.expiresAt });
+  } catch (err) {
+    throw new Error(
+      `The record of ${policy.service} now keeps ${instanceId} until ${done.expiresAt}, but its ${QUARANTINE_TAGS.EXPIRES} tag could not be set (${errorText(err)}); the sweep goes by the record. To fix the tag: aws ec2 create-tags --resources ${instanceId} --tags Key=${QUARANTINE_TAGS.EXPIRES},Value=${done.expiresAt}`
+    );
+  }
+  return { instanceId, previousExpiry: done.previousExpiry, expiresAt: done.expiresAt, dryRun: false };
+}
+function planExtension(record, service, instanceId, bySeconds) {
+  const entry = keptOrRefuse(record, service, instanceId, "extend");
+  const ext = extendExpiry(entry, bySeconds);
+  if (!ext.ok) throw new QuarantineRefusal(ext.message);
+  return { entry, previousExpiry: entry.expiresAt, expiresAt: ext.expiresAt };
+}
+function keptOrRefuse(record, service, instanceId, verb) {
+  const entry = record.entries.find((e) => e.instanceId === instanceId);
+  if (!entry) {
+    throw new QuarantineRefusal(`${instanceId} is not kept in the quarantine of ${service}, so there is nothing to ${verb}; 'bluegreen quarantine ${service}' lists the kept instances.`);
+  }
+  if (entry.state !== "kept") {
+    throw new QuarantineRefusal(`${instanceId} of ${service} is still being isolated (claimed at ${entry.claimedAt}); try again in a minute. A claim that never finishes goes stale and the sweep terminates its instance.`);
+  }
+  return entry;
+}
+
+// lib/release/quarantine/run-sweep.ts
+async function runSweep(ports, policy) {
+  const errors = [];
+  const retained = await listRetained(ports, policy, errors);
+  let record;
+  try {
+    record = (await readRecord(ports.store, policy.service)).record;
+  } catch (err) {
+    errors.push(`could not read the quarantine record: ${errorText(err)}`);
+    return { terminated: [], dropped: [], recentReplacements: zeroCounts(), errors };
+  }
+  const nowMs = ports.clock.now();
+  const states = await describeEntries(ports, record.entries, errors);
+  const plan = decideSweep({ record, instanceStates: states, retained, policy, nowMs });
+  const terminated = [];
+  const dropped = [];
+  const settled = [];
+  for (const a of plan.actions) {
+    if (a.kind === "drop") {
+      dropped.push({ instanceId: a.instanceId, reason: a.reason });
+      settled.push(a.entry);
+      continue;
+    }
+    try {
+      await ports.autoScaling.terminateInstance(a.autoScalingGroupName, a.instanceId);
+      terminated.push({ instanceId: a.instanceId, colour: a.colour, reason: a.reason });
+      if (a.entry) settled.push(a.entry);
+    } catch (err) {
+      errors.push(`${a.instanceId}: could not terminate (${a.reason}): ${errorText(err)}`);
+    }
+  }
+  const marks = await save(ports, policy, settled, nowMs, errors) ?? plan.replacements;
+  const counts = recentReplacements(marks, nowMs, policy.flappingWindowSeconds);
+  await ports.gauge.publish(counts).catch((err) => errors.push(`could not publish the flapping gauge: ${errorText(err)}`));
+  return { terminated, dropped, recentReplacements: counts, errors };
+}
+async function listRetained(ports, policy, errors) {
+  const listed = [];
+  for (const c of policy.colours) {
+    try {
+      const instanceIds = await ports.autoScaling.retainedInstances(c.autoScalingGroupName);
+      listed.push({ colour: c.colour, autoScalingGroupName: c.autoScalingGroupName, instanceIds });
+    } catch (err) {
+      errors.push(`could not list the Retained instances of ${c.autoScalingGroupName}: ${errorText(err)}`);
+    }
+  }
+  return listed;
+}
+async function describeEntries(ports, entries, errors) {
+  const states = /* @__PURE__ */ new Map();
+  for (const e of entries) {
+    try {
+      states.set(e.instanceId, (await ports.instances.describe(e.instanceId)).state);
+    } catch (err) {
+      errors.push(`${e.instanceId}: could not describe: ${errorText(err)}`);
+    }
+  }
+  return states;
+}
+async function save(ports, policy, settled, nowMs, errors) {
+  try {
+    return await updateRecord(ports, policy.service, (current) => {
+      const entries = current.entries.filter((e) => !settled.some((s) => sameClaim(s, e)));
+      const replacements = trimMarks(current.replacements, nowMs, policy.flappingWindowSeconds);
+      const changed = entries.length !== current.entries.length || replacements.length !== current.replacements.length;
+      return { record: changed ? { ...current, entries, replacements } : void 0, result: replacements };
+    });
+  } catch (err) {
+    errors.push(`could not update the quarantine record: ${errorText(err)}`);
+    return void 0;
+  }
+}
+
+// lib/release/quarantine/controller.ts
+var QuarantineController = class {
+  constructor(ports, policy) {
+    this.ports = ports;
+    this.policy = policy;
+  }
+  ports;
+  policy;
+  /**
+   * Handle one termination lifecycle action:
+   * 1. not one of the colours' groups, the group is being deleted, or the cause is not a health check (ELB, EC2
+   *    status, or a custom SetInstanceHealth): CONTINUE;
+   * 2. health-driven: count it for flapping, and claim a place under both caps with compare-and-set (re-read and
+   *    decide again on a conflict; still conflicting after a few tries: CONTINUE);
+   * 3. over a cap: CONTINUE; under: record the reasons, deregister, tag, swap the security groups for the quarantine
+   *    group, capture console output and the cause to the evidence store, snapshot (if asked), mark the entry kept,
+   *    ABANDON the hook (the group keeps it Retained), notify the topic;
+   * 4. any failure in 3: drop the claim, CONTINUE, notify, `failed-open`.
+   * A second delivery of the same action while the first is isolating is a `duplicate`; after the claim went stale
+   * (older than the hook timeout) it is decided anew.
+   */
+  async onTermination(event) {
+    return handleTermination(this.ports, this.policy, event);
+  }
+  /**
+   * The scheduled sweep: terminate kept instances whose retention is over, instances of stale claims that still
+   * run, and Retained instances of the groups that the record does not track (never more than the caps); drop
+   * entries whose instance is gone; trim replacement marks to the flapping window; publish the gauge.
+   */
+  async sweep() {
+    return runSweep(this.ports, this.policy);
+  }
+  /** The record's entries and counts. */
+  async list() {
+    return listQuarantine(this.ports, this.policy);
+  }
+  /** Terminate a kept instance now and drop its entry. Refused for an instance not in the record or still isolating. */
+  async terminate(instanceId, options) {
+    return terminateKept(this.ports, this.policy, instanceId, options);
+  }
+  /**
+   * Move a kept instance's expiry `bySeconds` later (from its current expiry), in the record and its expiry tag.
+   * Refused beyond QUARANTINE_MAX_RETENTION_SECONDS after it was kept; the message names the latest expiry allowed.
+   */
+  async extend(instanceId, bySeconds, options) {
+    return extendKept(this.ports, this.policy, instanceId, bySeconds, options);
+  }
+};
+
+// lib/aws/region.ts
+var import_client_ssm = require("@aws-sdk/client-ssm");
+async function clientRegion(clients) {
+  try {
+    return await clients.get(import_client_ssm.SSMClient).config.region();
+  } catch {
+    throw new Error("No AWS region configured. Pass --region or set AWS_REGION (or a region in your AWS profile).");
+  }
+}
+
+// lib/aws/unknown-service-error.ts
+var UnknownServiceError = class extends Error {
+  constructor(service, parameterName, region) {
+    super(
+      `Unknown service '${service}': no SSM parameter ${parameterName} in ${region}. Deploy the service first (cdk deploy) or check --region.`
+    );
+    this.service = service;
+    this.parameterName = parameterName;
+    this.region = region;
+    this.name = "UnknownServiceError";
+  }
+  service;
+  parameterName;
+  region;
+};
+
+// lib/aws/descriptor.ts
+var import_client_ssm2 = require("@aws-sdk/client-ssm");
+init_contract();
+async function loadDescriptor(serviceName2, clients) {
+  const name = descriptorParameterName(serviceName2);
+  let value;
+  try {
+    const out = await clients.get(import_client_ssm2.SSMClient).send(new import_client_ssm2.GetParameterCommand({ Name: name }));
+    value = out.Parameter?.Value;
+  } catch (e) {
+    if (e.name === "ParameterNotFound") throw new UnknownServiceError(serviceName2, name, await clientRegion(clients));
+    throw e;
+  }
+  return parseDescriptor(value ?? "", name, serviceName2);
+}
+
+// lib/aws/elb-traffic-router.ts
+var import_client_elastic_load_balancing_v23 = require("@aws-sdk/client-elastic-load-balancing-v2");
+
+// lib/aws/private/weighted-rule.ts
+var import_client_elastic_load_balancing_v22 = require("@aws-sdk/client-elastic-load-balancing-v2");
+
+// lib/aws/elb-target-health.ts
+var import_client_elastic_load_balancing_v24 = require("@aws-sdk/client-elastic-load-balancing-v2");
+
+// lib/aws/index.ts
+init_cloudwatch_alarm_gate();
+init_auto_scaling_fleet_capacity();
+
+// lib/aws/dynamo-release-state-store.ts
+var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
+
+// lib/aws/ami-retention.ts
+var import_client_ec22 = require("@aws-sdk/client-ec2");
+init_contract();
+
+// lib/aws/index.ts
+init_ami_exists();
+
+// lib/aws/image-exists.ts
+var import_client_ssm3 = require("@aws-sdk/client-ssm");
+
+// lib/aws/index.ts
+init_deployed_images();
+
+// lib/lambda/auto-rollback/descriptor-cache.ts
+var DESCRIPTOR_MAX_AGE_MS = 5 * 6e4;
+var DescriptorCache = class {
+  constructor(serviceName2, maxAgeMs = DESCRIPTOR_MAX_AGE_MS, now = Date.now) {
+    this.serviceName = serviceName2;
+    this.maxAgeMs = maxAgeMs;
+    this.now = now;
+  }
+  serviceName;
+  maxAgeMs;
+  now;
+  kept;
+  /**
+   * The descriptor: the kept copy while younger than `maxAgeMs`, else loaded (one GetParameter call).
+   *
+   * @param fresh load it even when a copy is kept: for anything that changes the service
+   */
+  async get(clients, fresh = false) {
+    const kept = this.kept;
+    if (!fresh && kept && this.now() - kept.loadedAt < this.maxAgeMs) return kept.descriptor;
+    const descriptor = await loadDescriptor(this.serviceName, clients);
+    this.kept = { descriptor, loadedAt: this.now() };
+    return descriptor;
+  }
+  /** Drop the kept copy, so the next `get` loads it. */
+  forget() {
+    this.kept = void 0;
+  }
+};
+
+// lib/lambda/quarantine/index.ts
+init_contract();
+var LIFECYCLE_ACTION_DETAIL_TYPE = "EC2 Instance-terminate Lifecycle Action";
+var TERMINATING_TRANSITION = "autoscaling:EC2_INSTANCE_TERMINATING";
+var shared;
+async function handler(event, context) {
+  const clients = shared?.clients ?? createAwsClients();
+  const state = shared ??= { clients, autoScaling: AutoScalingQuarantine.fromClients(clients) };
+  const serviceName2 = process.env[QUARANTINE_ENV.SERVICE_NAME] ?? "";
+  const descriptors = state.descriptors?.serviceName === serviceName2 ? state.descriptors : state.descriptors = new DescriptorCache(serviceName2);
+  return runQuarantine(event, {
+    serviceName: serviceName2,
+    clients: state.clients,
+    descriptors,
+    releaseStateTable: process.env[QUARANTINE_ENV.RELEASE_STATE_TABLE] || void 0,
+    autoScaling: state.autoScaling,
+    requestId: context?.awsRequestId
+  });
+}
+async function runQuarantine(event, config) {
+  const write = config.log ?? ((line) => process.stdout.write(`${JSON.stringify(line)}
+`));
+  const log = (line) => {
+    const full = { service: config.serviceName, ...config.requestId ? { requestId: config.requestId } : {}, ...line };
+    write(full);
+    return full;
+  };
+  if (event?.source === QUARANTINE_SWEEP_SOURCE) return sweep(config, log);
+  if (event?.["detail-type"] === LIFECYCLE_ACTION_DETAIL_TYPE) return lifecycleAction(event.detail ?? {}, config, log);
+  return log({ level: "error", kind: "ignored", message: `not a termination lifecycle action nor the sweep: source ${JSON.stringify(event?.source)}, detail-type ${JSON.stringify(event?.["detail-type"])}` });
+}
+async function lifecycleAction(detail, config, log) {
+  const fields = {
+    instanceId: detail.EC2InstanceId,
+    autoScalingGroupName: detail.AutoScalingGroupName,
+    lifecycleHookName: detail.LifecycleHookName
+  };
+  if (detail.LifecycleTransition !== TERMINATING_TRANSITION) {
+    return log({ level: "info", kind: "ignored", message: `transition ${detail.LifecycleTransition} is not ${TERMINATING_TRANSITION}: left alone`, ...fields });
+  }
+  const event = terminationEvent(detail);
+  if (!event) {
+    return log({ level: "error", kind: "ignored", message: "lifecycle action without a group, instance, hook name or token: nothing to complete", ...fields, detail });
+  }
+  const autoScaling = config.autoScaling ?? AutoScalingQuarantine.fromClients(config.clients);
+  let controller;
+  let hookName;
+  try {
+    checkEnvironment(config.serviceName);
+    const descriptor = withTable(await config.descriptors.get(config.clients, true), config.releaseStateTable);
+    const policy = quarantinePolicy(descriptor);
+    hookName = policy.hookName;
+    controller = new QuarantineController(createQuarantinePorts(config.clients, descriptor, { clock: config.clock, autoScaling }), policy);
+  } catch (e) {
+    config.descriptors.forget();
+    if (event.lifecycleHookName !== QUARANTINE_HOOK_NAME) {
+      return log({ level: "error", kind: "ignored", message: `could not read the quarantine settings (${errorText2(e)}); hook ${event.lifecycleHookName} is not ours: left alone`, ...fields });
+    }
+    return failOpen2(event, autoScaling, `could not read the quarantine settings: ${errorText2(e)}`, log, fields);
+  }
+  if (event.lifecycleHookName !== hookName) {
+    return log({ level: "info", kind: "ignored", message: `hook ${event.lifecycleHookName} is not ${hookName}: left to its owner`, ...fields });
+  }
+  let outcome;
+  try {
+    outcome = await controller.onTermination(event);
+  } catch (e) {
+    return failOpen2(event, autoScaling, `the quarantine controller failed: ${errorText2(e)}`, log, fields);
+  }
+  return log({ level: outcome.action === "failed-open" ? "error" : "info", kind: "hook", message: hookMessage(outcome), ...fields, ...outcome });
+}
+async function failOpen2(event, autoScaling, error, log, fields) {
+  let completed;
+  try {
+    completed = await autoScaling.completeLifecycleAction(event, "CONTINUE") ? "the lifecycle action was completed with CONTINUE" : "the lifecycle action had already ended";
+  } catch (e) {
+    completed = `completing the lifecycle action with CONTINUE failed too (${errorText2(e)}): the hook's default result CONTINUE ends it at its timeout`;
+  }
+  return log({ level: "error", kind: "hook", action: "failed-open", message: `${event.instanceId}: ${error}; ${completed}, so the instance terminates`, error, ...fields });
+}
+async function sweep(config, log) {
+  let outcome;
+  try {
+    checkEnvironment(config.serviceName);
+    const descriptor = withTable(await config.descriptors.get(config.clients), config.releaseStateTable);
+    const policy = quarantinePolicy(descriptor);
+    const autoScaling = config.autoScaling ?? AutoScalingQuarantine.fromClients(config.clients);
+    outcome = await new QuarantineController(createQuarantinePorts(config.clients, descriptor, { clock: config.clock, autoScaling }), policy).sweep();
+  } catch (e) {
+    config.descriptors.forget();
+    const message = `the quarantine sweep could not run: ${errorText2(e)}`;
+    log({ level: "error", kind: "sweep", message, error: errorText2(e) });
+    throw new Error(`${config.serviceName}: ${message}`);
+  }
+  const counts = outcome.recentReplacements;
+  const summary = `terminated ${outcome.terminated.length}, dropped ${outcome.dropped.length}; recent replacements blue ${counts.blue}, green ${counts.green}`;
+  if (outcome.errors.length) {
+    config.descriptors.forget();
+    log({ level: "error", kind: "sweep", message: `sweep ${summary}; ${outcome.errors.length} error(s): ${outcome.errors.join("; ")}`, ...outcome });
+    throw new Error(`${config.serviceName}: the quarantine sweep reported ${outcome.errors.length} error(s): ${outcome.errors.join("; ")}`);
+  }
+  return log({ level: "info", kind: "sweep", message: `sweep ${summary}`, ...outcome });
+}
+function terminationEvent(detail) {
+  const { AutoScalingGroupName, EC2InstanceId, LifecycleHookName, LifecycleActionToken } = detail;
+  if (!AutoScalingGroupName || !EC2InstanceId || !LifecycleHookName || !LifecycleActionToken) return void 0;
+  return { autoScalingGroupName: AutoScalingGroupName, instanceId: EC2InstanceId, lifecycleHookName: LifecycleHookName, lifecycleActionToken: LifecycleActionToken };
+}
+function hookMessage(o) {
+  switch (o.action) {
+    case "kept":
+      return `kept ${o.instanceId} (${o.colour}) until ${o.entry.expiresAt}: ${o.entry.reasons.join("; ")}`;
+    case "terminated":
+      return `${o.instanceId} terminates: ${o.reason}`;
+    case "duplicate":
+      return `${o.instanceId}: nothing done, ${o.reason}`;
+    case "failed-open":
+      return `${o.instanceId} (${o.colour}) could not be isolated, so it terminates: ${o.error}`;
+  }
+}
+function withTable(descriptor, table) {
+  return table && table !== descriptor.releaseStateTable ? { ...descriptor, releaseStateTable: table } : descriptor;
+}
+function checkEnvironment(service) {
+  if (!service) throw new Error(`Environment variable ${QUARANTINE_ENV.SERVICE_NAME} is not set: the Quarantine construct sets it; redeploy the stack.`);
+}
+function errorText2(e) {
+  return e instanceof Error ? e.message : String(e);
 }
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
-  handler
+  LIFECYCLE_ACTION_DETAIL_TYPE,
+  QUARANTINE_ENV,
+  TERMINATING_TRANSITION,
+  handler,
+  runQuarantine
 });

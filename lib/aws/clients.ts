@@ -131,6 +131,8 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   CloudWatch: 'cloudwatch',
   SSM: 'ssm',
   DynamoDB: 'dynamodb',
+  S3: 's3',
+  SNS: 'sns',
 };
 
 /** A service's short name (`elbv2`, `ssm`...) from the SDK's service id, as the counter and messages use it. */

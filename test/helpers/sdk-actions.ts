@@ -3,9 +3,12 @@ import * as path from 'path';
 
 /**
  * AWS actions the CLI and its adapters call, read from their SDK command imports. Without `dr`, the adapters of
- * `bluegreen dr` (lib/aws/dr, granted by `RegionalFailover.grantDisasterRecovery`) are left out.
+ * `bluegreen dr` (lib/aws/dr, granted by `RegionalFailover.grantDisasterRecovery`) are left out. Without
+ * `quarantine`, so are the quarantine function's adapters (lib/aws/quarantine, granted to its own role: see
+ * `actionsOfBundle('quarantine')`); the `bluegreen quarantine` commands call only the record (GetItem, PutItem),
+ * TerminateInstanceInAutoScalingGroup, CreateTags and DescribeInstances through them.
  */
-export function actionsTheCliCalls(options: { readonly dr?: boolean } = {}): Set<string> {
+export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly quarantine?: boolean } = {}): Set<string> {
   const prefix: Record<string, string> = {
     'client-elastic-load-balancing-v2': 'elasticloadbalancing',
     'client-auto-scaling': 'autoscaling',
@@ -18,7 +21,8 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean } = {}): Set
   const files = (dir: string): string[] =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
   const actions = new Set<string>();
-  const inScope = (file: string) => options.dr || !file.startsWith(path.join('lib', 'aws', 'dr'));
+  const inScope = (file: string) =>
+    (options.dr || !file.startsWith(path.join('lib', 'aws', 'dr'))) && (options.quarantine || !file.startsWith(path.join('lib', 'aws', 'quarantine')));
   for (const file of [...files('lib/aws'), ...files('lib/cli')].filter(inScope)) {
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/import (?:type )?\{([^}]*)\} from '@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
@@ -31,3 +35,27 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean } = {}): Set
   return actions;
 }
 
+
+/** IAM prefixes of the SDK clients, by the name esbuild gives a client's import (`import_client_<name>`). */
+const BUNDLE_PREFIXES: Readonly<Record<string, string>> = {
+  auto_scaling: 'autoscaling',
+  cloudwatch: 'cloudwatch',
+  dynamodb: 'dynamodb',
+  ec2: 'ec2',
+  elastic_load_balancing_v2: 'elasticloadbalancing',
+  route_53: 'route53',
+  s3: 's3',
+  sns: 'sns',
+  ssm: 'ssm',
+};
+
+/**
+ * AWS actions a shipped Lambda bundle (assets/<name>/index.js) can send: the SDK commands it references. esbuild
+ * names each client import `import_client_<name>` and numbers repeats (`import_client_cloudwatch3`): the client is
+ * the longest known name the import starts with.
+ */
+export function actionsOfBundle(name: string): Set<string> {
+  const bundle = fs.readFileSync(path.join(__dirname, '..', '..', 'assets', name, 'index.js'), 'utf8');
+  const service = (id: string) => BUNDLE_PREFIXES[Object.keys(BUNDLE_PREFIXES).filter((k) => id.startsWith(k)).sort((a, b) => b.length - a.length)[0]] ?? id;
+  return new Set([...bundle.matchAll(/import_client_([a-z0-9_]+)\.(\w+)Command\b/g)].map((m) => `${service(m[1])}:${m[2]}`));
+}

@@ -11,7 +11,7 @@
  * - Scaling an ASG in terminates instances but leaves them registered, still reported `healthy`; real ALB drains
  *   and drops them. `pruneTerminatedTargets` does what ALB would.
  */
-import { AutoScalingClient, CreateAutoScalingGroupCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, PutLifecycleHookCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand, StateValue } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -37,8 +37,20 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { descriptorParameterName, DisasterRecoveryDescriptor, IMAGE_TAG_KEY, ServiceDescriptor, TrafficRouteDescriptor, VERSION_TAG_KEY } from '../../lib/contract';
+import {
+  descriptorParameterName,
+  DisasterRecoveryDescriptor,
+  IMAGE_TAG_KEY,
+  QUARANTINE_DEFAULT_RETENTION_SECONDS,
+  QUARANTINE_HOOK_NAME,
+  QuarantineDescriptor,
+  ServiceDescriptor,
+  TrafficRouteDescriptor,
+  VERSION_TAG_KEY,
+} from '../../lib/contract';
 import { AwsClients, createAwsClients } from '../../lib/aws';
 import { COLOUR_NAMES, ColourName, Weights } from '../../lib/release/ports';
 import { MOTO_ACCOUNT, MOTO_REGION } from './moto-process';
@@ -87,6 +99,14 @@ export interface ServiceFixtureOptions {
    * @default - none
    */
   readonly disasterRecovery?: DisasterRecoveryDescriptor;
+  /**
+   * Deploy it with `healing: Healing.quarantine()`: the termination lifecycle hook on both groups, a quarantine
+   * security group, the log bucket and the topic, and the descriptor's `healing.quarantine` section (these values
+   * over the construct's defaults).
+   *
+   * @default - no quarantine
+   */
+  readonly quarantine?: Partial<QuarantineDescriptor>;
 }
 
 /** Resources of one colour. */
@@ -154,7 +174,8 @@ export async function createServiceFixture(options: ServiceFixtureOptions = {}):
     tagAsBake(clients),
   ]);
   const base = descriptorOf(service, region, lb, production, test, releaseStateTable, capacity, colours);
-  const descriptor = options.disasterRecovery ? { ...base, disasterRecovery: options.disasterRecovery } : base;
+  const healing = options.quarantine ? { quarantine: await createQuarantine(clients, service, region, network, colours, options.quarantine) } : undefined;
+  const descriptor = { ...base, ...(options.disasterRecovery ? { disasterRecovery: options.disasterRecovery } : {}), ...(healing ? { healing } : {}) };
   await clients.get(SSMClient).send(
     new PutParameterCommand({ Name: descriptorParameterName(service), Type: 'String', Value: JSON.stringify(descriptor), Overwrite: true }),
   );
@@ -181,6 +202,55 @@ async function createNetwork(clients: AwsClients, service: string, region: strin
     new CreateSecurityGroupCommand({ GroupName: `${service}-sg`, Description: `${service} load balancer and instances`, VpcId: vpcId }),
   );
   return { vpcId, subnetIds, securityGroupId: sg.GroupId ?? fail('CreateSecurityGroup returned no id') };
+}
+
+/**
+ * What `Healing.quarantine()` adds: the hook on both groups (moto records it; it never fires it), the quarantine
+ * group (no inbound rule), the service's log bucket and its topic.
+ */
+async function createQuarantine(
+  clients: AwsClients,
+  service: string,
+  region: string,
+  network: Network,
+  colours: { blue: FixtureColour; green: FixtureColour },
+  overrides: Partial<QuarantineDescriptor>,
+): Promise<QuarantineDescriptor> {
+  const hookName = overrides.hookName ?? QUARANTINE_HOOK_NAME;
+  const hookTimeoutSeconds = overrides.hookTimeoutSeconds ?? 300;
+  const sg = await clients.get(EC2Client).send(
+    new CreateSecurityGroupCommand({ GroupName: `${service}-quarantine`, Description: `${service} quarantined instances: no inbound`, VpcId: network.vpcId }),
+  );
+  const evidenceBucket = overrides.evidenceBucket ?? `${service}-access-logs`;
+  await Promise.all([
+    clients.get(S3Client).send(new CreateBucketCommand({ Bucket: evidenceBucket, CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } })),
+    clients.get(SNSClient).send(new CreateTopicCommand({ Name: `${service}-notifications` })),
+    ...Object.values(colours).map((c) =>
+      clients.get(AutoScalingClient).send(
+        new PutLifecycleHookCommand({
+          AutoScalingGroupName: c.autoScalingGroupName,
+          LifecycleHookName: hookName,
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+          DefaultResult: 'CONTINUE',
+          HeartbeatTimeout: hookTimeoutSeconds,
+        }),
+      ),
+    ),
+  ]);
+  return {
+    keepPerColour: 1,
+    keepPerService: 2,
+    retentionSeconds: QUARANTINE_DEFAULT_RETENTION_SECONDS,
+    snapshots: false,
+    flappingReplacements: 3,
+    flappingWindowSeconds: 900,
+    securityGroupId: sg.GroupId ?? fail('CreateSecurityGroup returned no id'),
+    evidencePrefix: `quarantine/${service}/`,
+    ...overrides,
+    hookName,
+    hookTimeoutSeconds,
+    evidenceBucket,
+  };
 }
 
 interface LoadBalancer {
