@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BlueGreenService } from '../../constructs';
 import { HEALING_METRIC, QUARANTINE_EXTEND_TAG_KEYS, QUARANTINE_TAG_KEYS } from '../../lib/contract';
 import { buildService } from '../fleet/fixtures';
+import { actionsOfBundle } from '../helpers/sdk-actions';
 import { actionsOf, granting, idOf, quarantinedService, renderArn, resourcesOf, Statement, statementsOf } from './fixtures';
 
 const ofWeb = { StringEquals: { 'aws:ResourceTag/bluegreen:service': 'web' } };
@@ -24,33 +25,16 @@ function only(statements: Statement[], action: string): Statement {
 }
 
 describe('the quarantine function\'s role', () => {
-  it('grants exactly the actions the function calls', () => {
-    // GIVEN / WHEN
+  it('grants exactly the actions the shipped bundle sends, plus its logs, dead-letter queue and topic key', () => {
+    // GIVEN the SDK commands the shipped quarantine bundle can send; snapshots are off by default
+    const sent = [...actionsOfBundle('quarantine')].filter((a) => a !== 'ec2:CreateSnapshots');
+    const infrastructure = ['kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
+    // WHEN
     const { statements } = quarantineStatements();
-    // THEN
-    expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual([
-      'autoscaling:CompleteLifecycleAction',
-      'autoscaling:DescribeAutoScalingGroups',
-      'autoscaling:DescribeScalingActivities',
-      'autoscaling:TerminateInstanceInAutoScalingGroup',
-      'cloudwatch:PutMetricData',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'ec2:CreateTags',
-      'ec2:DescribeInstances',
-      'ec2:GetConsoleOutput',
-      'ec2:ModifyInstanceAttribute',
-      'elasticloadbalancing:DeregisterTargets',
-      'elasticloadbalancing:DescribeTargetHealth',
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      's3:PutObject',
-      'sns:Publish',
-      'sqs:SendMessage',
-      'ssm:GetParameter',
-    ]);
+    const withSnapshots = quarantineStatements(true).statements;
+    // THEN nothing the bundle sends is missing, and nothing beyond it is granted
+    expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual([...sent, ...infrastructure].sort());
+    expect([...new Set(withSnapshots.flatMap(actionsOf))].sort()).toEqual([...sent, 'ec2:CreateSnapshots', ...infrastructure].sort());
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
   });
 
