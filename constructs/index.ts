@@ -3,3 +3,4 @@ export * from './image';
 export * from './health';
 export * from './release';
 export * from './dr';
+export * from './healing';

@@ -24,6 +24,7 @@ export function acknowledgeReferenceFindings(web: WebServiceStack): void {
     );
   }
   ackWarning(svc, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
+  if (svc.quarantine) acknowledgeQuarantineFindings(web);
   if (web.bakesImage) acknowledgeImageFindings(web.webImage);
   if (web.failover?.watcherFunction) acknowledgeWatcherFindings(web);
 }
@@ -37,6 +38,21 @@ function acknowledgeWatcherFindings(web: WebServiceStack): void {
     const asgId = Stack.of(fleet).getLogicalId(fleet.autoScalingGroup.node.defaultChild as CfnResource);
     ack(role, iam5(`arn:<AWS::Partition>:autoscaling:${Stack.of(fleet).region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<${asgId}>`), 'The group id inside an Auto Scaling group ARN is unknown before deploy; the name pins the group. The watcher scales the standby up on failover.');
   }
+}
+
+/** Findings of the quarantine function's role: calls without resource-level permissions, and ids unknown before deploy. */
+function acknowledgeQuarantineFindings(web: WebServiceStack): void {
+  const svc = web.service;
+  const role = svc.quarantine!.role;
+  const stack = Stack.of(svc);
+  ack(role, iam5('*'), 'autoscaling:DescribeAutoScalingGroups and DescribeScalingActivities, ec2:DescribeInstances and elasticloadbalancing:DescribeTargetHealth support no resource-level permissions and only read; cloudwatch:PutMetricData has no resources and is held by condition to the cdk-bluegreen namespace (the flapping gauge).');
+  for (const fleet of [svc.blue, svc.green]) {
+    const asgId = stack.getLogicalId(fleet.autoScalingGroup.node.defaultChild as CfnResource);
+    ack(role, iam5(`arn:<AWS::Partition>:autoscaling:${stack.region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<${asgId}>`), 'The group id inside an Auto Scaling group ARN is unknown before deploy; the name pins the group. The quarantine completes its lifecycle actions and terminates its kept instances.');
+  }
+  ack(role, iam5(`arn:<AWS::Partition>:ec2:${stack.region}:<AWS::AccountId>:instance/*`), 'Instance ids are unknown before launch; every statement on instances is held by condition to instances tagged bluegreen:service=web (what both colours\' groups tag at launch), and tagging to the quarantine tag keys.');
+  const bucketId = stack.getLogicalId(svc.accessLogsBucket.node.defaultChild as s3.CfnBucket);
+  ack(role, iam5(`<${bucketId}.Arn>/quarantine/web/*`), 'Evidence objects are named per kept instance under this prefix of the service\'s log bucket; write-only (s3:PutObject).');
 }
 
 /** Findings of the baked web image: its build instances and its lifecycle policy. */

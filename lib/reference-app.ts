@@ -1,7 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeReferenceFindings } from './reference-acknowledgments';
-import { FailoverSwitch, RegionRole, StandbyMode } from '../constructs';
+import { FailoverSwitch, Healing, RegionRole, StandbyMode } from '../constructs';
 import { WebServiceStack } from './web-service-stack';
 
 /** Options of the reference app. */
@@ -21,9 +21,9 @@ export interface ReferenceAppOptions {
 }
 
 /**
- * Build the reference app: the `web` service in eu-west-1 (primary) with a pilot-light standby in eu-central-1 that
- * runs the image the primary bakes and distributes, Route 53 failover between them, all checked by cdk-nag
- * AwsSolutions.
+ * Build the reference app: the `web` service in eu-west-1 (primary, keeping sick instances in quarantine) with a
+ * pilot-light standby in eu-central-1 that runs the image the primary bakes and distributes, Route 53 failover
+ * between them, all checked by cdk-nag AwsSolutions.
  */
 export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App; web: WebServiceStack; webStandby: WebServiceStack; failoverSwitch: Stack } {
   const app = options.app ?? new App();
@@ -45,6 +45,8 @@ export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App
     testListenerCidrs: ctx('bluegreen:web:testListenerCidrs'),
     imageDistributionRegions: [standbyRegion],
     disasterRecovery: { role: RegionRole.primary({ standbyRegion, standbyMode: StandbyMode.pilotLight() }), ...dns },
+    // Keep one sick instance per colour (two for the service) for 24 hours, isolated, for investigation.
+    healing: Healing.quarantine(),
     description: 'cdk-bluegreen reference service web',
   });
   const webStandby = new WebServiceStack(app, 'BlueGreenWebStandby', {

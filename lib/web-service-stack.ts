@@ -3,7 +3,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, FailoverSwitch, RegionalFailover, RegionRole, ReleaseManifest, ServiceAlarms } from '../constructs';
+import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, FailoverSwitch, Healing, RegionalFailover, RegionRole, ReleaseManifest, ServiceAlarms } from '../constructs';
 import { demoWebComponent } from './demo-web-image';
 
 /** Properties of the reference stack. */
@@ -37,6 +37,12 @@ export interface WebServiceStackProps extends StackProps {
    * @default - a single Region
    */
   readonly disasterRecovery?: WebDisasterRecovery;
+  /**
+   * How the colours heal.
+   *
+   * @default Healing.replace()
+   */
+  readonly healing?: Healing;
 }
 
 /** The reference service's disaster-recovery settings (all from cdk.json: synth makes no lookups). */
@@ -105,6 +111,7 @@ export class WebServiceStack extends Stack {
       vpc: this.vpc,
       testListener: { allowedCidrs: props.testListenerCidrs },
       disasterRecovery: props.disasterRecovery?.role,
+      healing: props.healing,
     });
     this.alarms = new ServiceAlarms(this, 'Alarms', { service: this.service });
     this.dashboard = new BlueGreenDashboard(this, 'Dashboard', { alarms: this.alarms });

@@ -1262,14 +1262,14 @@ function terminate(entry, reason) {
   return { kind: "terminate", instanceId: entry.instanceId, colour: entry.colour, autoScalingGroupName: entry.autoScalingGroupName, reason, entry };
 }
 function overCaps(entries, caps) {
-  const byExpiry = [...entries].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
   const perColour = /* @__PURE__ */ new Map();
+  for (const e of entries) perColour.set(e.colour, (perColour.get(e.colour) ?? 0) + 1);
   let total = entries.length;
   const actions = [];
-  for (const e of byExpiry) {
-    const ofColour = entries.filter((x) => x.colour === e.colour).length - (perColour.get(e.colour) ?? 0);
+  for (const e of [...entries].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))) {
+    const ofColour = perColour.get(e.colour) ?? 0;
     if (e.state !== "kept" || ofColour <= caps.keepPerColour && total <= caps.keepPerService) continue;
-    perColour.set(e.colour, (perColour.get(e.colour) ?? 0) + 1);
+    perColour.set(e.colour, ofColour - 1);
     total -= 1;
     actions.push(terminate(e, `over the caps (keepPerColour ${caps.keepPerColour}, keepPerService ${caps.keepPerService})`));
   }
@@ -1780,15 +1780,16 @@ var QuarantineController = class {
    *    ABANDON the hook (the group keeps it Retained), notify the topic;
    * 4. any failure in 3: drop the claim, CONTINUE, notify, `failed-open`.
    * A second delivery of the same action while the first is isolating is a `duplicate`; after the claim went stale
-   * (older than the hook timeout) it is decided anew.
+   * (older than the hook timeout) it is decided anew. An action of another hook on the group is left to its owner.
    */
   async onTermination(event) {
     return handleTermination(this.ports, this.policy, event);
   }
   /**
    * The scheduled sweep: terminate kept instances whose retention is over, instances of stale claims that still
-   * run, and Retained instances of the groups that the record does not track (never more than the caps); drop
-   * entries whose instance is gone; trim replacement marks to the flapping window; publish the gauge.
+   * run, and Retained instances of the groups that the record does not track (never more than the caps; kept
+   * instances beyond caps that were lowered go too, earliest expiry first); drop entries whose instance is gone;
+   * trim replacement marks to the flapping window; publish the gauge.
    */
   async sweep() {
     return runSweep(this.ports, this.policy);

@@ -19,7 +19,19 @@ import { ReleaseManifest } from './release-manifest';
 import { sessionManagerPolicy } from './private/session-manager-policy';
 import { WeightedTraffic } from './private/weighted-traffic';
 import { RegionRole } from '../dr/region-role';
-import { DisasterRecoveryDescriptor, descriptorParameterName, RETAIN_TAG_KEY, RETAINED_BY_TAG_KEY, SERVICE_DESCRIPTOR_SCHEMA_VERSION, SERVICE_NAME, SERVICE_NAME_RULE, ServiceDescriptor } from '../../lib/contract';
+import { Healing } from '../healing/healing';
+import { Quarantine } from '../healing/quarantine';
+import {
+  DisasterRecoveryDescriptor,
+  descriptorParameterName,
+  QUARANTINE_EXTEND_TAG_KEYS,
+  RETAIN_TAG_KEY,
+  RETAINED_BY_TAG_KEY,
+  SERVICE_DESCRIPTOR_SCHEMA_VERSION,
+  SERVICE_NAME,
+  SERVICE_NAME_RULE,
+  ServiceDescriptor,
+} from '../../lib/contract';
 
 /** Options of the test listener, which always forwards to the idle colour. */
 export interface TestListenerOptions {
@@ -199,6 +211,13 @@ export interface BlueGreenServiceProps {
    * @default - a single Region: no standby
    */
   readonly disasterRecovery?: RegionRole;
+  /**
+   * How the colours heal when an instance fails its health checks: replace it (launching the replacement first),
+   * or also keep a few sick instances in quarantine for investigation (`Healing.quarantine()`).
+   *
+   * @default Healing.replace()
+   */
+  readonly healing?: Healing;
 }
 
 /**
@@ -222,6 +241,8 @@ export interface IBlueGreenService extends IConstruct, iam.IGrantable {
   readonly testRuleArn: string;
   /** Serving-size capacity of a colour. */
   readonly capacity: ServingCapacity;
+  /** How the colours heal; with quarantine, each colour's gate includes a flapping alarm. */
+  readonly healing: Healing;
 
   /** The slot of `colour`. */
   colour(colour: Colour): IColourFleet;
@@ -234,9 +255,9 @@ export interface IBlueGreenService extends IConstruct, iam.IGrantable {
 
   /**
    * Grant what the `bluegreen` release commands do (status, release, resume, promote, rollback, abort, scale-down,
-   * sync-manifest): everything `grantStatus` grants, plus changing the two rules' weights, writing the release
-   * record, resizing the two colours' groups, and tagging AMIs the colours run so the image lifecycle keeps them.
-   * For pipeline and on-call roles.
+   * sync-manifest, quarantine): everything `grantStatus` grants, plus changing the two rules' weights, writing the
+   * release record, resizing the two colours' groups, tagging AMIs the colours run so the image lifecycle keeps
+   * them, and terminating or extending kept instances of the two groups. For pipeline and on-call roles.
    */
   grantRelease(grantee: iam.IGrantable): iam.Grant;
 }
@@ -295,6 +316,14 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
   public readonly releaseStateTable: dynamodb.ITable;
   /** Serving-size capacity of a colour. */
   public readonly capacity: ServingCapacity;
+  /** How the colours heal. */
+  public readonly healing: Healing;
+  /**
+   * The quarantine: its function, rules, role and security group.
+   *
+   * @default - none: the service only replaces sick instances
+   */
+  public readonly quarantine?: Quarantine;
   /**
    * What the weighted rules route through: the load balancer's scheme, the VPC and the target groups' protocol and
    * port. Changing any of them replaces the load balancer or the target groups, and CloudFormation re-creates the
@@ -326,6 +355,7 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
     validateNames(props);
     this.serviceName = props.serviceName;
     this.disasterRecovery = props.disasterRecovery;
+    this.healing = props.healing ?? Healing.replace();
     checkPeerRegion(this, props.disasterRecovery);
     this.capacity = regionCapacity(resolveCapacity(props), props.disasterRecovery);
     this.healthCheckPath = resolveHealthCheck(props.healthCheck).path;
@@ -396,6 +426,7 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
         rootVolumeSize: props.rootVolumeSize ?? 8,
         userData: props.userData,
         keyPair: props.keyPair,
+        healing: this.healing,
       });
     };
     this.blue = fleet(Colour.BLUE);
@@ -444,6 +475,7 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       stringValue: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.describe()) }),
       tier: ssm.ParameterTier.STANDARD,
     });
+    if (this.healing.quarantines) this.quarantine = new Quarantine(this, 'Quarantine', { service: this });
     this.releaseGuard.protect(this);
     // Images baked in this stack for this service wait for the guard too: a refused deploy should not bake first.
     for (const resolver of resolvers) {
@@ -480,8 +512,9 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
 
   /**
    * Grant what the `bluegreen` release commands do: everything `grantStatus` grants, plus changing the two rules'
-   * weights, writing the release record, resizing the two colours' groups, and tagging the AMIs the colours run
-   * (only the retention tags) so the image lifecycle keeps them.
+   * weights, writing the release record, resizing the two colours' groups, tagging the AMIs the colours run (only
+   * the retention tags) so the image lifecycle keeps them, and what `bluegreen quarantine terminate|extend` do:
+   * terminating an instance of the two groups and moving a kept instance's expiry tag.
    */
   public grantRelease(grantee: iam.IGrantable): iam.Grant {
     const stack = Stack.of(this);
@@ -499,6 +532,20 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
         actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
         resourceArns: [stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' })],
         conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RETAIN_TAG_KEY, RETAINED_BY_TAG_KEY] } },
+      }),
+      // `bluegreen quarantine terminate`: an instance of the two groups (kept instances are Retained in them).
+      iam.Grant.addToPrincipal({ grantee, actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'], resourceArns: [groupArn(this.blue), groupArn(this.green)] }),
+      // `bluegreen quarantine extend`: only the expiry tag, only on the service's instances. DescribeInstances
+      // supports no resource-level permissions.
+      iam.Grant.addToPrincipal({ grantee, actions: ['ec2:DescribeInstances'], resourceArns: ['*'] }),
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['ec2:CreateTags'],
+        resourceArns: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+        conditions: {
+          StringEquals: { 'aws:ResourceTag/bluegreen:service': this.serviceName },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [...QUARANTINE_EXTEND_TAG_KEYS] },
+        },
       }),
     ];
     return grants.reduce((a, b) => a.combine(b));
@@ -548,6 +595,17 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       capacity: { min: this.capacity.minCapacity, max: this.capacity.maxCapacity, desired: this.capacity.desiredCapacity },
       colours: { blue: colour(this.blue), green: colour(this.green) },
       ...(this.disasterRecoverySection ? { disasterRecovery: this.disasterRecoverySection } : {}),
+      ...(this.quarantine
+        ? {
+            healing: {
+              quarantine: this.healing._descriptor({
+                securityGroupId: this.quarantine.securityGroup.securityGroupId,
+                evidenceBucket: this.accessLogsBucket.bucketName,
+                evidencePrefix: this.quarantine.evidencePrefix,
+              }),
+            },
+          }
+        : {}),
     };
   }
 

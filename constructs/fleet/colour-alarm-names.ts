@@ -33,4 +33,11 @@ export interface ColourAlarmNames {
    * @default - none
    */
   readonly healthyHosts?: string;
+  /**
+   * Repeated health-driven replacements of the colour's instances (registered by `ColourAlarms` when the service
+   * quarantines).
+   *
+   * @default - none
+   */
+  readonly flapping?: string;
 }

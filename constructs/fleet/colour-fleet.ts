@@ -6,6 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
+import { Healing } from '../healing/healing';
 import { ImageSource } from '../image/image-source';
 import { CapacityMode } from './capacity-mode';
 import { Colour } from './colour';
@@ -13,6 +14,7 @@ import { ColourAlarmNames } from './colour-alarm-names';
 import { ServiceHealthCheck } from './health-check';
 import { resolveHealthCheck } from './private/health-check';
 import { propError } from '../private/validate';
+import { HEALING_METRIC } from '../../lib/contract';
 
 /** Serving-size capacity of a colour: what `active` and `ready` run. */
 export interface ServingCapacity {
@@ -92,6 +94,12 @@ export interface ColourFleetProps {
    * @default - none: use Session Manager
    */
   readonly keyPair?: ec2.IKeyPair;
+  /**
+   * How the colour heals when an instance fails its health checks.
+   *
+   * @default Healing.replace()
+   */
+  readonly healing?: Healing;
 }
 
 /**
@@ -147,6 +155,14 @@ export interface IColourFleet extends IConstruct {
    * @default - p99 over 1 minute
    */
   metricTargetResponseTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * Health-driven replacements of the colour's instances within the flapping window, as the quarantine function
+   * publishes them (every minute, and at each termination). Only published with `Healing.quarantine()`.
+   *
+   * @default - Maximum over 1 minute
+   */
+  metricRecentReplacements(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }
 
 /**
@@ -173,12 +189,21 @@ export class ColourFleet extends Construct implements IColourFleet, ec2.IConnect
   public readonly imageFingerprint: string;
   /** The AMI id the launch template uses (a token for baked or SSM images, resolved at deploy). */
   public readonly imageId: string;
+  /**
+   * The termination lifecycle hook that hands health-driven terminations to the quarantine.
+   *
+   * @default - none: without `Healing.quarantine()` sick instances are only replaced
+   */
+  public readonly quarantineHook?: autoscaling.LifecycleHook;
+  private readonly serviceName: string;
   private alarmNames: ColourAlarmNames = {};
 
   constructor(scope: Construct, id: string, props: ColourFleetProps) {
     super(scope, id);
     this.colour = props.colour;
     this.mode = props.mode;
+    this.serviceName = props.serviceName;
+    const healing = props.healing ?? Healing.replace();
     const healthCheck = resolveHealthCheck(props.healthCheck);
     const image = props.image.bind(this);
     this.imageFingerprint = image.fingerprint;
@@ -251,7 +276,11 @@ export class ColourFleet extends Construct implements IColourFleet, ec2.IConnect
         maxBatchSize: 1,
         minInstancesInService: minInService(size),
       }),
+      // A health-driven replacement launches the new instance before terminating the sick one (maintenance
+      // policy); with quarantine, an abandoned termination hook retains the instance instead of terminating it.
+      ...healing._groupProps(),
     });
+    this.quarantineHook = healing._addHook(autoScalingGroup);
     autoScalingGroup.attachToApplicationTargetGroup(targetGroup);
     this.targetGroup = targetGroup;
     this.targetGroupFullName = targetGroup.targetGroupFullName;
@@ -313,6 +342,23 @@ export class ColourFleet extends Construct implements IColourFleet, ec2.IConnect
    */
   public metricTargetResponseTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.targetGroup.metrics.targetResponseTime({ statistic: 'p99', period: Duration.minutes(1), ...props });
+  }
+
+  /**
+   * Health-driven replacements of the colour's instances within the flapping window, as the quarantine function
+   * publishes them (every minute, and at each termination). Only published with `Healing.quarantine()`.
+   *
+   * @default - Maximum over 1 minute
+   */
+  public metricRecentReplacements(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: HEALING_METRIC.NAMESPACE,
+      metricName: HEALING_METRIC.RECENT_REPLACEMENTS,
+      dimensionsMap: { [HEALING_METRIC.SERVICE_DIMENSION]: this.serviceName, [HEALING_METRIC.COLOUR_DIMENSION]: this.colour.name },
+      statistic: 'Maximum',
+      period: Duration.minutes(1),
+      ...props,
+    });
   }
 
   /** Ingress on the instances and egress on the load balancer (which allows no other outbound traffic). */

@@ -12,6 +12,8 @@ export class ColourAlarmKind {
   public static readonly UNHEALTHY_HOSTS = new ColourAlarmKind('unhealthy-hosts');
   /** Healthy targets below the expected count. */
   public static readonly HEALTHY_HOSTS = new ColourAlarmKind('healthy-hosts');
+  /** Repeated health-driven replacements of the colour's instances (with quarantine). */
+  public static readonly FLAPPING = new ColourAlarmKind('flapping');
   /** The composite alarm a release gates on. */
   public static readonly GATE = new ColourAlarmKind('gate');
 
@@ -21,7 +23,7 @@ export class ColourAlarmKind {
   ) {}
 }
 
-// Short, because the ten names go into the descriptor, a standard SSM parameter limited to 4 KB.
+// Short, because the ten to twelve names go into the descriptor, a standard SSM parameter limited to 4 KB.
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**

@@ -73,6 +73,13 @@ export class ColourAlarms extends Construct {
   public readonly unhealthyHosts: cloudwatch.Alarm;
   /** Fewer healthy targets than expected (see `ServiceHealthMetrics.metricExpectedHosts`). */
   public readonly healthyHosts: cloudwatch.Alarm;
+  /**
+   * At least `flappingReplacements` health-driven replacements of the colour within the quarantine's flapping
+   * window.
+   *
+   * @default - none: only when the service's healing is `Healing.quarantine()`
+   */
+  public readonly flapping?: cloudwatch.Alarm;
   /** In ALARM when any of the colour's alarms is: what a release gates on, and what notifies. */
   public readonly gate: cloudwatch.CompositeAlarm;
 
@@ -114,7 +121,21 @@ export class ColourAlarms extends Construct {
       description: `${what}: fewer healthy targets than the Auto Scaling group's desired capacity (capped at ${num(service.capacity.desiredCapacity)}). Part of ${gateName}.`,
     });
 
-    const members: cloudwatch.IAlarm[] = [this.errorRate, this.latencyP99, this.unhealthyHosts, this.healthyHosts, ...(props.additionalGateAlarms ?? [])];
+    const quarantine = service.healing.quarantineSettings;
+    if (quarantine) {
+      this.flapping = this.gateMember('Flapping', name(ColourAlarmKind.FLAPPING), {
+        // The gauge already counts over the flapping window: one minute's maximum is the current count.
+        metric: fleet.metricRecentReplacements(),
+        threshold: quarantine.flappingReplacements,
+        periods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        description:
+          `${what}: at least ${num(quarantine.flappingReplacements)} instances replaced for failing health checks within ` +
+          `${humanDuration(quarantine.flappingWindow)}; its instances keep dying. Part of ${gateName}: a release of ${colour.name} rolls back on it.`,
+      });
+    }
+    const own = [this.errorRate, this.latencyP99, this.unhealthyHosts, this.healthyHosts, ...(this.flapping ? [this.flapping] : [])];
+    const members: cloudwatch.IAlarm[] = [...own, ...(props.additionalGateAlarms ?? [])];
     this.gate = new cloudwatch.CompositeAlarm(this, 'Gate', {
       compositeAlarmName: gateName,
       alarmRule: cloudwatch.AlarmRule.anyOf(...members),
@@ -124,7 +145,7 @@ export class ColourAlarms extends Construct {
     const actions = (props.actions ?? AlarmActions.serviceTopic()).bind(service);
     applyActions(this.gate, actions);
     if (props.notifyComponentAlarms) {
-      for (const a of [this.errorRate, this.latencyP99, this.unhealthyHosts, this.healthyHosts]) applyActions(a, actions);
+      for (const a of own) applyActions(a, actions);
     }
 
     fleet.registerAlarms({
@@ -133,6 +154,7 @@ export class ColourAlarms extends Construct {
       latencyP99: name(ColourAlarmKind.LATENCY_P99),
       unhealthyHosts: name(ColourAlarmKind.UNHEALTHY_HOSTS),
       healthyHosts: name(ColourAlarmKind.HEALTHY_HOSTS),
+      ...(this.flapping ? { flapping: name(ColourAlarmKind.FLAPPING) } : {}),
     });
   }
 
@@ -141,23 +163,25 @@ export class ColourAlarms extends Construct {
       alarmName,
       metric: spec.metric,
       threshold: spec.threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      comparisonOperator: spec.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: spec.periods,
       alarmDescription: spec.description,
       // Not breaching: these metrics go missing exactly when a colour gets no requests or has no targets, i.e. a
       // healthy idle colour. Hosts that should exist but report nothing still count, because the healthy-host
-      // shortfall fills missing healthy counts with 0.
+      // shortfall fills missing healthy counts with 0. The flapping gauge is missing when nothing was replaced
+      // (or the quarantine function is not running, which its own failure alarm reports).
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }
 
-/** One member alarm of the gate: breaches above `threshold` for `periods` consecutive periods. */
+/** One member alarm of the gate: breaches above `threshold` (or as `comparisonOperator` says) for `periods` consecutive periods. */
 interface MemberSpec {
   readonly metric: cloudwatch.IMetric;
   readonly threshold: number;
   readonly periods: number;
   readonly description: string;
+  readonly comparisonOperator?: cloudwatch.ComparisonOperator;
 }
 
 /** A number for a description, tokens included. */

@@ -1,0 +1,2 @@
+export * from './healing';
+export * from './quarantine';
