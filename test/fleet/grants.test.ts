@@ -1,4 +1,4 @@
-import { actionsTheCliCalls } from '../helpers/sdk-actions';
+import { actionsTheCliCalls, QUARANTINE_CLI_ACTIONS } from '../helpers/sdk-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -76,5 +76,16 @@ describe('BlueGreenService grants', () => {
     // THEN
     const granted = actionsOf(statementsOf(template(), stack.getLogicalId(role.node.defaultChild as iam.CfnRole)));
     expect([...called].filter((a) => !granted.has(a))).toEqual([]);
+  });
+
+  it('grantRelease covers every AWS action the bluegreen quarantine commands call', () => {
+    // GIVEN
+    const { stack, service, template } = buildService();
+    const role = new iam.Role(stack, 'Pipeline', { assumedBy: new iam.AccountRootPrincipal() });
+    // WHEN
+    service.grantRelease(role);
+    // THEN
+    const granted = actionsOf(statementsOf(template(), stack.getLogicalId(role.node.defaultChild as iam.CfnRole)));
+    expect([...QUARANTINE_CLI_ACTIONS].filter((a) => !granted.has(a))).toEqual([]);
   });
 });

@@ -8,6 +8,21 @@ import * as path from 'path';
  * `actionsOfBundle('quarantine')`); the `bluegreen quarantine` commands call only the record (GetItem, PutItem),
  * TerminateInstanceInAutoScalingGroup, CreateTags and DescribeInstances through them.
  */
+/**
+ * Every AWS action the `bluegreen quarantine` commands may call, through lib/aws/quarantine (which
+ * `actionsTheCliCalls` leaves out): the descriptor, the record, the instance's state, terminating it and its expiry
+ * tag. test/integration/quarantine-cli.test.ts checks the commands call nothing else; test/fleet/grants.test.ts that
+ * `grantRelease` grants them all.
+ */
+export const QUARANTINE_CLI_ACTIONS: ReadonlySet<string> = new Set([
+  'ssm:GetParameter',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'ec2:DescribeInstances',
+  'autoscaling:TerminateInstanceInAutoScalingGroup',
+  'ec2:CreateTags',
+]);
+
 export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly quarantine?: boolean } = {}): Set<string> {
   const prefix: Record<string, string> = {
     'client-elastic-load-balancing-v2': 'elasticloadbalancing',

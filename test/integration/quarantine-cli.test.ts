@@ -18,6 +18,7 @@ import { QUARANTINE_TAGS, QuarantineRecord, quarantineRecordKey } from '../../li
 import { DescriptorCache } from '../../lib/lambda/auto-rollback/descriptor-cache';
 import { QuarantineConfig, runQuarantine } from '../../lib/lambda/quarantine';
 import { jsonLines, removeWorkspaces, runMain, workspace } from '../cli/harness';
+import { QUARANTINE_CLI_ACTIONS } from '../helpers/sdk-actions';
 import { createServiceFixture, FIXTURE_AMI, ServiceFixture } from './fixture';
 import { MOTO_REGION, useMotoServer } from './moto-server';
 import { autoScalingWithStandIns, lifecycleActionEvent, MotoLifecycle, motoLifecycle } from './quarantine-stand-ins';
@@ -25,20 +26,13 @@ import { autoScalingWithStandIns, lifecycleActionEvent, MotoLifecycle, motoLifec
 useMotoServer();
 afterAll(removeWorkspaces);
 
-/**
- * Every AWS action the quarantine commands may call: what `grantRelease` grants for them (the descriptor, the record,
- * TerminateInstanceInAutoScalingGroup, the expiry tag, DescribeInstances).
- */
-const GRANTED = new Set(['ssm:GetParameter', 'dynamodb:GetItem', 'dynamodb:PutItem', 'ec2:DescribeInstances', 'autoscaling:TerminateInstanceInAutoScalingGroup', 'ec2:CreateTags']);
-
 let clients: AwsClients;
 let fx: ServiceFixture;
-let plain: ServiceFixture;
 let kept = '';
 
 beforeAll(async () => {
   clients = createAwsClients();
-  [fx, plain] = await Promise.all([createServiceFixture({ service: 'qc', clients, quarantine: {} }), createServiceFixture({ service: 'qn', clients })]);
+  [fx] = await Promise.all([createServiceFixture({ service: 'qc', clients, quarantine: {} }), createServiceFixture({ service: 'qn', clients })]);
   // Two health-driven replacements of blue: the first is kept, the second is over the cap of 1 and terminates.
   const lifecycle = motoLifecycle();
   const [first, second] = await fx.instanceIds('blue');
@@ -228,7 +222,7 @@ describe('bluegreen quarantine extend', () => {
     const after = (await record()).entries[0];
     expect(after).toMatchObject({ expiresAt: wanted, extended: { by: `${os.hostname()}:${process.pid}` } });
     expect(tagsOf(await instance(kept))[QUARANTINE_TAGS.EXPIRES]).toBe(wanted);
-    expect(run.operations.filter((o) => !GRANTED.has(o))).toEqual([]);
+    expect(run.operations.filter((o) => !QUARANTINE_CLI_ACTIONS.has(o))).toEqual([]);
   });
 
   it('refuses an extension past 7 days after it was kept (exit 3), naming the latest expiry allowed; nothing changes', async () => {
@@ -301,7 +295,7 @@ describe('bluegreen quarantine terminate', () => {
     expect(run.json!.message).toBe(`Terminated ${kept} (blue) of qc and dropped it from the quarantine record; its evidence stays under s3://qc-access-logs/quarantine/qc/${kept}/.`);
     expect(['shutting-down', 'terminated']).toContain((await instance(kept)).State?.Name);
     expect((await record()).entries).toEqual([]);
-    expect(run.operations.filter((o) => !GRANTED.has(o))).toEqual([]);
+    expect(run.operations.filter((o) => !QUARANTINE_CLI_ACTIONS.has(o))).toEqual([]);
     // AND the list is empty; a second terminate is refused
     expect((await cli('quarantine', 'qc')).stdout.split('\n')[0]).toBe(`qc (${MOTO_REGION}): no instance in quarantine`);
     expect((await cli('quarantine', 'terminate', 'qc', kept)).code).toBe(3);
