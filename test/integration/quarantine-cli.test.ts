@@ -54,6 +54,13 @@ function handlerConfig(lifecycle: MotoLifecycle): QuarantineConfig {
   };
 }
 
+/** The last JSON line: a result, or the list's object. */
+interface JsonOut {
+  readonly message?: string;
+  readonly instances?: Array<{ readonly reasons: string[]; readonly expiresInMs: number }>;
+  readonly [field: string]: unknown;
+}
+
 /** The CLI in this process with fresh clients (their counter counts only its calls). */
 async function cli(...args: string[]) {
   const own = createAwsClients();
@@ -61,7 +68,7 @@ async function cli(...args: string[]) {
     const run = await runMain(args, workspace(args.find((a) => /^q[cn]$/.test(a)) ?? 'qc', null).dir, own);
     const lines = args.includes('--json') ? jsonLines(run.stdout) : [];
     const operations = own.counter.snapshot().map((o) => `${o.service}:${o.operation}`);
-    return { ...run, lines, json: lines.at(-1) as Record<string, any> | undefined, calls: own.counter.count(), created: own.created(), operations };
+    return { ...run, lines, json: lines.at(-1) as JsonOut | undefined, calls: own.counter.count(), created: own.created(), operations };
   } finally {
     own.destroy();
   }
@@ -145,8 +152,8 @@ describe('bluegreen quarantine <service>', () => {
       ],
       warnings: [],
     });
-    expect(run.json!.instances[0].reasons.join(' ')).toMatch(/user health-check/);
-    expect(run.json!.instances[0].expiresInMs).toBeGreaterThan(DAY - 60_000);
+    expect(run.json!.instances![0].reasons.join(' ')).toMatch(/user health-check/);
+    expect(run.json!.instances![0].expiresInMs).toBeGreaterThan(DAY - 60_000);
   });
 
   it('refuses a service without quarantine (exit 3), naming the fix', async () => {
