@@ -27,6 +27,7 @@ __export(index_exports, {
 module.exports = __toCommonJS(index_exports);
 var import_client_ssm = require("@aws-sdk/client-ssm");
 var import_client_elastic_load_balancing_v23 = require("@aws-sdk/client-elastic-load-balancing-v2");
+var import_client_ec2 = require("@aws-sdk/client-ec2");
 
 // lib/aws/elb-traffic-router.ts
 var import_client_elastic_load_balancing_v22 = require("@aws-sdk/client-elastic-load-balancing-v2");
@@ -339,6 +340,13 @@ function updateViolations(service, desired, deployed, weights, routing) {
   }
   return out;
 }
+function quarantineOffViolations(service, kept) {
+  if (kept.length === 0) return [];
+  const commands = kept.map((id) => `bluegreen quarantine terminate ${service} ${id}`).join("; ");
+  return [
+    `${service}: this deploy turns quarantine off while ${kept.length} instance(s) are kept (${kept.join(", ")}): nothing would terminate them and they would stay running and billed. Terminate them first (${commands}), then deploy.`
+  ];
+}
 
 // lib/lambda/release-guard/index.ts
 async function handler(event) {
@@ -359,10 +367,33 @@ async function evaluate(event) {
   const descriptor = await readDescriptor(props.DescriptorParameter, props.ServiceName);
   if (!descriptor) return firstDeployViolations(props.ServiceName, props.Colours);
   const weights = await readWeights(descriptor);
-  return updateViolations(props.ServiceName, props.Colours, descriptor.colours, weights, {
-    desired: props.RoutingIdentity,
-    deployed: descriptor.routingIdentity
-  });
+  const turningQuarantineOff = descriptor.healing?.quarantine !== void 0 && props.Quarantine !== "true";
+  return [
+    ...updateViolations(props.ServiceName, props.Colours, descriptor.colours, weights, {
+      desired: props.RoutingIdentity,
+      deployed: descriptor.routingIdentity
+    }),
+    ...turningQuarantineOff ? quarantineOffViolations(props.ServiceName, await keptInstances(props.ServiceName)) : []
+  ];
+}
+async function keptInstances(service) {
+  const ids = [];
+  let NextToken;
+  do {
+    const out = await new import_client_ec2.EC2Client({}).send(
+      new import_client_ec2.DescribeInstancesCommand({
+        Filters: [
+          { Name: "tag:bluegreen:service", Values: [service] },
+          { Name: "tag-key", Values: [QUARANTINE_TAGS.STATE] },
+          { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] }
+        ],
+        NextToken
+      })
+    );
+    for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) ids.push(i.InstanceId);
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return ids;
 }
 async function readDescriptor(name, service) {
   let value;

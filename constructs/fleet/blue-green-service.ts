@@ -468,12 +468,15 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       descriptorParameterName: descriptorName,
       fleets: [this.blue, this.green],
       routingIdentity: this.routingIdentity,
+      quarantine: this.healing.quarantines,
     });
     this.descriptorParameter = new ssm.StringParameter(this, 'Descriptor', {
       parameterName: descriptorName,
       description: `cdk-bluegreen descriptor of ${props.serviceName} (schema ${SERVICE_DESCRIPTOR_SCHEMA_VERSION})`,
       stringValue: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.describe()) }),
-      tier: ssm.ParameterTier.STANDARD,
+      // Intelligent-Tiering: Standard (free, 4 KB) while the descriptor fits, Advanced (8 KB) only when a long service
+      // or stack name with disaster recovery and quarantine makes it larger; the size is known only at deploy.
+      tier: ssm.ParameterTier.INTELLIGENT_TIERING,
     });
     if (this.healing.quarantines) this.quarantine = new Quarantine(this, 'Quarantine', { service: this });
     this.releaseGuard.protect(this);

@@ -17,6 +17,13 @@ export interface ReleaseGuardProps {
   readonly fleets: ColourFleet[];
   /** What the weighted rules route through (see `BlueGreenService.routingIdentity`); a change is refused. */
   readonly routingIdentity: string;
+  /**
+   * Whether the deploy keeps quarantine on. Turning it off while instances are kept is refused: nothing would
+   * terminate them.
+   *
+   * @default false
+   */
+  readonly quarantine?: boolean;
 }
 
 /**
@@ -47,6 +54,9 @@ export class ReleaseGuard extends Construct {
     );
     // DescribeRules supports no resource-level permissions.
     role.addToPolicy(new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeRules'], resources: ['*'] }));
+    // Kept instances are found by tag (turning quarantine off while some are kept is refused); DescribeInstances
+    // supports no resource-level permissions.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
 
     this.function = new lambda.Function(this, 'Function', {
       code: bundledHandlerCode('release-guard'),
@@ -71,6 +81,7 @@ export class ReleaseGuard extends Construct {
         DescriptorParameter: props.descriptorParameterName,
         Colours: colours,
         RoutingIdentity: props.routingIdentity,
+        Quarantine: String(props.quarantine ?? false),
       },
     });
     this.resource.node.addDependency(role);

@@ -106,7 +106,10 @@ export class Quarantine extends Construct implements iam.IGrantable {
       // Isolating and capturing evidence take seconds; the hook waits 5 minutes for an answer, then continues.
       timeout: Duration.minutes(1),
       memorySize: 256,
-      retryAttempts: 2,
+      // No retries of a failed invocation: the lifecycle handler never throws (a crash leaves the hook to continue at
+      // its timeout, and a retry would only find its own claim), and the sweep runs again within a minute. Failures
+      // go to the dead-letter queue, whose alarm notifies.
+      retryAttempts: 0,
       deadLetterQueue: this.deadLetterQueue,
       role: this.role,
       logGroup: this.logGroup,
@@ -186,7 +189,8 @@ function grantQuarantine(role: iam.Role, service: BlueGreenService, securityGrou
   // group and the colours' own groups as the security groups to set.
   add({ actions: ['ec2:DescribeInstances'], resources: ['*'] });
   add({ actions: ['ec2:ModifyInstanceAttribute', 'ec2:GetConsoleOutput'], resources: [instances], conditions: ofService });
-  add({ actions: ['ec2:ModifyInstanceAttribute'], resources: [securityGroup, ...fleets.map((f) => f.securityGroup)].map((sg) => ec2Arn('security-group', sg.securityGroupId)) });
+  // Only the quarantine group may be attached: IAM checks the groups named in the request, not the ones removed.
+  add({ actions: ['ec2:ModifyInstanceAttribute'], resources: [ec2Arn('security-group', securityGroup.securityGroupId)] });
   add({
     actions: ['ec2:CreateTags'],
     resources: [instances],

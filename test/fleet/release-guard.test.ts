@@ -1,7 +1,8 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { firstDeployViolations, GuardColours, updateViolations } from '../../lib/lambda/release-guard/guard-decision';
+import { firstDeployViolations, GuardColours, quarantineOffViolations, updateViolations } from '../../lib/lambda/release-guard/guard-decision';
+import { Healing } from '../../constructs';
 import { AMI_BLUE, AMI_GREEN, buildService, manifestObject, resources } from './fixtures';
 
 const deployed: GuardColours = { blue: { image: AMI_BLUE, mode: 'active' }, green: { image: AMI_GREEN, mode: 'ready' } };
@@ -65,7 +66,34 @@ describe('release guard decision', () => {
   });
 });
 
+describe('release guard decision: turning quarantine off', () => {
+  it('allows it while nothing is kept', () => {
+    expect(quarantineOffViolations('web', [])).toEqual([]);
+  });
+
+  it('refuses it while instances are kept, naming each and the command that terminates it', () => {
+    // GIVEN two kept instances; WHEN the deploy turns quarantine off
+    const [violation, ...rest] = quarantineOffViolations('web', ['i-0aaaaaaaaaaaaaaaa', 'i-0bbbbbbbbbbbbbbbb']);
+    // THEN one message that names both and the way out
+    expect(rest).toEqual([]);
+    expect(violation).toContain('2 instance(s) are kept (i-0aaaaaaaaaaaaaaaa, i-0bbbbbbbbbbbbbbbb)');
+    expect(violation).toContain('bluegreen quarantine terminate web i-0aaaaaaaaaaaaaaaa; bluegreen quarantine terminate web i-0bbbbbbbbbbbbbbbb');
+  });
+});
+
 describe('release guard wiring', () => {
+  it('tells the guard whether the deploy keeps quarantine on, and lets it find kept instances by tag', () => {
+    // GIVEN / WHEN
+    const replacing = buildService().template();
+    const quarantining = buildService({ healing: Healing.quarantine() }).template();
+    // THEN
+    replacing.hasResourceProperties('Custom::BlueGreenReleaseGuard', { Quarantine: 'false' });
+    quarantining.hasResourceProperties('Custom::BlueGreenReleaseGuard', { Quarantine: 'true' });
+    replacing.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'ec2:DescribeInstances', Resource: '*' })]) },
+    });
+  });
+
   it('passes each colour\'s image fingerprint and mode to the custom resource', () => {
     // GIVEN / WHEN
     const { template } = buildService({}, manifestObject({ green: { image: 'ssm:/my/ami', mode: 'standby' } }));

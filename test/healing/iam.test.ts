@@ -71,7 +71,7 @@ describe('the quarantine function\'s role', () => {
     }
   });
 
-  it('isolates only the service\'s instances (by tag), into the quarantine group or the colours\' own groups', () => {
+  it('isolates only the service\'s instances (by tag), and only into the quarantine group', () => {
     // GIVEN / WHEN
     const { service, statements } = quarantineStatements();
     // THEN
@@ -83,7 +83,7 @@ describe('the quarantine function\'s role', () => {
     expect(actionsOf(onInstances).sort()).toEqual(['ec2:GetConsoleOutput', 'ec2:ModifyInstanceAttribute']);
     const onGroups = modify.find((s) => s !== onInstances)!;
     expect(resourcesOf(onGroups).map(renderArn)).toEqual(
-      [service.quarantine!.securityGroup, service.blue.securityGroup, service.green.securityGroup].map((sg) => `arn:<AWS::Partition>:ec2:eu-west-1:<AWS::AccountId>:security-group/<${idOf(service, sg)}.GroupId>`),
+      [`arn:<AWS::Partition>:ec2:eu-west-1:<AWS::AccountId>:security-group/<${idOf(service, service.quarantine!.securityGroup)}.GroupId>`],
     );
     expect(onGroups.Condition).toBeUndefined();
   });

@@ -302,6 +302,11 @@ async function createColour(
       TargetGroupARNs: [targetGroupArn],
       HealthCheckType: 'ELB',
       HealthCheckGracePeriod: 60,
+      // As the construct's Tags.of(fleet) does: the group propagates them to its instances.
+      Tags: [
+        { Key: 'bluegreen:service', Value: service, PropagateAtLaunch: true },
+        { Key: 'bluegreen:colour', Value: colour, PropagateAtLaunch: true },
+      ],
     }),
   );
   const alarms = await createAlarms(clients, name, targetGroupArn);

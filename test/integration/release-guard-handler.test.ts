@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../lib/lambda/release-guard';
 import { createServiceFixture, FIXTURE_AMI, ServiceFixture } from './fixture';
 import { useMotoServer } from './moto-server';
+import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 
 /** A stand-in for CloudFormation's pre-signed response URL: records what the handler PUTs. */
 function responseCatcher() {
@@ -130,4 +131,54 @@ describe('release guard handler against moto', () => {
     expect(last().Status).toBe('FAILED');
     expect(last().Reason).toMatch(/^Release guard could not check live traffic: /);
   });
+  describe('turning quarantine off', () => {
+  let healer: ServiceFixture;
+  beforeAll(async () => {
+    healer = await createServiceFixture({ service: 'healer', quarantine: {} });
+    await healer.setWeights('production', { blue: 100, green: 0 });
+  });
+
+  const deploy = (quarantine: string | undefined) =>
+    handler({
+      RequestType: 'Update',
+      ResponseURL: url,
+      StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Test/1',
+      RequestId: `r-${Math.random()}`,
+      LogicalResourceId: 'Guard',
+      PhysicalResourceId: 'healer-release-guard',
+      ResourceProperties: {
+        ServiceName: 'healer',
+        DescriptorParameter: '/bluegreen/healer/descriptor',
+        Colours: { blue: { image: FIXTURE_AMI, mode: 'active' }, green: { image: FIXTURE_AMI, mode: 'ready' } } as never,
+        RoutingIdentity: healer.descriptor.routingIdentity,
+        ...(quarantine === undefined ? {} : { Quarantine: quarantine }),
+      },
+    });
+
+  it('lets quarantine go while nothing is kept', async () => {
+    // GIVEN a quarantining service with no kept instance; WHEN a deploy turns quarantine off
+    await deploy('false');
+    // THEN
+    expect(last().Status).toBe('SUCCESS');
+  });
+
+  it('refuses turning quarantine off while an instance is kept, naming it and the command that frees it', async () => {
+    // GIVEN one of blue's instances is kept (the quarantine writes its tags before it abandons the hook)
+    const [kept] = await healer.instanceIds('blue');
+    await healer.clients.get(EC2Client).send(new CreateTagsCommand({ Resources: [kept], Tags: [{ Key: 'bluegreen:quarantine', Value: 'kept' }] }));
+    // WHEN a deploy turns quarantine off (a template of an older library version passes no property at all)
+    await deploy('false');
+    const refusal = last();
+    await deploy(undefined);
+    const older = last();
+    // AND a deploy that keeps it on
+    await deploy('true');
+    // THEN
+    expect(refusal.Status).toBe('FAILED');
+    expect(refusal.Reason).toContain(kept);
+    expect(refusal.Reason).toContain(`bluegreen quarantine terminate healer ${kept}`);
+    expect(older.Status).toBe('FAILED');
+    expect(last().Status).toBe('SUCCESS');
+  });
+});
 });

@@ -89,3 +89,18 @@ export function updateViolations(
   }
   return out;
 }
+
+/**
+ * A deploy that turns quarantine off while instances are kept would delete the only thing that terminates them (the
+ * sweep) and leave them Retained, running and billed, with the quarantine security group undeletable under them.
+ *
+ * @param kept the ids of the service's instances that carry the quarantine tag and still run
+ */
+export function quarantineOffViolations(service: string, kept: readonly string[]): string[] {
+  if (kept.length === 0) return [];
+  const commands = kept.map((id) => `bluegreen quarantine terminate ${service} ${id}`).join('; ');
+  return [
+    `${service}: this deploy turns quarantine off while ${kept.length} instance(s) are kept (${kept.join(', ')}): nothing would terminate them ` +
+      `and they would stay running and billed. Terminate them first (${commands}), then deploy.`,
+  ];
+}

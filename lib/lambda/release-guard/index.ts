@@ -8,15 +8,18 @@
  */
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ElbTrafficRouter } from '../../aws/elb-traffic-router';
-import { parseDescriptor, ServiceDescriptor } from '../../contract';
-import { firstDeployViolations, GuardColours, GuardWeights, updateViolations } from './guard-decision';
+import { parseDescriptor, QUARANTINE_TAGS, ServiceDescriptor } from '../../contract';
+import { firstDeployViolations, GuardColours, GuardWeights, quarantineOffViolations, updateViolations } from './guard-decision';
 
 interface GuardProperties {
   readonly ServiceName: string;
   readonly DescriptorParameter: string;
   readonly Colours: GuardColours;
   readonly RoutingIdentity: string;
+  /** `true` when the deploy keeps quarantine on (CloudFormation passes properties as strings). Absent: off. */
+  readonly Quarantine?: string;
 }
 
 interface CfnEvent {
@@ -48,10 +51,39 @@ export async function evaluate(event: CfnEvent): Promise<string[]> {
   const descriptor = await readDescriptor(props.DescriptorParameter, props.ServiceName);
   if (!descriptor) return firstDeployViolations(props.ServiceName, props.Colours);
   const weights = await readWeights(descriptor);
-  return updateViolations(props.ServiceName, props.Colours, descriptor.colours, weights, {
-    desired: props.RoutingIdentity,
-    deployed: descriptor.routingIdentity,
-  });
+  const turningQuarantineOff = descriptor.healing?.quarantine !== undefined && props.Quarantine !== 'true';
+  return [
+    ...updateViolations(props.ServiceName, props.Colours, descriptor.colours, weights, {
+      desired: props.RoutingIdentity,
+      deployed: descriptor.routingIdentity,
+    }),
+    ...(turningQuarantineOff ? quarantineOffViolations(props.ServiceName, await keptInstances(props.ServiceName)) : []),
+  ];
+}
+
+/**
+ * The service's instances that carry the quarantine tag and have not terminated. Tags, not the quarantine record: the
+ * guard runs before every other resource of the service, so it cannot be granted the (generated) table's ARN without
+ * a dependency cycle, and the tags are written before an instance is kept.
+ */
+async function keptInstances(service: string): Promise<string[]> {
+  const ids: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await new EC2Client({}).send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:bluegreen:service', Values: [service] },
+          { Name: 'tag-key', Values: [QUARANTINE_TAGS.STATE] },
+          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+        ],
+        NextToken,
+      }),
+    );
+    for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) ids.push(i.InstanceId);
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return ids;
 }
 
 /** The descriptor of the last successful deploy, read and schema-checked with the same code as the CLI. */
