@@ -1149,13 +1149,13 @@ function zeroCounts() {
 init_contract();
 
 // lib/release/parsing.ts
-var UNIT_MS = { h: 36e5, m: 6e4, s: 1e3, ms: 1 };
-var UNIT_ORDER = ["h", "m", "s", "ms"];
+var UNIT_MS = { d: 864e5, h: 36e5, m: 6e4, s: 1e3, ms: 1 };
+var FORMAT_UNITS = ["h", "m", "s", "ms"];
 function formatDuration(ms) {
   if (ms <= 0) return "0s";
   let rest = Math.round(ms);
   const parts = [];
-  for (const unit of UNIT_ORDER) {
+  for (const unit of FORMAT_UNITS) {
     const size = UNIT_MS[unit];
     const count = Math.floor(rest / size);
     if (count > 0) parts.push(`${count}${unit}`);

@@ -3,11 +3,13 @@
  */
 import { usageError } from './errors';
 
-const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
-const UNIT_ORDER = ['h', 'm', 's', 'ms'];
+const UNIT_MS: Readonly<Record<string, number>> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
+/** Units largest first. `formatDuration` writes no days (hours read better up to a week), but they parse. */
+const UNIT_ORDER = ['d', 'h', 'm', 's', 'ms'];
+const FORMAT_UNITS = ['h', 'm', 's', 'ms'];
 
 /**
- * A duration such as `500ms`, `90s`, `2m`, `1h` or `1h30m`, in milliseconds.
+ * A duration such as `500ms`, `90s`, `2m`, `1h`, `1h30m` or `2d`, in milliseconds.
  *
  * Whole numbers only, each unit at most once, largest first. A bare number is refused: `5` could mean anything.
  *
@@ -16,11 +18,11 @@ const UNIT_ORDER = ['h', 'm', 's', 'ms'];
 export function parseDuration(text: string, name = 'duration'): number {
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) {
-    throw usageError(name, 'needs a unit (ms, s, m or h), e.g. 90s or 2m.', text);
+    throw usageError(name, 'needs a unit (ms, s, m, h or d), e.g. 90s or 2m.', text);
   }
-  const tokens = [...trimmed.matchAll(/(\d+)(ms|h|m|s)/g)];
+  const tokens = [...trimmed.matchAll(/(\d+)(ms|d|h|m|s)/g)];
   if (trimmed === '' || tokens.map((t) => t[0]).join('') !== trimmed) {
-    throw usageError(name, 'must be whole numbers with units ms, s, m or h, e.g. 500ms, 90s, 2m, 1h30m.', text);
+    throw usageError(name, 'must be whole numbers with units ms, s, m, h or d, e.g. 500ms, 90s, 2m, 1h30m, 2d.', text);
   }
   let total = 0;
   let lastUnit = -1;
@@ -41,7 +43,7 @@ export function formatDuration(ms: number): string {
   if (ms <= 0) return '0s';
   let rest = Math.round(ms);
   const parts: string[] = [];
-  for (const unit of UNIT_ORDER) {
+  for (const unit of FORMAT_UNITS) {
     const size = UNIT_MS[unit];
     const count = Math.floor(rest / size);
     if (count > 0) parts.push(`${count}${unit}`);

@@ -49,7 +49,7 @@ describe('bad command lines exit 2 with one line on stderr and no AWS call', () 
     [['release', 'web', '--bake', '25h'], 'bluegreen: --bake: must be from 0s to 24h. Got "25h".'],
     [['release', 'web', '--bake', '1m1h'], 'bluegreen: --bake: must give each unit once, largest first, e.g. 1h30m. Got "1m1h".'],
     [['release', 'web', '--poll', '50ms'], 'bluegreen: --poll: must be from 100ms to 20s. Got "50ms".'],
-    [['release', 'web', '--scale-down-delay', '3d'], 'bluegreen: --scale-down-delay: must be whole numbers with units ms, s, m or h, e.g. 500ms, 90s, 2m, 1h30m. Got "3d".'],
+    [['release', 'web', '--scale-down-delay', '3w'], 'bluegreen: --scale-down-delay: must be whole numbers with units ms, s, m, h or d, e.g. 500ms, 90s, 2m, 1h30m, 2d. Got "3w".'],
     [['release', 'web', '--strategy', 'bluegreen'], "bluegreen: --strategy: must be 'steps', 'canary', 'linear' or 'all-at-once'. Got \"bluegreen\"."],
     [['release', 'web', '--canary', '100'], 'bluegreen: --canary: must be a whole number from 1 to 99. Got "100".'],
     [['release', 'web', '--linear', '0'], 'bluegreen: --linear: must be a whole number from 1 to 100. Got "0".'],

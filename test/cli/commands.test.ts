@@ -32,14 +32,14 @@ describe.concurrent('bad input', () => {
     [['release', '{svc}', '--steps', '50,25,100'], /^bluegreen: --steps: must be strictly increasing\. Got "50,25,100"\.$/],
     [['release', '{svc}', '--steps', '10,50'], /^bluegreen: --steps: must end at 100, where the candidate takes all traffic\. Got "10,50"\.$/],
     [['release', '{svc}', '--steps', '0,50,100'], /^bluegreen: --steps: each step must be a whole number from 1 to 100\. Got "0,50,100"\.$/],
-    [['release', '{svc}', '--bake', '5'], /^bluegreen: --bake: needs a unit \(ms, s, m or h\), e\.g\. 90s or 2m\. Got "5"\.$/],
+    [['release', '{svc}', '--bake', '5'], /^bluegreen: --bake: needs a unit \(ms, s, m, h or d\), e\.g\. 90s or 2m\. Got "5"\.$/],
     [['release', '{svc}', '--frobnicate'], /^bluegreen: unknown flag --frobnicate for 'release'\. Its flags: --strategy, --steps, /],
     [['stage', '{svc}', '--image', FIXTURE_AMI, '--colour', 'blue'], /^bluegreen: --colour: blue is live \(blue 100 % \/ green 0 %\); stage onto the idle colour green\. Nothing was written\. Got "blue"\.$/],
   ];
   const IN_PROCESS_CASES: [string[], RegExp][] = [
     [['release', 'nosuch', ...FAST], /^bluegreen: Unknown service 'nosuch'/],
     [['release', '{svc}', '--steps', '50,150'], /^bluegreen: --steps: each step must be a whole number from 1 to 100\. Got "50,150"\.$/],
-    [['release', '{svc}', '--bake', '2 minutes'], /^bluegreen: --bake: must be whole numbers with units ms, s, m or h/],
+    [['release', '{svc}', '--bake', '2 minutes'], /^bluegreen: --bake: must be whole numbers with units ms, s, m, h or d/],
     [['release', '{svc}', '--poll', '30s'], /^bluegreen: --poll: must be from 100ms to 20s\. Got "30s"\.$/],
     [['stage', '{svc}', '--image', 'docker:web'], /^bluegreen: --image: unrecognised image reference; use an AMI id/],
     [['stage', '{svc}', '--image', 'ami-0123456789abcdef0'], /^bluegreen: --image: no such AMI in eu-west-1\. Nothing was written\. Got "ami-0123456789abcdef0"\.$/],

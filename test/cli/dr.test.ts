@@ -44,7 +44,7 @@ describe('dr: command line', () => {
     [['dr', 'failover'], 'bluegreen: missing <service>: bluegreen dr <action> <service> [flags], e.g. bluegreen dr status web.'],
     [['dr', 'failback', 'web', '--outage'], 'bluegreen: --outage: does not apply to dr failback; it is for dr failover.'],
     [['dr', 'status', 'web', '--hold', '5m'], 'bluegreen: --hold: does not apply to dr status; it is for dr drill. Got "5m".'],
-    [['dr', 'drill', 'web', '--hold', '5 minutes'], 'bluegreen: --hold: must be whole numbers with units ms, s, m or h'],
+    [['dr', 'drill', 'web', '--hold', '5 minutes'], 'bluegreen: --hold: must be whole numbers with units ms, s, m, h or d'],
     [['dr', 'failover', 'web', '--timeout', '1s'], 'bluegreen: --timeout: must be from 10s to 1h. Got "1s".'],
     [['dr', 'drill', 'web', '--poll', '50ms'], 'bluegreen: --poll: must be from 100ms to 20s. Got "50ms".'],
     [['dr', 'status', 'web', '--poll', '1s'], 'bluegreen: --poll: does not apply to dr status; it is for dr failover, failback, drill, resume. Got "1s".'],

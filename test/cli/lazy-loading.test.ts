@@ -42,7 +42,7 @@ describe('AWS SDK clients a command loads', () => {
     [['quarantine', '--help']],
     [['--version']],
     [['release', 'web', '--steps', '10,50']],
-    [['quarantine', 'extend', 'web', 'i-0123456789abcdef0', '--for', '3d']],
+    [['quarantine', 'extend', 'web', 'i-0123456789abcdef0', '--for', '3w']],
     [['deploy', 'web']],
   ])(
     '%j creates no client',

@@ -57,7 +57,7 @@ describe('quarantine: command line', () => {
     [['quarantine', 'terminate', 'Web', ID], 'bluegreen: service: must be lower-case letters, digits and hyphens, start with a letter, and be at most 32 characters. Got "Web".'],
     [['quarantine', 'web', '--for', '1h'], 'bluegreen: --for: applies only to quarantine extend, e.g. bluegreen quarantine extend web i-0123456789abcdef0 --for 24h. Got "1h".'],
     [['quarantine', 'extend', 'web', ID, '--for', '30s'], 'bluegreen: --for: must be from 1m to 168h. Got "30s".'],
-    [['quarantine', 'extend', 'web', ID, '--for', '24'], 'bluegreen: --for: needs a unit (ms, s, m or h), e.g. 90s or 2m. Got "24".'],
+    [['quarantine', 'extend', 'web', ID, '--for', '24'], 'bluegreen: --for: needs a unit (ms, s, m, h or d), e.g. 90s or 2m. Got "24".'],
     [['quarantine', 'extend', 'web', ID, '--for'], "bluegreen: --for needs a value, e.g. --for 24h. Run 'bluegreen quarantine --help'."],
     [['quarantine', 'web', '--watch'], "bluegreen: unknown flag --watch for 'quarantine'. Its flags: --for, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen quarantine --help'."],
   ];

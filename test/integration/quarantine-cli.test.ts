@@ -247,7 +247,7 @@ describe('bluegreen quarantine extend', () => {
   });
 
   it.each([
-    [['--for', '3d'], 'bluegreen: --for: must be whole numbers with units ms, s, m or h, e.g. 500ms, 90s, 2m, 1h30m. Got "3d".'],
+    [['--for', '3w'], 'bluegreen: --for: must be whole numbers with units ms, s, m, h or d, e.g. 500ms, 90s, 2m, 1h30m, 2d. Got "3w".'],
     [['--for', '200h'], 'bluegreen: --for: must be from 1m to 168h. Got "200h".'],
     [['--for', '-1h'], 'bluegreen: --for: is a negative duration; give a positive value, e.g. --for 1h. Got "-1h".'],
     [[], 'bluegreen: quarantine extend needs --for <duration>: how much later the retention ends, e.g. bluegreen quarantine extend web i-0123456789abcdef0 --for 24h.'],

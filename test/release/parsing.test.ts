@@ -41,19 +41,21 @@ describe('parseDuration', () => {
     ['1h30m', 5_400_000],
     ['1m30s', 90_000],
     ['2s500ms', 2_500],
+    ['2d', 172_800_000],
+    ['1d12h', 129_600_000],
     [' 0s ', 0],
   ])('reads %j as %d ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
   it.each([
-    ['5', 'duration: needs a unit (ms, s, m or h), e.g. 90s or 2m. Got "5".'],
-    ['', 'duration: must be whole numbers with units ms, s, m or h, e.g. 500ms, 90s, 2m, 1h30m. Got "".'],
-    ['1.5m', 'duration: must be whole numbers with units ms, s, m or h, e.g. 500ms, 90s, 2m, 1h30m. Got "1.5m".'],
-    ['-1s', 'duration: must be whole numbers with units ms, s, m or h, e.g. 500ms, 90s, 2m, 1h30m. Got "-1s".'],
-    ['2d', 'duration: must be whole numbers with units ms, s, m or h, e.g. 500ms, 90s, 2m, 1h30m. Got "2d".'],
-    ['2 m', 'duration: must be whole numbers with units ms, s, m or h, e.g. 500ms, 90s, 2m, 1h30m. Got "2 m".'],
-    ['2M', 'duration: must be whole numbers with units ms, s, m or h, e.g. 500ms, 90s, 2m, 1h30m. Got "2M".'],
+    ['5', 'duration: needs a unit (ms, s, m, h or d), e.g. 90s or 2m. Got "5".'],
+    ['', 'duration: must be whole numbers with units ms, s, m, h or d, e.g. 500ms, 90s, 2m, 1h30m, 2d. Got "".'],
+    ['1.5m', 'duration: must be whole numbers with units ms, s, m, h or d, e.g. 500ms, 90s, 2m, 1h30m, 2d. Got "1.5m".'],
+    ['-1s', 'duration: must be whole numbers with units ms, s, m, h or d, e.g. 500ms, 90s, 2m, 1h30m, 2d. Got "-1s".'],
+    ['2w', 'duration: must be whole numbers with units ms, s, m, h or d, e.g. 500ms, 90s, 2m, 1h30m, 2d. Got "2w".'],
+    ['2 m', 'duration: must be whole numbers with units ms, s, m, h or d, e.g. 500ms, 90s, 2m, 1h30m, 2d. Got "2 m".'],
+    ['2M', 'duration: must be whole numbers with units ms, s, m, h or d, e.g. 500ms, 90s, 2m, 1h30m, 2d. Got "2M".'],
     ['30s1m', 'duration: must give each unit once, largest first, e.g. 1h30m. Got "30s1m".'],
     ['1m1m', 'duration: must give each unit once, largest first, e.g. 1h30m. Got "1m1m".'],
   ])('refuses %j', (text, message) => {
