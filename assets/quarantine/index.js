@@ -312,6 +312,16 @@ __export(auto_scaling_quarantine_exports, {
 function isRetained(state) {
   return state !== void 0 && /(^|:)Retained$/.test(state);
 }
+function terminationActivity(a) {
+  return {
+    cause: a.Cause ?? "",
+    ...a.Description ? { description: a.Description } : {},
+    ...a.StartTime ? { startTime: a.StartTime.toISOString() } : {},
+    ...a.StatusCode ? { statusCode: a.StatusCode } : {},
+    ...a.StatusMessage ? { statusMessage: a.StatusMessage } : {},
+    ...a.Details ? { details: a.Details } : {}
+  };
+}
 function newest(activities) {
   return activities.reduce((a, b) => (b.StartTime?.getTime() ?? 0) > (a.StartTime?.getTime() ?? 0) ? b : a);
 }
@@ -335,10 +345,10 @@ var init_auto_scaling_quarantine = __esm({
         return new _AutoScalingQuarantine(clients.get(import_client_auto_scaling.AutoScalingClient));
       }
       /**
-       * The Cause of the newest activity "Terminating EC2 instance: <id>" of the group: DescribeScalingActivities,
-       * newest first, at most SCALING_ACTIVITY_PAGES pages (stops at the first page that has one).
+       * The newest activity "Terminating EC2 instance: <id>" of the group: DescribeScalingActivities, newest first, at
+       * most SCALING_ACTIVITY_PAGES pages (stops at the first page that has one).
        */
-      async terminationCause(autoScalingGroupName, instanceId) {
+      async terminationActivity(autoScalingGroupName, instanceId) {
         const description = `Terminating EC2 instance: ${instanceId}`;
         let token;
         for (let page = 0; page < SCALING_ACTIVITY_PAGES; page++) {
@@ -346,7 +356,7 @@ var init_auto_scaling_quarantine = __esm({
             new import_client_auto_scaling.DescribeScalingActivitiesCommand({ AutoScalingGroupName: autoScalingGroupName, MaxRecords: 100, ...token ? { NextToken: token } : {} })
           );
           const matches = (out.Activities ?? []).filter((a) => a.Description === description);
-          if (matches.length) return newest(matches).Cause;
+          if (matches.length) return terminationActivity(newest(matches));
           token = out.NextToken;
           if (!token) return void 0;
         }
@@ -442,14 +452,18 @@ var init_ec2_instance_quarantine = __esm({
       }
       /**
        * One DescribeTargetHealth call for the whole group (asking for one target that is not registered, or whose
-       * instance is gone, is an error): `<Reason>: <Description>` of the instance's target, undefined when it has none.
+       * instance is gone, is an error): the state, reason and description of the instance's target, undefined when it is
+       * not registered.
        */
-      async targetHealthReason(targetGroupArn, instanceId) {
+      async targetHealth(targetGroupArn, instanceId) {
         const target = (await this.targetsOf(targetGroupArn, instanceId))[0];
-        const reason = target?.TargetHealth?.Reason;
-        const description = target?.TargetHealth?.Description;
-        if (reason && description) return `${reason}: ${description}`;
-        return reason ?? description;
+        if (!target) return void 0;
+        const h = target.TargetHealth;
+        return {
+          ...h?.State ? { state: h.State } : {},
+          ...h?.Reason ? { reason: h.Reason } : {},
+          ...h?.Description ? { description: h.Description } : {}
+        };
       }
       /**
        * One DescribeTargetHealth call, then one DeregisterTargets call for the instance's registrations (with their
@@ -1022,6 +1036,7 @@ function quarantinePolicy(descriptor) {
   const q = quarantineSection(descriptor);
   return {
     service: descriptor.service,
+    region: descriptor.region,
     keepPerColour: q.keepPerColour,
     keepPerService: q.keepPerService,
     retentionSeconds: q.retentionSeconds,
@@ -1054,7 +1069,7 @@ function createQuarantinePorts(clients, descriptor, options = {}) {
 function lazyAutoScaling(clients) {
   const port = once(async () => (await Promise.resolve().then(() => (init_auto_scaling_quarantine(), auto_scaling_quarantine_exports))).AutoScalingQuarantine.fromClients(clients));
   return {
-    terminationCause: async (group, instanceId) => (await port()).terminationCause(group, instanceId),
+    terminationActivity: async (group, instanceId) => (await port()).terminationActivity(group, instanceId),
     groupDeleting: async (group) => (await port()).groupDeleting(group),
     completeLifecycleAction: async (event, result) => (await port()).completeLifecycleAction(event, result),
     terminateInstance: async (group, instanceId) => (await port()).terminateInstance(group, instanceId),
@@ -1065,7 +1080,7 @@ function lazyInstances(clients) {
   const port = once(async () => (await Promise.resolve().then(() => (init_ec2_instance_quarantine(), ec2_instance_quarantine_exports))).Ec2InstanceQuarantine.fromClients(clients));
   return {
     describe: async (instanceId) => (await port()).describe(instanceId),
-    targetHealthReason: async (targetGroupArn, instanceId) => (await port()).targetHealthReason(targetGroupArn, instanceId),
+    targetHealth: async (targetGroupArn, instanceId) => (await port()).targetHealth(targetGroupArn, instanceId),
     deregister: async (targetGroupArn, instanceId) => (await port()).deregister(targetGroupArn, instanceId),
     replaceSecurityGroups: async (instanceId, groups) => (await port()).replaceSecurityGroups(instanceId, groups),
     tag: async (instanceId, tags) => (await port()).tag(instanceId, tags),
@@ -1101,11 +1116,14 @@ var OTHER = [
   { pattern: /instance refresh/i, reason: "instance refresh" },
   { pattern: /maximum instance lifetime/i, reason: "maximum instance lifetime" },
   { pattern: /rebalanc/i, reason: "Availability Zone rebalancing" },
-  { pattern: /in response to a user request/i, reason: "a user request (terminate or detach)" }
+  // Also CloudFormation's rolling update of a launch-template change (AutoScalingRollingUpdate), whose terminations
+  // read "... taken out of service in response to a user request[, shrinking the capacity from 3 to 2]."
+  { pattern: /in response to a user request/i, reason: "a user request (terminate or detach, or a CloudFormation rolling update)" }
 ];
 var HEALTH = [
   { pattern: /ELB (system )?health check failure/i, check: "elb" },
-  { pattern: /EC2 instance status check failure/i, check: "ec2" },
+  // AWS writes both "status check failure" and "status checks failure".
+  { pattern: /EC2 instance status checks? failure/i, check: "ec2" },
   { pattern: /user health-?check/i, check: "custom" }
 ];
 function classifyTermination(cause) {
@@ -1171,11 +1189,22 @@ function iso(ms) {
 function expiryFor(sinceMs, retentionSeconds) {
   return iso(sinceMs + retentionSeconds * 1e3);
 }
+function parseTime(value) {
+  return typeof value === "string" ? Date.parse(value) : Number.NaN;
+}
 function isExpired(entry, nowMs) {
-  return entry.state === "kept" && Date.parse(entry.expiresAt) <= nowMs;
+  if (entry.state !== "kept") return false;
+  const expires = parseTime(entry.expiresAt);
+  return Number.isNaN(expires) || expires <= nowMs;
 }
 function isStale(entry, nowMs, hookTimeoutSeconds) {
-  return entry.state === "isolating" && Date.parse(entry.claimedAt) + hookTimeoutSeconds * 1e3 <= nowMs;
+  if (entry.state !== "isolating") return false;
+  const claimed = parseTime(entry.claimedAt);
+  return Number.isNaN(claimed) || claimed + hookTimeoutSeconds * 1e3 <= nowMs;
+}
+function expiryOrder(entry) {
+  const expires = parseTime(entry.expiresAt);
+  return Number.isNaN(expires) ? Number.NEGATIVE_INFINITY : expires;
 }
 function latestExpiry(entry) {
   const since = Date.parse(entry.since ?? entry.claimedAt);
@@ -1185,7 +1214,13 @@ function extendExpiry(entry, bySeconds) {
   if (!Number.isFinite(bySeconds) || bySeconds <= 0) {
     return { ok: false, message: `--for must be a positive duration, got ${bySeconds} seconds` };
   }
-  const current = Date.parse(entry.expiresAt);
+  const current = parseTime(entry.expiresAt);
+  if (Number.isNaN(current) || Number.isNaN(parseTime(entry.since ?? entry.claimedAt))) {
+    return {
+      ok: false,
+      message: `${entry.instanceId} cannot be extended: its record holds an expiry (${JSON.stringify(entry.expiresAt)}) or a keep time (${JSON.stringify(entry.since ?? entry.claimedAt)}) that is not a date, so it counts as expired and the sweep terminates it. Capture what you need first (snapshots).`
+    };
+  }
   const latest = latestExpiry(entry);
   const wanted = current + bySeconds * 1e3;
   if (wanted <= Date.parse(latest)) return { ok: true, expiresAt: iso(wanted) };
@@ -1203,6 +1238,13 @@ function decideHook(input) {
   const { record, event, policy, nowMs } = input;
   const existing = record.entries.find((e) => e.instanceId === event.instanceId);
   if (existing?.state === "kept") {
+    if (existing.lifecycleActionToken !== event.lifecycleActionToken) {
+      return {
+        kind: "kept-terminating",
+        entry: existing,
+        reason: `${event.instanceId} is kept (since ${existing.since ?? existing.claimedAt}) under another lifecycle action (${existing.lifecycleActionToken}): this one is a new termination of it (the sweep's or an operator's), so it goes on`
+      };
+    }
     return { kind: "already-kept", entry: existing, reason: `${event.instanceId} is already kept (since ${existing.since ?? existing.claimedAt})` };
   }
   if (existing && !isStale(existing, nowMs, policy.hookTimeoutSeconds)) return duplicate(existing, event);
@@ -1252,11 +1294,17 @@ function settleEntry(entry, input) {
   const state = input.instanceStates.get(entry.instanceId);
   if (state === void 0) return void 0;
   if (isGone(state)) return { kind: "drop", instanceId: entry.instanceId, reason: `instance is ${state}`, entry };
-  if (isExpired(entry, input.nowMs)) return terminate(entry, `retention ended at ${entry.expiresAt}`);
+  if (isExpired(entry, input.nowMs)) {
+    return terminate(entry, isDate(entry.expiresAt) ? `retention ended at ${entry.expiresAt}` : `its expiry ${JSON.stringify(entry.expiresAt)} is not a date (counted as expired)`);
+  }
   if (isStale(entry, input.nowMs, input.policy.hookTimeoutSeconds)) {
-    return terminate(entry, `claim of ${entry.claimedAt} went stale (its lifecycle action timed out) and the instance still runs`);
+    const claimed = isDate(entry.claimedAt) ? `claim of ${entry.claimedAt}` : `claim whose time ${JSON.stringify(entry.claimedAt)} is not a date`;
+    return terminate(entry, `${claimed} went stale (its lifecycle action timed out) and the instance still runs`);
   }
   return void 0;
+}
+function isDate(value) {
+  return typeof value === "string" && !Number.isNaN(Date.parse(value));
 }
 function terminate(entry, reason) {
   return { kind: "terminate", instanceId: entry.instanceId, colour: entry.colour, autoScalingGroupName: entry.autoScalingGroupName, reason, entry };
@@ -1266,7 +1314,7 @@ function overCaps(entries, caps) {
   for (const e of entries) perColour.set(e.colour, (perColour.get(e.colour) ?? 0) + 1);
   let total = entries.length;
   const actions = [];
-  for (const e of [...entries].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))) {
+  for (const e of [...entries].sort((a, b) => compareExpiry(a, b))) {
     const ofColour = perColour.get(e.colour) ?? 0;
     if (e.state !== "kept" || ofColour <= caps.keepPerColour && total <= caps.keepPerService) continue;
     perColour.set(e.colour, ofColour - 1);
@@ -1274,6 +1322,11 @@ function overCaps(entries, caps) {
     actions.push(terminate(e, `over the caps (keepPerColour ${caps.keepPerColour}, keepPerService ${caps.keepPerService})`));
   }
   return actions;
+}
+function compareExpiry(a, b) {
+  const x = expiryOrder(a);
+  const y = expiryOrder(b);
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 function untracked(input) {
   const tracked = new Set(input.record.entries.map((e) => e.instanceId));
@@ -1316,6 +1369,7 @@ function snapshotTags(service, colour, v) {
 }
 
 // lib/release/quarantine/isolate.ts
+var DEREGISTRATION_REASONS = ["Target.DeregistrationInProgress", "Target.NotRegistered", "Target.InvalidState"];
 var IsolationError = class extends Error {
   constructor(step2, detail) {
     super(`${step2}: ${detail}`);
@@ -1336,9 +1390,9 @@ async function isolate(ports, policy, req) {
   const { instances } = ports;
   const facts = await step("describe", () => instances.describe(id));
   if (isGone(facts.state)) throw new IsolationError("describe", `the instance is ${facts.state}: nothing to keep`);
-  const targetReason = await step("target health", () => instances.targetHealthReason(req.colour.targetGroupArn, id));
+  const targetHealth = await step("target health", () => instances.targetHealth(req.colour.targetGroupArn, id));
   await step("deregister", () => instances.deregister(req.colour.targetGroupArn, id));
-  const tags = tagValues(req, facts, targetReason, ports.clock.now(), policy.retentionSeconds);
+  const tags = tagValues(req, facts, loadBalancerReason(targetHealth), ports.clock.now(), policy.retentionSeconds);
   await step("tag", () => instances.tag(id, keptTags(tags)));
   await step("security groups", () => instances.replaceSecurityGroups(id, [policy.securityGroupId]));
   const consoleOutput = await step("console output", () => instances.consoleOutput(id));
@@ -1351,7 +1405,8 @@ async function isolate(ports, policy, req) {
     capturedAt: tags.since,
     cause: req.cause,
     check: req.check,
-    ...targetReason ? { targetHealthReason: targetReason } : {},
+    activity: req.activity,
+    ...targetHealth ? { targetHealthAtHook: targetHealth } : {},
     ...facts.imageId ? { imageId: facts.imageId } : {},
     instanceState: facts.state,
     originalSecurityGroups: facts.securityGroupIds,
@@ -1361,6 +1416,10 @@ async function isolate(ports, policy, req) {
   if (!policy.snapshots) return { facts, tags, evidence };
   const snapshots = await step("snapshot", () => instances.snapshot(id, snapshotTags(policy.service, req.colour.colour, tags)));
   return { facts, tags, evidence, snapshots };
+}
+function loadBalancerReason(health) {
+  if (!health?.reason || DEREGISTRATION_REASONS.includes(health.reason)) return void 0;
+  return health.description ? `${health.reason}: ${health.description}` : health.reason;
 }
 function tagValues(req, facts, targetReason, nowMs, retentionSeconds) {
   return {
@@ -1387,14 +1446,14 @@ function keptEntry(claim, isolated) {
 }
 
 // lib/release/quarantine/notices.ts
-function operatorCommands(service, instanceId) {
+function operatorCommands(service, instanceId, region) {
   return [
-    `aws ssm start-session --target ${instanceId}`,
+    `aws ssm start-session --target ${instanceId}${region ? ` --region ${region}` : ""}`,
     `bluegreen quarantine extend ${service} ${instanceId} --for 24h`,
     `bluegreen quarantine terminate ${service} ${instanceId}`
   ];
 }
-function keptNotice(service, entry) {
+function keptNotice(service, entry, region) {
   return {
     subject: short(`bluegreen ${service}: ${entry.instanceId} (${entry.colour}) kept in quarantine`),
     message: [
@@ -1403,7 +1462,7 @@ function keptNotice(service, entry) {
       ...entry.imageId ? [`Image: ${entry.imageId}`] : [],
       ...entry.evidence ? [`Evidence: ${entry.evidence}`] : [],
       ...entry.snapshots?.length ? [`Snapshots: ${entry.snapshots.join(" ")}`] : [],
-      ...operatorCommands(service, entry.instanceId)
+      ...operatorCommands(service, entry.instanceId, region)
     ].join("\n")
   };
 }
@@ -1466,6 +1525,8 @@ function sameClaim(a, b) {
 }
 
 // lib/release/quarantine/handle-termination.ts
+var RETAINED_CHECKS = 3;
+var RETAINED_CHECK_INTERVAL_MS = 2e3;
 var HookRun = class {
   constructor(ports, policy, event) {
     this.ports = ports;
@@ -1517,16 +1578,35 @@ async function handleTermination(ports, policy, event) {
       return { record: "record" in d ? d.record : void 0, result: d };
     });
   } catch (err) {
-    return run.continue(colour.colour, true, `could not claim a place in the quarantine record: ${errorText(err)}`);
+    const outcome = await run.continue(colour.colour, true, `could not claim a place in the quarantine record: ${errorText(err)}`);
+    if (err instanceof QuarantineRecordBusyError) await countAnyway(run, colour.colour);
+    return run.outcome(outcome);
   }
   return act(run, colour, verdict, decision);
+}
+async function countAnyway(run, colour) {
+  const { ports, policy, event } = run;
+  let record;
+  try {
+    const current = await readRecord(ports.store, policy.service);
+    const nowMs = ports.clock.now();
+    const replacements = addMark(trimMarks(current.record.replacements, nowMs, policy.flappingWindowSeconds), { colour, instanceId: event.instanceId, at: iso(nowMs) });
+    record = { ...current.record, replacements };
+    await ports.store.write(record, current.version);
+  } catch (err) {
+    run.warnings.push(`could not count the replacement for flapping either: ${errorText(err)}`);
+    return;
+  }
+  await run.publish(record);
 }
 async function judge(run) {
   const { autoScalingGroupName: group, instanceId } = run.event;
   try {
     if (await run.ports.autoScaling.groupDeleting(group)) return { keep: false, reason: `${group} is being deleted` };
-    const c = classifyTermination(await run.ports.autoScaling.terminationCause(group, instanceId));
-    return c.healthDriven ? { keep: true, check: c.check, cause: c.cause } : { keep: false, reason: `not health-driven: ${c.reason}` };
+    const activity = await run.ports.autoScaling.terminationActivity(group, instanceId);
+    const c = classifyTermination(activity?.cause);
+    if (!c.healthDriven) return { keep: false, reason: `not health-driven: ${c.reason}` };
+    return { keep: true, check: c.check, cause: c.cause, activity: activity ?? { cause: c.cause } };
   } catch (err) {
     return { keep: false, reason: `could not read why the group terminates it: ${errorText(err)}` };
   }
@@ -1539,6 +1619,8 @@ async function act(run, colour, verdict, decision) {
     case "already-kept":
       await run.complete("ABANDON");
       return run.outcome({ action: "duplicate", instanceId, reason: decision.reason });
+    case "kept-terminating":
+      return run.continue(colour.colour, false, decision.reason);
     case "over-cap": {
       const outcome = await run.continue(colour.colour, true, `over a cap: ${decision.reason}`);
       await run.publish(decision.record);
@@ -1551,7 +1633,7 @@ async function act(run, colour, verdict, decision) {
 async function keep(run, colour, verdict, claim, claimed) {
   let kept;
   try {
-    const isolated = await isolate(run.ports, run.policy, { colour, claim, check: verdict.check, cause: verdict.cause });
+    const isolated = await isolate(run.ports, run.policy, { colour, claim, check: verdict.check, cause: verdict.cause, activity: verdict.activity });
     kept = await markKept(run, claim, isolated);
   } catch (err) {
     return failOpen(run, claim, claimed, errorText(err));
@@ -1563,7 +1645,7 @@ async function keep(run, colour, verdict, claim, claimed) {
     return failOpen(run, kept, claimed, `abandon: ${errorText(err)}`);
   }
   if (!abandoned && !await retainedAnyway(run, kept)) return actionEnded(run, kept, claimed);
-  await run.notify(keptNotice(run.policy.service, kept));
+  await run.notify(keptNotice(run.policy.service, kept, run.policy.region));
   await run.publish(claimed);
   return run.outcome({ action: "kept", instanceId: kept.instanceId, colour: kept.colour, entry: kept });
 }
@@ -1580,19 +1662,23 @@ async function markKept(run, claim, isolated) {
   }
 }
 async function failOpen(run, entry, claimed, error) {
-  await dropClaim(run, entry);
   await run.complete("CONTINUE");
+  await dropClaim(run, entry);
   await run.notify(failedOpenNotice(run.policy.service, entry, error));
   await run.publish(claimed);
   return run.outcome({ action: "failed-open", instanceId: entry.instanceId, colour: entry.colour, error });
 }
 async function retainedAnyway(run, kept) {
-  try {
-    return (await run.ports.autoScaling.retainedInstances(kept.autoScalingGroupName)).includes(kept.instanceId);
-  } catch (err) {
-    run.warnings.push(`could not tell whether ${kept.instanceId} is Retained: ${errorText(err)}`);
-    return false;
+  for (let check = 1; check <= RETAINED_CHECKS; check++) {
+    if (check > 1) await run.ports.clock.sleep(RETAINED_CHECK_INTERVAL_MS);
+    try {
+      if ((await run.ports.autoScaling.retainedInstances(kept.autoScalingGroupName)).includes(kept.instanceId)) return true;
+    } catch (err) {
+      run.warnings.push(`could not tell whether ${kept.instanceId} is Retained: ${errorText(err)}`);
+      return false;
+    }
   }
+  return false;
 }
 async function actionEnded(run, kept, claimed) {
   await dropClaim(run, kept);
@@ -1642,11 +1728,19 @@ async function terminateKept(ports, policy, instanceId, options) {
   const running = !isGone((await ports.instances.describe(instanceId)).state);
   const result = { instanceId, colour: entry.colour, terminated: running, dryRun: options.dryRun === true };
   if (result.dryRun) return result;
-  if (running) await ports.autoScaling.terminateInstance(entry.autoScalingGroupName, instanceId);
   await updateRecord(ports, policy.service, (current) => {
-    const entries = current.entries.filter((e) => !sameClaim(e, entry));
-    return { record: entries.length === current.entries.length ? void 0 : { ...current, entries }, result: void 0 };
+    const mine = keptOrRefuse(current, policy.service, instanceId, "terminate");
+    if (!sameClaim(mine, entry)) throw new QuarantineRefusal(`${instanceId} of ${policy.service} changed while this command ran; run it again.`);
+    return { record: { ...current, entries: current.entries.filter((e) => e !== mine) }, result: void 0 };
   });
+  if (!running) return result;
+  try {
+    await ports.autoScaling.terminateInstance(entry.autoScalingGroupName, instanceId);
+  } catch (err) {
+    throw new Error(
+      `${instanceId} is out of the quarantine record of ${policy.service}, but terminating it failed (${errorText(err)}); the quarantine sweep terminates it at its next run (every minute), as a Retained instance the record does not track. To terminate it now: aws autoscaling terminate-instance-in-auto-scaling-group --instance-id ${instanceId} --no-should-decrement-desired-capacity`
+    );
+  }
   return result;
 }
 async function extendKept(ports, policy, instanceId, bySeconds, options) {
@@ -1702,24 +1796,23 @@ async function runSweep(ports, policy) {
   const nowMs = ports.clock.now();
   const states = await describeEntries(ports, record.entries, errors);
   const plan = decideSweep({ record, instanceStates: states, retained, policy, nowMs });
+  const saved = await settle(ports, policy, plan, states, nowMs, errors);
   const terminated = [];
   const dropped = [];
-  const settled = [];
-  for (const a of plan.actions) {
+  for (const a of [...saved?.due ?? [], ...plan.actions.filter((x) => !x.entry)]) {
     if (a.kind === "drop") {
       dropped.push({ instanceId: a.instanceId, reason: a.reason });
-      settled.push(a.entry);
       continue;
     }
     try {
       await ports.autoScaling.terminateInstance(a.autoScalingGroupName, a.instanceId);
       terminated.push({ instanceId: a.instanceId, colour: a.colour, reason: a.reason });
-      if (a.entry) settled.push(a.entry);
     } catch (err) {
-      errors.push(`${a.instanceId}: could not terminate (${a.reason}): ${errorText(err)}`);
+      const left = a.entry ? "; it is out of the record now, and the next sweep terminates it if the group still retains it" : "";
+      errors.push(`${a.instanceId}: could not terminate (${a.reason}): ${errorText(err)}${left}`);
     }
   }
-  const marks = await save(ports, policy, settled, nowMs, errors) ?? plan.replacements;
+  const marks = saved?.marks ?? plan.replacements;
   const counts = recentReplacements(marks, nowMs, policy.flappingWindowSeconds);
   await ports.gauge.publish(counts).catch((err) => errors.push(`could not publish the flapping gauge: ${errorText(err)}`));
   return { terminated, dropped, recentReplacements: counts, errors };
@@ -1747,16 +1840,19 @@ async function describeEntries(ports, entries, errors) {
   }
   return states;
 }
-async function save(ports, policy, settled, nowMs, errors) {
+async function settle(ports, policy, plan, states, nowMs, errors) {
+  const planned = plan.actions.filter((a) => a.entry !== void 0);
   try {
     return await updateRecord(ports, policy.service, (current) => {
-      const entries = current.entries.filter((e) => !settled.some((s) => sameClaim(s, e)));
-      const replacements = trimMarks(current.replacements, nowMs, policy.flappingWindowSeconds);
+      const again = decideSweep({ record: current, instanceStates: states, retained: [], policy, nowMs });
+      const due = again.actions.filter((a) => a.entry && planned.some((p) => p.kind === a.kind && sameClaim(p.entry, a.entry)));
+      const entries = current.entries.filter((e) => !due.some((a) => sameClaim(a.entry, e)));
+      const replacements = again.replacements;
       const changed = entries.length !== current.entries.length || replacements.length !== current.replacements.length;
-      return { record: changed ? { ...current, entries, replacements } : void 0, result: replacements };
+      return { record: changed ? { ...current, entries, replacements } : void 0, result: { due, marks: replacements } };
     });
   } catch (err) {
-    errors.push(`could not update the quarantine record: ${errorText(err)}`);
+    errors.push(`could not update the quarantine record (nothing it tracks was terminated): ${errorText(err)}`);
     return void 0;
   }
 }
@@ -1774,22 +1870,25 @@ var QuarantineController = class {
    * 1. not one of the colours' groups, the group is being deleted, or the cause is not a health check (ELB, EC2
    *    status, or a custom SetInstanceHealth): CONTINUE;
    * 2. health-driven: count it for flapping, and claim a place under both caps with compare-and-set (re-read and
-   *    decide again on a conflict; still conflicting after a few tries: CONTINUE);
+   *    decide again on a conflict; still conflicting after a few tries: CONTINUE, then one more try to count it);
    * 3. over a cap: CONTINUE; under: record the reasons, deregister, tag, swap the security groups for the quarantine
-   *    group, capture console output and the cause to the evidence store, snapshot (if asked), mark the entry kept,
-   *    ABANDON the hook (the group keeps it Retained), notify the topic;
-   * 4. any failure in 3: drop the claim, CONTINUE, notify, `failed-open`.
-   * A second delivery of the same action while the first is isolating is a `duplicate`; after the claim went stale
-   * (older than the hook timeout) it is decided anew. An action of another hook on the group is left to its owner.
+   *    group, capture console output and the group's activity to the evidence store, snapshot (if asked), mark the
+   *    entry kept, ABANDON the hook (the group keeps it Retained), notify the topic;
+   * 4. any failure in 3: CONTINUE, drop the claim, notify, `failed-open`.
+   * A second delivery of the same action while the first is isolating is a `duplicate`, and once kept it is
+   * abandoned again; after a claim went stale (older than the hook timeout) it is decided anew. A new action (another
+   * token) of a kept instance is a termination of it by the sweep or an operator: CONTINUE. An action of another hook
+   * on the group is left to its owner.
    */
   async onTermination(event) {
     return handleTermination(this.ports, this.policy, event);
   }
   /**
-   * The scheduled sweep: terminate kept instances whose retention is over, instances of stale claims that still
-   * run, and Retained instances of the groups that the record does not track (never more than the caps; kept
-   * instances beyond caps that were lowered go too, earliest expiry first); drop entries whose instance is gone;
-   * trim replacement marks to the flapping window; publish the gauge.
+   * The scheduled sweep: terminate kept instances whose retention is over (an expiry that is not a date counts as
+   * over), instances of stale claims that still run, and Retained instances of the groups that the record does not
+   * track (never more than the caps; kept instances beyond caps that were lowered go too, earliest expiry first);
+   * drop entries whose instance is gone; trim replacement marks to the flapping window; publish the gauge. Entries
+   * leave the record (compare-and-set, decided again on what is stored then) before their instances are terminated.
    */
   async sweep() {
     return runSweep(this.ports, this.policy);
@@ -1798,7 +1897,10 @@ var QuarantineController = class {
   async list() {
     return listQuarantine(this.ports, this.policy);
   }
-  /** Terminate a kept instance now and drop its entry. Refused for an instance not in the record or still isolating. */
+  /**
+   * Drop a kept instance's entry (compare-and-set), then terminate it. Refused for an instance not in the record or
+   * still isolating. A dry run reads and decides but changes nothing.
+   */
   async terminate(instanceId, options) {
     return terminateKept(this.ports, this.policy, instanceId, options);
   }

@@ -3,7 +3,7 @@
  *
  * What moto 5.2 lacks, and how these tests cover the adapter there instead (each with a client stub answering as
  * AWS documents, since moto cannot):
- * - DescribeScalingActivities always answers an empty list: `terminationCause` is undefined against moto; the
+ * - DescribeScalingActivities always answers an empty list: `terminationActivity` is undefined against moto; the
  *   search for the newest "Terminating EC2 instance: <id>" across pages runs against a stub.
  * - No CompleteLifecycleAction (moto answers an HTML 500): the call and its "No active Lifecycle Action found"
  *   answer run against a stub.
@@ -122,19 +122,26 @@ describe('DynamoQuarantineRecordStore', () => {
 });
 
 describe('AutoScalingQuarantine', () => {
-  it('finds no cause in moto, whose scaling activities are always empty', async () => {
+  it('finds no activity in moto, whose scaling activities are always empty', async () => {
     const [id] = await fx.instanceIds('blue');
-    expect(await AutoScalingQuarantine.fromClients(clients).terminationCause('qa-blue', id)).toBeUndefined();
+    expect(await AutoScalingQuarantine.fromClients(clients).terminationActivity('qa-blue', id)).toBeUndefined();
   });
 
-  it('takes the newest "Terminating EC2 instance: <id>" activity, reading pages until one has it, at most three', async () => {
+  it('takes the newest "Terminating EC2 instance: <id>" activity, with its cause, status, start and details, reading pages until one has it, at most three', async () => {
     // GIVEN activities newest first over pages, the instance's termination on page 2 (twice), another's on page 1
     const asked: Array<string | undefined> = [];
     const pages = [
       { Activities: [{ Description: 'Terminating EC2 instance: i-other', Cause: 'scale-in', StartTime: new Date(5000) }], NextToken: 'p2' },
       {
         Activities: [
-          { Description: 'Terminating EC2 instance: i-sick', Cause: 'newer: user health-check', StartTime: new Date(4000) },
+          {
+            Description: 'Terminating EC2 instance: i-sick',
+            Cause: 'newer: user health-check',
+            StartTime: new Date(4000),
+            StatusCode: 'WaitingForTerminateLifecycleAction',
+            StatusMessage: 'Waiting for the lifecycle hook',
+            Details: '{"Subnet ID":"subnet-1","Availability Zone":"eu-west-1a"}',
+          },
           { Description: 'Terminating EC2 instance: i-sick', Cause: 'older', StartTime: new Date(1000) },
         ],
         NextToken: 'p3',
@@ -147,11 +154,18 @@ describe('AutoScalingQuarantine', () => {
       }),
     );
     // WHEN / THEN
-    expect(await port.terminationCause('qa-blue', 'i-sick')).toBe('newer: user health-check');
+    expect(await port.terminationActivity('qa-blue', 'i-sick')).toEqual({
+      cause: 'newer: user health-check',
+      description: 'Terminating EC2 instance: i-sick',
+      startTime: new Date(4000).toISOString(),
+      statusCode: 'WaitingForTerminateLifecycleAction',
+      statusMessage: 'Waiting for the lifecycle hook',
+      details: '{"Subnet ID":"subnet-1","Availability Zone":"eu-west-1a"}',
+    });
     expect(asked).toEqual([undefined, 'p2']);
     // AND an instance never found stops after three pages
     asked.length = 0;
-    expect(await port.terminationCause('qa-blue', 'i-never')).toBeUndefined();
+    expect(await port.terminationActivity('qa-blue', 'i-never')).toBeUndefined();
     expect(asked).toHaveLength(3);
   });
 
@@ -243,20 +257,20 @@ describe('Ec2InstanceQuarantine', () => {
     expect(await port.describe('i-0000000000000dead')).toEqual({ instanceId: 'i-0000000000000dead', state: 'gone', securityGroupIds: [] });
   });
 
-  it('gives the load balancer\'s reason for a target, none for a healthy one, and takes it out of the group', async () => {
-    // GIVEN a stopped instance, which moto reports `unused` with a reason
+  it('gives the load balancer\'s health of a target (state, reason, description), and takes it out of the group', async () => {
+    // GIVEN a healthy target, then a stopped instance, which moto reports `unused` with a reason
     const tg = fx.colours.blue.targetGroupArn;
     const id = blue[1];
-    expect(await port.targetHealthReason(tg, id)).toBeUndefined();
+    expect(await port.targetHealth(tg, id)).toEqual({ state: 'healthy' });
     await clients.get(EC2Client).send(new StopInstancesCommand({ InstanceIds: [id] }));
     // WHEN / THEN
-    expect(await port.targetHealthReason(tg, id)).toMatch(/^Target\.InvalidState: .+/);
+    expect(await port.targetHealth(tg, id)).toEqual({ state: 'unused', reason: 'Target.InvalidState', description: expect.any(String) });
     await port.deregister(tg, id);
     const targets = await clients.get(ElasticLoadBalancingV2Client).send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }));
     expect((targets.TargetHealthDescriptions ?? []).map((t) => t.Target?.Id)).not.toContain(id);
-    // AND again is no error, and a target no longer registered has no reason
+    // AND again is no error, and a target no longer registered has no health
     await port.deregister(tg, id);
-    expect(await port.targetHealthReason(tg, id)).toBeUndefined();
+    expect(await port.targetHealth(tg, id)).toBeUndefined();
   });
 
   it('replaces the security groups, tags (values cut to 256 characters), and reads the console output', async () => {
@@ -354,6 +368,7 @@ describe('quarantinePolicy and createQuarantinePorts', () => {
   it('builds the controller\'s policy from the descriptor\'s healing.quarantine and colours', () => {
     expect(quarantinePolicy(fx.descriptor)).toEqual({
       service: 'qa',
+      region: 'eu-west-1',
       keepPerColour: 1,
       keepPerService: 2,
       retentionSeconds: 86_400,

@@ -7,8 +7,8 @@
  * What moto lacks (moto/autoscaling/responses.py and models.py):
  * - Lifecycle hooks never fire: PutLifecycleHook is stored, but no instance ever enters `Terminating:Wait` and no
  *   EventBridge event is sent. `lifecycleActionEvent` is the event the group would send.
- * - DescribeScalingActivities always answers an empty list, so there is no Cause to classify.
- *   `standInTerminationCause` derives it from moto's instance health.
+ * - DescribeScalingActivities always answers an empty list, so there is no activity nor Cause to classify.
+ *   `standInTerminationActivity` derives one from moto's instance health.
  * - No CompleteLifecycleAction (moto answers an HTML 500). `standInCompleteLifecycleAction` records the call and
  *   does what the group would.
  * - No instance lifecycle policy and no `Terminating:Retained` state. `standInRetainedInstances` lists the
@@ -69,18 +69,27 @@ export function lifecycleActionEvent(lifecycle: MotoLifecycle, autoScalingGroupN
 }
 
 /**
- * Stands in for DescribeScalingActivities' Cause of the termination (moto's list is always empty): from moto's
- * health of the instance (DescribeAutoScalingInstances), the wording AWS uses for a SetInstanceHealth verdict when
- * the instance is Unhealthy, else AWS's wording for a scale-in.
+ * Stands in for DescribeScalingActivities' activity terminating the instance (moto's list is always empty): its
+ * Cause from moto's health of the instance (DescribeAutoScalingInstances), the wording AWS uses for a
+ * SetInstanceHealth verdict when the instance is Unhealthy, else AWS's wording for a scale-in; the other fields as AWS
+ * fills them while the termination waits on the hook.
  */
-export function standInTerminationCause(clients: AwsClients): AutoScalingQuarantinePort['terminationCause'] {
+export function standInTerminationActivity(clients: AwsClients): AutoScalingQuarantinePort['terminationActivity'] {
   return async (_group, instanceId) => {
     const out = await clients.get(AutoScalingClient).send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
-    const health = out.AutoScalingInstances?.[0]?.HealthStatus;
-    const at = new Date().toISOString();
-    return health?.toUpperCase() === 'UNHEALTHY'
-      ? `At ${at} an instance was taken out of service in response to a user health-check.`
-      : `At ${at} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from 2 to 1.`;
+    const instance = out.AutoScalingInstances?.[0];
+    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const cause =
+      instance?.HealthStatus?.toUpperCase() === 'UNHEALTHY'
+        ? `At ${at} an instance was taken out of service in response to a user health-check.`
+        : `At ${at} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from 2 to 1.`;
+    return {
+      cause,
+      description: `Terminating EC2 instance: ${instanceId}`,
+      startTime: new Date().toISOString(),
+      statusCode: 'WaitingForTerminateLifecycleAction',
+      details: JSON.stringify({ 'Availability Zone': instance?.AvailabilityZone ?? 'unknown' }),
+    };
   };
 }
 
@@ -124,7 +133,7 @@ export function standInRetainedInstances(clients: AwsClients, lifecycle: MotoLif
 export function autoScalingWithStandIns(clients: AwsClients, lifecycle: MotoLifecycle): AutoScalingQuarantinePort {
   const real = AutoScalingQuarantine.fromClients(clients);
   return {
-    terminationCause: standInTerminationCause(clients),
+    terminationActivity: standInTerminationActivity(clients),
     groupDeleting: (group) => real.groupDeleting(group),
     completeLifecycleAction: standInCompleteLifecycleAction(clients, lifecycle),
     terminateInstance: (group, instanceId) => real.terminateInstance(group, instanceId),

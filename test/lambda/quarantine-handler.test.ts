@@ -66,7 +66,7 @@ function autoScaling(completions: Array<[TerminationEvent, LifecycleResult]>, co
     throw new Error('not expected');
   };
   return {
-    terminationCause: fail,
+    terminationActivity: fail,
     groupDeleting: fail,
     completeLifecycleAction: async (event, result) => {
       completions.push([event, result]);

@@ -6,6 +6,7 @@ describe('classifyTermination', () => {
   it.each([
     ['an ELB health check failure', CAUSES.elb, 'elb'],
     ['an EC2 instance status check failure', CAUSES.ec2, 'ec2'],
+    ['an EC2 instance status checks failure (plural)', CAUSES.ec2Plural, 'ec2'],
     ['a custom SetInstanceHealth (user health-check)', CAUSES.custom, 'custom'],
   ])('GIVEN %s WHEN classified THEN it is health-driven with that check and keeps the text', (_name, cause, check) => {
     expect(classifyTermination(cause)).toEqual({ healthDriven: true, check, cause });
@@ -17,6 +18,8 @@ describe('classifyTermination', () => {
     ['a colour going to standby (constraints set to 0)', CAUSES.standby, /size was changed/],
     ['an instance refresh (a launch-template roll)', CAUSES.refresh, /instance refresh/],
     ['a user request (terminate or detach)', CAUSES.userRequest, /user request/],
+    ['a CloudFormation rolling update replacing an instance', CAUSES.rollingUpdate, /rolling update/],
+    ['a CloudFormation rolling update shrinking the group', CAUSES.rollingUpdateShrink, /rolling update/],
     ['maximum instance lifetime', 'At 2024-05-14T20:11:53Z an instance was taken out of service in response to a maximum instance lifetime.', /lifetime/],
     ['AZ rebalancing', 'At 2024-05-14T20:11:53Z an instance was taken out of service in response to an Availability Zone rebalancing.', /rebalancing/],
   ])('GIVEN %s WHEN classified THEN it is not health-driven and says why', (_name, cause, reason) => {

@@ -109,9 +109,18 @@ describe('decideHook', () => {
     expect(d.kind).toBe('claim');
   });
 
-  it('GIVEN the instance already kept WHEN its action is delivered again THEN already-kept', () => {
+  it('GIVEN the instance already kept WHEN its action is delivered again (same token) THEN already-kept', () => {
     const d = decideHook(input(recordWith(entry('i-1', 'blue', 'kept')), event('i-1')));
     expect(d).toMatchObject({ kind: 'already-kept', reason: expect.stringContaining('already kept') });
+  });
+
+  it('GIVEN the instance already kept WHEN a new action (another token) of it arrives THEN kept-terminating (it goes on), nothing to write', () => {
+    // GIVEN i-1 kept under t-i-1; WHEN the sweep or an operator terminates it, a new action comes
+    const kept = entry('i-1', 'blue', 'kept');
+    const d = decideHook(input(recordWith(kept), event('i-1', 'new-token')));
+    // THEN
+    expect(d).toEqual({ kind: 'kept-terminating', entry: kept, reason: expect.stringContaining('under another lifecycle action (t-i-1)') });
+    expect('record' in d).toBe(false);
   });
 
   it('GIVEN marks older than the window and one for the same instance WHEN decided THEN old marks are trimmed and the instance counted once', () => {

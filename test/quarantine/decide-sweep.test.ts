@@ -88,6 +88,15 @@ describe('decideSweep', () => {
     expect(plan.actions[0].reason).toMatch(/over the caps/);
   });
 
+  it('GIVEN kept blue over a lowered cap, one of them with an expiry that is not a date WHEN swept THEN that one goes first', () => {
+    // GIVEN i-bad could not be described (so it is not settled as expired), and blue keeps 1 at most now
+    const entries = [entry('i-early', 'kept', { expiresMs: T0 + 3_600_000 }), { ...entry('i-bad', 'kept'), expiresAt: 'soon' }, entry('i-late', 'kept', { expiresMs: T0 + 7_200_000 })];
+    // WHEN
+    const plan = decideSweep(input(entries, { 'i-early': 'running', 'i-late': 'running' }, { policy: policyWith({ keepPerColour: 1, keepPerService: 2 }) }));
+    // THEN
+    expect(plan.actions.map((a) => a.instanceId)).toEqual(['i-bad', 'i-early']);
+  });
+
   it('GIVEN one kept per colour after keepPerService was lowered to 1 WHEN swept THEN one is terminated', () => {
     const entries = [entry('i-b', 'kept', { expiresMs: T0 + 7_200_000 }), entry('i-g', 'kept', { colour: 'green', expiresMs: T0 + 3_600_000 })];
     const plan = decideSweep(input(entries, { 'i-b': 'running', 'i-g': 'running' }, { policy: policyWith({ keepPerColour: 1, keepPerService: 1 }) }));

@@ -4,7 +4,9 @@
  * compare-and-set (through JSON, as DynamoDB would hold it), evidence, notifications and the gauge.
  *
  * Every port call is logged in order (`calls`), can be made to fail (`fail`), and, with `interleave`, yields to
- * other callers a pseudo-random number of times first, so concurrent hook events really interleave.
+ * other callers a pseudo-random number of times first, so concurrent hook events really interleave. With
+ * `retainDelayMs`, an abandoned instance shows as Retained only that long after the ABANDON (AWS passes it through
+ * `Terminating:Proceed` first).
  */
 import {
   ConcurrentQuarantineUpdateError,
@@ -14,6 +16,8 @@ import {
   QuarantinePolicy,
   QuarantinePorts,
   QuarantineRecord,
+  TargetHealthFacts,
+  TerminationActivity,
   TerminationEvent,
   VersionedQuarantineRecord,
 } from '../../lib/release/quarantine';
@@ -36,7 +40,24 @@ export const CAUSES = {
   standby: 'At 2024-05-14T20:11:53Z a user request update of AutoScalingGroup constraints to min: 0, max: 0, desired: 0 changing the desired capacity from 2 to 0.',
   refresh: 'At 2024-05-14T20:11:53Z an instance was taken out of service in response to an instance refresh.',
   userRequest: 'At 2024-05-14T20:11:53Z an instance was taken out of service in response to a user request',
+  ec2Plural: 'At 2024-05-14T20:11:53Z an instance was taken out of service in response to an EC2 instance status checks failure.',
+  rollingUpdate: 'At 2026-03-02T09:15:27Z an instance was taken out of service in response to a user request.',
+  rollingUpdateShrink: 'At 2026-03-02T09:15:27Z an instance was taken out of service in response to a user request, shrinking the capacity from 3 to 2.',
 } as const;
+
+/** The load balancer's health of a failing target (when the group has not deregistered it yet). */
+export const FAILING_TARGET: TargetHealthFacts = { state: 'unhealthy', reason: 'Target.ResponseCodeMismatch', description: 'Health checks failed with these codes: [502]' };
+
+/** The group's activity terminating `instanceId` for `cause`, as the fake answers it. */
+export function activityOf(instanceId: string, cause: string): TerminationActivity {
+  return {
+    cause,
+    description: `Terminating EC2 instance: ${instanceId}`,
+    startTime: '2024-05-14T20:11:53.000Z',
+    statusCode: 'WaitingForTerminateLifecycleAction',
+    details: '{"Subnet ID":"subnet-0a1b2c3d","Availability Zone":"eu-west-1a"}',
+  };
+}
 
 export const GROUPS: Readonly<Record<ColourName, string>> = { blue: 'shop-blue-asg', green: 'shop-green-asg' };
 export const TARGET_GROUPS: Readonly<Record<ColourName, string>> = {
@@ -48,6 +69,7 @@ export const TARGET_GROUPS: Readonly<Record<ColourName, string>> = {
 export function policyWith(overrides: Partial<QuarantinePolicy> = {}): QuarantinePolicy {
   return {
     service: SERVICE,
+    region: 'eu-west-1',
     keepPerColour: 1,
     keepPerService: 2,
     retentionSeconds: 24 * 3600,
@@ -76,7 +98,8 @@ export interface FakeInstance {
   securityGroupIds: string[];
   registered: boolean;
   tags: Record<string, string>;
-  targetReason?: string;
+  /** What DescribeTargetHealth says while it is registered. */
+  targetHealth?: TargetHealthFacts;
   consoleOutput?: string;
 }
 
@@ -113,9 +136,13 @@ export class FakeWorld {
   public before?: (call: Call) => void | Promise<void>;
   /** Writes that lose to a writer the test does not see (each makes one write conflict). */
   public conflicts = 0;
+  /** How long after an ABANDON the instance shows as Retained (0: at once). */
+  public retainDelayMs = 0;
   /** The most instances ever retained at once, per colour and in all. */
   public readonly peakRetained = { blue: 0, green: 0, total: 0 };
   private stored?: { json: string; version: number };
+  /** Abandoned instances not yet Retained (`Terminating:Proceed`): when they will be. */
+  private readonly proceeding = new Map<string, { colour: ColourName; at: number }>();
   private readonly failures: Failure[] = [];
   private readonly counts = new Map<string, number>();
   private seed: number;
@@ -137,7 +164,7 @@ export class FakeWorld {
       securityGroupIds: [...ORIGINAL_SGS],
       registered: true,
       tags: { 'bluegreen:service': SERVICE, 'bluegreen:colour': colour },
-      targetReason: 'Target.ResponseCodeMismatch: Health checks failed with these codes: [502]',
+      targetHealth: FAILING_TARGET,
       consoleOutput: `boot log of ${instanceId}\nkernel: Out of memory`,
       ...extra,
     });
@@ -174,7 +201,7 @@ export class FakeWorld {
 
   /** Names of the calls that change something. */
   public mutations(): string[] {
-    const reads = ['store.read', 'autoScaling.terminationCause', 'autoScaling.groupDeleting', 'autoScaling.retainedInstances', 'instances.describe', 'instances.targetHealthReason', 'instances.consoleOutput'];
+    const reads = ['store.read', 'autoScaling.terminationActivity', 'autoScaling.groupDeleting', 'autoScaling.retainedInstances', 'instances.describe', 'instances.targetHealth', 'instances.consoleOutput'];
     return this.names().filter((n) => !reads.includes(n));
   }
 
@@ -194,15 +221,15 @@ export class FakeWorld {
         write: (record, expected) => this.call('store.write', [record, expected], () => this.write(record, expected)),
       },
       autoScaling: {
-        terminationCause: (group, id) => this.call('autoScaling.terminationCause', [group, id], () => this.causes.get(id)),
+        terminationActivity: (group, id) => this.call('autoScaling.terminationActivity', [group, id], () => this.activity(id)),
         groupDeleting: (group) => this.call('autoScaling.groupDeleting', [group], () => this.deleting.has(group)),
         completeLifecycleAction: (event, result) => this.call('autoScaling.completeLifecycleAction', [event, result], () => this.complete(event, result)),
         terminateInstance: (group, id) => this.call('autoScaling.terminateInstance', [group, id], () => this.terminate(id)),
-        retainedInstances: (group) => this.call('autoScaling.retainedInstances', [group], () => [...this.retained[this.colourOf(group)]]),
+        retainedInstances: (group) => this.call('autoScaling.retainedInstances', [group], () => this.retainedOf(group)),
       },
       instances: {
         describe: (id) => this.call('instances.describe', [id], () => this.describe(id)),
-        targetHealthReason: (tg, id) => this.call('instances.targetHealthReason', [tg, id], () => this.instance(id).targetReason),
+        targetHealth: (tg, id) => this.call('instances.targetHealth', [tg, id], () => this.targetHealth(id)),
         deregister: (tg, id) => this.call('instances.deregister', [tg, id], () => void (this.instance(id).registered = false)),
         replaceSecurityGroups: (id, sgs) => this.call('instances.replaceSecurityGroups', [id, sgs], () => void (this.instance(id).securityGroupIds = [...sgs])),
         tag: (id, tags) => this.call('instances.tag', [id, tags], () => void Object.assign(this.instance(id).tags, tags)),
@@ -266,9 +293,29 @@ export class FakeWorld {
     if (!action || action.result) return false;
     action.result = result;
     const inst = this.instance(event.instanceId);
-    if (result === 'CONTINUE') inst.state = 'terminated';
+    if (result === 'CONTINUE') this.terminate(event.instanceId);
+    else if (this.retainDelayMs > 0) this.proceeding.set(event.instanceId, { colour: inst.colour, at: this.now + this.retainDelayMs });
     else this.retain(event.instanceId, inst.colour);
     return true;
+  }
+
+  private retainedOf(group: string): string[] {
+    for (const [id, p] of [...this.proceeding]) {
+      if (p.at > this.now) continue;
+      this.proceeding.delete(id);
+      this.retain(id, p.colour);
+    }
+    return [...this.retained[this.colourOf(group)]];
+  }
+
+  private activity(instanceId: string): TerminationActivity | undefined {
+    const cause = this.causes.get(instanceId);
+    return cause === undefined ? undefined : activityOf(instanceId, cause);
+  }
+
+  private targetHealth(instanceId: string): TargetHealthFacts | undefined {
+    const inst = this.instance(instanceId);
+    return inst.registered ? inst.targetHealth : undefined;
   }
 
   private retain(instanceId: string, colour: ColourName): void {
@@ -282,6 +329,7 @@ export class FakeWorld {
     if (inst) inst.state = 'terminated';
     this.retained.blue.delete(instanceId);
     this.retained.green.delete(instanceId);
+    this.proceeding.delete(instanceId);
   }
 
   private describe(instanceId: string): InstanceFacts {

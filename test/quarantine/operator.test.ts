@@ -49,7 +49,8 @@ describe('terminate', () => {
     const result = await w.controller().terminate('i-1', { who: WHO });
     // THEN
     expect(result).toEqual({ instanceId: 'i-1', colour: 'blue', terminated: true, dryRun: false });
-    expect(w.mutations()).toEqual(['autoScaling.terminateInstance', 'store.write']);
+    // AND the entry left the record first, the instance was terminated after
+    expect(w.mutations()).toEqual(['store.write', 'autoScaling.terminateInstance']);
     expect(w.calls.find((c) => c.name === 'autoScaling.terminateInstance')?.args).toEqual([GROUPS.blue, 'i-1']);
     expect(w.record()?.entries).toEqual([]);
     expect(w.retained.blue.size).toBe(0);
@@ -84,6 +85,38 @@ describe('terminate', () => {
     const w = await world({ isolating: true });
     await expect(w.controller().terminate('i-2', { who: WHO })).rejects.toThrow(/i-2 of shop is still being isolated \(claimed at .*\); try again in a minute/);
     expect(w.mutations()).toEqual([]);
+  });
+
+  it('GIVEN terminating fails after the entry left the record WHEN terminated THEN the error says so and names the fix; the next sweep terminates it as untracked', async () => {
+    // GIVEN
+    const w = await world();
+    w.fail('autoScaling.terminateInstance', 1);
+    // WHEN
+    const attempt = w.controller().terminate('i-1', { who: WHO });
+    // THEN
+    await expect(attempt).rejects.toThrow(
+      'i-1 is out of the quarantine record of shop, but terminating it failed (autoScaling.terminateInstance failed (injected)); the quarantine sweep terminates it at its next run (every minute), as a Retained instance the record does not track. To terminate it now: aws autoscaling terminate-instance-in-auto-scaling-group --instance-id i-1 --no-should-decrement-desired-capacity',
+    );
+    expect(w.record()?.entries).toEqual([]);
+    // AND the next sweep does
+    const swept = await w.controller().sweep();
+    expect(swept.terminated).toEqual([{ instanceId: 'i-1', colour: 'blue', reason: 'retained by the group but not in the quarantine record' }]);
+    expect(w.instances.get('i-1')!.state).toBe('terminated');
+  });
+
+  it('GIVEN the sweep removes the entry between this command reading and writing WHEN terminated THEN refused, and nothing terminated by this command', async () => {
+    // GIVEN
+    const w = await world();
+    let raced = false;
+    w.before = (call) => {
+      if (call.name === 'store.write' && !raced) {
+        raced = true;
+        w.seedRecord({ ...w.record()!, entries: [] });
+      }
+    };
+    // WHEN / THEN
+    await expect(w.controller().terminate('i-1', { who: WHO })).rejects.toThrow(QuarantineRefusal);
+    expect(w.names()).not.toContain('autoScaling.terminateInstance');
   });
 
   it('GIVEN a conflicting writer WHEN the entry is dropped THEN the drop is retried on the re-read record', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QUARANTINE_MAX_RETENTION_SECONDS, QuarantineEntry } from '../../lib/contract';
+import { parseQuarantineRecord, QUARANTINE_MAX_RETENTION_SECONDS, QuarantineEntry } from '../../lib/contract';
 import { expiryFor, extendExpiry, isExpired, isStale, latestExpiry } from '../../lib/release/quarantine';
 import { T0 } from './fakes';
 
@@ -79,6 +79,40 @@ describe('retention', () => {
     const ext = extendExpiry(e, HOUR);
     expect((ext as { message: string }).message).toContain('--for 1m30s.');
     expect(extendExpiry(e, 90).ok).toBe(true);
+  });
+
+  it.each(['tomorrow', '', '2024-13-45T99:00:00Z'])('GIVEN a kept entry whose expiry %j is not a date WHEN checked THEN it counts as expired', (expiresAt) => {
+    expect(isExpired({ ...kept(T0, T0), expiresAt }, T0 - HOUR * 1000)).toBe(true);
+  });
+
+  it.each(['just now', '', undefined])('GIVEN an isolating claim whose time %j is not a date WHEN checked THEN it counts as stale', (claimedAt) => {
+    const claim = { ...kept(T0, T0 + HOUR * 1000), state: 'isolating', claimedAt } as QuarantineEntry;
+    expect(isStale(claim, T0, 300)).toBe(true);
+  });
+
+  it('GIVEN a kept entry whose expiry is not a date WHEN extended THEN refused, saying the sweep terminates it', () => {
+    const ext = extendExpiry({ ...kept(T0, T0), expiresAt: 'tomorrow' }, HOUR);
+    expect(ext).toEqual({ ok: false, message: expect.stringContaining('counts as expired and the sweep terminates it') });
+  });
+
+  it('GIVEN a stored record whose expiry and claim time are not dates WHEN parsed THEN it is accepted, so the sweep can clean it', () => {
+    // GIVEN
+    const record = {
+      schemaVersion: 1,
+      service: 'shop',
+      entries: [
+        { ...kept(T0, T0), expiresAt: 'tomorrow' },
+        { ...kept(T0, T0), instanceId: 'i-2', state: 'isolating', claimedAt: 'just now' },
+      ],
+      replacements: [],
+    };
+    // WHEN
+    const parsed = parseQuarantineRecord(JSON.stringify(record), 'shop');
+    // THEN
+    expect(parsed.entries.map((e) => [e.expiresAt, e.claimedAt])).toEqual([
+      ['tomorrow', iso(T0 - 5000)],
+      [iso(T0), 'just now'],
+    ]);
   });
 
   it.each([0, -60, Number.NaN])('GIVEN %s seconds WHEN extended THEN refused', (by) => {

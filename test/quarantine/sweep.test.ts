@@ -160,17 +160,114 @@ describe('sweep', () => {
     world.fail('instances.describe', 2);
     // WHEN
     const outcome = await world.controller().sweep();
-    // THEN i-1's terminate failed, i-2 could not be described, i-3 went
+    // THEN i-1's terminate failed (after its entry left the record), i-2 could not be described (its entry stays), i-3 went
     expect(outcome.terminated.map((t) => t.instanceId)).toEqual(['i-3']);
     expect(outcome.errors).toEqual([
       'i-2: could not describe: instances.describe failed (injected)',
-      expect.stringMatching(/^i-1: could not terminate \(retention ended at .*\): autoScaling.terminateInstance failed \(injected\)$/),
+      expect.stringMatching(/^i-1: could not terminate \(retention ended at .*\): autoScaling.terminateInstance failed \(injected\); it is out of the record now, and the next sweep terminates it if the group still retains it$/),
     ]);
-    expect(world.record()?.entries.map((e) => e.instanceId)).toEqual(['i-1', 'i-2']);
-    // AND the next tick finishes the job
+    expect(world.record()?.entries.map((e) => e.instanceId)).toEqual(['i-2']);
+    expect(world.retained.blue.has('i-1')).toBe(true);
+    // AND the next tick finishes the job: i-2 by its entry, i-1 as a Retained instance the record does not track
     const next = await world.controller().sweep();
-    expect(next.terminated.map((t) => t.instanceId)).toEqual(['i-1', 'i-2']);
+    expect(next.terminated).toEqual([
+      expect.objectContaining({ instanceId: 'i-2', reason: expect.stringContaining('retention ended') }),
+      { instanceId: 'i-1', colour: 'blue', reason: 'retained by the group but not in the quarantine record' },
+    ]);
     expect(world.record()?.entries).toEqual([]);
+    expect(world.retained.blue.size + world.retained.green.size).toBe(0);
+  });
+
+  it('GIVEN an expired kept instance WHEN swept THEN its entry leaves the record (compare-and-set) before its instance is terminated', async () => {
+    // GIVEN
+    const world = await keptWorld([['i-1', 'blue']]);
+    world.now = T0 + 25 * HOUR_MS;
+    let entriesAtTerminate: unknown;
+    world.before = (call) => {
+      if (call.name === 'autoScaling.terminateInstance') entriesAtTerminate = world.record()?.entries;
+    };
+    // WHEN
+    await world.controller().sweep();
+    // THEN
+    expect(world.mutations()).toEqual(['store.write', 'autoScaling.terminateInstance', 'gauge.publish']);
+    expect(entriesAtTerminate).toEqual([]);
+  });
+
+  it('GIVEN an extend lands between the sweep reading the record and writing it WHEN swept THEN the extend wins: nothing terminated, the entry keeps its new expiry', async () => {
+    // GIVEN i-1 expired, and an operator's extend written just before the sweep's write
+    const world = await keptWorld([['i-1', 'blue']]);
+    world.now = T0 + 25 * HOUR_MS;
+    const extended = iso(T0 + 48 * HOUR_MS);
+    let raced = false;
+    world.before = (call) => {
+      if (call.name === 'store.write' && !raced) {
+        raced = true;
+        const r = world.record()!;
+        world.seedRecord({ ...r, entries: [{ ...r.entries[0], expiresAt: extended, extended: { by: 'alice', at: iso(world.now) } }] });
+      }
+    };
+    // WHEN
+    const outcome = await world.controller().sweep();
+    // THEN
+    expect(outcome.terminated).toEqual([]);
+    expect(outcome.errors).toEqual([]);
+    expect(world.names()).not.toContain('autoScaling.terminateInstance');
+    expect(world.record()?.entries).toEqual([expect.objectContaining({ instanceId: 'i-1', state: 'kept', expiresAt: extended })]);
+    expect(world.retained.blue.has('i-1')).toBe(true);
+  });
+
+  it('GIVEN a stale claim decided anew by a hook event before the sweep writes WHEN swept THEN the new claim is left alone and its instance not terminated', async () => {
+    // GIVEN a stale claim of i-1, and a new claim of it (another action) written just before the sweep's write
+    const world = new FakeWorld();
+    world.launch('i-1', 'blue');
+    world.seedRecord(recordOf([entry('i-1', 'isolating', T0 - 600_000)]));
+    const fresh = { ...entry('i-1', 'isolating', T0), lifecycleActionToken: 'new-token' };
+    let raced = false;
+    world.before = (call) => {
+      if (call.name === 'store.write' && !raced) {
+        raced = true;
+        world.seedRecord(recordOf([fresh]));
+      }
+    };
+    // WHEN
+    const outcome = await world.controller().sweep();
+    // THEN
+    expect(outcome.terminated).toEqual([]);
+    expect(world.instances.get('i-1')!.state).toBe('running');
+    expect(world.record()?.entries).toEqual([fresh]);
+  });
+
+  it('GIVEN the record cannot be written WHEN swept THEN no tracked instance is terminated, an untracked Retained one still is', async () => {
+    // GIVEN an expired kept i-1 and an untracked Retained instance
+    const world = await keptWorld([['i-1', 'blue']]);
+    world.now = T0 + 25 * HOUR_MS;
+    world.launch('i-stray', 'blue');
+    world.retained.blue.add('i-stray');
+    world.fail('store.write');
+    // WHEN
+    const outcome = await world.controller().sweep();
+    // THEN
+    expect(outcome.terminated.map((t) => t.instanceId)).toEqual(['i-stray']);
+    expect(outcome.errors).toEqual(['could not update the quarantine record (nothing it tracks was terminated): store.write failed (injected)']);
+    expect(world.retained.blue.has('i-1')).toBe(true);
+  });
+
+  it('GIVEN entries whose times are not dates (an expiry, a claim time) WHEN swept THEN the kept one counts as expired, the claim as stale: both terminated', async () => {
+    // GIVEN a record as a hand edit may leave it (parseQuarantineRecord accepts it, so the sweep can clean it)
+    const world = new FakeWorld(policyWith({ keepPerColour: 2, keepPerService: 4 }));
+    world.launch('i-1', 'blue');
+    world.launch('i-2', 'green');
+    world.retained.blue.add('i-1');
+    world.seedRecord(recordOf([{ ...entry('i-1', 'kept', T0), expiresAt: 'tomorrow' }, { ...entry('i-2', 'isolating', T0, 'green'), claimedAt: 'just now' }]));
+    // WHEN
+    const outcome = await world.controller().sweep();
+    // THEN
+    expect(outcome.terminated).toEqual([
+      { instanceId: 'i-1', colour: 'blue', reason: 'its expiry "tomorrow" is not a date (counted as expired)' },
+      { instanceId: 'i-2', colour: 'green', reason: 'claim whose time "just now" is not a date went stale (its lifecycle action timed out) and the instance still runs' },
+    ]);
+    expect(world.record()?.entries).toEqual([]);
+    expect(outcome.errors).toEqual([]);
   });
 
   it('GIVEN a hook event writes the record while the sweep runs WHEN the sweep saves THEN it re-reads and keeps the new claim', async () => {

@@ -6,7 +6,7 @@ import {
   DescribeScalingActivitiesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { AutoScalingQuarantinePort, LifecycleResult, TerminationEvent } from '../../release/quarantine/ports';
+import { AutoScalingQuarantinePort, LifecycleResult, TerminationActivity, TerminationEvent } from '../../release/quarantine/ports';
 import { AwsClients } from '../clients';
 
 /** Pages of scaling activities read to find an instance's termination: the newest 3 × 100 of the group. */
@@ -25,10 +25,10 @@ export class AutoScalingQuarantine implements AutoScalingQuarantinePort {
   constructor(private readonly autoscaling: AutoScalingClient) {}
 
   /**
-   * The Cause of the newest activity "Terminating EC2 instance: <id>" of the group: DescribeScalingActivities,
-   * newest first, at most SCALING_ACTIVITY_PAGES pages (stops at the first page that has one).
+   * The newest activity "Terminating EC2 instance: <id>" of the group: DescribeScalingActivities, newest first, at
+   * most SCALING_ACTIVITY_PAGES pages (stops at the first page that has one).
    */
-  public async terminationCause(autoScalingGroupName: string, instanceId: string): Promise<string | undefined> {
+  public async terminationActivity(autoScalingGroupName: string, instanceId: string): Promise<TerminationActivity | undefined> {
     const description = `Terminating EC2 instance: ${instanceId}`;
     let token: string | undefined;
     for (let page = 0; page < SCALING_ACTIVITY_PAGES; page++) {
@@ -36,7 +36,7 @@ export class AutoScalingQuarantine implements AutoScalingQuarantinePort {
         new DescribeScalingActivitiesCommand({ AutoScalingGroupName: autoScalingGroupName, MaxRecords: 100, ...(token ? { NextToken: token } : {}) }),
       );
       const matches = (out.Activities ?? []).filter((a) => a.Description === description);
-      if (matches.length) return newest(matches).Cause;
+      if (matches.length) return terminationActivity(newest(matches));
       token = out.NextToken;
       if (!token) return undefined;
     }
@@ -99,6 +99,17 @@ export class AutoScalingQuarantine implements AutoScalingQuarantinePort {
  */
 export function isRetained(state: string | undefined): boolean {
   return state !== undefined && /(^|:)Retained$/.test(state);
+}
+
+function terminationActivity(a: Activity): TerminationActivity {
+  return {
+    cause: a.Cause ?? '',
+    ...(a.Description ? { description: a.Description } : {}),
+    ...(a.StartTime ? { startTime: a.StartTime.toISOString() } : {}),
+    ...(a.StatusCode ? { statusCode: a.StatusCode } : {}),
+    ...(a.StatusMessage ? { statusMessage: a.StatusMessage } : {}),
+    ...(a.Details ? { details: a.Details } : {}),
+  };
 }
 
 function newest(activities: Activity[]): Activity {

@@ -44,6 +44,7 @@ export function quarantinePolicy(descriptor: ServiceDescriptor): QuarantinePolic
   const q = quarantineSection(descriptor);
   return {
     service: descriptor.service,
+    region: descriptor.region,
     keepPerColour: q.keepPerColour,
     keepPerService: q.keepPerService,
     retentionSeconds: q.retentionSeconds,
@@ -99,7 +100,7 @@ export function createQuarantinePorts(clients: AwsClients, descriptor: ServiceDe
 function lazyAutoScaling(clients: AwsClients): AutoScalingQuarantinePort {
   const port = once(async () => (await import('./auto-scaling-quarantine')).AutoScalingQuarantine.fromClients(clients));
   return {
-    terminationCause: async (group, instanceId) => (await port()).terminationCause(group, instanceId),
+    terminationActivity: async (group, instanceId) => (await port()).terminationActivity(group, instanceId),
     groupDeleting: async (group) => (await port()).groupDeleting(group),
     completeLifecycleAction: async (event, result) => (await port()).completeLifecycleAction(event, result),
     terminateInstance: async (group, instanceId) => (await port()).terminateInstance(group, instanceId),
@@ -111,7 +112,7 @@ function lazyInstances(clients: AwsClients): InstanceQuarantinePort {
   const port = once(async () => (await import('./ec2-instance-quarantine')).Ec2InstanceQuarantine.fromClients(clients));
   return {
     describe: async (instanceId) => (await port()).describe(instanceId),
-    targetHealthReason: async (targetGroupArn, instanceId) => (await port()).targetHealthReason(targetGroupArn, instanceId),
+    targetHealth: async (targetGroupArn, instanceId) => (await port()).targetHealth(targetGroupArn, instanceId),
     deregister: async (targetGroupArn, instanceId) => (await port()).deregister(targetGroupArn, instanceId),
     replaceSecurityGroups: async (instanceId, groups) => (await port()).replaceSecurityGroups(instanceId, groups),
     tag: async (instanceId, tags) => (await port()).tag(instanceId, tags),

@@ -7,7 +7,7 @@ import {
   ModifyInstanceAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { InstanceFacts, InstanceQuarantinePort } from '../../release/quarantine/ports';
+import { InstanceFacts, InstanceQuarantinePort, TargetHealthFacts } from '../../release/quarantine/ports';
 import { AwsClients } from '../clients';
 
 /** EC2 tag values are at most 256 characters. */
@@ -48,14 +48,18 @@ export class Ec2InstanceQuarantine implements InstanceQuarantinePort {
 
   /**
    * One DescribeTargetHealth call for the whole group (asking for one target that is not registered, or whose
-   * instance is gone, is an error): `<Reason>: <Description>` of the instance's target, undefined when it has none.
+   * instance is gone, is an error): the state, reason and description of the instance's target, undefined when it is
+   * not registered.
    */
-  public async targetHealthReason(targetGroupArn: string, instanceId: string): Promise<string | undefined> {
+  public async targetHealth(targetGroupArn: string, instanceId: string): Promise<TargetHealthFacts | undefined> {
     const target = (await this.targetsOf(targetGroupArn, instanceId))[0];
-    const reason = target?.TargetHealth?.Reason;
-    const description = target?.TargetHealth?.Description;
-    if (reason && description) return `${reason}: ${description}`;
-    return reason ?? description;
+    if (!target) return undefined;
+    const h = target.TargetHealth;
+    return {
+      ...(h?.State ? { state: h.State } : {}),
+      ...(h?.Reason ? { reason: h.Reason } : {}),
+      ...(h?.Description ? { description: h.Description } : {}),
+    };
   }
 
   /**

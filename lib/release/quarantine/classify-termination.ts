@@ -29,12 +29,15 @@ const OTHER: readonly Rule[] = [
   { pattern: /instance refresh/i, reason: 'instance refresh' },
   { pattern: /maximum instance lifetime/i, reason: 'maximum instance lifetime' },
   { pattern: /rebalanc/i, reason: 'Availability Zone rebalancing' },
-  { pattern: /in response to a user request/i, reason: 'a user request (terminate or detach)' },
+  // Also CloudFormation's rolling update of a launch-template change (AutoScalingRollingUpdate), whose terminations
+  // read "... taken out of service in response to a user request[, shrinking the capacity from 3 to 2]."
+  { pattern: /in response to a user request/i, reason: 'a user request (terminate or detach, or a CloudFormation rolling update)' },
 ];
 
 const HEALTH: ReadonlyArray<{ readonly pattern: RegExp; readonly check: HealthCheckKind }> = [
   { pattern: /ELB (system )?health check failure/i, check: 'elb' },
-  { pattern: /EC2 instance status check failure/i, check: 'ec2' },
+  // AWS writes both "status check failure" and "status checks failure".
+  { pattern: /EC2 instance status checks? failure/i, check: 'ec2' },
   { pattern: /user health-?check/i, check: 'custom' },
 ];
 

@@ -16,7 +16,7 @@ import { runSweep } from './run-sweep';
 export type HookOutcome =
   /** Claimed, isolated, evidence captured, hook abandoned: the instance is Retained. */
   | { readonly action: 'kept'; readonly instanceId: string; readonly colour: ColourName; readonly entry: QuarantineEntry; readonly warnings?: readonly string[] }
-  /** Hook continued: the termination goes on (not health-driven, over a cap, the group is being deleted, not ours). */
+  /** Hook continued: the termination goes on (not health-driven, over a cap, the group is being deleted, not ours, a kept instance terminated anew). */
   | { readonly action: 'terminated'; readonly instanceId: string; readonly colour?: ColourName; readonly healthDriven: boolean; readonly reason: string; readonly warnings?: readonly string[] }
   /** Another invocation holds this action (a duplicate delivery), or it was already kept: nothing done. */
   | { readonly action: 'duplicate'; readonly instanceId: string; readonly reason: string; readonly warnings?: readonly string[] }
@@ -85,23 +85,26 @@ export class QuarantineController {
    * 1. not one of the colours' groups, the group is being deleted, or the cause is not a health check (ELB, EC2
    *    status, or a custom SetInstanceHealth): CONTINUE;
    * 2. health-driven: count it for flapping, and claim a place under both caps with compare-and-set (re-read and
-   *    decide again on a conflict; still conflicting after a few tries: CONTINUE);
+   *    decide again on a conflict; still conflicting after a few tries: CONTINUE, then one more try to count it);
    * 3. over a cap: CONTINUE; under: record the reasons, deregister, tag, swap the security groups for the quarantine
-   *    group, capture console output and the cause to the evidence store, snapshot (if asked), mark the entry kept,
-   *    ABANDON the hook (the group keeps it Retained), notify the topic;
-   * 4. any failure in 3: drop the claim, CONTINUE, notify, `failed-open`.
-   * A second delivery of the same action while the first is isolating is a `duplicate`; after the claim went stale
-   * (older than the hook timeout) it is decided anew. An action of another hook on the group is left to its owner.
+   *    group, capture console output and the group's activity to the evidence store, snapshot (if asked), mark the
+   *    entry kept, ABANDON the hook (the group keeps it Retained), notify the topic;
+   * 4. any failure in 3: CONTINUE, drop the claim, notify, `failed-open`.
+   * A second delivery of the same action while the first is isolating is a `duplicate`, and once kept it is
+   * abandoned again; after a claim went stale (older than the hook timeout) it is decided anew. A new action (another
+   * token) of a kept instance is a termination of it by the sweep or an operator: CONTINUE. An action of another hook
+   * on the group is left to its owner.
    */
   public async onTermination(event: TerminationEvent): Promise<HookOutcome> {
     return handleTermination(this.ports, this.policy, event);
   }
 
   /**
-   * The scheduled sweep: terminate kept instances whose retention is over, instances of stale claims that still
-   * run, and Retained instances of the groups that the record does not track (never more than the caps; kept
-   * instances beyond caps that were lowered go too, earliest expiry first); drop entries whose instance is gone;
-   * trim replacement marks to the flapping window; publish the gauge.
+   * The scheduled sweep: terminate kept instances whose retention is over (an expiry that is not a date counts as
+   * over), instances of stale claims that still run, and Retained instances of the groups that the record does not
+   * track (never more than the caps; kept instances beyond caps that were lowered go too, earliest expiry first);
+   * drop entries whose instance is gone; trim replacement marks to the flapping window; publish the gauge. Entries
+   * leave the record (compare-and-set, decided again on what is stored then) before their instances are terminated.
    */
   public async sweep(): Promise<SweepOutcome> {
     return runSweep(this.ports, this.policy);
@@ -112,7 +115,10 @@ export class QuarantineController {
     return listQuarantine(this.ports, this.policy);
   }
 
-  /** Terminate a kept instance now and drop its entry. Refused for an instance not in the record or still isolating. */
+  /**
+   * Drop a kept instance's entry (compare-and-set), then terminate it. Refused for an instance not in the record or
+   * still isolating. A dry run reads and decides but changes nothing.
+   */
   public async terminate(instanceId: string, options: OperatorOptions): Promise<QuarantineTerminateResult> {
     return terminateKept(this.ports, this.policy, instanceId, options);
   }

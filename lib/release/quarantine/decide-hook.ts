@@ -35,14 +35,26 @@ export type HookDecision =
   | { readonly kind: 'over-cap'; readonly record: QuarantineRecord; readonly reason: string }
   /** Another invocation is isolating this instance: leave the action alone. */
   | { readonly kind: 'duplicate'; readonly entry: QuarantineEntry; readonly reason: string }
-  /** Already kept (the ABANDON's reply was lost, or a re-delivery): abandon again, which is idempotent. */
-  | { readonly kind: 'already-kept'; readonly entry: QuarantineEntry; readonly reason: string };
+  /** Already kept under this action (the ABANDON's reply was lost, or a re-delivery): abandon again, idempotent. */
+  | { readonly kind: 'already-kept'; readonly entry: QuarantineEntry; readonly reason: string }
+  /**
+   * Kept under another action: this one is a new termination of the kept instance (the sweep's or an operator's
+   * TerminateInstanceInAutoScalingGroup), so it goes on. Abandoning it would undo that termination.
+   */
+  | { readonly kind: 'kept-terminating'; readonly entry: QuarantineEntry; readonly reason: string };
 
 /** Decide one health-driven lifecycle action. */
 export function decideHook(input: HookDecisionInput): HookDecision {
   const { record, event, policy, nowMs } = input;
   const existing = record.entries.find((e) => e.instanceId === event.instanceId);
   if (existing?.state === 'kept') {
+    if (existing.lifecycleActionToken !== event.lifecycleActionToken) {
+      return {
+        kind: 'kept-terminating',
+        entry: existing,
+        reason: `${event.instanceId} is kept (since ${existing.since ?? existing.claimedAt}) under another lifecycle action (${existing.lifecycleActionToken}): this one is a new termination of it (the sweep's or an operator's), so it goes on`,
+      };
+    }
     return { kind: 'already-kept', entry: existing, reason: `${event.instanceId} is already kept (since ${existing.since ?? existing.claimedAt})` };
   }
   if (existing && !isStale(existing, nowMs, policy.hookTimeoutSeconds)) return duplicate(existing, event);

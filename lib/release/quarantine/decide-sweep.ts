@@ -5,7 +5,7 @@
 import { ColourName, QuarantineEntry, QuarantineRecord, ReplacementMark } from '../../contract';
 import { QuarantineCaps } from './caps';
 import { trimMarks } from './flapping';
-import { isExpired, isStale } from './retention';
+import { expiryOrder, isExpired, isStale } from './retention';
 
 /** Instance states in which there is nothing left to terminate. */
 const GONE_STATES: readonly string[] = ['gone', 'terminated', 'shutting-down'];
@@ -64,11 +64,18 @@ function settleEntry(entry: QuarantineEntry, input: SweepInput): SweepAction | u
   const state = input.instanceStates.get(entry.instanceId);
   if (state === undefined) return undefined;
   if (isGone(state)) return { kind: 'drop', instanceId: entry.instanceId, reason: `instance is ${state}`, entry };
-  if (isExpired(entry, input.nowMs)) return terminate(entry, `retention ended at ${entry.expiresAt}`);
+  if (isExpired(entry, input.nowMs)) {
+    return terminate(entry, isDate(entry.expiresAt) ? `retention ended at ${entry.expiresAt}` : `its expiry ${JSON.stringify(entry.expiresAt)} is not a date (counted as expired)`);
+  }
   if (isStale(entry, input.nowMs, input.policy.hookTimeoutSeconds)) {
-    return terminate(entry, `claim of ${entry.claimedAt} went stale (its lifecycle action timed out) and the instance still runs`);
+    const claimed = isDate(entry.claimedAt) ? `claim of ${entry.claimedAt}` : `claim whose time ${JSON.stringify(entry.claimedAt)} is not a date`;
+    return terminate(entry, `${claimed} went stale (its lifecycle action timed out) and the instance still runs`);
   }
   return undefined;
+}
+
+function isDate(value: string | undefined): boolean {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value));
 }
 
 function terminate(entry: QuarantineEntry, reason: string): SweepAction {
@@ -84,7 +91,7 @@ function overCaps(entries: readonly QuarantineEntry[], caps: QuarantineCaps): Sw
   for (const e of entries) perColour.set(e.colour, (perColour.get(e.colour) ?? 0) + 1);
   let total = entries.length;
   const actions: SweepAction[] = [];
-  for (const e of [...entries].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))) {
+  for (const e of [...entries].sort((a, b) => compareExpiry(a, b))) {
     const ofColour = perColour.get(e.colour) ?? 0;
     if (e.state !== 'kept' || (ofColour <= caps.keepPerColour && total <= caps.keepPerService)) continue;
     perColour.set(e.colour, ofColour - 1);
@@ -92,6 +99,13 @@ function overCaps(entries: readonly QuarantineEntry[], caps: QuarantineCaps): Sw
     actions.push(terminate(e, `over the caps (keepPerColour ${caps.keepPerColour}, keepPerService ${caps.keepPerService})`));
   }
   return actions;
+}
+
+/** Earliest expiry first; expiries that are not dates first of all (they count as expired). */
+function compareExpiry(a: QuarantineEntry, b: QuarantineEntry): number {
+  const x = expiryOrder(a);
+  const y = expiryOrder(b);
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 
 /** Retained instances the record does not track: nothing accounts for them against the caps, so they go. */

@@ -3,6 +3,7 @@
  * abandoned, so that it survives the instance whatever happens next.
  */
 import { ColourName } from '../../contract';
+import type { TargetHealthFacts, TerminationActivity } from './ports';
 
 /** Where an instance's evidence goes under the service's evidence prefix (which ends in `/`). */
 export function evidenceKey(evidencePrefix: string, instanceId: string): string {
@@ -21,8 +22,13 @@ export interface QuarantineEvidence {
   readonly cause: string;
   /** Which health check it was (elb, ec2, custom). */
   readonly check: string;
-  /** The load balancer's reason for the target's state, when it gave one. */
-  readonly targetHealthReason?: string;
+  /** The group's scaling activity terminating the instance: cause, status, start time and details. */
+  readonly activity: TerminationActivity;
+  /**
+   * What DescribeTargetHealth said of the target when the hook fired (absent: not registered). Usually draining or
+   * unused by then, since the group deregisters before the hook; kept as it was.
+   */
+  readonly targetHealthAtHook?: TargetHealthFacts;
   readonly imageId?: string;
   readonly instanceState: string;
   readonly originalSecurityGroups: readonly string[];

@@ -7,15 +7,24 @@ import { ColourName, QuarantineEntry, QuarantineRecord } from '../../contract';
 import { classifyTermination, HealthCheckKind } from './classify-termination';
 import type { HookOutcome } from './controller';
 import { decideHook, HookDecision } from './decide-hook';
-import { recentReplacements } from './flapping';
+import { addMark, recentReplacements, trimMarks } from './flapping';
 import { isolate, Isolated, IsolationError, keptEntry } from './isolate';
 import { actionEndedNotice, failedOpenNotice, keptNotice, QuarantineNotice } from './notices';
-import type { LifecycleResult, QuarantineColour, QuarantinePolicy, QuarantinePorts, TerminationEvent } from './ports';
+import type { LifecycleResult, QuarantineColour, QuarantinePolicy, QuarantinePorts, TerminationActivity, TerminationEvent } from './ports';
 import { errorText } from './error-text';
-import { sameClaim, updateRecord } from './record-update';
+import { QuarantineRecordBusyError, readRecord, sameClaim, updateRecord } from './record-update';
+import { iso } from './retention';
+
+/**
+ * Checks of the group's Retained instances after an ABANDON found no action waiting, and the wait between them.
+ * AWS moves an abandoned instance through `Terminating:Proceed` to `Terminating:Retained`, so a duplicate delivery's
+ * ABANDON a moment earlier may not show as Retained at once.
+ */
+export const RETAINED_CHECKS = 3;
+export const RETAINED_CHECK_INTERVAL_MS = 2000;
 
 /** The health check that condemned the instance, or why it is not kept. */
-type Keep = { readonly keep: true; readonly check: HealthCheckKind; readonly cause: string };
+type Keep = { readonly keep: true; readonly check: HealthCheckKind; readonly cause: string; readonly activity: TerminationActivity };
 type Verdict = Keep | { readonly keep: false; readonly reason: string };
 
 /** A hook event in flight: who handles it, and the warnings (notify, gauge) it collects on the way. */
@@ -76,9 +85,32 @@ export async function handleTermination(ports: QuarantinePorts, policy: Quaranti
       return { record: 'record' in d ? d.record : undefined, result: d };
     });
   } catch (err) {
-    return run.continue(colour.colour, true, `could not claim a place in the quarantine record: ${errorText(err)}`);
+    const outcome = await run.continue(colour.colour, true, `could not claim a place in the quarantine record: ${errorText(err)}`);
+    if (err instanceof QuarantineRecordBusyError) await countAnyway(run, colour.colour);
+    return run.outcome(outcome);
   }
   return act(run, colour, verdict, decision);
+}
+
+/**
+ * The claim gave up on a busy record (a burst of failures writing at once): the termination has gone on, but the
+ * replacement must still count for flapping, since a burst is exactly what the flapping alarm is for. One more try to
+ * add just its mark, best effort, then the gauge.
+ */
+async function countAnyway(run: HookRun, colour: ColourName): Promise<void> {
+  const { ports, policy, event } = run;
+  let record: QuarantineRecord;
+  try {
+    const current = await readRecord(ports.store, policy.service);
+    const nowMs = ports.clock.now();
+    const replacements = addMark(trimMarks(current.record.replacements, nowMs, policy.flappingWindowSeconds), { colour, instanceId: event.instanceId, at: iso(nowMs) });
+    record = { ...current.record, replacements };
+    await ports.store.write(record, current.version);
+  } catch (err) {
+    run.warnings.push(`could not count the replacement for flapping either: ${errorText(err)}`);
+    return;
+  }
+  await run.publish(record);
 }
 
 /** Whether the termination is health-driven; anything that cannot be read continues. */
@@ -86,8 +118,10 @@ async function judge(run: HookRun): Promise<Verdict> {
   const { autoScalingGroupName: group, instanceId } = run.event;
   try {
     if (await run.ports.autoScaling.groupDeleting(group)) return { keep: false, reason: `${group} is being deleted` };
-    const c = classifyTermination(await run.ports.autoScaling.terminationCause(group, instanceId));
-    return c.healthDriven ? { keep: true, check: c.check, cause: c.cause } : { keep: false, reason: `not health-driven: ${c.reason}` };
+    const activity = await run.ports.autoScaling.terminationActivity(group, instanceId);
+    const c = classifyTermination(activity?.cause);
+    if (!c.healthDriven) return { keep: false, reason: `not health-driven: ${c.reason}` };
+    return { keep: true, check: c.check, cause: c.cause, activity: activity ?? { cause: c.cause } };
   } catch (err) {
     return { keep: false, reason: `could not read why the group terminates it: ${errorText(err)}` };
   }
@@ -99,9 +133,14 @@ async function act(run: HookRun, colour: QuarantineColour, verdict: Keep, decisi
     case 'duplicate':
       return { action: 'duplicate', instanceId, reason: decision.reason };
     case 'already-kept':
-      // The earlier ABANDON may have been lost; again is harmless, and CONTINUE would terminate a kept instance.
+      // The same action again: the earlier ABANDON may have been lost; again is harmless, and CONTINUE would
+      // terminate a kept instance.
       await run.complete('ABANDON');
       return run.outcome({ action: 'duplicate', instanceId, reason: decision.reason });
+    case 'kept-terminating':
+      // Another action of a kept instance: someone (the sweep, an operator) terminates it. It is outside desired
+      // capacity, so nothing is replaced and nothing is counted; its entry is dropped by the sweep once it is gone.
+      return run.continue(colour.colour, false, decision.reason);
     case 'over-cap': {
       const outcome = await run.continue(colour.colour, true, `over a cap: ${decision.reason}`);
       await run.publish(decision.record);
@@ -116,7 +155,7 @@ async function act(run: HookRun, colour: QuarantineColour, verdict: Keep, decisi
 async function keep(run: HookRun, colour: QuarantineColour, verdict: Keep, claim: QuarantineEntry, claimed: QuarantineRecord): Promise<HookOutcome> {
   let kept: QuarantineEntry;
   try {
-    const isolated = await isolate(run.ports, run.policy, { colour, claim, check: verdict.check, cause: verdict.cause });
+    const isolated = await isolate(run.ports, run.policy, { colour, claim, check: verdict.check, cause: verdict.cause, activity: verdict.activity });
     kept = await markKept(run, claim, isolated);
   } catch (err) {
     return failOpen(run, claim, claimed, errorText(err));
@@ -128,7 +167,7 @@ async function keep(run: HookRun, colour: QuarantineColour, verdict: Keep, claim
     return failOpen(run, kept, claimed, `abandon: ${errorText(err)}`);
   }
   if (!abandoned && !(await retainedAnyway(run, kept))) return actionEnded(run, kept, claimed);
-  await run.notify(keptNotice(run.policy.service, kept));
+  await run.notify(keptNotice(run.policy.service, kept, run.policy.region));
   await run.publish(claimed);
   return run.outcome({ action: 'kept', instanceId: kept.instanceId, colour: kept.colour, entry: kept });
 }
@@ -147,10 +186,13 @@ async function markKept(run: HookRun, claim: QuarantineEntry, isolated: Isolated
   }
 }
 
-/** Release the claim, let the termination go on, and say so. */
+/**
+ * Let the termination go on, release the claim, and say so. CONTINUE first: releasing the claim may wait on
+ * compare-and-set retries, and the termination (and the replacement's capacity) should not wait on the record.
+ */
 async function failOpen(run: HookRun, entry: QuarantineEntry, claimed: QuarantineRecord, error: string): Promise<HookOutcome> {
-  await dropClaim(run, entry);
   await run.complete('CONTINUE');
+  await dropClaim(run, entry);
   await run.notify(failedOpenNotice(run.policy.service, entry, error));
   await run.publish(claimed);
   return run.outcome({ action: 'failed-open', instanceId: entry.instanceId, colour: entry.colour, error });
@@ -158,16 +200,22 @@ async function failOpen(run: HookRun, entry: QuarantineEntry, claimed: Quarantin
 
 /**
  * ABANDON found no action waiting. A duplicate delivery that saw the entry kept may have abandoned it first (the
- * instance is then Retained, and kept); otherwise the action timed out. Unreadable counts as not retained: the
- * sweep terminates a Retained instance the record does not track.
+ * instance is then Retained, and kept); otherwise the action timed out. AWS takes an abandoned instance through
+ * `Terminating:Proceed` before `Terminating:Retained`, so the group is asked RETAINED_CHECKS times,
+ * RETAINED_CHECK_INTERVAL_MS apart, before concluding it terminated the instance. Unreadable counts as not retained:
+ * the sweep terminates a Retained instance the record does not track.
  */
 async function retainedAnyway(run: HookRun, kept: QuarantineEntry): Promise<boolean> {
-  try {
-    return (await run.ports.autoScaling.retainedInstances(kept.autoScalingGroupName)).includes(kept.instanceId);
-  } catch (err) {
-    run.warnings.push(`could not tell whether ${kept.instanceId} is Retained: ${errorText(err)}`);
-    return false;
+  for (let check = 1; check <= RETAINED_CHECKS; check++) {
+    if (check > 1) await run.ports.clock.sleep(RETAINED_CHECK_INTERVAL_MS);
+    try {
+      if ((await run.ports.autoScaling.retainedInstances(kept.autoScalingGroupName)).includes(kept.instanceId)) return true;
+    } catch (err) {
+      run.warnings.push(`could not tell whether ${kept.instanceId} is Retained: ${errorText(err)}`);
+      return false;
+    }
   }
+  return false;
 }
 
 /** ABANDON found no action waiting: it timed out and continued, so the group terminated the instance. */

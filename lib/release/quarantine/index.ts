@@ -10,3 +10,4 @@ export * from './kept-tags';
 export * from './evidence';
 export * from './notices';
 export * from './record-update';
+export { RETAINED_CHECKS, RETAINED_CHECK_INTERVAL_MS } from './handle-termination';

@@ -8,7 +8,7 @@ import { HealthCheckKind } from './classify-termination';
 import { isGone } from './decide-sweep';
 import { evidenceBody, evidenceKey } from './evidence';
 import { keptTags, KeptTagValues, snapshotTags } from './kept-tags';
-import type { InstanceFacts, QuarantineColour, QuarantinePolicy, QuarantinePorts } from './ports';
+import type { InstanceFacts, QuarantineColour, QuarantinePolicy, QuarantinePorts, TargetHealthFacts, TerminationActivity } from './ports';
 import { expiryFor, iso } from './retention';
 
 /** A claimed instance to isolate. */
@@ -17,7 +17,17 @@ export interface IsolationRequest {
   readonly claim: QuarantineEntry;
   readonly check: HealthCheckKind;
   readonly cause: string;
+  /** The group's activity terminating it (the cause's source), for the evidence. */
+  readonly activity: TerminationActivity;
 }
+
+/**
+ * Reasons of the load balancer that only say the group is taking the target out: AWS deregisters an instance from its
+ * target groups and waits for the deregistration delay before the termination reaches `Terminating:Wait`, so by the
+ * time the hook fires the target is draining, unused or no longer registered, and its reason says so rather than
+ * why it failed. They are not the instance's reasons; the evidence keeps what the call returned all the same.
+ */
+export const DEREGISTRATION_REASONS: readonly string[] = ['Target.DeregistrationInProgress', 'Target.NotRegistered', 'Target.InvalidState'];
 
 /** What isolation produced: the kept entry's new fields. */
 export interface Isolated {
@@ -54,9 +64,11 @@ export async function isolate(ports: QuarantinePorts, policy: QuarantinePolicy, 
   const { instances } = ports;
   const facts = await step('describe', () => instances.describe(id));
   if (isGone(facts.state)) throw new IsolationError('describe', `the instance is ${facts.state}: nothing to keep`);
-  const targetReason = await step('target health', () => instances.targetHealthReason(req.colour.targetGroupArn, id));
+  const targetHealth = await step('target health', () => instances.targetHealth(req.colour.targetGroupArn, id));
+  // Usually done by the group already, before the hook (see DEREGISTRATION_REASONS). Kept all the same: it is
+  // idempotent and harmless, and a kept instance must be out of the target group whatever the group did.
   await step('deregister', () => instances.deregister(req.colour.targetGroupArn, id));
-  const tags = tagValues(req, facts, targetReason, ports.clock.now(), policy.retentionSeconds);
+  const tags = tagValues(req, facts, loadBalancerReason(targetHealth), ports.clock.now(), policy.retentionSeconds);
   await step('tag', () => instances.tag(id, keptTags(tags)));
   await step('security groups', () => instances.replaceSecurityGroups(id, [policy.securityGroupId]));
   const consoleOutput = await step('console output', () => instances.consoleOutput(id));
@@ -69,7 +81,8 @@ export async function isolate(ports: QuarantinePorts, policy: QuarantinePolicy, 
     capturedAt: tags.since,
     cause: req.cause,
     check: req.check,
-    ...(targetReason ? { targetHealthReason: targetReason } : {}),
+    activity: req.activity,
+    ...(targetHealth ? { targetHealthAtHook: targetHealth } : {}),
     ...(facts.imageId ? { imageId: facts.imageId } : {}),
     instanceState: facts.state,
     originalSecurityGroups: facts.securityGroupIds,
@@ -79,6 +92,12 @@ export async function isolate(ports: QuarantinePorts, policy: QuarantinePolicy, 
   if (!policy.snapshots) return { facts, tags, evidence };
   const snapshots = await step('snapshot', () => instances.snapshot(id, snapshotTags(policy.service, req.colour.colour, tags)));
   return { facts, tags, evidence, snapshots };
+}
+
+/** The load balancer's reason worth telling (`<Reason>: <Description>`), none when it only speaks of deregistration. */
+function loadBalancerReason(health: TargetHealthFacts | undefined): string | undefined {
+  if (!health?.reason || DEREGISTRATION_REASONS.includes(health.reason)) return undefined;
+  return health.description ? `${health.reason}: ${health.description}` : health.reason;
 }
 
 /** The reasons (the group's cause, then the load balancer's) and times, fixed once so tags and record agree. */

@@ -10,17 +10,17 @@ export interface QuarantineNotice {
   readonly message: string;
 }
 
-/** The commands an operator needs for a kept instance. */
-export function operatorCommands(service: string, instanceId: string): string[] {
+/** The commands an operator needs for a kept instance; `region` (the service's) goes on the Session Manager one. */
+export function operatorCommands(service: string, instanceId: string, region?: string): string[] {
   return [
-    `aws ssm start-session --target ${instanceId}`,
+    `aws ssm start-session --target ${instanceId}${region ? ` --region ${region}` : ''}`,
     `bluegreen quarantine extend ${service} ${instanceId} --for 24h`,
     `bluegreen quarantine terminate ${service} ${instanceId}`,
   ];
 }
 
-/** An instance was kept. */
-export function keptNotice(service: string, entry: QuarantineEntry): QuarantineNotice {
+/** An instance was kept (`region`: the service's, for the Session Manager command). */
+export function keptNotice(service: string, entry: QuarantineEntry, region?: string): QuarantineNotice {
   return {
     subject: short(`bluegreen ${service}: ${entry.instanceId} (${entry.colour}) kept in quarantine`),
     message: [
@@ -29,7 +29,7 @@ export function keptNotice(service: string, entry: QuarantineEntry): QuarantineN
       ...(entry.imageId ? [`Image: ${entry.imageId}`] : []),
       ...(entry.evidence ? [`Evidence: ${entry.evidence}`] : []),
       ...(entry.snapshots?.length ? [`Snapshots: ${entry.snapshots.join(' ')}`] : []),
-      ...operatorCommands(service, entry.instanceId),
+      ...operatorCommands(service, entry.instanceId, region),
     ].join('\n'),
   };
 }

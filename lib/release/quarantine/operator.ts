@@ -26,19 +26,31 @@ export async function listQuarantine(ports: QuarantinePorts, policy: QuarantineP
   };
 }
 
-/** Terminate a kept instance now (or only drop its entry when it is already gone). */
+/**
+ * Terminate a kept instance now (or only drop its entry when it is already gone). The entry leaves the record first,
+ * with compare-and-set (refused if the sweep or another terminate took it meanwhile), the instance is terminated
+ * after: so nothing else acts on an entry whose instance is being terminated.
+ */
 export async function terminateKept(ports: QuarantinePorts, policy: QuarantinePolicy, instanceId: string, options: OperatorOptions): Promise<QuarantineTerminateResult> {
   const { record } = await readRecord(ports.store, policy.service);
   const entry = keptOrRefuse(record, policy.service, instanceId, 'terminate');
   const running = !isGone((await ports.instances.describe(instanceId)).state);
   const result = { instanceId, colour: entry.colour, terminated: running, dryRun: options.dryRun === true };
   if (result.dryRun) return result;
-  if (running) await ports.autoScaling.terminateInstance(entry.autoScalingGroupName, instanceId);
-  // Terminated first, dropped after: a crash in between leaves an entry the sweep drops once the instance is gone.
   await updateRecord(ports, policy.service, (current) => {
-    const entries = current.entries.filter((e) => !sameClaim(e, entry));
-    return { record: entries.length === current.entries.length ? undefined : { ...current, entries }, result: undefined };
+    const mine = keptOrRefuse(current, policy.service, instanceId, 'terminate');
+    if (!sameClaim(mine, entry)) throw new QuarantineRefusal(`${instanceId} of ${policy.service} changed while this command ran; run it again.`);
+    return { record: { ...current, entries: current.entries.filter((e) => e !== mine) }, result: undefined };
   });
+  if (!running) return result;
+  try {
+    await ports.autoScaling.terminateInstance(entry.autoScalingGroupName, instanceId);
+  } catch (err) {
+    // Safe: the instance is still Retained, and the sweep terminates a Retained instance the record does not track.
+    throw new Error(
+      `${instanceId} is out of the quarantine record of ${policy.service}, but terminating it failed (${errorText(err)}); the quarantine sweep terminates it at its next run (every minute), as a Retained instance the record does not track. To terminate it now: aws autoscaling terminate-instance-in-auto-scaling-group --instance-id ${instanceId} --no-should-decrement-desired-capacity`,
+    );
+  }
   return result;
 }
 

@@ -45,13 +45,31 @@ export interface TerminationEvent {
 /** How the group ended a lifecycle action. */
 export type LifecycleResult = 'CONTINUE' | 'ABANDON';
 
+/**
+ * The group's scaling activity that terminates an instance ("Terminating EC2 instance: <id>"), as evidence and for
+ * its Cause.
+ */
+export interface TerminationActivity {
+  /** Why the group terminates it (empty when the group gave none). */
+  readonly cause: string;
+  /** `Terminating EC2 instance: <id>`. */
+  readonly description?: string;
+  /** When the activity started (ISO 8601). */
+  readonly startTime?: string;
+  /** e.g. `WaitingForTerminateLifecycleAction`, `InProgress`, `Successful`. */
+  readonly statusCode?: string;
+  readonly statusMessage?: string;
+  /** The activity's Details, the JSON string as AWS gives it (Subnet ID, Availability Zone, ...). */
+  readonly details?: string;
+}
+
 /** The Auto Scaling side. */
 export interface AutoScalingQuarantinePort {
   /**
-   * The cause the group gave for terminating `instanceId` (its latest scaling activity "Terminating EC2 instance:
-   * <id>"), undefined when there is none.
+   * The group's latest scaling activity terminating `instanceId` ("Terminating EC2 instance: <id>"), undefined when
+   * there is none.
    */
-  terminationCause(autoScalingGroupName: string, instanceId: string): Promise<string | undefined>;
+  terminationActivity(autoScalingGroupName: string, instanceId: string): Promise<TerminationActivity | undefined>;
   /** Whether the group is being deleted (its status is `Delete in progress`, or it is gone). */
   groupDeleting(autoScalingGroupName: string): Promise<boolean>;
   /**
@@ -74,11 +92,20 @@ export interface InstanceFacts {
   readonly securityGroupIds: readonly string[];
 }
 
+/** What DescribeTargetHealth says of an instance's target. */
+export interface TargetHealthFacts {
+  /** `initial`, `healthy`, `unhealthy`, `unused`, `draining`, `unavailable`. */
+  readonly state?: string;
+  /** e.g. `Target.ResponseCodeMismatch`, `Target.DeregistrationInProgress`. */
+  readonly reason?: string;
+  readonly description?: string;
+}
+
 /** The EC2 and load balancer side of isolating an instance. */
 export interface InstanceQuarantinePort {
   describe(instanceId: string): Promise<InstanceFacts>;
-  /** The load balancer's reason for the target's last state (e.g. `Target.ResponseCodeMismatch: ...`), if any. */
-  targetHealthReason(targetGroupArn: string, instanceId: string): Promise<string | undefined>;
+  /** The target's health in the target group, undefined when the instance is not registered there. */
+  targetHealth(targetGroupArn: string, instanceId: string): Promise<TargetHealthFacts | undefined>;
   /** Take it out of the target group (no error when it is not registered). */
   deregister(targetGroupArn: string, instanceId: string): Promise<void>;
   /** Replace all its security groups with `securityGroupIds`. */
@@ -116,6 +143,12 @@ export interface QuarantineColour {
 /** The settings the controller works by (from the descriptor's `healing.quarantine`). */
 export interface QuarantinePolicy {
   readonly service: string;
+  /**
+   * The service's region, for the commands notices print (`aws ssm start-session --region`).
+   *
+   * @default - the commands name no region (the operator's default applies)
+   */
+  readonly region?: string;
   readonly keepPerColour: number;
   readonly keepPerService: number;
   readonly retentionSeconds: number;

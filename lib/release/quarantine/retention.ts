@@ -15,17 +15,35 @@ export function expiryFor(sinceMs: number, retentionSeconds: number): string {
   return iso(sinceMs + retentionSeconds * 1000);
 }
 
-/** Whether a kept entry's retention is over. Isolating claims never expire: they go stale instead. */
+/** Epoch milliseconds of an ISO 8601 time; NaN when it is absent or not a date. */
+function parseTime(value: string | undefined): number {
+  return typeof value === 'string' ? Date.parse(value) : Number.NaN;
+}
+
+/**
+ * Whether a kept entry's retention is over. Isolating claims never expire: they go stale instead. An expiry that is
+ * not a date (a hand-edited record) counts as over, so the sweep terminates the instance rather than keep it forever.
+ */
 export function isExpired(entry: QuarantineEntry, nowMs: number): boolean {
-  return entry.state === 'kept' && Date.parse(entry.expiresAt) <= nowMs;
+  if (entry.state !== 'kept') return false;
+  const expires = parseTime(entry.expiresAt);
+  return Number.isNaN(expires) || expires <= nowMs;
 }
 
 /**
  * Whether an isolating claim is stale: older than the hook timeout, so its lifecycle action has timed out and
- * continued, and whoever made it is no longer working on it.
+ * continued, and whoever made it is no longer working on it. A claim time that is not a date counts as stale.
  */
 export function isStale(entry: QuarantineEntry, nowMs: number, hookTimeoutSeconds: number): boolean {
-  return entry.state === 'isolating' && Date.parse(entry.claimedAt) + hookTimeoutSeconds * 1000 <= nowMs;
+  if (entry.state !== 'isolating') return false;
+  const claimed = parseTime(entry.claimedAt);
+  return Number.isNaN(claimed) || claimed + hookTimeoutSeconds * 1000 <= nowMs;
+}
+
+/** Epoch milliseconds of an entry's expiry for ordering: one that is not a date sorts first (it is due already). */
+export function expiryOrder(entry: QuarantineEntry): number {
+  const expires = parseTime(entry.expiresAt);
+  return Number.isNaN(expires) ? Number.NEGATIVE_INFINITY : expires;
 }
 
 /** The latest expiry a kept entry may have: the maximum retention after it was kept. */
@@ -44,7 +62,13 @@ export function extendExpiry(entry: QuarantineEntry, bySeconds: number): Extensi
   if (!Number.isFinite(bySeconds) || bySeconds <= 0) {
     return { ok: false, message: `--for must be a positive duration, got ${bySeconds} seconds` };
   }
-  const current = Date.parse(entry.expiresAt);
+  const current = parseTime(entry.expiresAt);
+  if (Number.isNaN(current) || Number.isNaN(parseTime(entry.since ?? entry.claimedAt))) {
+    return {
+      ok: false,
+      message: `${entry.instanceId} cannot be extended: its record holds an expiry (${JSON.stringify(entry.expiresAt)}) or a keep time (${JSON.stringify(entry.since ?? entry.claimedAt)}) that is not a date, so it counts as expired and the sweep terminates it. Capture what you need first (snapshots).`,
+    };
+  }
   const latest = latestExpiry(entry);
   const wanted = current + bySeconds * 1000;
   if (wanted <= Date.parse(latest)) return { ok: true, expiresAt: iso(wanted) };

@@ -1,11 +1,15 @@
 /**
  * The scheduled sweep (QuarantineController.sweep): retention, stale claims, untracked Retained instances, the
  * flapping gauge. One instance's failure is recorded and the sweep goes on; the next tick tries again.
+ *
+ * Entries leave the record before their instances are terminated, by one compare-and-set write that decides again on
+ * what is stored then: an `extend`, an operator's `terminate` or a hook event landing after the sweep read the record
+ * wins, and the sweep terminates only what is still due.
  */
 import { QuarantineEntry, QuarantineRecord, ReplacementMark } from '../../contract';
 import type { SweepOutcome } from './controller';
-import { decideSweep, RetainedInGroup } from './decide-sweep';
-import { recentReplacements, trimMarks, zeroCounts } from './flapping';
+import { decideSweep, RetainedInGroup, SweepAction, SweepPlan } from './decide-sweep';
+import { recentReplacements, zeroCounts } from './flapping';
 import { errorText } from './error-text';
 import type { QuarantinePolicy, QuarantinePorts } from './ports';
 import { readRecord, sameClaim, updateRecord } from './record-update';
@@ -29,24 +33,27 @@ export async function runSweep(ports: QuarantinePorts, policy: QuarantinePolicy)
   const nowMs = ports.clock.now();
   const states = await describeEntries(ports, record.entries, errors);
   const plan = decideSweep({ record, instanceStates: states, retained, policy, nowMs });
+  // Entries first (nothing of theirs is terminated when the record cannot be written), untracked instances after.
+  const saved = await settle(ports, policy, plan, states, nowMs, errors);
   const terminated: Terminated[] = [];
   const dropped: Dropped[] = [];
-  const settled: QuarantineEntry[] = [];
-  for (const a of plan.actions) {
+  for (const a of [...(saved?.due ?? []), ...plan.actions.filter((x) => !x.entry)]) {
     if (a.kind === 'drop') {
       dropped.push({ instanceId: a.instanceId, reason: a.reason });
-      settled.push(a.entry);
       continue;
     }
     try {
       await ports.autoScaling.terminateInstance(a.autoScalingGroupName, a.instanceId);
       terminated.push({ instanceId: a.instanceId, colour: a.colour, reason: a.reason });
-      if (a.entry) settled.push(a.entry);
     } catch (err) {
-      errors.push(`${a.instanceId}: could not terminate (${a.reason}): ${errorText(err)}`);
+      // Safe to leave: a kept instance out of the record is still Retained, so the next sweep terminates it as a
+      // Retained instance the record does not track. A stale claim's action has ended with the hook's default,
+      // CONTINUE, so its group terminates the instance (or, if it was abandoned after all, it is Retained: as above).
+      const left = a.entry ? '; it is out of the record now, and the next sweep terminates it if the group still retains it' : '';
+      errors.push(`${a.instanceId}: could not terminate (${a.reason}): ${errorText(err)}${left}`);
     }
   }
-  const marks = await save(ports, policy, settled, nowMs, errors) ?? plan.replacements;
+  const marks = saved?.marks ?? plan.replacements;
   const counts = recentReplacements(marks, nowMs, policy.flappingWindowSeconds);
   await ports.gauge.publish(counts).catch((err) => errors.push(`could not publish the flapping gauge: ${errorText(err)}`));
   return { terminated, dropped, recentReplacements: counts, errors };
@@ -77,20 +84,31 @@ async function describeEntries(ports: QuarantinePorts, entries: readonly Quarant
   return states;
 }
 
+/** What the record write settled: the entries' actions still due (their entries now removed), the stored marks. */
+interface Settled {
+  readonly due: readonly SweepAction[];
+  readonly marks: readonly ReplacementMark[];
+}
+
 /**
- * Remove the settled entries and trim the marks, deciding again on what is stored now (a hook event may have
- * written meanwhile). Writes nothing when nothing changes. Returns the stored marks, undefined on failure.
+ * Remove the entries the plan settles and trim the marks, deciding again on what is stored now: only an entry that
+ * is still there (same instance and action) and still due for the same action leaves the record, so an `extend`
+ * that moved an expiry, or a claim decided anew, wins over this sweep. Writes nothing when nothing changes.
+ * Undefined on failure (then nothing of the entries is terminated).
  */
-async function save(ports: QuarantinePorts, policy: QuarantinePolicy, settled: readonly QuarantineEntry[], nowMs: number, errors: string[]): Promise<readonly ReplacementMark[] | undefined> {
+async function settle(ports: QuarantinePorts, policy: QuarantinePolicy, plan: SweepPlan, states: ReadonlyMap<string, string>, nowMs: number, errors: string[]): Promise<Settled | undefined> {
+  const planned = plan.actions.filter((a) => a.entry !== undefined);
   try {
     return await updateRecord(ports, policy.service, (current) => {
-      const entries = current.entries.filter((e) => !settled.some((s) => sameClaim(s, e)));
-      const replacements = trimMarks(current.replacements, nowMs, policy.flappingWindowSeconds);
+      const again = decideSweep({ record: current, instanceStates: states, retained: [], policy, nowMs });
+      const due = again.actions.filter((a) => a.entry && planned.some((p) => p.kind === a.kind && sameClaim(p.entry!, a.entry!)));
+      const entries = current.entries.filter((e) => !due.some((a) => sameClaim(a.entry!, e)));
+      const replacements = again.replacements;
       const changed = entries.length !== current.entries.length || replacements.length !== current.replacements.length;
-      return { record: changed ? { ...current, entries, replacements } : undefined, result: replacements };
+      return { record: changed ? { ...current, entries, replacements } : undefined, result: { due, marks: replacements } };
     });
   } catch (err) {
-    errors.push(`could not update the quarantine record: ${errorText(err)}`);
+    errors.push(`could not update the quarantine record (nothing it tracks was terminated): ${errorText(err)}`);
     return undefined;
   }
 }
