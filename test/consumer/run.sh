@@ -26,7 +26,7 @@ tar -tzf "$tarball" | sed 's#^package/##' | sort >"$work/files"
 has() { grep -qx "$1" "$work/files" || { echo "  missing from the tarball: $1"; return 1; }; }
 lacks() { ! grep -v '\.d\.ts$' "$work/files" | grep -Eq "$1" || { echo "  in the tarball but should not be: $(grep -v '\.d\.ts$' "$work/files" | grep -E "$1" | head -3 | tr '\n' ' ')"; return 1; }; }
 check "tarball has compiled JS, .d.ts, .jsii, the Lambda bundles and the CLI" \
-  bash -c "$(declare -f has); work='$work'; has dist/constructs/index.js && has dist/constructs/index.d.ts && has .jsii && has assets/release-guard/index.js && has assets/auto-rollback/index.js && has assets/dr-watcher/index.js && has dist/cli/bluegreen.mjs && has README.md && has LICENSE"
+  bash -c "$(declare -f has); work='$work'; has dist/constructs/index.js && has dist/constructs/index.d.ts && has .jsii && has assets/release-guard/index.js && has assets/auto-rollback/index.js && has assets/dr-watcher/index.js && has assets/quarantine/index.js && has dist/cli/bluegreen.mjs && has README.md && has LICENSE"
 check "tarball has no tests, CI files, TypeScript sources (only .d.ts) or reference app" \
   bash -c "$(declare -f lacks); work='$work'; lacks '^(test|\\.ci|bench|examples|releases|scripts|bin)/' && lacks '^(constructs|lib)/' && lacks '\\.ts$' && lacks 'reference-app'"
 check "package.json: not private, no runtime dependencies, aws-cdk-lib and constructs as peers" \
@@ -94,12 +94,23 @@ check "the standby stack has its failover record, switch and watcher (bundle loa
     const alarm = rs.find((r) => r.Type === "AWS::CloudWatch::Alarm" && r.Properties.AlarmName === "bluegreen-shop-dr-switch");
     const watcher = rs.find((r) => r.Type === "AWS::Lambda::Function" && JSON.stringify(r.Properties.Environment || {}).includes("BLUEGREEN_SERVICE"));
     if (!record || !alarm || !watcher) { console.log("  ", JSON.stringify({ record: !!record, alarm: !!alarm, watcher: !!watcher })); process.exit(1); }' "$app/cdk.out/ShopStandby.template.json"
+check "the service quarantines: termination hook, retain policy, quarantine function (bundle loaded from the package), flapping gate members" \
+  node -e '
+    const t = require(process.argv[1]);
+    const rs = Object.values(t.Resources);
+    const hooks = rs.filter((r) => r.Type === "AWS::AutoScaling::LifecycleHook" && r.Properties.LifecycleHookName === "bluegreen-quarantine" && r.Properties.DefaultResult === "CONTINUE").length;
+    const retain = rs.filter((r) => r.Type === "AWS::AutoScaling::AutoScalingGroup" && r.Properties.InstanceLifecyclePolicy?.RetentionTriggers?.TerminateHookAbandon === "retain").length;
+    const fn = rs.some((r) => r.Type === "AWS::Lambda::Function" && JSON.stringify(r.Properties.Environment || {}).includes("BLUEGREEN_RELEASE_STATE_TABLE") && JSON.stringify(r.Properties.Description || "").includes("uarantine"));
+    const flapping = rs.filter((r) => r.Type === "AWS::CloudWatch::Alarm" && /-flapping$/.test(r.Properties.AlarmName || "")).length;
+    if (hooks !== 2 || retain !== 2 || !fn || flapping !== 2) { console.log("  ", JSON.stringify({ hooks, retain, fn, flapping })); process.exit(1); }' "$app/cdk.out/Shop.template.json"
 check "no context lookup was needed (cloud assembly has no missing context)" \
   node -e 'const m = require(process.argv[1]); if (m.missing && m.missing.length) { console.log("  ", JSON.stringify(m.missing)); process.exit(1); }' "$app/cdk.out/manifest.json"
 check "npx bluegreen --help from the consumer's folder" \
   bash -c "cd '$app' && npx --no-install bluegreen --help >'$work/help.log' 2>&1 && grep -q 'bluegreen <command> <service>' '$work/help.log' || { cat '$work/help.log'; exit 1; }"
 check "npx bluegreen dr --help from the consumer's folder" \
   bash -c "cd '$app' && npx --no-install bluegreen dr --help >'$work/dr-help.log' 2>&1 && grep -q 'failover' '$work/dr-help.log' || { cat '$work/dr-help.log'; exit 1; }"
+check "npx bluegreen quarantine --help from the consumer's folder" \
+  bash -c "cd '$app' && npx --no-install bluegreen quarantine --help >'$work/q-help.log' 2>&1 && grep -q 'extend' '$work/q-help.log' || { cat '$work/q-help.log'; exit 1; }"
 
 echo "consumer test: $((SECONDS - started)) s"
 exit "$failed"

@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as cdk from 'aws-cdk-lib/core';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, ImageComponent, ReleaseManifest, ServiceAlarms } from 'cdk-bluegreen';
+import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, Healing, ImageComponent, ReleaseManifest, ServiceAlarms } from 'cdk-bluegreen';
 
 /** What a new user writes after `cdk init app --language typescript`: the README's example, with a bake. */
 export class ShopStack extends cdk.Stack {
@@ -21,6 +21,7 @@ export class ShopStack extends cdk.Stack {
       imageResolvers: [image],
       vpc,
       testListener: { allowedCidrs: ['203.0.113.0/24'] },
+      healing: Healing.quarantine(),
     });
     const alarms = new ServiceAlarms(this, 'Alarms', { service: shop });
     new BlueGreenDashboard(this, 'Dashboard', { alarms });
