@@ -130,7 +130,9 @@ export function roughDuration(ms: number): string {
  */
 export function countsLine(c: QuarantineCountsView): string {
   const kept = COLOUR_NAMES.map((colour, i) => `${colour} ${c.kept[colour]}${i === 0 ? ' kept' : ''}`).join(', ');
-  const replacements = COLOUR_NAMES.map((colour) => `${colour} ${c.recentReplacements[colour]}/${c.flappingReplacements}`).join(', ');
+  // At the threshold the colour's flapping alarm (a gate member) fires: say so where an on-call engineer looks.
+  const flapping = (colour: ColourName) => (c.recentReplacements[colour] >= c.flappingReplacements ? ' (flapping: its gate fires)' : '');
+  const replacements = COLOUR_NAMES.map((colour) => `${colour} ${c.recentReplacements[colour]}/${c.flappingReplacements}${flapping(colour)}`).join(', ');
   return `${kept} (cap ${c.keepPerColour} per colour, ${c.keepPerService} per service); replacements in ${humanDuration(c.flappingWindowMs)}: ${replacements}`;
 }
 

@@ -167,5 +167,8 @@ describe('quarantine: views', () => {
 
   it("status's line: kept per colour against the caps, replacements against the flapping threshold", () => {
     expect(countsLine(quarantineCounts(listing([entry()]), SECTION))).toBe('blue 0 kept, green 1 (cap 1 per colour, 2 per service); replacements in 15m: blue 0/3, green 2/3');
+    // AND at the threshold the line says the colour is flapping
+    const flapping = { ...quarantineCounts(listing([entry()]), SECTION), recentReplacements: { blue: 3, green: 0 } };
+    expect(countsLine(flapping)).toContain('blue 3/3 (flapping: its gate fires), green 0/3');
   });
 });
