@@ -122,6 +122,39 @@ var init_quarantine = __esm({
   }
 });
 
+// lib/contract/release-hooks.ts
+function releaseHookProblems(raw) {
+  if (raw === void 0) return [];
+  if (!Array.isArray(raw)) return [`releaseHooks must be a list, got ${JSON.stringify(raw)}`];
+  const problems = [];
+  const names = /* @__PURE__ */ new Set();
+  raw.forEach((h, i) => {
+    const at2 = `releaseHooks[${i}]`;
+    if (typeof h !== "object" || h === null) return problems.push(`${at2} must be an object`);
+    const r = h;
+    if (typeof r.name !== "string" || !HOOK_NAME.test(r.name)) problems.push(`${at2}.name must match ${HOOK_NAME}, got ${JSON.stringify(r.name)}`);
+    else if (names.has(r.name)) problems.push(`${at2}.name ${r.name} is used twice`);
+    else names.add(r.name);
+    if (!HOOK_POINT_NAMES.includes(r.point)) problems.push(`${at2}.point must be one of ${HOOK_POINT_NAMES.join(", ")}, got ${JSON.stringify(r.point)}`);
+    if (r.kind !== "lambda" && r.kind !== "webhook") problems.push(`${at2}.kind must be lambda or webhook, got ${JSON.stringify(r.kind)}`);
+    if (typeof r.target !== "string" || r.target === "") problems.push(`${at2}.target must be a non-empty string`);
+    for (const k of ["timeoutSeconds", "retries"]) {
+      if (typeof r[k] !== "number" || !Number.isInteger(r[k]) || r[k] < 0) problems.push(`${at2}.${k} must be an integer >= 0, got ${JSON.stringify(r[k])}`);
+    }
+    if (typeof r.contract !== "boolean") problems.push(`${at2}.contract must be a boolean`);
+    return void 0;
+  });
+  return problems;
+}
+var HOOK_POINT_NAMES, HOOK_NAME;
+var init_release_hooks = __esm({
+  "lib/contract/release-hooks.ts"() {
+    "use strict";
+    HOOK_POINT_NAMES = ["pre-release", "step", "pre-promotion", "post-promotion", "on-rollback"];
+    HOOK_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+  }
+});
+
 // lib/contract/descriptor.ts
 function descriptorParameterName(serviceName2) {
   return `/bluegreen/${serviceName2}/descriptor`;
@@ -165,6 +198,7 @@ function descriptorProblems(raw, expectedService) {
   }
   problems.push(...disasterRecoveryProblems(at(raw, "disasterRecovery")));
   problems.push(...healingProblems(at(raw, "healing")));
+  problems.push(...releaseHookProblems(at(raw, "releaseHooks")));
   const service = at(raw, "service");
   if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);
@@ -185,6 +219,7 @@ var init_descriptor = __esm({
     "use strict";
     init_disaster_recovery();
     init_quarantine();
+    init_release_hooks();
     SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
     InvalidDescriptorError = class extends Error {
       constructor(parameterName, problems) {
@@ -275,6 +310,7 @@ var init_contract = __esm({
     init_auto_rollback();
     init_disaster_recovery();
     init_quarantine();
+    init_release_hooks();
   }
 });
 
@@ -2518,6 +2554,23 @@ var ReleaseEngine = class {
    */
   async resume() {
     return resume(this.ctx);
+  }
+  /**
+   * Continue a release that waits for approval (a declared pause or an inconclusive step hook): clears
+   * `awaitingApproval`, polls the gate, and drives on from the next step as `resume` would. Returns `noop` (0) when
+   * nothing waits, `refused` when the gate fails (nothing changed: roll back or wait), else as `release`.
+   */
+  async approve() {
+    throw new Error("not implemented");
+  }
+  /**
+   * Run the service's contract hooks for the last succeeded release, once its old colour is in standby (it can no
+   * longer take traffic back). Refused (nothing run) before then, with when it will be allowed; `noop` when there
+   * is no contract hook or they all passed already for this release. Results go into the record's `contracts`.
+   */
+  async contract(options = {}) {
+    void options;
+    throw new Error("not implemented");
   }
   /**
    * Make the candidate live now: 100 % (one set, read back), the test route on the old colour, the record

@@ -165,6 +165,39 @@ var init_quarantine = __esm({
   }
 });
 
+// lib/contract/release-hooks.ts
+function releaseHookProblems(raw) {
+  if (raw === void 0) return [];
+  if (!Array.isArray(raw)) return [`releaseHooks must be a list, got ${JSON.stringify(raw)}`];
+  const problems = [];
+  const names = /* @__PURE__ */ new Set();
+  raw.forEach((h, i) => {
+    const at2 = `releaseHooks[${i}]`;
+    if (typeof h !== "object" || h === null) return problems.push(`${at2} must be an object`);
+    const r = h;
+    if (typeof r.name !== "string" || !HOOK_NAME.test(r.name)) problems.push(`${at2}.name must match ${HOOK_NAME}, got ${JSON.stringify(r.name)}`);
+    else if (names.has(r.name)) problems.push(`${at2}.name ${r.name} is used twice`);
+    else names.add(r.name);
+    if (!HOOK_POINT_NAMES.includes(r.point)) problems.push(`${at2}.point must be one of ${HOOK_POINT_NAMES.join(", ")}, got ${JSON.stringify(r.point)}`);
+    if (r.kind !== "lambda" && r.kind !== "webhook") problems.push(`${at2}.kind must be lambda or webhook, got ${JSON.stringify(r.kind)}`);
+    if (typeof r.target !== "string" || r.target === "") problems.push(`${at2}.target must be a non-empty string`);
+    for (const k of ["timeoutSeconds", "retries"]) {
+      if (typeof r[k] !== "number" || !Number.isInteger(r[k]) || r[k] < 0) problems.push(`${at2}.${k} must be an integer >= 0, got ${JSON.stringify(r[k])}`);
+    }
+    if (typeof r.contract !== "boolean") problems.push(`${at2}.contract must be a boolean`);
+    return void 0;
+  });
+  return problems;
+}
+var HOOK_POINT_NAMES, HOOK_NAME;
+var init_release_hooks = __esm({
+  "lib/contract/release-hooks.ts"() {
+    "use strict";
+    HOOK_POINT_NAMES = ["pre-release", "step", "pre-promotion", "post-promotion", "on-rollback"];
+    HOOK_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+  }
+});
+
 // lib/contract/descriptor.ts
 function descriptorParameterName(serviceName2) {
   return `/bluegreen/${serviceName2}/descriptor`;
@@ -208,6 +241,7 @@ function descriptorProblems(raw, expectedService) {
   }
   problems.push(...disasterRecoveryProblems(at(raw, "disasterRecovery")));
   problems.push(...healingProblems(at(raw, "healing")));
+  problems.push(...releaseHookProblems(at(raw, "releaseHooks")));
   const service = at(raw, "service");
   if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);
@@ -228,6 +262,7 @@ var init_descriptor = __esm({
     "use strict";
     init_disaster_recovery();
     init_quarantine();
+    init_release_hooks();
     SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
     InvalidDescriptorError = class extends Error {
       constructor(parameterName, problems) {
@@ -299,6 +334,7 @@ var init_contract = __esm({
     init_auto_rollback();
     init_disaster_recovery();
     init_quarantine();
+    init_release_hooks();
   }
 });
 

@@ -6,6 +6,7 @@
  */
 import { DisasterRecoveryDescriptor, disasterRecoveryProblems } from './disaster-recovery';
 import { HealingDescriptor, healingProblems } from './quarantine';
+import { ReleaseHookDescriptor, releaseHookProblems } from './release-hooks';
 
 export const SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
 
@@ -102,6 +103,8 @@ export interface ServiceDescriptor {
   readonly disasterRecovery?: DisasterRecoveryDescriptor;
   /** How the colours heal: absent or without `quarantine` when sick instances are only replaced. */
   readonly healing?: HealingDescriptor;
+  /** Release hooks declared on the service (Lambda functions and webhooks), run once per release at their points. */
+  readonly releaseHooks?: readonly ReleaseHookDescriptor[];
 }
 
 /** The load balancer of a service. */
@@ -201,6 +204,7 @@ function descriptorProblems(raw: unknown, expectedService?: string): string[] {
   }
   problems.push(...disasterRecoveryProblems(at(raw, 'disasterRecovery')));
   problems.push(...healingProblems(at(raw, 'healing')));
+  problems.push(...releaseHookProblems(at(raw, 'releaseHooks')));
   const service = at(raw, 'service');
   if (expectedService !== undefined && typeof service === 'string' && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);

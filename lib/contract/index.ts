@@ -8,3 +8,4 @@ export * from './release-manifest';
 export * from './auto-rollback';
 export * from './disaster-recovery';
 export * from './quarantine';
+export * from './release-hooks';

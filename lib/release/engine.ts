@@ -3,6 +3,7 @@ import { releaseInProgressError } from './lease';
 import {
   AbortOptions,
   checkColour,
+  ContractOptions,
   checkRequest,
   PromoteOptions,
   ReleaseEngineOptions,
@@ -123,6 +124,25 @@ export class ReleaseEngine {
    */
   public async resume(): Promise<ReleaseOutcome> {
     return resume(this.ctx);
+  }
+
+  /**
+   * Continue a release that waits for approval (a declared pause or an inconclusive step hook): clears
+   * `awaitingApproval`, polls the gate, and drives on from the next step as `resume` would. Returns `noop` (0) when
+   * nothing waits, `refused` when the gate fails (nothing changed: roll back or wait), else as `release`.
+   */
+  public async approve(): Promise<ReleaseOutcome> {
+    throw new Error('not implemented');
+  }
+
+  /**
+   * Run the service's contract hooks for the last succeeded release, once its old colour is in standby (it can no
+   * longer take traffic back). Refused (nothing run) before then, with when it will be allowed; `noop` when there
+   * is no contract hook or they all passed already for this release. Results go into the record's `contracts`.
+   */
+  public async contract(options: ContractOptions = {}): Promise<ReleaseOutcome> {
+    void options;
+    throw new Error('not implemented');
   }
 
   /**

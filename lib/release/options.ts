@@ -122,6 +122,23 @@ export interface ReleaseRequest {
    * @default - generated from the time
    */
   readonly releaseId?: string;
+  /**
+   * 0-based indices of steps to pause before, for a person to approve (`approve()`); the release waits at the
+   * previous step's weight, still guarded by its gate and the auto-rollback.
+   *
+   * @default - no pause
+   */
+  readonly pauseBefore?: readonly number[];
+}
+
+/** Options of `contract()`. */
+export interface ContractOptions {
+  /**
+   * Say what would run, change nothing.
+   *
+   * @default false
+   */
+  readonly dryRun?: boolean;
 }
 
 /** Options of `rollback()`. */

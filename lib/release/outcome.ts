@@ -12,6 +12,8 @@ import { ReleaseState, Weights } from './ports';
  * - `noop`: nothing to do.
  * - `scaled-down`: the idle colour went to standby.
  * - `not-due`: the scale-down is scheduled for later.
+ * - `awaiting-approval`: the release waits at its current weight for `approve()` (a declared pause, or an
+ *   inconclusive step hook); still in progress and guarded.
  */
 export type OutcomeStatus =
   | 'succeeded'
@@ -22,7 +24,8 @@ export type OutcomeStatus =
   | 'failed'
   | 'noop'
   | 'scaled-down'
-  | 'not-due';
+  | 'not-due'
+  | 'awaiting-approval';
 
 /** One pre-flight check and its verdict. */
 export interface PreflightCheck {

@@ -3,7 +3,7 @@
  * AWS SDK v3, and tests implement them with fakes. Nothing in `lib/release/` imports an AWS SDK.
  */
 
-import { CapacityModeName, ColourName } from '../contract';
+import { CapacityModeName, ColourName, HookEvent, HookKindName, HookPointName, HookRunRecord, HookVerdict } from '../contract';
 
 export { CapacityModeName, ColourName, COLOUR_NAMES, otherColour } from '../contract';
 
@@ -123,6 +123,52 @@ export interface DeployedImages {
 /** Lifecycle of a release. */
 export type ReleaseStatus = 'in-progress' | 'succeeded' | 'rolled-back' | 'aborted';
 
+/** Why and since when a release waits for approval. */
+export interface AwaitingApproval {
+  /** Epoch ms. */
+  readonly since: number;
+  /** 0-based index of the step it will apply once approved. */
+  readonly beforeStep: number;
+  /** `pause`: a declared pause; `inconclusive`: a step hook could not decide. */
+  readonly reason: 'pause' | 'inconclusive';
+  /** One line for status. */
+  readonly detail: string;
+}
+
+/**
+ * A hook as the engine runs it: declared on the service (lambda, webhook) or given to the CLI (command).
+ */
+export interface ReleaseHook {
+  readonly name: string;
+  readonly point: HookPointName;
+  readonly kind: HookKindName;
+  /** Time one attempt may take, ms. */
+  readonly timeoutMs: number;
+  /** Attempts after the first. */
+  readonly retries: number;
+  readonly contract: boolean;
+}
+
+/** What one attempt of a hook said. Throwing counts as a failed attempt (retried). */
+export interface HookAttemptResult {
+  readonly verdict: HookVerdict;
+  readonly detail?: string;
+}
+
+/** Runs hooks (lib/aws: Lambda Invoke, HTTPS, child process). */
+export interface HookRunner {
+  /** One attempt; should give up by `timeoutMs` (the engine also stops waiting then, and counts it failed). */
+  run(hook: ReleaseHook, event: HookEvent, timeoutMs: number): Promise<HookAttemptResult>;
+}
+
+/** The service's hooks and their runner. */
+export interface ReleaseHooks {
+  readonly hooks: readonly ReleaseHook[];
+  readonly runner: HookRunner;
+  /** Image fingerprints of the colours, for the hook event. */
+  readonly images?: { readonly blue?: string; readonly green?: string };
+}
+
 /** The release record kept in AWS, so a new process can resume or roll back an interrupted release. */
 export interface ReleaseState {
   /** Unique id of the release. */
@@ -150,6 +196,17 @@ export interface ReleaseState {
   readonly updatedAt: number;
   /** Why it ended, when it did not succeed. */
   readonly reason?: string;
+  /** Hook runs of this release, in order (written `running` before each call, its verdict after). */
+  readonly hooks?: readonly HookRunRecord[];
+  /** 0-based indices of steps the release pauses before, for a person to approve (`--pause-before`, `pause` in steps). */
+  readonly pauseBefore?: readonly number[];
+  /**
+   * Set while the release waits for approval at the current weight (still `in-progress`: the auto-rollback keeps
+   * guarding it; `resume` refuses it; `approve` clears it and continues).
+   */
+  readonly awaitingApproval?: AwaitingApproval;
+  /** Contract hooks run by `contract()` after this release's old colour went to standby. */
+  readonly contracts?: readonly HookRunRecord[];
   /** When the old colour goes to standby after promotion (epoch ms), if it has not yet. */
   readonly scaleDownAt?: number;
   /**
@@ -248,4 +305,10 @@ export interface ReleasePorts {
    * @default - nothing excludes a release
    */
   readonly exclusion?: ReleaseExclusion;
+  /**
+   * Release hooks to run at their points.
+   *
+   * @default - none
+   */
+  readonly hooks?: ReleaseHooks;
 }
