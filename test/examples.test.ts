@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
@@ -39,5 +39,23 @@ describe('examples', () => {
     t.hasResourceProperties('AWS::Route53::RecordSet', { Failover: 'SECONDARY', Name: 'shop.example.com.' });
     t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '6' });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'bluegreen-shop-dr-switch' });
+  });
+
+  it('migrations declares an expand migration, a smoke webhook and a contract migration the pipeline may invoke', async () => {
+    // GIVEN
+    const { build } = (await import(path.join(EXAMPLES, 'migrations', 'app.ts'))) as { build: (app: App) => Stack };
+    // WHEN
+    const stack = build(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+    // THEN the descriptor lists the three hooks
+    const t = Template.fromStack(stack);
+    const [descriptor] = Object.values(t.findResources('AWS::SSM::Parameter', { Properties: { Name: '/bluegreen/orders/descriptor' } }));
+    const text = JSON.stringify(descriptor.Properties.Value);
+    for (const hook of ['expand-schema', 'smoke', 'drop-old-column']) expect(text).toContain(`\\"name\\":\\"${hook}\\"`);
+    expect(text).toContain('https://ci.example.com/hooks/orders-smoke');
+    // AND the two migrations run on Node.js 24, invocable by the pipeline
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Description: Match.stringLikeRegexp('^orders: ') }, 2);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction', Resource: [Match.anyValue(), Match.anyValue()] })]) },
+    });
   });
 });

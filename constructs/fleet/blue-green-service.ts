@@ -1,9 +1,10 @@
-import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -21,6 +22,8 @@ import { WeightedTraffic } from './private/weighted-traffic';
 import { RegionRole } from '../dr/region-role';
 import { Healing } from '../healing/healing';
 import { Quarantine } from '../healing/quarantine';
+import { HookPoint } from '../hooks/hook-point';
+import { ReleaseHook } from '../hooks/release-hook';
 import {
   DisasterRecoveryDescriptor,
   descriptorParameterName,
@@ -218,6 +221,13 @@ export interface BlueGreenServiceProps {
    * @default Healing.replace()
    */
   readonly healing?: Healing;
+  /**
+   * Release hooks: Lambda functions and HTTPS webhooks run once per release at their points (expand migrations,
+   * custom analysis, smoke tests, contract migrations). More can be added with `addReleaseHook()`.
+   *
+   * @default - none
+   */
+  readonly releaseHooks?: ReleaseHook[];
 }
 
 /**
@@ -243,9 +253,19 @@ export interface IBlueGreenService extends IConstruct, iam.IGrantable {
   readonly capacity: ServingCapacity;
   /** How the colours heal; with quarantine, each colour's gate includes a flapping alarm. */
   readonly healing: Healing;
+  /** The release hooks declared on the service so far. */
+  readonly releaseHooks: ReleaseHook[];
 
   /** The slot of `colour`. */
   colour(colour: Colour): IColourFleet;
+
+  /**
+   * Grant `lambda:InvokeFunction` on the functions of the service's Lambda release hooks at `point` (every point
+   * when omitted), including hooks added after this call. Webhooks need no permission.
+   *
+   * @returns the grant of the hooks declared so far; a dropped grant when there is none yet
+   */
+  grantInvokeReleaseHooks(grantee: iam.IGrantable, point?: HookPoint): iam.Grant;
 
   /**
    * Grant what `bluegreen status` reads: the descriptor, the release record, the rules, target health, alarms and
@@ -255,9 +275,10 @@ export interface IBlueGreenService extends IConstruct, iam.IGrantable {
 
   /**
    * Grant what the `bluegreen` release commands do (status, release, resume, promote, rollback, abort, scale-down,
-   * sync-manifest, quarantine): everything `grantStatus` grants, plus changing the two rules' weights, writing the
-   * release record, resizing the two colours' groups, tagging AMIs the colours run so the image lifecycle keeps
-   * them, and terminating or extending kept instances of the two groups. For pipeline and on-call roles.
+   * sync-manifest, quarantine, approve, contract): everything `grantStatus` grants, plus changing the two rules'
+   * weights, writing the release record, resizing the two colours' groups, tagging AMIs the colours run so the image
+   * lifecycle keeps them, terminating or extending kept instances of the two groups, and invoking the functions of
+   * the Lambda release hooks (also those added later). For pipeline and on-call roles.
    */
   grantRelease(grantee: iam.IGrantable): iam.Grant;
 }
@@ -347,6 +368,9 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
   public readonly productionProtocol: string;
   private readonly traffic: WeightedTraffic;
   private readonly loadBalancerFullName: string;
+  private readonly hooks: ReleaseHook[] = [];
+  /** Who may invoke the Lambda hooks (of one point, or all): applied to hooks added later too. */
+  private readonly hookInvokers: Array<{ readonly grantee: iam.IGrantable; readonly point?: HookPoint }> = [];
   private disasterRecoverySection?: DisasterRecoveryDescriptor;
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
@@ -486,12 +510,51 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
         resolver.node.addDependency(this.releaseGuard.resource);
       }
     }
+    for (const hook of props.releaseHooks ?? []) this.addReleaseHook(hook);
     this.addOutputs();
+  }
+
+  /** The release hooks declared on the service so far, in the order they were added. */
+  public get releaseHooks(): ReleaseHook[] {
+    return [...this.hooks];
+  }
+
+  /**
+   * Add a release hook: it goes into the service descriptor, where the `bluegreen` CLI and the automatic rollback
+   * find it. Roles given `grantRelease` (and an `AutoRollback`, for `ON_ROLLBACK` hooks) may invoke its function.
+   *
+   * @throws when another hook of the service has the same name
+   */
+  public addReleaseHook(hook: ReleaseHook): void {
+    if (this.hooks.some((h) => h.name === hook.name)) {
+      throw propError('addReleaseHook name', hook.name, `is already a release hook of service '${this.serviceName}'; give each hook its own name.`);
+    }
+    this.hooks.push(hook);
+    warnIfFunctionOutlastsHook(this, hook);
+    for (const { grantee, point } of this.hookInvokers) {
+      if (hook.function && (point === undefined || point === hook.point)) {
+        iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [hook.function.functionArn] });
+      }
+    }
   }
 
   /** The slot of `colour`. */
   public colour(colour: Colour): IColourFleet {
     return colour === Colour.BLUE ? this.blue : this.green;
+  }
+
+  /**
+   * Grant `lambda:InvokeFunction` on the functions of the Lambda release hooks at `point` (every point when
+   * omitted), including hooks added after this call. Only the functions themselves (not their versions or aliases):
+   * the hooks are invoked by the ARN the descriptor lists.
+   *
+   * @returns the grant of the hooks declared so far; a dropped grant when there is none yet
+   */
+  public grantInvokeReleaseHooks(grantee: iam.IGrantable, point?: HookPoint): iam.Grant {
+    this.hookInvokers.push({ grantee, point });
+    const functions = this.hooks.filter((h) => point === undefined || h.point === point).flatMap((h) => (h.function ? [h.function] : []));
+    if (functions.length === 0) return iam.Grant.drop(grantee, 'invoke the release hooks\' functions (none yet)');
+    return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: functions.map((f) => f.functionArn) });
   }
 
   /**
@@ -516,8 +579,9 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
   /**
    * Grant what the `bluegreen` release commands do: everything `grantStatus` grants, plus changing the two rules'
    * weights, writing the release record, resizing the two colours' groups, tagging the AMIs the colours run (only
-   * the retention tags) so the image lifecycle keeps them, and what `bluegreen quarantine terminate|extend` do:
-   * terminating an instance of the two groups and moving a kept instance's expiry tag.
+   * the retention tags) so the image lifecycle keeps them, what `bluegreen quarantine terminate|extend` do:
+   * terminating an instance of the two groups and moving a kept instance's expiry tag, and invoking the functions
+   * of the Lambda release hooks (only when the service has some; hooks added later are granted too).
    */
   public grantRelease(grantee: iam.IGrantable): iam.Grant {
     const stack = Stack.of(this);
@@ -550,6 +614,8 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
           'ForAllValues:StringEquals': { 'aws:TagKeys': [...QUARANTINE_EXTEND_TAG_KEYS] },
         },
       }),
+      // The CLI runs the Lambda release hooks (and `bluegreen contract` the contract ones).
+      this.grantInvokeReleaseHooks(grantee),
     ];
     return grants.reduce((a, b) => a.combine(b));
   }
@@ -609,6 +675,7 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
             },
           }
         : {}),
+      ...(this.hooks.length ? { releaseHooks: this.hooks.map((h) => h._descriptor()) } : {}),
     };
   }
 
@@ -681,6 +748,22 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       out(`${f.colour.id}TargetGroupArn`, f.targetGroup.targetGroupArn, `Target group of ${f.colour.name}`);
       out(`${f.colour.id}AutoScalingGroupName`, f.autoScalingGroup.autoScalingGroupName, `Auto Scaling group of ${f.colour.name}`);
     }
+  }
+}
+
+/**
+ * Warn when a Lambda hook's function may run longer than the hook's timeout: the release stops waiting at the
+ * timeout and may start the next attempt while the first still runs.
+ */
+function warnIfFunctionOutlastsHook(service: Construct, hook: ReleaseHook): void {
+  const fnTimeout = hook.function instanceof lambda.Function ? hook.function.timeout : undefined;
+  if (!fnTimeout || fnTimeout.isUnresolved() || hook.timeout.isUnresolved()) return;
+  if (fnTimeout.toMilliseconds() > hook.timeout.toMilliseconds()) {
+    Annotations.of(service).addWarningV2(
+      'cdk-bluegreen:hookTimeoutShorterThanFunction',
+      `Release hook '${hook.name}': its function may run ${fnTimeout.toHumanString()}, longer than the hook's timeout (${hook.timeout.toHumanString()}); ` +
+        'a timed-out attempt may still be running when the next starts. Give the hook a timeout at least as long as the function\'s.',
+    );
   }
 }
 

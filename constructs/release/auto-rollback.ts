@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,6 +11,7 @@ import { bundledHandlerCode } from '../private/bundled-handler';
 import { Construct } from 'constructs';
 import { IBlueGreenService } from '../fleet/blue-green-service';
 import { Colour } from '../fleet/colour';
+import { HookPoint } from '../hooks/hook-point';
 import { propError } from '../private/validate';
 import { ServiceAlarms } from '../health/service-alarms';
 import { AUTO_ROLLBACK_ENV, RECONCILE_SOURCE } from '../../lib/contract';
@@ -84,7 +85,9 @@ export interface AutoRollbackProps {
  * `rollbackAfterPromotion`, the colour a release promoted while the old colour is still warm. A gate on the idle
  * colour, or on a live colour with nothing warm behind it, is left alone with a log line saying why. A schedule
  * (`reconcile`, every minute by default) runs the same function for what no alarm event announces, and puts the old
- * colour of a promoted release in standby when its delay is over. One invocation runs at a time (see `reserveConcurrency`);
+ * colour of a promoted release in standby when its delay is over. After a rollback it runs the service's `ON_ROLLBACK`
+ * release hooks (its role may invoke their functions; its timeout grows by what they may take, up to Lambda's 15
+ * minutes). One invocation runs at a time (see `reserveConcurrency`);
  * events the function could not handle after two retries go to `deadLetterQueue`, and `failureAlarm` notifies the
  * service's topic.
  *
@@ -145,8 +148,10 @@ export class AutoRollback extends Construct implements iam.IGrantable {
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      // A verified rollback takes seconds; the margin covers SDK retries when the ELB API throttles.
-      timeout: Duration.minutes(1),
+      // A verified rollback takes seconds; the margin covers SDK retries when the ELB API throttles. The service's
+      // on-rollback hooks run after it, each for at most its timeout times its attempts (read at synth, so hooks
+      // added after this construct count too).
+      timeout: Duration.seconds(Lazy.number({ produce: () => functionTimeoutSeconds(service) })),
       memorySize: 256,
       reservedConcurrentExecutions: (props.reserveConcurrency ?? true) ? 1 : undefined,
       retryAttempts: 2,
@@ -233,6 +238,26 @@ function grantRollback(role: iam.Role, service: IBlueGreenService): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
   // DescribeAutoScalingGroups supports no resource-level permissions.
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+  // After a rollback, the on-rollback release hooks: their functions only (none without such hooks).
+  service.grantInvokeReleaseHooks(role, HookPoint.ON_ROLLBACK);
+}
+
+/** Time a rollback takes at most without hooks, seconds. */
+const ROLLBACK_SECONDS = 60;
+/** Lambda's limit, seconds. */
+const LAMBDA_MAX_SECONDS = 900;
+
+/**
+ * The function's timeout: a rollback, then every on-rollback hook with all its attempts, at most Lambda's 15
+ * minutes (also when a hook's timeout is a token).
+ */
+function functionTimeoutSeconds(service: IBlueGreenService): number {
+  let seconds = ROLLBACK_SECONDS;
+  for (const hook of service.releaseHooks.filter((h) => h.point === HookPoint.ON_ROLLBACK)) {
+    if (hook.timeout.isUnresolved() || Token.isUnresolved(hook.retries)) return LAMBDA_MAX_SECONDS;
+    seconds += hook.timeout.toSeconds() * (hook.retries + 1);
+  }
+  return Math.min(seconds, LAMBDA_MAX_SECONDS);
 }
 
 /**

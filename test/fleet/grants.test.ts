@@ -1,7 +1,9 @@
 import { actionsTheCliCalls, QUARANTINE_CLI_ACTIONS } from '../helpers/sdk-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { HookPoint, ReleaseHook } from '../../constructs';
 import { buildService } from './fixtures';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -69,7 +71,10 @@ describe('BlueGreenService grants', () => {
     // GIVEN the actions in lib/aws and lib/cli, without lib/aws/dr (ssm:GetParameter of `ssm:` image references is the user's parameter)
     const called = actionsTheCliCalls();
     expect(called.size).toBeGreaterThan(8);
+    // AND a service with a Lambda release hook, the only kind of service whose releases invoke a function
     const { stack, service, template } = buildService();
+    const migrate = lambda.Function.fromFunctionArn(stack, 'Migrate', 'arn:aws:lambda:eu-west-1:123456789012:function:migrate');
+    service.addReleaseHook(ReleaseHook.lambdaFunction(migrate, { name: 'expand', point: HookPoint.PRE_RELEASE }));
     const role = new iam.Role(stack, 'Pipeline', { assumedBy: new iam.AccountRootPrincipal() });
     // WHEN
     service.grantRelease(role);

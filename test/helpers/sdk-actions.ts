@@ -30,6 +30,7 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly qu
     'client-cloudwatch': 'cloudwatch',
     'client-dynamodb': 'dynamodb',
     'client-ec2': 'ec2',
+    'client-lambda': 'lambda',
     'client-route-53': 'route53',
     'client-ssm': 'ssm',
   };
@@ -58,6 +59,7 @@ const BUNDLE_PREFIXES: Readonly<Record<string, string>> = {
   dynamodb: 'dynamodb',
   ec2: 'ec2',
   elastic_load_balancing_v2: 'elasticloadbalancing',
+  lambda: 'lambda',
   route_53: 'route53',
   s3: 's3',
   sns: 'sns',

@@ -1,0 +1,2 @@
+export * from './hook-point';
+export * from './release-hook';
