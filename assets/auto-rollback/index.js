@@ -146,11 +146,30 @@ function releaseHookProblems(raw) {
   });
   return problems;
 }
-var HOOK_POINT_NAMES, HOOK_NAME;
+var HOOK_POINT_NAMES, HOOK_COMMAND_ENV, HOOK_COMMAND_INCONCLUSIVE_EXIT, HOOK_NAME;
 var init_release_hooks = __esm({
   "lib/contract/release-hooks.ts"() {
     "use strict";
     HOOK_POINT_NAMES = ["pre-release", "step", "pre-promotion", "post-promotion", "on-rollback"];
+    HOOK_COMMAND_ENV = {
+      SERVICE: "BLUEGREEN_SERVICE",
+      RELEASE_ID: "BLUEGREEN_RELEASE_ID",
+      POINT: "BLUEGREEN_HOOK_POINT",
+      HOOK: "BLUEGREEN_HOOK",
+      IDEMPOTENCY_KEY: "BLUEGREEN_IDEMPOTENCY_KEY",
+      ATTEMPT: "BLUEGREEN_ATTEMPT",
+      STEP: "BLUEGREEN_STEP",
+      STEPS: "BLUEGREEN_STEPS",
+      WEIGHT_BLUE: "BLUEGREEN_WEIGHT_BLUE",
+      WEIGHT_GREEN: "BLUEGREEN_WEIGHT_GREEN",
+      STABLE: "BLUEGREEN_STABLE",
+      CANDIDATE: "BLUEGREEN_CANDIDATE",
+      STABLE_IMAGE: "BLUEGREEN_STABLE_IMAGE",
+      CANDIDATE_IMAGE: "BLUEGREEN_CANDIDATE_IMAGE",
+      CONTRACT: "BLUEGREEN_CONTRACT",
+      EVENT: "BLUEGREEN_EVENT"
+    };
+    HOOK_COMMAND_INCONCLUSIVE_EXIT = 3;
     HOOK_NAME = /^[a-z][a-z0-9-]{0,39}$/;
   }
 });
@@ -574,6 +593,140 @@ var init_ami_exists = __esm({
   }
 });
 
+// lib/aws/hooks/attempt.ts
+function clip(text, max = MAX_HOOK_DETAIL_CHARS) {
+  return text.length > max ? `${text.slice(0, max - 1)}\u2026` : text;
+}
+function resultOfAnswer(answer, who) {
+  const a = typeof answer === "object" && answer !== null && !Array.isArray(answer) ? answer : void 0;
+  const detail = typeof a?.detail === "string" && a.detail !== "" ? clip(a.detail) : void 0;
+  if (a?.verdict === void 0 || a.verdict === null) return { verdict: "passed", ...detail ? { detail } : {} };
+  if (!VERDICTS.includes(a.verdict)) {
+    return {
+      verdict: "failed",
+      detail: clip(`${who} answered verdict ${JSON.stringify(a.verdict)}, not one of ${VERDICTS.join(", ")}${detail ? `: ${detail}` : ""}`)
+    };
+  }
+  return { verdict: a.verdict, ...detail ? { detail } : {} };
+}
+function parseJson(text) {
+  if (text.trim() === "") return void 0;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+async function withTimeout(hook, what, timeoutMs, call) {
+  const abort = new AbortController();
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new HookTimeoutError(hook, timeoutMs, what);
+      reject(error);
+      abort.abort(error);
+    }, timeoutMs);
+  });
+  const running = call(abort.signal);
+  running.catch(() => void 0);
+  try {
+    return await Promise.race([running, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function seconds(ms) {
+  if (ms >= 6e4 && ms % 6e4 === 0) return `${ms / 6e4}m`;
+  return `${Math.round(ms / 100) / 10}s`;
+}
+function messageOf(error) {
+  if (error instanceof Error) return error.name && error.name !== "Error" && !error.message.startsWith(error.name) ? `${error.name}: ${error.message}` : error.message;
+  return String(error);
+}
+var VERDICTS, MAX_HOOK_DETAIL_CHARS, HookTimeoutError;
+var init_attempt = __esm({
+  "lib/aws/hooks/attempt.ts"() {
+    "use strict";
+    VERDICTS = ["passed", "failed", "inconclusive"];
+    MAX_HOOK_DETAIL_CHARS = 500;
+    HookTimeoutError = class extends Error {
+      constructor(hook, timeoutMs, what) {
+        super(`${what} gave no answer within ${seconds(timeoutMs)}: attempt abandoned`);
+        this.hook = hook;
+        this.timeoutMs = timeoutMs;
+        this.name = "HookTimeoutError";
+      }
+      hook;
+      timeoutMs;
+    };
+  }
+});
+
+// lib/aws/hooks/lambda-hook-runner.ts
+var lambda_hook_runner_exports = {};
+__export(lambda_hook_runner_exports, {
+  HookLambdaClient: () => HookLambdaClient,
+  LambdaHookRunner: () => LambdaHookRunner
+});
+var import_client_lambda, HookLambdaClient, LambdaHookRunner;
+var init_lambda_hook_runner = __esm({
+  "lib/aws/hooks/lambda-hook-runner.ts"() {
+    "use strict";
+    import_client_lambda = require("@aws-sdk/client-lambda");
+    init_attempt();
+    HookLambdaClient = class extends import_client_lambda.LambdaClient {
+      constructor(config) {
+        super({
+          ...config,
+          maxAttempts: 1,
+          requestHandler: { ...config.requestHandler, requestTimeout: 0, socketTimeout: 0 }
+        });
+      }
+    };
+    LambdaHookRunner = class {
+      /**
+       * @param functions function name or ARN of each Lambda hook, by hook name
+       * @param lambda the client (`clients.get(HookLambdaClient)`)
+       */
+      constructor(functions, lambda) {
+        this.lambda = lambda;
+        this.functions = functions instanceof Map ? functions : new Map(Object.entries(functions));
+      }
+      lambda;
+      functions;
+      async run(hook, event, timeoutMs) {
+        const fn = this.functions.get(hook.name);
+        if (!fn) throw new Error(`Lambda hook ${hook.name} has no function: the descriptor declares none under that name (deploy the stack again).`);
+        const what = `Lambda hook ${hook.name} (${fn})`;
+        let out;
+        try {
+          out = await withTimeout(
+            hook.name,
+            what,
+            timeoutMs,
+            (abortSignal) => this.lambda.send(new import_client_lambda.InvokeCommand({ FunctionName: fn, InvocationType: "RequestResponse", Payload: new TextEncoder().encode(JSON.stringify(event)) }), {
+              abortSignal,
+              requestTimeout: timeoutMs
+            })
+          );
+        } catch (e) {
+          if (e instanceof HookTimeoutError) throw e;
+          throw new Error(`${what}: Invoke failed: ${messageOf(e)}`, { cause: e });
+        }
+        const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
+        const payload = parseJson(text);
+        if (out.FunctionError) {
+          const p = typeof payload === "object" && payload !== null ? payload : {};
+          const type = typeof p.errorType === "string" ? p.errorType : out.FunctionError;
+          const message = typeof p.errorMessage === "string" ? p.errorMessage : clip(text, 200);
+          throw new Error(clip(`${what} failed: ${type}${message ? `: ${message}` : ""}`));
+        }
+        return resultOfAnswer(payload, what);
+      }
+    };
+  }
+});
+
 // lib/lambda/auto-rollback/index.ts
 var index_exports = {};
 __export(index_exports, {
@@ -796,7 +949,8 @@ var SERVICE_NAMES = {
   SSM: "ssm",
   DynamoDB: "dynamodb",
   S3: "s3",
-  SNS: "sns"
+  SNS: "sns",
+  Lambda: "lambda"
 };
 function serviceName(serviceId) {
   return SERVICE_NAMES[serviceId] ?? serviceId.toLowerCase().replace(/\s+/g, "");
@@ -2884,6 +3038,273 @@ var DescriptorCache = class {
   }
 };
 
+// lib/aws/hooks/command-hook-runner.ts
+var import_child_process = require("child_process");
+init_contract();
+init_attempt();
+var COMMAND_DETAIL_LINES = 20;
+var COMMAND_LINE_CHARS = 200;
+var COMMAND_KILL_GRACE_MS = 2e3;
+function hookCommandEnv(event) {
+  const E = HOOK_COMMAND_ENV;
+  const env = {
+    [E.SERVICE]: event.service,
+    [E.RELEASE_ID]: event.releaseId,
+    [E.POINT]: event.point,
+    [E.HOOK]: event.hook,
+    [E.IDEMPOTENCY_KEY]: event.idempotencyKey,
+    [E.ATTEMPT]: String(event.attempt),
+    [E.STEPS]: String(event.steps),
+    [E.WEIGHT_BLUE]: String(event.weights.blue),
+    [E.WEIGHT_GREEN]: String(event.weights.green),
+    [E.STABLE]: event.colours.stable,
+    [E.CANDIDATE]: event.colours.candidate,
+    [E.CONTRACT]: String(event.contract),
+    [E.EVENT]: JSON.stringify(event)
+  };
+  if (event.step !== void 0) env[E.STEP] = String(event.step);
+  if (event.images.stable !== void 0) env[E.STABLE_IMAGE] = event.images.stable;
+  if (event.images.candidate !== void 0) env[E.CANDIDATE_IMAGE] = event.images.candidate;
+  return env;
+}
+var runningGroups = /* @__PURE__ */ new Set();
+var exitHookInstalled = false;
+function trackGroup(pid) {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", () => {
+      for (const group of runningGroups) killGroup(group, "SIGTERM");
+    });
+  }
+  runningGroups.add(pid);
+}
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+  }
+}
+var CommandHookRunner = class {
+  /**
+   * @param commands the shell command of each command hook, by hook name
+   */
+  constructor(commands, options = {}) {
+    this.options = options;
+    this.commands = commands instanceof Map ? commands : new Map(Object.entries(commands));
+  }
+  options;
+  commands;
+  run(hook, event, timeoutMs) {
+    const command = this.commands.get(hook.name);
+    if (command === void 0) return Promise.reject(new Error(`Command hook ${hook.name} has no command: pass it to this command (--${flagOf(hook.name)}).`));
+    const base = { ...this.options.env ?? process.env };
+    for (const name of Object.values(HOOK_COMMAND_ENV)) delete base[name];
+    const env = { ...base, ...hookCommandEnv(event) };
+    const graceMs = this.options.killGraceMs ?? COMMAND_KILL_GRACE_MS;
+    const onOutput = this.options.onOutput;
+    return new Promise((resolve, reject) => {
+      const child = (0, import_child_process.spawn)("sh", ["-c", command], { env, cwd: this.options.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const tail = [];
+      let timedOut = false;
+      let killTimer;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        if (child.pid === void 0) return;
+        killGroup(child.pid, "SIGTERM");
+        killTimer = setTimeout(() => child.pid !== void 0 && killGroup(child.pid, "SIGKILL"), graceMs);
+      }, timeoutMs);
+      if (child.pid !== void 0) trackGroup(child.pid);
+      const keep = (stream, line) => {
+        tail.push(clip(line, COMMAND_LINE_CHARS));
+        if (tail.length > COMMAND_DETAIL_LINES) tail.shift();
+        if (onOutput) {
+          try {
+            onOutput({ hook: hook.name, stream, line });
+          } catch {
+          }
+        }
+      };
+      for (const stream of ["stdout", "stderr"]) {
+        let partial = "";
+        const pipe = child[stream];
+        pipe.setEncoding("utf8");
+        pipe.on("data", (chunk) => {
+          const lines = (partial + chunk).split("\n");
+          partial = lines.pop() ?? "";
+          for (const line of lines) keep(stream, line.replace(/\r$/, ""));
+        });
+        pipe.on("end", () => {
+          if (partial !== "") keep(stream, partial);
+          partial = "";
+        });
+      }
+      const finish = () => {
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+        if (child.pid !== void 0) runningGroups.delete(child.pid);
+      };
+      child.on("error", (e) => {
+        finish();
+        reject(new Error(`Command hook ${hook.name} could not start sh: ${e.message}`, { cause: e }));
+      });
+      child.on("close", (code, signal) => {
+        finish();
+        const output = tail.length ? `
+${tail.join("\n")}` : "";
+        if (timedOut) {
+          resolve({ verdict: "failed", detail: `timed out after ${seconds(timeoutMs)}: its process group was killed${output}` });
+        } else if (code === 0) {
+          resolve({ verdict: "passed", detail: `exit 0${output}` });
+        } else if (code === HOOK_COMMAND_INCONCLUSIVE_EXIT) {
+          resolve({ verdict: "inconclusive", detail: `exit ${code} (inconclusive)${output}` });
+        } else {
+          resolve({ verdict: "failed", detail: `${code === null ? `killed by ${signal}` : `exit ${code}`}${output}` });
+        }
+      });
+    });
+  }
+};
+function flagOf(hookName) {
+  return `${hookName.replace(/^cmd-/, "")}-cmd`;
+}
+
+// lib/aws/hooks/kind-hook-runner.ts
+var KindHookRunner = class {
+  constructor(runners) {
+    this.runners = runners;
+  }
+  runners;
+  run(hook, event, timeoutMs) {
+    const runner = this.runners[hook.kind];
+    if (!runner) return Promise.reject(new Error(`Hook ${hook.name} is of kind ${hook.kind}, which this process cannot run.`));
+    return runner.run(hook, event, timeoutMs);
+  }
+};
+
+// lib/aws/hooks/webhook-hook-runner.ts
+init_attempt();
+var WEBHOOK_BODY_CHARS = 200;
+var WebhookHookRunner = class {
+  /**
+   * @param urls URL of each webhook hook, by hook name
+   */
+  constructor(urls, options = {}) {
+    this.options = options;
+    this.urls = urls instanceof Map ? urls : new Map(Object.entries(urls));
+  }
+  options;
+  urls;
+  async run(hook, event, timeoutMs) {
+    const target = this.urls.get(hook.name);
+    if (!target) throw new Error(`Webhook hook ${hook.name} has no URL: the descriptor declares none under that name (deploy the stack again).`);
+    const url = this.checkedUrl(hook.name, target);
+    const what = `Webhook hook ${hook.name} (POST ${url.origin}${url.pathname})`;
+    try {
+      return await withTimeout(hook.name, what, timeoutMs, async (signal) => {
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "Idempotency-Key": event.idempotencyKey, "user-agent": "cdk-bluegreen-hook" },
+          body: JSON.stringify(event),
+          redirect: "manual",
+          signal
+        });
+        const body = await res.text();
+        if (res.status < 200 || res.status > 299) {
+          const start = clip(body.trim().replace(/\s+/g, " "), WEBHOOK_BODY_CHARS);
+          throw new WebhookStatusError(`${what} answered HTTP ${res.status}${start ? `: ${start}` : ""}`);
+        }
+        return resultOfAnswer(parseJson(body), what);
+      });
+    } catch (e) {
+      if (e instanceof HookTimeoutError || e instanceof WebhookStatusError) throw e;
+      throw new Error(`${what} failed: ${describeFetchError(e)}`, { cause: e });
+    }
+  }
+  checkedUrl(hook, target) {
+    let url;
+    try {
+      url = new URL(target);
+    } catch {
+      throw new Error(`Webhook hook ${hook} has an invalid URL: refused.`);
+    }
+    if (url.protocol === "https:") return url;
+    if (this.options.allowInsecureLoopback && url.protocol === "http:" && url.hostname === "127.0.0.1") return url;
+    throw new Error(`Webhook hook ${hook} URL must start with https:// (got ${url.protocol}//${url.host}): refused.`);
+  }
+};
+var WebhookStatusError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "WebhookStatusError";
+  }
+};
+function describeFetchError(e) {
+  const cause = e?.cause;
+  const code = cause?.code;
+  return cause ? `${messageOf(cause)}${code && !messageOf(cause).includes(code) ? ` (${code})` : ""}` : messageOf(e);
+}
+
+// lib/aws/hooks/release-hooks-from-descriptor.ts
+var DEFAULT_COMMAND_TIMEOUT_MS = 30 * 6e4;
+var CONTRACT_COMMAND_POINT = "post-promotion";
+function commandHookName(point) {
+  return `cmd-${point}`;
+}
+function releaseHooksFromDescriptor(descriptor, options) {
+  const declared = descriptor.releaseHooks ?? [];
+  const hooks = declared.map((h) => ({
+    name: h.name,
+    point: h.point,
+    kind: h.kind,
+    timeoutMs: h.timeoutSeconds * 1e3,
+    retries: h.retries,
+    contract: h.contract
+  }));
+  const commands = /* @__PURE__ */ new Map();
+  for (const [point, command] of Object.entries(options.commands ?? {})) {
+    if (command === void 0 || command.trim() === "") continue;
+    const name = commandHookName(point);
+    if (hooks.some((h) => h.name === name)) {
+      throw new Error(`${descriptor.service} declares a release hook named ${name}, the name of the --${point}-cmd command's hook: rename the declared hook.`);
+    }
+    commands.set(name, command);
+    hooks.push({
+      name,
+      point: point === "contract" ? CONTRACT_COMMAND_POINT : point,
+      kind: "command",
+      timeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      // A command is retried by running the pipeline again, not behind the operator's back.
+      retries: 0,
+      contract: point === "contract"
+    });
+  }
+  const targets = (kind) => new Map(declared.filter((h) => h.kind === kind).map((h) => [h.name, h.target]));
+  const functions = targets("lambda");
+  const urls = targets("webhook");
+  const images = { blue: descriptor.colours.blue.image || void 0, green: descriptor.colours.green.image || void 0 };
+  return {
+    hooks,
+    runner: new KindHookRunner({
+      ...functions.size ? { lambda: lazyLambdaRunner(functions, options.clients) } : {},
+      ...urls.size ? { webhook: new WebhookHookRunner(urls, options.webhook) } : {},
+      ...commands.size ? { command: new CommandHookRunner(commands, { onOutput: options.onOutput }) } : {}
+    }),
+    images
+  };
+}
+function lazyLambdaRunner(functions, clients) {
+  let loading;
+  const runner = () => loading ??= Promise.resolve().then(() => (init_lambda_hook_runner(), lambda_hook_runner_exports)).then(({ HookLambdaClient: HookLambdaClient2, LambdaHookRunner: LambdaHookRunner2 }) => new LambdaHookRunner2(functions, clients.get(HookLambdaClient2)));
+  return { run: async (hook, event, timeoutMs) => (await runner()).run(hook, event, timeoutMs) };
+}
+
+// lib/lambda/auto-rollback/hooks.ts
+function onRollbackHooks(descriptor, clients) {
+  const all = releaseHooksFromDescriptor(descriptor, { clients });
+  const hooks = all.hooks.filter((h) => h.point === "on-rollback" && (h.kind === "lambda" || h.kind === "webhook"));
+  return hooks.length ? { ...all, hooks } : void 0;
+}
+
 // lib/lambda/auto-rollback/log.ts
 function createLog(service, trigger, requestId, write) {
   const out = write ?? ((line) => process.stdout.write(`${JSON.stringify(line)}
@@ -2912,9 +3333,15 @@ async function tick(config, descriptors, log) {
   log("info", "decision", decision.message, { action: decision.action, code: decision.code, releaseId: decision.releaseId });
   const found = { service, code: decision.code, releaseId: decision.releaseId };
   if (decision.action === "none") return { ...found, action: "none", message: decision.message };
-  const ports = createAwsPorts(await descriptors.get(clients, true), clients, {
-    event: (e) => log("info", "engine", e.message, { type: e.type, ...e.weights ? { weights: e.weights } : {} })
-  });
+  const descriptor = await descriptors.get(clients, true);
+  const hooks = onRollbackHooks(descriptor, clients);
+  const ports = {
+    ...createAwsPorts(descriptor, clients, {
+      event: (e) => log("info", "engine", e.message, { type: e.type, ...e.weights ? { weights: e.weights } : {} })
+    }),
+    // A rollback of an interrupted release runs them, as the alarm path's does.
+    ...hooks ? { hooks } : {}
+  };
   const outcome = await new ReleaseEngine(ports, { service, owner: AUTO_ROLLBACK_OWNER }).reconcile();
   const fields = { status: outcome.status, action: outcome.action, code: decision.code, releaseId: outcome.releaseId ?? decision.releaseId, weights: outcome.weights };
   const result = {
@@ -2961,9 +3388,14 @@ async function runAutoRollback(event, config) {
   const descriptor = await loadDescriptor(service, config.clients);
   const gate = classifyAlarmEvent(event, descriptor);
   if ("action" in gate) return finish(gate);
-  const ports = createAwsPorts(descriptor, config.clients, {
-    event: (e) => log("info", "engine", e.message, { type: e.type, ...e.weights ? { weights: e.weights } : {} })
-  });
+  const hooks = onRollbackHooks(descriptor, config.clients);
+  const ports = {
+    ...createAwsPorts(descriptor, config.clients, {
+      event: (e) => log("info", "engine", e.message, { type: e.type, ...e.weights ? { weights: e.weights } : {} })
+    }),
+    // The engine runs them after the rollback.
+    ...hooks ? { hooks } : {}
+  };
   const [stored, weights, alarmStateNow] = await Promise.all([ports.state.read(), ports.traffic.getWeights(), alarmState(config.clients, gate.alarmName)]);
   const release = stored?.state;
   const previousColour = await previousColourWarmth(ports, gate, release);

@@ -904,7 +904,8 @@ var SERVICE_NAMES = {
   SSM: "ssm",
   DynamoDB: "dynamodb",
   S3: "s3",
-  SNS: "sns"
+  SNS: "sns",
+  Lambda: "lambda"
 };
 function serviceName(serviceId) {
   return SERVICE_NAMES[serviceId] ?? serviceId.toLowerCase().replace(/\s+/g, "");

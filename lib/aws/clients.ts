@@ -133,6 +133,7 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   DynamoDB: 'dynamodb',
   S3: 's3',
   SNS: 'sns',
+  Lambda: 'lambda',
 };
 
 /** A service's short name (`elbv2`, `ssm`...) from the SDK's service id, as the counter and messages use it. */

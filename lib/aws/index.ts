@@ -1,5 +1,8 @@
 // Everything in lib/aws, for tests and the Lambda handlers. The CLI imports the modules it needs one by one (and
 // their adapters with `await import()`), so that a command loads only the SDK clients it calls.
+// Not here: ./hooks (the release hook runners), imported from there (or from ./hooks/release-hooks-from-descriptor,
+// which loads the Lambda client only when a Lambda hook runs), so that the Lambda bundles that import this file do
+// not load the Lambda client.
 export * from './api-call-counter';
 export * from './clients';
 export * from './region';

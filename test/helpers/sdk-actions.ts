@@ -27,6 +27,7 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly qu
   const prefix: Record<string, string> = {
     'client-elastic-load-balancing-v2': 'elasticloadbalancing',
     'client-auto-scaling': 'autoscaling',
+    'client-lambda': 'lambda',
     'client-cloudwatch': 'cloudwatch',
     'client-dynamodb': 'dynamodb',
     'client-ec2': 'ec2',
@@ -44,13 +45,26 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly qu
     for (const m of text.matchAll(/import (?:type )?\{([^}]*)\} from '@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
       for (const name of m[1].split(',').map((n) => n.trim())) {
         const command = /^(\w+)Command$/.exec(name);
-        if (command && prefix[m[2]]) actions.add(`${prefix[m[2]]}:${command[1]}`);
+        if (command && prefix[m[2]]) actions.add(iamActionOf(`${prefix[m[2]]}:${command[1]}`));
       }
     }
   }
   return actions;
 }
 
+
+/**
+ * IAM actions whose name is not the SDK command's: Lambda's `InvokeCommand` (API operation `Invoke`) is authorised
+ * as `lambda:InvokeFunction`.
+ */
+const IAM_ACTION_OF_OPERATION: Readonly<Record<string, string>> = {
+  'lambda:Invoke': 'lambda:InvokeFunction',
+};
+
+/** The IAM action of an SDK operation, `service:Operation`. */
+export function iamActionOf(operation: string): string {
+  return IAM_ACTION_OF_OPERATION[operation] ?? operation;
+}
 
 /** IAM prefixes of the SDK clients, by the name esbuild gives a client's import (`import_client_<name>`). */
 const BUNDLE_PREFIXES: Readonly<Record<string, string>> = {
@@ -74,5 +88,5 @@ const BUNDLE_PREFIXES: Readonly<Record<string, string>> = {
 export function actionsOfBundle(name: string): Set<string> {
   const bundle = fs.readFileSync(path.join(__dirname, '..', '..', 'assets', name, 'index.js'), 'utf8');
   const service = (id: string) => BUNDLE_PREFIXES[Object.keys(BUNDLE_PREFIXES).filter((k) => id.startsWith(k)).sort((a, b) => b.length - a.length)[0]] ?? id;
-  return new Set([...bundle.matchAll(/import_client_([a-z0-9_]+)\.(\w+)Command\b/g)].map((m) => `${service(m[1])}:${m[2]}`));
+  return new Set([...bundle.matchAll(/import_client_([a-z0-9_]+)\.(\w+)Command\b/g)].map((m) => iamActionOf(`${service(m[1])}:${m[2]}`)));
 }

@@ -6,6 +6,10 @@
  * Errors are thrown so Lambda retries the event (twice) and then sends it to the dead-letter queue. A retry is
  * safe: the decision is made from what is true when it runs, and the engine's rollback of a rolled-back release
  * only sets the same weights again.
+ *
+ * After a rollback the engine runs the service's `on-rollback` hooks that the descriptor declares (Lambda functions
+ * and webhooks: `lambda:InvokeFunction` on each function); their verdicts are recorded and never change the
+ * rollback's outcome.
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ReleaseEvent, ReleasePorts, ReleaseState, Weights } from '../../release';
@@ -24,6 +28,7 @@ import {
 } from './auto-rollback-decision';
 import { AUTO_ROLLBACK_ENV, AUTO_ROLLBACK_OWNER, isReconcileEvent, ReconcileEvent } from '../../contract';
 import { DescriptorCache } from './descriptor-cache';
+import { onRollbackHooks } from './hooks';
 import { createLog, LogLine } from './log';
 import { ReconcileResult, runReconcile } from './reconcile';
 
@@ -108,9 +113,14 @@ export async function runAutoRollback(event: AlarmStateChangeEvent, config: Auto
   const gate = classifyAlarmEvent(event, descriptor);
   if ('action' in gate) return finish(gate);
 
-  const ports = createAwsPorts(descriptor, config.clients, {
-    event: (e: ReleaseEvent) => log('info', 'engine', e.message, { type: e.type, ...(e.weights ? { weights: e.weights } : {}) }),
-  });
+  const hooks = onRollbackHooks(descriptor, config.clients);
+  const ports: ReleasePorts = {
+    ...createAwsPorts(descriptor, config.clients, {
+      event: (e: ReleaseEvent) => log('info', 'engine', e.message, { type: e.type, ...(e.weights ? { weights: e.weights } : {}) }),
+    }),
+    // The engine runs them after the rollback.
+    ...(hooks ? { hooks } : {}),
+  };
   const [stored, weights, alarmStateNow] = await Promise.all([ports.state.read(), ports.traffic.getWeights(), alarmState(config.clients, gate.alarmName)]);
   const release = stored?.state;
   const previousColour = await previousColourWarmth(ports, gate, release);

@@ -5,9 +5,10 @@
  * standby on time without a human.
  */
 import { AwsClients, createAwsPorts, DynamoReleaseStateStore, ElbTrafficRouter } from '../../aws';
-import { OutcomeStatus, ReconcileAction, ReconcileCode, ReleaseEngine, screenReconcile, Weights } from '../../release';
+import { OutcomeStatus, ReconcileAction, ReconcileCode, ReleaseEngine, ReleasePorts, screenReconcile, Weights } from '../../release';
 import { AUTO_ROLLBACK_OWNER } from '../../contract';
 import { DescriptorCache } from './descriptor-cache';
+import { onRollbackHooks } from './hooks';
 import { createLog, Log, LogLine } from './log';
 
 /** What one reconcile tick needs. */
@@ -96,9 +97,15 @@ async function tick(config: ReconcileConfig, descriptors: DescriptorCache, log: 
   if (decision.action === 'none') return { ...found, action: 'none', message: decision.message };
 
   // The engine decides and repairs, from the descriptor as it is now.
-  const ports = createAwsPorts(await descriptors.get(clients, true), clients, {
-    event: (e) => log('info', 'engine', e.message, { type: e.type, ...(e.weights ? { weights: e.weights } : {}) }),
-  });
+  const descriptor = await descriptors.get(clients, true);
+  const hooks = onRollbackHooks(descriptor, clients);
+  const ports: ReleasePorts = {
+    ...createAwsPorts(descriptor, clients, {
+      event: (e) => log('info', 'engine', e.message, { type: e.type, ...(e.weights ? { weights: e.weights } : {}) }),
+    }),
+    // A rollback of an interrupted release runs them, as the alarm path's does.
+    ...(hooks ? { hooks } : {}),
+  };
   const outcome = await new ReleaseEngine(ports, { service, owner: AUTO_ROLLBACK_OWNER }).reconcile();
   const fields = { status: outcome.status, action: outcome.action, code: decision.code, releaseId: outcome.releaseId ?? decision.releaseId, weights: outcome.weights };
   const result: ReconcileResult = {
