@@ -23,11 +23,10 @@ export const QUARANTINE_CLI_ACTIONS: ReadonlySet<string> = new Set([
   'ec2:CreateTags',
 ]);
 
-export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly quarantine?: boolean } = {}): Set<string> {
+export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly quarantine?: boolean; readonly hooks?: boolean } = {}): Set<string> {
   const prefix: Record<string, string> = {
     'client-elastic-load-balancing-v2': 'elasticloadbalancing',
     'client-auto-scaling': 'autoscaling',
-    'client-lambda': 'lambda',
     'client-cloudwatch': 'cloudwatch',
     'client-dynamodb': 'dynamodb',
     'client-ec2': 'ec2',
@@ -39,7 +38,8 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly qu
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
   const actions = new Set<string>();
   const inScope = (file: string) =>
-    (options.dr || !file.startsWith(path.join('lib', 'aws', 'dr'))) && (options.quarantine || !file.startsWith(path.join('lib', 'aws', 'quarantine')));
+    (options.dr || !file.startsWith(path.join('lib', 'aws', 'dr'))) && (options.quarantine || !file.startsWith(path.join('lib', 'aws', 'quarantine'))) &&
+    (options.hooks !== false || !file.startsWith(path.join('lib', 'aws', 'hooks')));
   for (const file of [...files('lib/aws'), ...files('lib/cli')].filter(inScope)) {
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/import (?:type )?\{([^}]*)\} from '@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
