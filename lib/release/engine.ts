@@ -20,7 +20,10 @@ import { checkStagedImage, evaluatePreflight, observe, PreflightResult, withChec
 import { buildStatus, ServiceStatus } from './status';
 import { stepWeights } from './weights';
 import { formatDuration } from './parsing';
+import { approve } from './private/approve';
 import { compact, EngineContext, newReleaseId, writeRecord } from './private/context';
+import { contract } from './private/contract';
+import { announceDeferred, deferredContractRuns } from './private/hooks';
 import { promote } from './private/promote';
 import { reconcile } from './private/reconcile';
 import { resume } from './private/resume';
@@ -90,7 +93,9 @@ export class ReleaseEngine {
     if (overridden) ctx.emit(ReleaseEventType.UNDEPLOYED_IMAGE_ALLOWED, `Releasing what ${pre.candidate} runs now, although ${overridden}`);
 
     const now = ctx.now();
-    const state: ReleaseState = compact({
+    const pauseBefore = [...new Set(request.pauseBefore ?? [])].sort((a, b) => a - b);
+    const commandHooks = (ctx.ports.hooks?.hooks ?? []).filter((h) => h.kind === 'command' && !h.contract).map((h) => h.name);
+    const claimed: ReleaseState = compact({
       releaseId: request.releaseId ?? newReleaseId(now),
       service: ctx.opts.service,
       status: 'in-progress',
@@ -102,14 +107,20 @@ export class ReleaseEngine {
       ...ctx.ownership(),
       startedAt: now,
       updatedAt: now,
+      pauseBefore: pauseBefore.length ? pauseBefore : undefined,
+      commandHooks: commandHooks.length ? commandHooks : undefined,
     });
+    const deferred = deferredContractRuns(ctx, claimed);
+    const state = deferred.length ? { ...claimed, hooks: deferred } : claimed;
     const version = await this.claim(state, obs.stored?.version);
     const excluded = await ctx.ports.exclusion?.refusal();
     if (excluded !== undefined) return this.withdraw(state, version, excluded, pre.checks, obs.weights);
-    ctx.emit(ReleaseEventType.RELEASE_STARTED, `Releasing ${state.candidate} (${state.releaseId}): ${request.strategy.describe()}`, {
+    const pauses = pauseBefore.length ? `; pauses for approval before step ${pauseBefore.map((i) => i + 1).join(', ')}` : '';
+    ctx.emit(ReleaseEventType.RELEASE_STARTED, `Releasing ${state.candidate} (${state.releaseId}): ${request.strategy.describe()}${pauses}`, {
       weights: stepWeights(state, -1),
       steps: state.steps.length,
     });
+    announceDeferred(ctx, state);
     return drive(ctx, new Run(ctx, state, version, pre.expectedHealthy, true));
   }
 
@@ -132,7 +143,7 @@ export class ReleaseEngine {
    * nothing waits, `refused` when the gate fails (nothing changed: roll back or wait), else as `release`.
    */
   public async approve(): Promise<ReleaseOutcome> {
-    throw new Error('not implemented');
+    return approve(this.ctx);
   }
 
   /**
@@ -141,8 +152,7 @@ export class ReleaseEngine {
    * is no contract hook or they all passed already for this release. Results go into the record's `contracts`.
    */
   public async contract(options: ContractOptions = {}): Promise<ReleaseOutcome> {
-    void options;
-    throw new Error('not implemented');
+    return contract(this.ctx, options.dryRun ?? false);
   }
 
   /**
