@@ -9,10 +9,12 @@
  * ES module bundle, `import()` of a CommonJS package yields only its default export.
  */
 import type { RetentionResult } from '../aws/ami-retention';
+import type { HookOutputLine } from '../aws/hooks/command-hook-runner';
 import type { ServiceDescriptor } from '../contract';
-import type { Logger, ReleasePorts } from '../release';
+import type { Logger, ReleaseHooks, ReleasePorts } from '../release';
 import type { QuarantineController } from '../release/quarantine/controller';
 import type { CommandContext } from './command';
+import type { HookFlags } from './hook-flags';
 
 /**
  * The Region the clients resolve (SSM's client, which every command creates for the descriptor anyway).
@@ -60,4 +62,21 @@ export async function quarantineController(ctx: CommandContext, descriptor: Serv
     import('../release/quarantine/controller'),
   ]);
   return new Controller(createQuarantinePorts(ctx.clients, descriptor), quarantinePolicy(descriptor));
+}
+
+/**
+ * The service's release hooks (those its descriptor declares: Lambda functions, webhooks) and the local commands
+ * the command was given, with their runners (lib/aws/hooks). The Lambda client loads on the first Lambda hook.
+ *
+ * @throws when a declared hook has the name of a command hook (`cmd-<point>`)
+ */
+export async function releaseHooks(ctx: CommandContext, descriptor: ServiceDescriptor, flags: HookFlags | undefined, onOutput: (line: HookOutputLine) => void): Promise<ReleaseHooks> {
+  const { releaseHooksFromDescriptor } = await import('../aws/hooks/release-hooks-from-descriptor');
+  return releaseHooksFromDescriptor(descriptor, {
+    clients: ctx.clients,
+    commands: flags?.commands,
+    commandTimeoutMs: flags?.timeoutMs,
+    onOutput,
+    ...(ctx.io.hookRunnerOptions?.webhook ? { webhook: ctx.io.hookRunnerOptions.webhook } : {}),
+  });
 }

@@ -8,13 +8,16 @@ import {
   ReleaseEvent,
   ReleaseEventType,
   ReleaseOutcome,
+  ReleaseHooks,
   ReleasePlan,
   ReleasePorts,
   ROLLBACK_DEADLINE_MS,
   UsageError,
 } from '../release';
-import { awsPorts, loadServiceDescriptor } from './aws-access';
+import { awsPorts, loadServiceDescriptor, releaseHooks } from './aws-access';
 import type { CommandContext } from './command';
+import { hasCommands, HookFlags } from './hook-flags';
+import { describePause } from './pauses';
 import { DryRunPorts } from './dry-run-ports';
 import { EXIT_CODES, exitCodeForOutcome } from './exit-codes';
 import { keepImagesRetained } from './image-retention';
@@ -32,8 +35,21 @@ export interface EngineRun {
   readonly engine?: Pick<ReleaseEngineOptions, 'pollIntervalMs' | 'scaleDownDelayMs' | 'takeOver' | 'allowUndeployedImage'>;
   /** The engine call. */
   invoke(engine: ReleaseEngine): Promise<ReleaseOutcome>;
-  /** A release of this many steps, each baking this long: its start says how long it takes and when it ends. */
-  readonly expect?: { readonly steps: number; readonly bakeMs: number };
+  /**
+   * A release of this many steps, each baking this long (and waiting for approval at this many pauses): its start
+   * says how long it takes and when it ends.
+   */
+  readonly expect?: { readonly steps: number; readonly bakeMs: number; readonly pauseBefore?: readonly number[] };
+  /**
+   * The local command hooks the command was given (`--<point>-cmd`, `--hook-timeout`). The hooks the descriptor
+   * declares (Lambda functions, webhooks) run whether or not any is given.
+   */
+  readonly hooks?: HookFlags;
+  /**
+   * The command changes neither traffic nor capacity (`contract`): the manifest and the AMIs' keep tags are left
+   * alone, and `--dry-run` goes to `invoke` (the engine says what would run) instead of a simulation.
+   */
+  readonly hooksOnly?: boolean;
   /**
    * Asked before the engine runs (not on a dry run): a refusal message stops the command with "refused" and nothing
    * changed; undefined goes on.
@@ -89,15 +105,18 @@ async function runEngine(ctx: CommandContext, run: EngineRun): Promise<number> {
     ...run.engine,
   };
   if (run.withStandby && descriptor.disasterRecovery) return run.withStandby(descriptor, options, manifestUsable);
-  if (global.dryRun) return run.plan ? planRelease(ctx, run.plan, descriptor, options) : simulate(ctx, run, descriptor, options);
+  if (global.dryRun && !run.hooksOnly) return run.plan ? planRelease(ctx, run, descriptor, options) : simulate(ctx, run, descriptor, options);
 
-  const ports = await awsPorts(ctx, descriptor, out.logger);
-  const refusal = await run.confirm?.(ports);
+  const ports = await withHooks(ctx, run, descriptor, await awsPorts(ctx, descriptor, out.logger));
+  const refusal = global.dryRun ? undefined : await run.confirm?.(ports);
   if (refusal !== undefined) {
     return out.result({ status: 'refused', exitCode: EXIT_CODES.refused, message: refusal, apiCalls: apiCallSummary(clients.counter) });
   }
-  if (run.expect) out.expectRelease(run.expect.steps, run.expect.bakeMs);
+  if (run.expect) out.expectRelease(run.expect.steps, run.expect.bakeMs, run.expect.pauseBefore?.length ?? 0);
   const outcome = await run.invoke(new ReleaseEngine(ports, options));
+  if (run.hooksOnly) {
+    return out.result({ ...outcomeFields(outcome), ...(global.dryRun ? { dryRun: true } : {}), next: nextCommands(run.name, global.service, outcome), apiCalls: apiCallSummary(clients.counter) });
+  }
   const manifest = manifestUsable
     ? await keepManifestInStep(ctx, descriptor, layoutAfter(outcome), async (c) => (await ports.capacity.describe(c)).desired)
     : { path: ctx.manifest.shown, action: 'skipped' as const, changes: [] };
@@ -105,15 +124,52 @@ async function runEngine(ctx: CommandContext, run: EngineRun): Promise<number> {
   return out.result({ ...outcomeFields(outcome), next: nextCommands(run.name, global.service, outcome), manifest, retention, apiCalls: apiCallSummary(clients.counter) });
 }
 
+/**
+ * The engine's ports with the release hooks: those the descriptor declares and the command hooks given, when there
+ * are any (the hook runners load only then). Command hook output is printed as it comes (`  [cmd-pre-release] ...`,
+ * `hook-output` events in `--json`).
+ *
+ * Rollback and abort bound their AWS calls by a deadline (`emergency`); their on-rollback hooks run after the
+ * rollback is verified and recorded, and may take their own time: the deadline is lifted when a hook starts.
+ */
+async function withHooks(ctx: CommandContext, run: EngineRun, descriptor: ServiceDescriptor, ports: ReleasePorts): Promise<ReleasePorts> {
+  if (!descriptor.releaseHooks?.length && !hasCommands(run.hooks)) return ports;
+  let hooks: ReleaseHooks;
+  try {
+    hooks = await releaseHooks(ctx, descriptor, run.hooks, (line) => ctx.out.hookOutput(line));
+  } catch (e) {
+    // A declared hook named like a command hook (cmd-<point>): the command line cannot be run as given.
+    throw new UsageError((e as Error).message);
+  }
+  if (!run.emergency) return { ...ports, hooks };
+  const runner = hooks.runner;
+  return {
+    ...ports,
+    hooks: {
+      ...hooks,
+      runner: {
+        run: (hook, event, timeoutMs) => {
+          ctx.clients.setDeadline(undefined);
+          return runner.run(hook, event, timeoutMs);
+        },
+      },
+    },
+  };
+}
+
 /** What to run after an outcome that leaves something to do, with the service name. */
 export function nextCommands(command: string, service: string, outcome: ReleaseOutcome): string[] | undefined {
   const s = (what: string) => `bluegreen ${what} ${service}`;
   switch (outcome.status) {
     case 'failed':
-      return [s('status'), s('rollback')];
+      // A contract hook that failed left traffic alone.
+      return command === 'contract' ? [s('status'), s('contract')] : [s('status'), s('rollback')];
+    case 'awaiting-approval':
+      return [s('approve'), s('rollback')];
     case 'preempted':
       return outcome.state?.status === 'in-progress' ? [`${s('status')} --watch`, s('wait')] : undefined;
     case 'refused':
+      if (outcome.state?.status === 'in-progress' && outcome.state.awaitingApproval) return [s('approve'), s('rollback')];
       if (command === 'resume' && outcome.weights) return [s('rollback'), s('promote')];
       if (command === 'promote' && outcome.state?.status !== 'in-progress') return [`${s('promote')} --colour <blue|green>`];
       return undefined;
@@ -157,12 +213,20 @@ function outcomeFields(o: ReleaseOutcome) {
 }
 
 /** `release --dry-run`: the engine's plan, with the pre-flight checks as they stand. Reads only. */
-async function planRelease(ctx: CommandContext, plan: NonNullable<EngineRun['plan']>, descriptor: ServiceDescriptor, options: ReleaseEngineOptions): Promise<number> {
+async function planRelease(ctx: CommandContext, run: EngineRun, descriptor: ServiceDescriptor, options: ReleaseEngineOptions): Promise<number> {
   const { global, out, clients } = ctx;
-  const planned = await plan(new ReleaseEngine(await awsPorts(ctx, descriptor, SILENT), options));
+  const planned = await run.plan!(new ReleaseEngine(await awsPorts(ctx, descriptor, SILENT), options));
   out.line(`Dry run, nothing was changed. Plan to release ${global.service}: ${planned.strategy}`);
   planned.actions.forEach((a, i) => out.line(`  ${i + 1}. ${a}`));
-  out.line(`Shortest time to promotion: ${humanDuration(planned.minimumDurationMs)} (ETA ${clockTime(Date.now() + planned.minimumDurationMs)} if started now).`);
+  const pauses = (run.expect?.pauseBefore ?? []).map((i) => describePause(i, planned.steps.map((s) => s.candidatePercent)));
+  if (pauses.length) out.line(`Pauses for approval (exit 8; then bluegreen approve ${global.service}): ${pauses.join(', ')}.`);
+  const hooks = plannedHooks(descriptor, run.hooks);
+  if (hooks.length) {
+    out.line('Hooks, run once per release (none was run now):');
+    for (const h of hooks) out.line(`  ${h.name} (${h.kind}) at ${h.point}${h.contract ? `: a contract hook, deferred until the old colour is in standby (bluegreen contract ${global.service})` : ''}`);
+  }
+  const waits = pauses.length ? ', plus the wait for approval' : '';
+  out.line(`Shortest time to promotion: ${humanDuration(planned.minimumDurationMs)}${waits} (ETA ${clockTime(Date.now() + planned.minimumDurationMs)} if started now).`);
   const manifest = planned.ready && planned.candidate ? await keepManifestInStep(ctx, descriptor, { live: planned.candidate, idleMode: 'ready' }) : undefined;
   const message = planned.ready
     ? `Dry run: release would start, moving ${planned.candidate} from 0 to 100 % in ${planned.steps.length} step(s).`
@@ -176,6 +240,8 @@ async function planRelease(ctx: CommandContext, plan: NonNullable<EngineRun['pla
     message,
     dryRun: true,
     plan: planned,
+    ...(pauses.length ? { pauseBefore: run.expect?.pauseBefore?.map((i) => i + 1) } : {}),
+    ...(hooks.length ? { hooks } : {}),
     manifest,
     apiCalls: apiCallSummary(clients.counter),
   });
@@ -208,3 +274,10 @@ async function simulate(ctx: CommandContext, run: EngineRun, descriptor: Service
 }
 
 const SILENT: Logger = { event: () => undefined };
+
+/** The hooks a release would run: those the descriptor declares, then the command hooks given (`cmd-<point>`). */
+function plannedHooks(descriptor: ServiceDescriptor, flags: HookFlags | undefined): Array<{ name: string; kind: string; point: string; contract: boolean }> {
+  const declared = (descriptor.releaseHooks ?? []).map((h) => ({ name: h.name, kind: h.kind, point: h.point, contract: h.contract }));
+  const commands = Object.keys(flags?.commands ?? {}).map((point) => ({ name: `cmd-${point}`, kind: 'command', point, contract: point === 'contract' }));
+  return [...declared, ...commands];
+}

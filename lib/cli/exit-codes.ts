@@ -6,7 +6,17 @@ import { isAwsError } from './aws-errors';
  * How a command ended, for pipelines: each kind has its own exit code, and `--json` results carry the kind as
  * `outcome`. 0 and 2 keep their old meaning; docs/RELEASING.md ("Exit codes") and `bluegreen --help` list them.
  */
-export type OutcomeKind = 'done' | 'rolled-back' | 'usage' | 'refused' | 'paused' | 'aws-error' | 'failed' | 'skewed' | 'interrupted';
+export type OutcomeKind =
+  | 'done'
+  | 'rolled-back'
+  | 'usage'
+  | 'refused'
+  | 'paused'
+  | 'aws-error'
+  | 'failed'
+  | 'skewed'
+  | 'awaiting-approval'
+  | 'interrupted';
 
 /** The exit code of each kind (`interrupted` is 128 + the signal's number: see `interruptedExitCode`). */
 export const EXIT_CODES = {
@@ -32,6 +42,12 @@ export const EXIT_CODES = {
    * back, so the Regions serve different versions (the result says which). Release the standby with --region-only.
    */
   skewed: 7,
+  /**
+   * The release waits at its current weight for a person: a declared pause (`--steps 10,pause,100`,
+   * `--pause-before`) or an inconclusive step or pre-promotion hook. Still in progress and guarded by its gate alarms
+   * and the auto-rollback: `bluegreen approve <service>` continues it, `bluegreen rollback <service>` ends it.
+   */
+  'awaiting-approval': 8,
 } as const satisfies Record<Exclude<OutcomeKind, 'interrupted'>, number>;
 
 /** One line per exit code, for `bluegreen --help`. */
@@ -44,6 +60,7 @@ export const EXIT_CODE_HELP: readonly string[] = [
   '  5  AWS error: credentials, endpoint, throttling or access denied; the message says the fix',
   '  6  failed: could not finish, traffic may be split: run status, then rollback (dr: dr status, then dr resume)',
   '  7  skewed: released in the primary Region only; the standby serves the old version (release --region-only)',
+  '  8  awaiting approval: the release paused at its current weight, still guarded: approve or rollback',
   '  130/143  interrupted (SIGINT/SIGTERM) with no release left in progress by this command',
 ];
 
@@ -89,6 +106,8 @@ export function exitCodeForOutcome(outcome: ReleaseOutcome): number {
       }
     case 'failed':
       return EXIT_CODES.failed;
+    case 'awaiting-approval':
+      return EXIT_CODES['awaiting-approval'];
     default:
       return outcome.exitCode === 0 ? EXIT_CODES.done : EXIT_CODES.failed;
   }

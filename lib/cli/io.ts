@@ -1,6 +1,7 @@
 import type { AwsClients } from '../aws/clients';
 import type { DnsResolve } from '../aws/dr/dns-resolve';
 import type { DrProbeOverride } from '../aws/dr/create-dr-ports';
+import type { WebhookHookRunnerOptions } from '../aws/hooks/webhook-hook-runner';
 import type { DrAccessFactory } from './dr-access';
 
 /** Where the CLI writes: `process.stdout` / `process.stderr`, or a buffer in tests. */
@@ -79,4 +80,12 @@ export interface CliIo {
    * @default - DNS and HTTP requests to the records
    */
   readonly drPortsOptions?: { readonly resolver?: DnsResolve; readonly probeOverride?: DrProbeOverride };
+  /**
+   * Test seam of the release hook runners: the CLI scenario tests serve a webhook on loopback over HTTP
+   * (`webhook: { allowInsecureLoopback: true }`), which a service's hooks never may (https:// only). Nothing else
+   * sets it.
+   *
+   * @default - the runners' defaults
+   */
+  readonly hookRunnerOptions?: { readonly webhook?: WebhookHookRunnerOptions };
 }

@@ -9,7 +9,8 @@ import { cliVersion } from './version';
  * The `bluegreen` CLI: parse `argv` (without `node` and the script), run the command, return the exit code.
  *
  * Exit codes (exit-codes.ts, docs/RELEASING.md): 0 done, 1 rolled back, 2 bad input, 3 refused before any change,
- * 4 paused (a release left in progress), 5 AWS error, 6 failed; 130/143 interrupted with nothing left in progress.
+ * 4 paused (a release left in progress), 5 AWS error, 6 failed, 7 skewed, 8 awaiting approval; 130/143 interrupted with
+ * nothing left in progress.
  *
  * @example
  * process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, isTTY: true, env: process.env, cwd: process.cwd() });

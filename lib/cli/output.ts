@@ -1,4 +1,5 @@
 import type { ApiCallCounter } from '../aws/api-call-counter';
+import type { HookOutputLine } from '../aws/hooks/command-hook-runner';
 import { isStale, Logger, ReleaseEvent, ReleaseEventType, ReleaseInProgressError } from '../release';
 import { explainAwsError } from './aws-errors';
 import { clockTime, humanDuration, tidyDurations } from './durations';
@@ -72,8 +73,10 @@ export class Output {
   private finished?: number;
   /** A promotion taking over a release, which the engine numbers as a step of its own: shown as the plan's last. */
   private promotion?: { readonly steps: number };
+  /** Command hooks whose output lines were printed (text mode): their verdicts need not repeat them. */
+  private readonly printedOutput = new Set<string>();
   /** The release about to start, for its duration and ETA. */
-  private expected?: { readonly steps: number; readonly bakeMs: number };
+  private expected?: { readonly steps: number; readonly bakeMs: number; readonly pauses: number };
 
   constructor(
     private readonly io: CliIo,
@@ -114,9 +117,27 @@ export class Output {
     this.io.stderr.write(`bluegreen: warning: ${line}\n`);
   }
 
-  /** The release about to start takes `steps` bakes of `bakeMs`: its start says how long, and when it ends. */
-  public expectRelease(steps: number, bakeMs: number): void {
-    this.expected = { steps, bakeMs };
+  /**
+   * The release about to start takes `steps` bakes of `bakeMs` (and waits for approval `pauses` times): its start
+   * says how long, and when it ends.
+   */
+  public expectRelease(steps: number, bakeMs: number, pauses = 0): void {
+    this.expected = { steps, bakeMs, pauses };
+  }
+
+  /**
+   * A line a command hook wrote, as it comes: `  [cmd-pre-release] <line>` (above a step's progress line on a
+   * terminal); with `--json`, an event `{"type":"hook-output","hook":...,"stream":...,"line":...}`.
+   */
+  public hookOutput(o: HookOutputLine): void {
+    if (this.done) return;
+    const at = Date.now();
+    if (this.json) {
+      this.writeJson({ kind: 'event', type: HOOK_OUTPUT, message: `[${o.hook}] ${o.line}`, at: new Date(at).toISOString(), hook: o.hook, stream: o.stream, line: o.line });
+      return;
+    }
+    this.printedOutput.add(o.hook);
+    this.text?.above(`  [${o.hook}] ${o.line}`);
   }
 
   /** Print the result and return its exit code. Only the first result is printed. */
@@ -227,13 +248,14 @@ export class Output {
       this.writeJson({ kind: 'event', ...e, message, at: new Date(e.at).toISOString(), ...eta });
       return;
     }
-    this.text?.event(e);
+    this.text?.event(this.printedOutput.has(e.hook ?? '') ? withoutCommandOutput(e) : e);
     if (started && this.expected) {
-      const { steps, bakeMs } = this.expected;
+      const { steps, bakeMs, pauses } = this.expected;
       const how = steps === 1 ? `1 step baking ${humanDuration(bakeMs)}` : `${steps} steps, each baking ${humanDuration(bakeMs)}`;
+      const waits = pauses === 0 ? '' : ` plus the wait for approval at ${pauses === 1 ? 'the pause' : `${pauses} pauses`}`;
       this.closeProgress();
       this.io.stdout.write(
-        `${clockTime(e.at)} Takes about ${humanDuration(durationMs)} (${how}); ETA ${clockTime(e.at + durationMs)}. ` +
+        `${clockTime(e.at)} Takes about ${humanDuration(durationMs)} (${how})${waits}; ETA ${clockTime(e.at + durationMs)}${waits ? ' without them' : ''}. ` +
           `Follow it from elsewhere: bluegreen status ${this.header.service} --watch\n`,
       );
     }
@@ -261,6 +283,18 @@ export class Output {
   private closeProgress(): void {
     this.text?.close();
   }
+}
+
+/** The `type` of the events that carry a command hook's output lines (not an engine event). */
+export const HOOK_OUTPUT = 'hook-output';
+
+/**
+ * A command hook's verdict event without the last lines of output its detail repeats (they were printed as they
+ * came): `pre-release hook cmd-pre-release passed: exit 0 (output above)`.
+ */
+function withoutCommandOutput(e: ReleaseEvent): ReleaseEvent {
+  const message = e.message.replace(/(: (?:exit \d+(?: \(inconclusive\))?|killed by SIG\w+|timed out after \S+: its process group was killed)) .+$/, '$1 (output above)');
+  return message === e.message ? e : { ...e, message };
 }
 
 /** Errors from AWS can span lines; the CLI promises one. */

@@ -39,6 +39,8 @@ const STEP_ENDING: ReadonlySet<string> = new Set([
   ReleaseEventType.SCALED_DOWN,
   ReleaseEventType.PREEMPTED,
   ReleaseEventType.REFUSED,
+  ReleaseEventType.AWAITING_APPROVAL,
+  ReleaseEventType.APPROVED,
 ]);
 
 const BAR_WIDTH = 20;
@@ -52,6 +54,11 @@ export class LineLogger implements Logger {
 
   public event(e: ReleaseEvent): void {
     this.out.write(`${clockTime(e.at)} ${tidyDurations(e.message)}\n`);
+  }
+
+  /** A line of its own (a command hook's output). */
+  public above(text: string): void {
+    this.out.write(`${text}\n`);
   }
 
   /** Nothing to end off a terminal. */
@@ -126,6 +133,13 @@ export class ProgressLogger implements Logger {
     // The step is over (a gate failed, a rollback began...): its last state stays on screen.
     this.endStep();
     this.out.write(`${clockTime(e.at)} ${tidyDurations(e.message)}\n`);
+  }
+
+  /** A line of its own above the step line, which carries on below it (a command hook's output). */
+  public above(text: string): void {
+    this.clearLine();
+    this.out.write(`${text}\n`);
+    this.draw();
   }
 
   /** Redraw the line now (the timer calls this every second). */

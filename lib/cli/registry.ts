@@ -1,5 +1,7 @@
 import type { Command } from './command';
 import { abort } from './commands/abort';
+import { approve } from './commands/approve';
+import { contract } from './commands/contract';
 import { dr } from './commands/dr';
 import { promote } from './commands/promote';
 import { quarantine } from './commands/quarantine';
@@ -18,7 +20,22 @@ import { wait } from './commands/wait';
  * Command modules import no AWS SDK at load (they reach it through aws-access.ts), so listing them here keeps
  * `bluegreen --help` free of it.
  */
-export const COMMANDS: readonly Command<unknown>[] = [status, wait, stage, release, resume, promote, rollback, abort, scaleDown, syncManifest, dr, quarantine];
+export const COMMANDS: readonly Command<unknown>[] = [
+  status,
+  wait,
+  stage,
+  release,
+  approve,
+  resume,
+  promote,
+  rollback,
+  abort,
+  scaleDown,
+  contract,
+  syncManifest,
+  dr,
+  quarantine,
+];
 
 /** The command called `name`, if there is one. */
 export function findCommand(name: string): Command<unknown> | undefined {

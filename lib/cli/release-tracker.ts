@@ -12,6 +12,7 @@ const CHANGES: Readonly<Record<string, Phase>> = {
   [ReleaseEventType.STEP_STARTED]: 'releasing',
   [ReleaseEventType.ROLLBACK_STARTED]: 'rolling-back',
   [ReleaseEventType.PROMOTION_STARTED]: 'promoting',
+  [ReleaseEventType.APPROVED]: 'releasing',
 };
 
 /** Events after which the release is no longer this process's to finish. */
@@ -24,6 +25,8 @@ const ENDS: ReadonlySet<string> = new Set([
   ReleaseEventType.PREFLIGHT_FAILED,
   ReleaseEventType.ROLLBACK_FAILED,
   ReleaseEventType.SCALED_DOWN,
+  // Paused: the release waits for a person, guarded; nothing is left half-done by this process.
+  ReleaseEventType.AWAITING_APPROVAL,
 ]);
 
 /** Where an interrupted command leaves the release, and what to run next. */

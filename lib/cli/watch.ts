@@ -143,7 +143,8 @@ export function watchFrame(v: StatusView, now: number, intervalMs: number, failu
     lines.push(`  ${c.padEnd(5)}     ${role.padEnd(9)} ${String(x.weight).padStart(3)} %  ${x.healthy}/${x.total} healthy, desired ${x.desired}  ${alarms}`);
   }
   const lease = r.leaseMs !== null ? ` (lease ${humanDuration(r.leaseMs)})` : '';
-  lines.push(`  driver    ${r.owner}, heartbeat ${heartbeatAge(v, now)} ago${lease}${r.stale ? ', STALE' : ''}`);
+  if (r.awaitingApproval) lines.push(`  approval  waits for 'bluegreen approve ${v.service}' (or 'bluegreen rollback ${v.service}'); the gate alarms and the auto-rollback still guard it`);
+  else lines.push(`  driver    ${r.owner}, heartbeat ${heartbeatAge(v, now)} ago${lease}${r.stale ? ', STALE' : ''}`);
   lines.push(`  release   ${r.releaseId}, started ${clockTime(Date.parse(r.startedAt))}, steps ${r.steps.join(', ')} %`);
   for (const w of v.warnings) lines.push(`warning: ${w}`);
   return lines;
@@ -152,7 +153,7 @@ export function watchFrame(v: StatusView, now: number, intervalMs: number, failu
 /** The headline with the bake moved on to `now`. */
 function headlineAt(v: StatusView, p: ReleaseProgress): string {
   const r = v.release;
-  if (!r?.live || r.stale) return headline(v);
+  if (!r?.live || r.stale || r.awaitingApproval) return headline(v);
   const where = p.step > 0 ? `step ${p.step}/${p.steps} (${p.percent} %)` : `before step 1/${p.steps}`;
   return `RELEASING ${r.candidate}: ${where}, ${describeBake(p)}; gate ${r.live.gate.detail}`;
 }

@@ -32,8 +32,8 @@ function parsed(...argv: string[]): GlobalOptions & ReleaseOptions {
 
 describe('bad command lines exit 2 with one line on stderr and no AWS call', () => {
   const cases: [string[], string][] = [
-    [[], "bluegreen: give a command: bluegreen <command> <service> [flags]. Commands: status, wait, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest, dr, quarantine. Run 'bluegreen --help'."],
-    [['deploy', 'web'], 'bluegreen: unknown command "deploy". Commands: status, wait, stage, release, resume, promote, rollback, abort, scale-down, sync-manifest, dr, quarantine. Run \'bluegreen --help\'.'],
+    [[], "bluegreen: give a command: bluegreen <command> <service> [flags]. Commands: status, wait, stage, release, approve, resume, promote, rollback, abort, scale-down, contract, sync-manifest, dr, quarantine. Run 'bluegreen --help'."],
+    [['deploy', 'web'], 'bluegreen: unknown command "deploy". Commands: status, wait, stage, release, approve, resume, promote, rollback, abort, scale-down, contract, sync-manifest, dr, quarantine. Run \'bluegreen --help\'.'],
     [['--force', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--force" before any command; only --json, --dry-run, --region, --profile, --manifest may come before it.'],
     [['status'], 'bluegreen: missing <service>: bluegreen status <service> [flags], e.g. bluegreen status web.'],
     [['status', 'web', 'shop'], 'bluegreen: status: takes one service; unexpected argument "shop". Got ["web","shop"].'],
@@ -135,7 +135,7 @@ describe('help', () => {
 
   it('shows --color beside --colour', async () => {
     const { stdout } = await run('promote', '--help');
-    expect(stdout).toMatch(/^ {2}--colour, --color <green> {2}with no release in progress/m);
+    expect(stdout).toMatch(/^ {2}--colour, --color <green> +with no release in progress/m);
   });
 
   it('lists every flag of a command with its default', async () => {
@@ -161,7 +161,7 @@ describe('--color', () => {
     [['promote', 'web', '--colour', 'green', '--color', 'green']],
   ])('%j is --colour green', (argv) => {
     const line = parseCommandLine(argv);
-    expect(line.kind === 'run' && line.parsed.options).toEqual({ colour: 'green', scaleDownDelayMs: undefined, yes: false });
+    expect(line.kind === 'run' && line.parsed.options).toEqual({ colour: 'green', scaleDownDelayMs: undefined, yes: false, hooks: { commands: {} } });
   });
 });
 

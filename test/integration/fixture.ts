@@ -47,6 +47,7 @@ import {
   QUARANTINE_DEFAULT_RETENTION_SECONDS,
   QUARANTINE_HOOK_NAME,
   QuarantineDescriptor,
+  ReleaseHookDescriptor,
   ServiceDescriptor,
   TrafficRouteDescriptor,
   VERSION_TAG_KEY,
@@ -107,6 +108,13 @@ export interface ServiceFixtureOptions {
    * @default - no quarantine
    */
   readonly quarantine?: Partial<QuarantineDescriptor>;
+  /**
+   * The descriptor's `releaseHooks`, as `BlueGreenService.addReleaseHook` lists them (moto has nothing to create for
+   * them: a Lambda hook's function is stood in for by the test, a webhook is served by it).
+   *
+   * @default - none
+   */
+  readonly releaseHooks?: readonly ReleaseHookDescriptor[];
 }
 
 /** Resources of one colour. */
@@ -175,7 +183,12 @@ export async function createServiceFixture(options: ServiceFixtureOptions = {}):
   ]);
   const base = descriptorOf(service, region, lb, production, test, releaseStateTable, capacity, colours);
   const healing = options.quarantine ? { quarantine: await createQuarantine(clients, service, region, network, colours, options.quarantine) } : undefined;
-  const descriptor = { ...base, ...(options.disasterRecovery ? { disasterRecovery: options.disasterRecovery } : {}), ...(healing ? { healing } : {}) };
+  const descriptor = {
+    ...base,
+    ...(options.disasterRecovery ? { disasterRecovery: options.disasterRecovery } : {}),
+    ...(healing ? { healing } : {}),
+    ...(options.releaseHooks ? { releaseHooks: options.releaseHooks } : {}),
+  };
   await clients.get(SSMClient).send(
     new PutParameterCommand({ Name: descriptorParameterName(service), Type: 'String', Value: JSON.stringify(descriptor), Overwrite: true }),
   );

@@ -3,6 +3,7 @@ import { allTo, formatWeights, ReleasePorts, sameWeights } from '../../release';
 import type { Command, CommandContext } from '../command';
 import { runEngineCommand } from '../engine-command';
 import { colourFlag, colourFlagValue, SCALE_DOWN_DELAY_FLAG, scaleDownDelayFlag } from '../flags';
+import { HookFlags, hookFlags, parseHookFlags, PROMOTE_HOOK_POINTS } from '../hook-flags';
 
 /** What `promote` was asked to do. */
 export interface PromoteOptions {
@@ -12,6 +13,8 @@ export interface PromoteOptions {
   readonly scaleDownDelayMs?: number;
   /** `--yes`: no question before moving all traffic at once with no release in progress. */
   readonly yes?: boolean;
+  /** `--post-promotion-cmd`, `--on-rollback-cmd`, `--hook-timeout`. */
+  readonly hooks?: HookFlags;
 }
 
 /** `promote <service>`: 100 % to the candidate now, skipping the remaining steps. */
@@ -22,12 +25,19 @@ export const promote: Command<PromoteOptions> = {
     colour: colourFlag('with no release in progress: the colour to send all traffic to (settles split weights); asks first on a terminal'),
     'scale-down-delay': SCALE_DOWN_DELAY_FLAG,
     yes: { type: 'boolean', short: 'y', help: 'with --colour and no release in progress: do not ask (required off a terminal)' },
+    ...hookFlags(PROMOTE_HOOK_POINTS),
   },
-  parse: (values) => ({ colour: colourFlagValue(values), scaleDownDelayMs: scaleDownDelayFlag(values), yes: values.yes === true }),
-  run: (ctx, { colour, scaleDownDelayMs, yes }) =>
+  parse: (values) => ({
+    colour: colourFlagValue(values),
+    scaleDownDelayMs: scaleDownDelayFlag(values),
+    yes: values.yes === true,
+    hooks: parseHookFlags(values, PROMOTE_HOOK_POINTS),
+  }),
+  run: (ctx, { colour, scaleDownDelayMs, yes, hooks }) =>
     runEngineCommand(ctx, {
       name: 'promote',
       engine: { scaleDownDelayMs },
+      hooks,
       confirm: colour !== undefined && !yes ? (ports) => confirmAllAtOnce(ctx, ports, colour) : undefined,
       invoke: (engine) => engine.promote({ colour }),
     }),

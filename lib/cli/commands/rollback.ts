@@ -1,6 +1,7 @@
-import type { Command } from '../command';
+import type { Command, FlagValues } from '../command';
 import { runEngineCommand } from '../engine-command';
 import { REASON_FLAG, stringFlag } from '../flags';
+import { HookFlags, hookFlags, parseHookFlags, ROLLBACK_HOOK_POINTS } from '../hook-flags';
 
 /** What `rollback` (and `abort`) was asked to do. */
 export interface RollbackOptions {
@@ -8,6 +9,8 @@ export interface RollbackOptions {
   readonly reason?: string;
   /** `--take-over`: accepted for symmetry with resume; rollback and abort always take over, naming the holder. */
   readonly takeOver?: boolean;
+  /** `--on-rollback-cmd`, `--hook-timeout`. */
+  readonly hooks?: HookFlags;
 }
 
 /** `--take-over` of rollback and abort, which never wait for a lease. */
@@ -20,7 +23,13 @@ export const TAKE_OVER_FLAG = {
 export const rollback: Command<RollbackOptions> = {
   name: 'rollback',
   summary: 'send 100 % back to the last good colour in one weight change (also after promotion, while it is warm)',
-  flags: { reason: REASON_FLAG, 'take-over': TAKE_OVER_FLAG },
-  parse: (values) => ({ reason: stringFlag(values, 'reason', { nonEmpty: true }), takeOver: values['take-over'] === true }),
-  run: (ctx, { reason, takeOver }) => runEngineCommand(ctx, { name: 'rollback', emergency: true, engine: { takeOver }, invoke: (engine) => engine.rollback({ reason }) }),
+  flags: { reason: REASON_FLAG, 'take-over': TAKE_OVER_FLAG, ...hookFlags(ROLLBACK_HOOK_POINTS) },
+  parse: (values) => parseRollback(values),
+  run: (ctx, { reason, takeOver, hooks }) =>
+    runEngineCommand(ctx, { name: 'rollback', emergency: true, engine: { takeOver }, hooks, invoke: (engine) => engine.rollback({ reason }) }),
 };
+
+/** The options of `rollback` and `abort`. */
+export function parseRollback(values: FlagValues): RollbackOptions {
+  return { reason: stringFlag(values, 'reason', { nonEmpty: true }), takeOver: values['take-over'] === true, hooks: parseHookFlags(values, ROLLBACK_HOOK_POINTS) };
+}

@@ -25,11 +25,12 @@ const INTERVAL_MS = { min: 100, max: 5 * 60_000, default: 10_000 };
  * `wait <service>`: block until the release in progress ends, for pipelines that did not start it (or whose job
  * watching it was replaced). Reads only the release record (one GetItem per interval). Exit 0 when it succeeded, 1
  * when it was rolled back or aborted, 3 when no release is in progress, 4 when it is still in progress at the timeout
- * or nobody drives it any more (its heartbeat is older than its lease: resume or roll it back).
+ * or nobody drives it any more (its heartbeat is older than its lease: resume or roll it back), 8 when it waits for
+ * approval (approve or roll it back).
  */
 export const wait: Command<WaitOptions> = {
   name: 'wait',
-  summary: 'wait for the release in progress to end: exit 0 succeeded, 1 rolled back or aborted, 3 none in progress, 4 timed out or stalled',
+  summary: 'wait for the release in progress to end: exit 0 succeeded, 1 rolled back or aborted, 3 none in progress, 4 timed out or stalled, 8 awaiting approval',
   flags: {
     timeout: { type: 'string', example: '30m', help: 'give up after this long, with exit 4 (default 1h, at most 48h)' },
     interval: { type: 'string', example: '10s', help: 'time between reads of the release record, 100ms to 5m (default 10s)' },
@@ -112,6 +113,18 @@ export async function waitForRelease(ctx: CommandContext, store: ReleaseStateSto
       }
       const ended = endOf(state, service);
       if (ended) return finish(ended);
+      const waiting = state.awaitingApproval;
+      if (waiting) {
+        // Nobody drives a release that waits for a person: waiting longer would only time out.
+        return finish({
+          status: 'awaiting-approval',
+          exitCode: EXIT_CODES['awaiting-approval'],
+          message:
+            `Release ${state.releaseId} of ${service} awaits approval at ${describeProgress(state)} (${formatWeights(stepWeights(state, state.stepIndex))}) ` +
+            `for ${humanDuration(Math.floor(Math.max(0, clock.now() - waiting.since) / 1000) * 1000)}: ${waiting.detail}.`,
+          next: [`bluegreen approve ${service}`, `bluegreen rollback ${service}`],
+        });
+      }
       const now2 = clock.now();
       if (isStale(state, now2)) {
         return finish({
