@@ -228,7 +228,8 @@ export class FakeWorld {
    */
   public runHook(proc: string, hook: ReleaseHook, event: HookEvent): Promise<{ verdict: HookVerdict; detail?: string }> | { verdict: HookVerdict; detail?: string } {
     const stored = this.stored?.state;
-    const run = [...(stored?.hooks ?? []), ...(stored?.contracts ?? [])].find((r) => r.key === event.idempotencyKey);
+    // Contract hooks are recorded in `contracts` (their `deferred` run in `hooks` has the same key).
+    const run = (event.contract ? stored?.contracts : stored?.hooks)?.find((r) => r.key === event.idempotencyKey);
     if (stored?.releaseId !== event.releaseId || run?.status !== 'running') {
       this.violations.push(`hook ${hook.name} called with key ${event.idempotencyKey} while its run is ${run?.status ?? 'not recorded'}`);
     }
