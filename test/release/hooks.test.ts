@@ -604,3 +604,24 @@ describe('old colour down', () => {
     expect(w.violations).toEqual([]);
   });
 });
+
+describe('plan', () => {
+  it('lists the hooks at their points and the pauses', async () => {
+    const w = worldWith([fakeHook('migrate', 'pre-release', { retries: 2 }), fakeHook('smoke', 'pre-promotion'), fakeHook('drop', 'post-promotion', { contract: true })]);
+    const plan = await engineFor(w.process('cli')).plan({ strategy: threeSteps, pauseBefore: [2] });
+    const lines = plan.actions.filter((a) => !a.startsWith('check '));
+    expect(lines).toEqual([
+      'write the release record (in progress, steps 10, 50, 100 %, bake 1m per step)',
+      'record the contract hooks drop deferred: never run during the release; `bluegreen contract web` runs them once blue is in standby',
+      'run the pre-release hooks migrate (lambda, 30s timeout, 2 retries): failed aborts the release with nothing moved; inconclusive: wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)',
+      expect.stringMatching(/^step 1\/3: record, set blue 90 % \/ green 10 %/),
+      expect.stringMatching(/^step 2\/3: /),
+      'pause before step 3/3: wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)',
+      'run the pre-promotion hooks smoke (lambda, 30s timeout): failed rolls back; inconclusive: wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)',
+      expect.stringMatching(/^step 3\/3: /),
+      'promote: point the test route at blue; record the release as succeeded',
+      'keep blue ready for 15m, then scale-down puts it in standby',
+    ]);
+    expect(w.hookCalls).toEqual([]);
+  });
+});
