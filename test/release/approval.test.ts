@@ -220,3 +220,44 @@ describe('a release awaiting approval', () => {
     expect(w.callsOf('undo')).toHaveLength(1);
   });
 });
+
+describe('crash points of approve', () => {
+  it('resume (or approve, while the pause is still recorded) or rollback recovers from a crash at any mutating call of approve', async () => {
+    const probe = await paused(true);
+    const base = probe.mutations;
+    expect((await engineFor(probe.process('approver')).approve()).status).toBe('succeeded');
+    const total = probe.mutations - base;
+    expect(total).toBeGreaterThan(5);
+
+    for (let n = 1; n <= total; n++) {
+      for (const when of ['before', 'after'] as const) {
+        for (const how of ['resume', 'rollback'] as const) {
+          const label = `crash ${n}/${total} ${when}, ${how}`;
+          const w = await paused(true);
+          w.crash = { at: w.mutations + n, when };
+          const approver = w.process('approver');
+          await engineFor(approver).approve().catch(() => undefined);
+          expect(approver.dead, label).toBe(true);
+          w.crash = undefined;
+          await w.advance(2 * MINUTE + 1);
+          const engine = engineFor(w.process('recovery'));
+          if (how === 'rollback') {
+            expect((await engine.rollback()).status, label).toBe('rolled-back');
+            expect(w.weights, label).toEqual(BLUE);
+            expect(w.stored?.state.hooks?.find((r) => r.hook === 'undo')?.status, label).toBe('passed');
+          } else {
+            const waiting = w.stored?.state.awaitingApproval !== undefined;
+            const outcome = waiting ? await engine.approve() : await engine.resume();
+            expect(['succeeded', 'noop'], label).toContain(outcome.status);
+            expect(w.stored?.state.status, label).toBe('succeeded');
+            expect(w.weights, label).toEqual(GREEN);
+            expect(w.testTarget, label).toBe('blue');
+            // Every step hook passed, the last one whichever process ran it.
+            expect(w.stored?.state.hooks?.filter((r) => r.hook === 'analysis').map((r) => r.status), label).toEqual(['passed', 'passed', 'passed', 'passed']);
+          }
+          expect(w.violations, label).toEqual([]);
+        }
+      }
+    }
+  });
+});
