@@ -99,4 +99,38 @@ export enum ReleaseEventType {
    * release goes on because `allowUndeployedImage` was set.
    */
   UNDEPLOYED_IMAGE_ALLOWED = 'undeployed-image-allowed',
+  /**
+   * A release hook was called (after its run was recorded `running`); `hook`, `point`, `step` (step hooks) and
+   * `attempt` say which.
+   */
+  HOOK_STARTED = 'hook-started',
+  /** A hook attempt failed, threw or timed out; it is tried again (the message says why and how many are left). */
+  HOOK_RETRYING = 'hook-retrying',
+  /** A hook passed (recorded). */
+  HOOK_PASSED = 'hook-passed',
+  /**
+   * A hook failed after all its attempts (recorded). At pre-release the release is aborted with nothing moved; at a
+   * step or pre-promotion, or post-promotion, it rolls back; at on-rollback it is only recorded.
+   */
+  HOOK_FAILED = 'hook-failed',
+  /** A hook could not decide (recorded): at pre-release, a step or pre-promotion, the release awaits approval. */
+  HOOK_INCONCLUSIVE = 'hook-inconclusive',
+  /**
+   * A contract (destructive) hook is not run at a release point: recorded `deferred`, for `contract()` once the old
+   * colour is in standby. The message says when.
+   */
+  HOOK_DEFERRED = 'hook-deferred',
+  /**
+   * A hook the release was started with could not be run by this process (a local command hook given to the CLI
+   * that started the release, during a rollback by another process or the auto-rollback): the message says how to
+   * run it.
+   */
+  HOOK_SKIPPED = 'hook-skipped',
+  /**
+   * The release waits at its current weight for `approve()` (a declared pause, or an inconclusive hook): still in
+   * progress, guarded by its gate alarms and the auto-rollback.
+   */
+  AWAITING_APPROVAL = 'awaiting-approval',
+  /** A release waiting for approval was approved (gate polled and passed); it goes on. */
+  APPROVED = 'approved',
 }

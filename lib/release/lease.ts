@@ -95,6 +95,14 @@ export function releaseInProgressError(state: ReleaseState, now: number, verdict
   const age = formatDuration(Math.max(0, now - state.updatedAt));
   const where = `${state.service} release ${state.releaseId} (${state.candidate} at ${describeProgress(state)}, ${formatWeights(stepWeights(state, state.stepIndex))})`;
   const next = `Run resume to continue it, or rollback to send 100 % back to ${state.stable}.`;
+  const waiting = state.awaitingApproval;
+  if (waiting) {
+    return new ReleaseInProgressError(
+      `${where} awaits approval (for ${formatDuration(Math.max(0, now - waiting.since))}: ${waiting.detail}). ` +
+        `Run approve to continue it, or rollback to send 100 % back to ${state.stable}.`,
+      state,
+    );
+  }
   if (isStale(state, now)) {
     return new ReleaseInProgressError(
       `${where} was interrupted: no heartbeat from ${state.owner} for ${age} (lease ${formatDuration(leaseMs(state))}). ${next}`,

@@ -245,6 +245,22 @@ export function checkRequest(request: ReleaseRequest): void {
   if (request.releaseId !== undefined && !/^[\w.:@/-]{1,128}$/.test(request.releaseId)) {
     throw usageError('releaseId', 'must be 1 to 128 letters, digits or . _ : @ / -.', request.releaseId);
   }
+  checkPauseBefore(request.pauseBefore, request.strategy.steps.length);
+}
+
+/**
+ * Validate `pauseBefore` against a strategy of `steps` steps: whole step indices from 0 (before the first step: the
+ * release claims its record and runs its pre-release hooks, then waits with no weight moved) to `steps - 1` (before
+ * the step that makes the candidate 100 %). @throws UsageError
+ */
+export function checkPauseBefore(pauseBefore: readonly number[] | undefined, steps: number): void {
+  if (pauseBefore === undefined) return;
+  if (!Array.isArray(pauseBefore)) throw usageError('pauseBefore', 'must be a list of 0-based step indices.', pauseBefore);
+  for (const i of pauseBefore) {
+    if (!Number.isInteger(i) || i < 0 || i >= steps) {
+      throw usageError('pauseBefore', `must list 0-based step indices from 0 to ${steps - 1} (the strategy has ${steps} step(s)).`, pauseBefore);
+    }
+  }
 }
 
 /** Throw unless `colour` is undefined, `blue` or `green`. */

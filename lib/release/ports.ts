@@ -207,6 +207,11 @@ export interface ReleaseState {
   readonly awaitingApproval?: AwaitingApproval;
   /** Contract hooks run by `contract()` after this release's old colour went to standby. */
   readonly contracts?: readonly HookRunRecord[];
+  /**
+   * Names of the local command hooks (`cmd-<point>`) the process that started the release was given (never their
+   * text): a `resume` or `approve` that would need one of them and was not given it refuses, naming the flag.
+   */
+  readonly commandHooks?: readonly string[];
   /** When the old colour goes to standby after promotion (epoch ms), if it has not yet. */
   readonly scaleDownAt?: number;
   /**
@@ -267,6 +272,12 @@ export interface ReleaseEvent {
   readonly bakedMs?: number;
   /** During a bake: the step's bake time, ms. */
   readonly bakeMs?: number;
+  /** Hook events (`hook-*`): the hook's name. */
+  readonly hook?: string;
+  /** Hook events: the hook's point. */
+  readonly point?: HookPointName;
+  /** Hook events: the attempt (1-based). */
+  readonly attempt?: number;
 }
 
 /** Where events go. */

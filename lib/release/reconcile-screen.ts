@@ -33,6 +33,11 @@ export type ReconcileCode =
   | 'release-alive'
   /** A release in progress whose heartbeat is older than its lease: the engine checks its candidate's gate. */
   | 'release-interrupted'
+  /**
+   * A release in progress that waits for approval (no driver while it waits, whatever its heartbeat): the engine
+   * checks its candidate's gate on every pass, and rolls it back only when the gate fails.
+   */
+  | 'release-awaiting-approval'
   /** A rolled-back or aborted release with all traffic on its stable colour. */
   | 'rolled-back-settled'
   /** A rolled-back or aborted release with traffic off its stable colour (a late weight change): roll back again. */
@@ -80,6 +85,8 @@ export interface ReconcileWeightsRequest {
  * - No release, or a release whose driver heartbeats: `none`.
  * - A release whose heartbeat is older than its lease: `reconcile`, `rollback` if its candidate fails its gate (the
  *   gate may have fired before the driver died, and then no new alarm event comes).
+ * - A release that waits for approval: `reconcile`, `rollback` if its candidate fails its gate, on every pass (no
+ *   driver polls it while it waits; its old heartbeat alone never rolls it back).
  * - A rolled-back or aborted release whose weights are not all on its stable colour: `reconcile`, `rollback` again.
  * - A promoted release whose weights are not all on its promoted colour: `reconcile`, `restore`.
  * - A promoted release whose weights are all on its promoted colour: `none`, unless past `scaleDownAt`:
@@ -118,6 +125,18 @@ export async function screenReconcile(release: ReleaseState | undefined, readWei
 }
 
 function decideInProgress(release: ReleaseState, at: number): ReconcileDecision {
+  const waiting = release.awaitingApproval;
+  if (waiting) {
+    return {
+      action: 'reconcile',
+      code: 'release-awaiting-approval',
+      repair: 'rollback',
+      message:
+        `Release ${release.releaseId} awaits approval (for ${formatDuration(Math.max(0, at - waiting.since))}: ${waiting.detail}): ` +
+        `checking ${release.candidate}'s gate, which no driver polls while it waits.`,
+      releaseId: release.releaseId,
+    };
+  }
   const quiet = `heartbeat ${formatDuration(Math.max(0, at - release.updatedAt))} ago, lease ${formatDuration(leaseMs(release))}`;
   if (!isStale(release, at)) {
     return none('release-alive', `Release ${release.releaseId} is in progress, driven by ${release.owner} (${quiet}): it gates its own candidate.`, release);

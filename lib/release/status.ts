@@ -1,6 +1,7 @@
 import { HolderVerdict, isStale, leaseMs } from './lease';
 import { formatDuration } from './parsing';
-import { ColourName, ReleaseState, Weights } from './ports';
+import { HookRunRecord } from '../contract';
+import { AwaitingApproval, ColourName, ReleaseState, Weights } from './ports';
 import { ColourObservation, ServiceObservation } from './preflight';
 import { allTo, formatWeights, liveColour, sameWeights, weightOf } from './weights';
 
@@ -50,6 +51,15 @@ export interface ServiceStatus {
   readonly holder?: HolderVerdict;
   /** Whether the old colour of a promoted release is past `scaleDownAt`. */
   readonly scaleDownDue: boolean;
+  /**
+   * Set while the release in progress waits for approval (`approve` continues it, `rollback` ends it), with how long
+   * it has waited.
+   */
+  readonly awaitingApproval?: AwaitingApproval & { readonly waitingMs: number };
+  /** Hook runs of the release in the record (in progress or the last one), in order; absent when none. */
+  readonly hooks?: readonly HookRunRecord[];
+  /** Contract hook runs of the release in the record (`contract()`); absent when none. */
+  readonly contracts?: readonly HookRunRecord[];
   /** Things that need a human, one line each (interrupted release, split weights, test route on the live colour...). */
   readonly warnings: string[];
 }
@@ -59,7 +69,9 @@ export function buildStatus(service: string, obs: ServiceObservation, testTarget
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const inProgress = release?.status === 'in-progress';
-  const stale = release !== undefined && isStale(release, now);
+  const waiting = inProgress ? release.awaitingApproval : undefined;
+  // A release that waits for approval has no driver by design: it is not interrupted (resume does not apply).
+  const stale = release !== undefined && !waiting && isStale(release, now);
   const scaleDownDue = release?.status === 'succeeded' && release.scaleDownAt !== undefined && now >= release.scaleDownAt;
   return {
     service,
@@ -76,7 +88,10 @@ export function buildStatus(service: string, obs: ServiceObservation, testTarget
     leaseMs: inProgress ? leaseMs(release) : undefined,
     holder: inProgress ? holder : undefined,
     scaleDownDue,
-    warnings: warnings(obs, testTarget, now, stale, scaleDownDue, inProgress ? holder : undefined),
+    ...(waiting ? { awaitingApproval: { ...waiting, waitingMs: Math.max(0, now - waiting.since) } } : {}),
+    ...(release?.hooks?.length ? { hooks: release.hooks } : {}),
+    ...(release?.contracts?.length ? { contracts: release.contracts } : {}),
+    warnings: warnings(obs, testTarget, now, stale, scaleDownDue, inProgress && !waiting ? holder : undefined),
   };
 }
 
@@ -97,6 +112,17 @@ function warnings(obs: ServiceObservation, testTarget: ColourName, now: number, 
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const weights = formatWeights(obs.weights);
+  const waiting = release?.status === 'in-progress' ? release.awaitingApproval : undefined;
+  if (release && waiting) {
+    out.push(
+      `release ${release.releaseId} awaits approval for ${formatDuration(Math.max(0, now - waiting.since))} (${waiting.detail}): run approve to go on, or rollback`,
+    );
+  }
+  for (const run of release?.hooks ?? []) {
+    if (run.status === 'running' && release?.status !== 'in-progress') {
+      out.push(`${run.point} hook ${run.hook} of release ${release?.releaseId} was interrupted while running: run resume to run it again`);
+    }
+  }
   if (release && stale) {
     out.push(`release ${release.releaseId} was interrupted (no heartbeat for ${formatDuration(now - release.updatedAt)}): run resume or rollback`);
   } else if (release && holder?.status === 'dead') {

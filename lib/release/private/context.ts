@@ -1,6 +1,7 @@
 import { ReleaseEventType } from '../events';
 import { HolderVerdict, judgeHolder } from '../lease';
 import { ResolvedOptions } from '../options';
+import { HookPointName } from '../../contract';
 import { ConcurrentReleaseError, OwnerProcess, ReleasePorts, ReleaseState, Weights } from '../ports';
 
 /** Fields an event may carry besides its type and message. */
@@ -10,6 +11,9 @@ export interface EventExtra {
   readonly steps?: number;
   readonly bakedMs?: number;
   readonly bakeMs?: number;
+  readonly hook?: string;
+  readonly point?: HookPointName;
+  readonly attempt?: number;
 }
 
 /** Ports, options and event output, shared by the engine's procedures. */
@@ -43,12 +47,9 @@ export class EngineContext {
  * attributes (DynamoDB's marshaller rejects them unless told otherwise).
  */
 export function compact(state: ReleaseState): ReleaseState {
-  const copy: { -readonly [K in keyof ReleaseState]: ReleaseState[K] } = { ...state };
-  if (copy.reason === undefined) delete copy.reason;
-  if (copy.scaleDownAt === undefined) delete copy.scaleDownAt;
-  if (copy.scaledDownAt === undefined) delete copy.scaledDownAt;
-  if (copy.ownerProcess === undefined) delete copy.ownerProcess;
-  return copy;
+  const copy: Record<string, unknown> = { ...state };
+  for (const key of Object.keys(copy)) if (copy[key] === undefined) delete copy[key];
+  return copy as unknown as ReleaseState;
 }
 
 /**

@@ -4,7 +4,8 @@ import { ReleaseOutcome } from '../outcome';
 import { ColourName, ConcurrentReleaseError, otherColour, ReleaseState, VersionedState } from '../ports';
 import { allTo, formatWeights, sameWeights } from '../weights';
 import { compact, EngineContext, newReleaseId, writeRecord } from './context';
-import { applyStep, failRun, promoteRun, Run } from './run';
+import { pendingAt } from './hooks';
+import { applyStep, failRun, postPromotion, promoteRun, Run } from './run';
 import { gateFailure } from './traffic';
 
 /**
@@ -30,6 +31,15 @@ export async function promote(ctx: EngineContext, colour: ColourName | undefined
 
 async function promoteInProgress(ctx: EngineContext, current: VersionedState): Promise<ReleaseOutcome> {
   const s = current.state;
+  // The expand migrations of pre-release hooks come before the candidate takes any traffic: promote does not skip them.
+  const pending = s.stepIndex < 0 ? pendingAt(ctx, s, 'pre-release') : [];
+  if (pending.length > 0) {
+    return refuse(
+      ctx,
+      `Cannot promote ${s.candidate}: the pre-release hooks of ${s.releaseId} have not passed (${pending.join(', ')}). Run resume to run them first, or abort.`,
+      s,
+    );
+  }
   const ready = await readiness(ctx, s.candidate);
   if (ready.failure) return refuse(ctx, `Cannot promote ${s.candidate}: ${ready.failure}. Wait, or roll back.`, s);
   const weights = await ctx.ports.traffic.getWeights();
@@ -38,14 +48,16 @@ async function promoteInProgress(ctx: EngineContext, current: VersionedState): P
   // The remaining steps become one step to 100 %, so a crash leaves a record that resume understands.
   const done = s.steps.slice(0, s.stepIndex + 1).filter((p) => p < 100);
   const steps = [...done, 100];
-  const run = new Run(ctx, { ...s, steps, stepIndex: done.length - 1 }, current.version, ready.expected, false);
+  // Promote overrides the remaining pauses and gating hooks (step, pre-promotion); the post-promotion hooks still run.
+  const run = new Run(ctx, { ...s, steps, stepIndex: done.length - 1, pauseBefore: undefined, awaitingApproval: undefined }, current.version, ready.expected, false);
   // Set even when the weights already read as 100 %: a lone read may be stale, a set-and-verify is not.
   try {
     await applyStep(ctx, run, steps.length - 1);
   } catch (e) {
     return failRun(ctx, run, e);
   }
-  return promoteRun(ctx, run);
+  const promoted = await promoteRun(ctx, run);
+  return promoted.status === 'succeeded' ? postPromotion(ctx, run.state, run.version, promoted) : promoted;
 }
 
 async function promoteColour(ctx: EngineContext, colour: ColourName, current: VersionedState | undefined): Promise<ReleaseOutcome> {

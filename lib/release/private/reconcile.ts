@@ -17,6 +17,8 @@ import { pointTestRoute, setAndVerify } from './traffic';
  *
  * - `release-interrupted` (in progress, heartbeat older than its lease): roll back if the candidate fails its gate
  *   (an alarm firing, or fewer healthy targets than its desired capacity, as the driver's own gate polls);
+ * - `release-awaiting-approval` (in progress, waiting for a person): the same gate check, on every pass; a release
+ *   that waits and passes its gate is left as it is, whatever its heartbeat;
  * - `traffic-off-stable` (rolled back or aborted, but a dead driver's late `setWeights` landed after the rollback
  *   was recorded): set 100 % on the stable colour again, verify, and point the test route at the candidate;
  * - `promoted-traffic-moved` (promoted, but a dead driver's late `setWeights` landed after another process's
@@ -38,6 +40,8 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileOutcome> {
   }
   switch (decision.code) {
     case 'release-interrupted':
+      return rollBackInterrupted(ctx, current);
+    case 'release-awaiting-approval':
       return rollBackInterrupted(ctx, current);
     case 'traffic-off-stable':
       return rollBackAgain(ctx, current, read(weights, decision.code));
@@ -71,14 +75,19 @@ async function rollBackInterrupted(ctx: EngineContext, current: VersionedState):
       : health.healthy < expected
         ? `${s.candidate} has ${health.healthy}/${health.total} healthy targets, ${expected} expected`
         : undefined;
-  const where = `Release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) was interrupted: no heartbeat from ${s.owner} for ${quiet}`;
+  const waiting = s.awaitingApproval;
+  const where = waiting
+    ? `Release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) awaits approval for ${formatDuration(Math.max(0, ctx.now() - waiting.since))} (${waiting.detail})`
+    : `Release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) was interrupted: no heartbeat from ${s.owner} for ${quiet}`;
   if (!failure) {
-    return nothing(ctx, 'noop', `${where}; ${s.candidate} passes its gate, so it is left as it is. Run resume or rollback.`, s);
+    const next = waiting ? `Run approve or rollback.` : 'Run resume or rollback.';
+    return nothing(ctx, 'noop', `${where}; ${s.candidate} passes its gate, so it is left as it is. ${next}`, s);
   }
+  const why = waiting ? `release awaiting approval (${waiting.reason})` : `release interrupted (no heartbeat from ${s.owner} for ${quiet})`;
   return repair(ctx, 'rolled-back', `${where}, and ${failure}`, () =>
     rollBack(ctx, {
       status: 'rolled-back',
-      reason: `reconcile: release interrupted (no heartbeat from ${s.owner} for ${quiet}) while ${failure}`,
+      reason: `reconcile: ${why} while ${failure}`,
       exitCode: 0,
       expectedVersion: current.version,
       inProgressOnly: true,

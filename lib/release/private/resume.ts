@@ -3,7 +3,13 @@ import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
 import { formatWeights, sameWeights, stepWeights } from '../weights';
 import { EngineContext } from './context';
-import { drive, Run } from './run';
+import { HOOK_POINT_NAMES, HookPointName } from '../../contract';
+import { formatDuration } from '../parsing';
+import { ReleaseState, VersionedState } from '../ports';
+import { allTo } from '../weights';
+import { missingHooks, pendingAt } from './hooks';
+import { rollBack } from './rollback';
+import { drive, postPromotion, Run, stepText } from './run';
 
 /**
  * Continue an interrupted release from its last verified step.
@@ -18,16 +24,23 @@ import { drive, Run } from './run';
 export async function resume(ctx: EngineContext): Promise<ReleaseOutcome> {
   const current = await ctx.ports.state.read();
   const s = current?.state;
+  if (current && s && s.status !== 'in-progress') {
+    const finished = await finishEndedHooks(ctx, current);
+    if (finished) return finished;
+  }
   if (!current || !s || s.status !== 'in-progress') {
     const last = s ? ` (last: ${s.releaseId}, ${s.status})` : '';
     const message = `${ctx.opts.service} has no release in progress${last}; nothing to resume.`;
     ctx.emit(ReleaseEventType.REFUSED, message);
     return { status: 'noop', exitCode: 0, message, releaseId: s?.releaseId, state: s };
   }
+  if (s.awaitingApproval) return refuseAwaiting(ctx, s);
   const now = ctx.now();
   const holder = ctx.holderOf(s);
   const mayTake = holder.status === 'self' || holder.status === 'stale' || holder.status === 'dead' || ctx.opts.takeOver;
   if (!mayTake) throw releaseInProgressError(s, now, holder, true);
+  const missing = missingHooks(ctx, s, pointsAhead(s));
+  if (missing.length > 0) return refuseMissing(ctx, s, 'resume', missing);
 
   const capacity = await ctx.ports.capacity.describe(s.candidate);
   const weights = await ctx.ports.traffic.getWeights();
@@ -55,6 +68,58 @@ export async function resume(ctx: EngineContext): Promise<ReleaseOutcome> {
     steps: s.steps.length,
   });
   return drive(ctx, run, resumeAt);
+}
+
+/** The hook points a release in progress may still reach. */
+export function pointsAhead(s: ReleaseState): HookPointName[] {
+  return s.stepIndex < 0 ? [...HOOK_POINT_NAMES] : HOOK_POINT_NAMES.filter((p) => p !== 'pre-release');
+}
+
+/** A release that waits for approval is not resumed: a person approves it, or rolls it back. */
+function refuseAwaiting(ctx: EngineContext, s: ReleaseState): ReleaseOutcome {
+  const a = s.awaitingApproval!;
+  const service = ctx.opts.service;
+  const message =
+    `Release ${s.releaseId} awaits approval before ${stepText(s, a.beforeStep)} (for ${formatDuration(Math.max(0, ctx.now() - a.since))}: ${a.detail}); ` +
+    `resume does not continue it. Run \`bluegreen approve ${service}\` to go on, or \`bluegreen rollback ${service}\`.`;
+  ctx.emit(ReleaseEventType.REFUSED, message);
+  return { status: 'refused', exitCode: 1, message, releaseId: s.releaseId, state: s };
+}
+
+/** Hooks this process would need and was not given: nothing is changed. */
+export function refuseMissing(ctx: EngineContext, s: ReleaseState, verb: string, missing: readonly string[]): ReleaseOutcome {
+  const message = `Cannot ${verb} ${s.releaseId}: it needs hooks this process was not given (${missing.join('; ')}). Nothing was changed.`;
+  ctx.emit(ReleaseEventType.REFUSED, message);
+  return { status: 'refused', exitCode: 1, message, releaseId: s.releaseId, state: s };
+}
+
+/**
+ * An ended release whose hooks did not all run (a crash during them, or right before): a promoted release's
+ * post-promotion hooks while its old colour is still ready (a failure rolls back), or a rolled-back or aborted
+ * release's on-rollback hooks. Undefined when there is nothing to finish.
+ */
+async function finishEndedHooks(ctx: EngineContext, current: VersionedState): Promise<ReleaseOutcome | undefined> {
+  const s = current.state;
+  const point: HookPointName | undefined =
+    s.status === 'succeeded' && s.scaleDownAt !== undefined ? 'post-promotion' : s.status === 'rolled-back' || s.status === 'aborted' ? 'on-rollback' : undefined;
+  const failedPost = point === 'post-promotion' && (s.hooks ?? []).some((r) => r.point === 'post-promotion' && r.status === 'failed');
+  if (!point || (pendingAt(ctx, s, point).length === 0 && !failedPost)) return undefined;
+  const missing = missingHooks(ctx, s, [point]);
+  if (missing.length > 0) return refuseMissing(ctx, s, `finish the ${point} hooks of`, missing);
+  if (s.status === 'rolled-back' || s.status === 'aborted') {
+    // The rollback may have been cut short too (its hooks run last): set its weights again, then run the hooks.
+    ctx.emit(ReleaseEventType.RESUMED, `Release ${s.releaseId} is ${s.status}, but its on-rollback hooks did not all run: finishing the rollback`);
+    return rollBack(ctx, {
+      status: s.status,
+      reason: s.reason ?? `${s.status} (finished by ${ctx.opts.owner})`,
+      exitCode: 0,
+      inProgressOnly: false,
+      allowAfterPromotion: false,
+    });
+  }
+  ctx.emit(ReleaseEventType.RESUMED, `Release ${s.releaseId} is promoted; running its post-promotion hooks that had not finished`);
+  const message = `Release ${s.releaseId} is promoted (${s.candidate} live); its post-promotion hooks passed.`;
+  return postPromotion(ctx, s, current.version, { status: 'succeeded', exitCode: 0, message, releaseId: s.releaseId, state: s, weights: allTo(s.candidate) });
 }
 
 /** `Took over release … from host:pid (process 4242 on this host is not running …)`. */

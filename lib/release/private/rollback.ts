@@ -6,6 +6,7 @@ import { formatDuration } from '../parsing';
 import { ConcurrentReleaseError, ReleaseState, TargetHealthCount, VersionedState, Weights } from '../ports';
 import { allTo, formatWeights, sameWeights } from '../weights';
 import { compact, EngineContext, writeRecord } from './context';
+import { runOnRollbackHooks } from './hooks';
 import { pointTestRoute, setAndVerify } from './traffic';
 
 /** The release record moved on while a running release tried to roll itself back. */
@@ -61,8 +62,16 @@ const ROLLBACK_ATTEMPTS = 3;
  * `setWeights` sent before our rollback) can land after our verify; it is undone once if the record is still ours.
  */
 export async function rollBack(ctx: EngineContext, call: RollbackCall): Promise<ReleaseOutcome> {
-  const deadline = call.deadline ?? ctx.now() + ctx.opts.rollbackDeadlineMs;
   const progress: RollbackProgress = { tries: 0, announced: false };
+  const outcome = await rollBackTraffic(ctx, call, progress);
+  const ended = outcome.status === 'rolled-back' || outcome.status === 'aborted';
+  // The on-rollback hooks run once the rollback is verified and recorded; they never change its outcome.
+  return ended && progress.version !== undefined ? runOnRollbackHooks(ctx, outcome, progress.version) : outcome;
+}
+
+/** `rollBack` without the on-rollback hooks. */
+async function rollBackTraffic(ctx: EngineContext, call: RollbackCall, progress: RollbackProgress): Promise<ReleaseOutcome> {
+  const deadline = call.deadline ?? ctx.now() + ctx.opts.rollbackDeadlineMs;
   for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; ) {
     if (progress.tries > 0 && ctx.now() >= deadline) return pastDeadline(ctx, call, progress);
     progress.tries++;
@@ -107,6 +116,8 @@ interface RollbackProgress {
   last?: ReleaseState;
   /** The last transient error. */
   error?: unknown;
+  /** The version of the ended record, once the rollback is verified and recorded. */
+  version?: number;
 }
 
 /** One read, set, verify: an outcome, or undefined to try again (weights did not verify, or the record moved). */
@@ -128,7 +139,15 @@ async function attemptRollback(ctx: EngineContext, call: RollbackCall, deadline:
     ctx.emit(ReleaseEventType.TAKEN_OVER, `Taking over release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) from ${s.owner} ${holder.detail} to roll it back${stops}`);
   }
   const target = allTo(s.stable);
-  const terminal = compact({ ...s, status: call.status, reason: call.reason, ...ctx.ownership(), updatedAt: ctx.now(), scaleDownAt: undefined });
+  const terminal = compact({
+    ...s,
+    status: call.status,
+    reason: call.reason,
+    ...ctx.ownership(),
+    updatedAt: ctx.now(),
+    scaleDownAt: undefined,
+    awaitingApproval: undefined,
+  });
   ctx.emit(ReleaseEventType.ROLLBACK_STARTED, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
   let version: number | undefined = current.version;
   if (s.status === 'succeeded') {
@@ -144,6 +163,7 @@ async function attemptRollback(ctx: EngineContext, call: RollbackCall, deadline:
   }
 
   const state = s.status === 'rolled-back' || s.status === 'aborted' ? s : terminal;
+  progress.version = version;
   const late = ctx.now() < deadline ? await settle(ctx, target, version) : { note: '; the final re-read was skipped (past the deadline)' };
   if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
   const again = state === s ? ` (it was already ${s.status}; weights set again)` : '';

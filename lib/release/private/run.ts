@@ -2,9 +2,24 @@ import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
 import { describeProgress, leaseMs } from '../lease';
 import { formatDuration } from '../parsing';
-import { ConcurrentReleaseError, otherColour, ReleaseState } from '../ports';
+import { HookRunRecord } from '../../contract';
+import { AwaitingApproval, ConcurrentReleaseError, otherColour, ReleaseState } from '../ports';
 import { allTo, formatWeights, stepWeights } from '../weights';
 import { compact, EngineContext, EventExtra, writeRecord } from './context';
+import {
+  EndedLedger,
+  HookLedger,
+  HookList,
+  HookPlace,
+  hooksAt,
+  placeText,
+  recordedFailure,
+  refreshDeferred,
+  runHookPoint,
+  runOnRollbackHooks,
+  verdictText,
+  withRun,
+} from './hooks';
 import { Preempted, rollBack } from './rollback';
 import { gateFailure, pointTestRoute, setAndVerify } from './traffic';
 
@@ -21,7 +36,7 @@ export class StepFailure extends Error {
 }
 
 /** The release this process drives: its record, the record's version, and what it changed since its last write. */
-export class Run {
+export class Run implements HookLedger {
   /** Weights were set since the last successful write: someone who preempts us may have been overwritten. */
   public dirty = false;
   /** The test route was moved by this run. */
@@ -56,32 +71,229 @@ export class Run {
     this.state = next;
     this.fresh = true;
   }
+
+  /** Record a hook run (and `patch`) in the release record: one compare-and-set write, which is also a heartbeat. */
+  public async record(list: HookList, run: HookRunRecord, patch: Partial<ReleaseState> = {}): Promise<void> {
+    await this.write({ [list]: withRun(this.state, list, run)[list], ...patch });
+  }
+
+  /** A heartbeat while a hook runs. */
+  public async heartbeat(): Promise<void> {
+    await heartbeat(this.ctx, this, {});
+  }
+}
+
+/** The release waits for approval: written to the record already. */
+class Paused extends Error {
+  constructor(public readonly awaiting: AwaitingApproval) {
+    super('awaiting approval');
+    this.name = 'Paused';
+  }
+}
+
+/** A pre-release hook failed: nothing moved, the release is aborted. */
+class PreReleaseFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreReleaseFailure';
+  }
 }
 
 /**
- * Drive `run` to promotion: apply and bake each remaining step, then promote. A failed gate or read-back, or an
- * error, rolls back; a lost compare-and-set stops (preempted).
+ * Drive `run` to promotion: pre-release hooks (before any weight moves), then for each remaining step: a declared
+ * pause, the pre-promotion hooks before the step that makes the candidate 100 %, the step (set, read back,
+ * record), its bake with gates, and its step hooks; then promote, then the post-promotion hooks. A failed gate,
+ * read-back or hook, or an error, rolls back (a failed pre-release hook aborts with nothing moved); a lost
+ * compare-and-set stops (preempted); a pause or an inconclusive hook writes `awaitingApproval` and returns
+ * `awaiting-approval`.
+ *
+ * Every hook point is idempotent over the record: a hook whose run for this release has a verdict is not run again,
+ * one recorded `running` (a crash during it) runs again with the same key. So `resume` and `approve` re-enter here
+ * and go on where the record says.
  *
  * @param resumeAt for `resume`: the step whose weights were read (the recorded step, or the next one when a crash
  * came after setting it). Before anything else the gate is polled, then that step's weights are set again and
  * verified: a single read may be stale (ALB reads lag), a set-and-verify is not. Then the step bakes in full.
  */
 export async function drive(ctx: EngineContext, run: Run, resumeAt?: number): Promise<ReleaseOutcome> {
+  const n = run.state.steps.length;
   try {
+    const failed = recordedFailure(run.state);
+    if (failed) {
+      // A verdict recorded before a crash: act on it before anything moves.
+      const text = `${placeText(failed, n)} hook ${failed.hook} failed${failed.detail ? `: ${failed.detail}` : ''}`;
+      if (failed.point === 'pre-release' && run.state.stepIndex < 0 && (resumeAt ?? -1) < 0) throw new PreReleaseFailure(text);
+      throw new StepFailure(text, run.state.stepIndex < 0 ? undefined : run.state.stepIndex + 1);
+    }
     if (resumeAt !== undefined) {
       await pollGate(ctx, run, resumeAt, 'before resuming');
       if (resumeAt > run.state.stepIndex) await applyStep(ctx, run, resumeAt);
       else await reassert(ctx, run);
       if (run.state.stepIndex >= 0) await bake(ctx, run, run.state.stepIndex);
     }
-    for (let i = run.state.stepIndex + 1; i < run.state.steps.length; i++) {
+    if (run.state.stepIndex < 0) await gatingHooks(ctx, run, { point: 'pre-release', weights: stepWeights(run.state, -1) }, 0);
+    else await gatingHooks(ctx, run, { point: 'step', step: run.state.stepIndex + 1, weights: stepWeights(run.state, run.state.stepIndex) }, run.state.stepIndex + 1);
+    for (let i = run.state.stepIndex + 1; i < n; i++) {
+      await beforeStep(ctx, run, i);
       await applyStep(ctx, run, i);
       await bake(ctx, run, i);
+      await gatingHooks(ctx, run, { point: 'step', step: i + 1, weights: stepWeights(run.state, i) }, i + 1);
     }
   } catch (e) {
+    if (e instanceof Paused) return awaitingOutcome(ctx, run, e.awaiting);
+    if (e instanceof PreReleaseFailure) return abortBeforeMove(ctx, run, e.message);
     return failRun(ctx, run, e);
   }
-  return promoteRun(ctx, run);
+  const promoted = await promoteRun(ctx, run);
+  return promoted.status === 'succeeded' ? postPromotion(ctx, run.state, run.version, promoted) : promoted;
+}
+
+/** Before step `i`: a declared pause, then (before the step that makes the candidate 100 %) the pre-promotion hooks. */
+async function beforeStep(ctx: EngineContext, run: Run, i: number): Promise<void> {
+  const s = run.state;
+  if (s.pauseBefore?.includes(i)) {
+    const awaiting: AwaitingApproval = { since: ctx.now(), beforeStep: i, reason: 'pause', detail: `paused before ${stepText(s, i)}, as asked` };
+    await run.write({ awaitingApproval: awaiting });
+    throw new Paused(awaiting);
+  }
+  if (i === s.steps.length - 1) await gatingHooks(ctx, run, { point: 'pre-promotion', weights: stepWeights(s, s.stepIndex) }, i);
+}
+
+/**
+ * A hook point that gates the release (pre-release, step, pre-promotion). Failed: throws (pre-release: abort with
+ * nothing moved; else `StepFailure`, rolled back). Inconclusive: the verdict is written with `awaitingApproval`
+ * before `beforeStep`, in one write, then `Paused` is thrown.
+ */
+async function gatingHooks(ctx: EngineContext, run: Run, place: HookPlace, beforeStep: number): Promise<void> {
+  const n = run.state.steps.length;
+  let awaiting: AwaitingApproval | undefined;
+  const verdict = await runHookPoint(ctx, run, place, (r) => {
+    if (r.status !== 'inconclusive') return undefined;
+    awaiting = {
+      since: ctx.now(),
+      beforeStep,
+      reason: 'inconclusive',
+      detail: `${placeText(place, n)} hook ${r.hook} was inconclusive${r.detail ? ` (${r.detail})` : ''}; waits before ${stepText(run.state, beforeStep)}`,
+    };
+    return { awaitingApproval: awaiting };
+  });
+  if (verdict.verdict === 'passed') return;
+  if (verdict.verdict === 'inconclusive') {
+    // Recorded by the verdict's write; an inconclusive verdict recorded earlier was approved, and passes.
+    if (awaiting) throw new Paused(awaiting);
+    return;
+  }
+  const text = verdictText(place, n, verdict);
+  if (place.point === 'pre-release') throw new PreReleaseFailure(text);
+  const step = run.state.stepIndex < 0 ? undefined : run.state.stepIndex + 1;
+  throw new StepFailure(text, step);
+}
+
+/** `step 3/4 (50 %)`, or `promotion` past the last step. */
+export function stepText(s: ReleaseState, i: number): string {
+  return i < s.steps.length ? `step ${i + 1}/${s.steps.length} (${s.steps[i]} %)` : 'promotion';
+}
+
+/** The release waits for approval (recorded): say where, and what to run. */
+function awaitingOutcome(ctx: EngineContext, run: Run, awaiting: AwaitingApproval): ReleaseOutcome {
+  const s = run.state;
+  const weights = stepWeights(s, s.stepIndex);
+  const service = ctx.opts.service;
+  const message =
+    `Release ${s.releaseId} awaits approval before ${stepText(s, awaiting.beforeStep)} at ${formatWeights(weights)}: ${awaiting.detail}. ` +
+    `It stays in progress, guarded by ${s.candidate}'s gate alarms and the auto-rollback. ` +
+    `Run \`bluegreen approve ${service}\` to go on, or \`bluegreen rollback ${service}\`.`;
+  ctx.emit(ReleaseEventType.AWAITING_APPROVAL, message, { weights, step: s.stepIndex < 0 ? undefined : s.stepIndex + 1, steps: s.steps.length });
+  return { status: 'awaiting-approval', exitCode: 1, message, releaseId: s.releaseId, state: s, weights };
+}
+
+/**
+ * A pre-release hook failed: no weight has moved (pre-release runs before the first step), so the record is closed
+ * as `aborted` with the reason, traffic left as it is; then the on-rollback hooks run (a half-done expand migration
+ * may need undoing).
+ */
+async function abortBeforeMove(ctx: EngineContext, run: Run, reason: string): Promise<ReleaseOutcome> {
+  const s = run.state;
+  try {
+    await run.write({ status: 'aborted', reason, awaitingApproval: undefined });
+  } catch (e) {
+    if (e instanceof ConcurrentReleaseError) return preempted(ctx, run);
+    const message = `Release ${s.releaseId} must be aborted (${reason}; no weight moved), but the record could not be written: ${errorText(e)}. Run abort.`;
+    ctx.emit(ReleaseEventType.ROLLBACK_FAILED, message);
+    return { status: 'failed', exitCode: 1, message, releaseId: s.releaseId, state: s };
+  }
+  const weights = allTo(s.stable);
+  const message = `Aborted ${s.releaseId} before any weight moved (${s.stable} holds 100 %): ${reason}.`;
+  ctx.emit(ReleaseEventType.ABORTED, message, { weights });
+  return runOnRollbackHooks(ctx, { status: 'aborted', exitCode: 1, message, releaseId: s.releaseId, state: run.state, weights }, run.version);
+}
+
+/**
+ * After promotion (recorded): the post-promotion hooks, on the ended record. A failure rolls back to the old colour
+ * while it is still ready (it is until `scaleDownAt`): the engine's rollback, record first, then the on-rollback
+ * hooks. An inconclusive verdict is reported; the release stays promoted.
+ */
+export async function postPromotion(ctx: EngineContext, state: ReleaseState, version: number, promoted: ReleaseOutcome): Promise<ReleaseOutcome> {
+  const ledger = new EndedLedger(ctx, state, version);
+  const place: HookPlace = { point: 'post-promotion', weights: allTo(state.candidate) };
+  // A failure recorded before a crash (the rollback did not follow): roll back now.
+  const failed = (state.hooks ?? []).find((r) => r.point === 'post-promotion' && r.status === 'failed');
+  if (failed) return rollBackPromoted(ctx, ledger, verdictText(place, state.steps.length, { verdict: 'failed', hook: failed.hook, detail: failed.detail }));
+  if (hooksAt(ctx, 'post-promotion').length === 0) return promoted;
+  let verdict;
+  try {
+    verdict = await runHookPoint(ctx, ledger, place);
+  } catch (e) {
+    const message =
+      `${promoted.message} The post-promotion hooks could not finish: ${errorText(e)}. ` +
+      `Run resume to run them again (or rollback while ${state.stable} is ready).`;
+    return { ...promoted, status: 'failed', exitCode: 1, message, state: ledger.state };
+  }
+  const s = ledger.state;
+  if (verdict.verdict === 'passed') return { ...promoted, state: s };
+  const text = verdictText(place, s.steps.length, verdict);
+  if (verdict.verdict === 'inconclusive') {
+    const until = s.scaleDownAt !== undefined ? ` until ${new Date(s.scaleDownAt).toISOString()}` : '';
+    return { ...promoted, state: s, message: `${promoted.message} Note: ${text}; check it: rollback sends 100 % back to ${s.stable} while it is ready${until}.` };
+  }
+  return rollBackPromoted(ctx, ledger, text);
+}
+
+/** A post-promotion hook failed: roll back to the old colour, if it still has capacity. */
+async function rollBackPromoted(ctx: EngineContext, ledger: EndedLedger, text: string): Promise<ReleaseOutcome> {
+  const s = ledger.state;
+  const capacity = await ctx.ports.capacity.describe(s.stable);
+  if (capacity.desired < 1 || s.scaleDownAt === undefined) {
+    const message =
+      `Release ${s.releaseId} was promoted, but ${text}, and ${s.stable} is in standby (desired ${capacity.desired}): there is no warm colour to roll back to. ` +
+      `Deploy the previous image to ${s.stable} and release it.`;
+    ctx.emit(ReleaseEventType.ROLLBACK_FAILED, message);
+    return { status: 'failed', exitCode: 1, message, releaseId: s.releaseId, state: s, weights: allTo(s.candidate) };
+  }
+  ctx.emit(ReleaseEventType.ROLLBACK_REQUESTED, `${text}: rolling back to ${s.stable}, which is still ready`);
+  let outcome: ReleaseOutcome;
+  try {
+    outcome = await rollBack(ctx, {
+      status: 'rolled-back',
+      reason: text,
+      exitCode: 1,
+      expectedVersion: ledger.version,
+      inProgressOnly: false,
+      allowAfterPromotion: true,
+    });
+  } catch (e) {
+    const current = await ctx.ports.state.read().catch(() => undefined);
+    const now = current?.state;
+    const message =
+      e instanceof Preempted
+        ? `Release ${s.releaseId} was promoted, but ${text}; the release record changed meanwhile (now ${now?.releaseId} ${now?.status}), so it was not rolled back. Check status; rollback sends 100 % back to ${s.stable}.`
+        : `Release ${s.releaseId} was promoted, but ${text}, and rolling back failed: ${errorText(e)}. Run 'bluegreen rollback' to send 100 % back to ${s.stable}.`;
+    ctx.emit(e instanceof Preempted ? ReleaseEventType.PREEMPTED : ReleaseEventType.ROLLBACK_FAILED, message);
+    return { status: e instanceof Preempted ? 'preempted' : 'failed', exitCode: 1, message, releaseId: s.releaseId, state: now ?? s };
+  }
+  if (outcome.status !== 'refused') return outcome;
+  const message = `Release ${s.releaseId} was promoted, but ${text}, and ${outcome.message}`;
+  return { ...outcome, status: 'failed', exitCode: 1, message, releaseId: s.releaseId, state: outcome.state ?? s };
 }
 
 /** Set the recorded step's weights again and verify them (no record write: the record already says so). */
@@ -234,7 +446,8 @@ export async function promoteRun(ctx: EngineContext, run: Run): Promise<ReleaseO
   try {
     run.touchedTest = true;
     await pointTestRoute(ctx, stable);
-    await run.write({ status: 'succeeded', stepIndex: run.state.steps.length - 1, scaleDownAt, reason: undefined });
+    const hooks = refreshDeferred(ctx, { ...run.state, scaleDownAt }).hooks;
+    await run.write({ status: 'succeeded', stepIndex: run.state.steps.length - 1, scaleDownAt, reason: undefined, awaitingApproval: undefined, hooks });
   } catch (e) {
     if (e instanceof ConcurrentReleaseError) return preempted(ctx, run);
     return {
