@@ -123,6 +123,9 @@ var init_quarantine = __esm({
 });
 
 // lib/contract/release-hooks.ts
+function hookIdempotencyKey(releaseId, hook, point, step) {
+  return `${releaseId}:${hook}:${point}${step === void 0 ? "" : `:${step}`}`;
+}
 function releaseHookProblems(raw) {
   if (raw === void 0) return [];
   if (!Array.isArray(raw)) return [`releaseHooks must be a list, got ${JSON.stringify(raw)}`];
@@ -883,10 +886,10 @@ function attachFaultHandling(client, service, state) {
       const deadline = state.deadline;
       if (deadline && Date.now() >= deadline.at) throw new AwsDeadlineError(service, operation, deadline.label);
       const request = args.request;
-      const attempt = /attempt=(\d+); max=(\d+)/.exec(request?.headers?.[ATTEMPT_HEADER] ?? "");
-      if (attempt && Number(attempt[1]) > 1) {
+      const attempt2 = /attempt=(\d+); max=(\d+)/.exec(request?.headers?.[ATTEMPT_HEADER] ?? "");
+      if (attempt2 && Number(attempt2[1]) > 1) {
         const previous = request ? failures.get(request) : void 0;
-        state.notify({ service, operation, retry: Number(attempt[1]) - 1, retries: Number(attempt[2]) - 1, ...describeFailure(previous), at: Date.now() });
+        state.notify({ service, operation, retry: Number(attempt2[1]) - 1, retries: Number(attempt2[2]) - 1, ...describeFailure(previous), at: Date.now() });
       }
       try {
         return await withDeadline(next(args), deadline, service, operation);
@@ -1501,6 +1504,16 @@ function checkRequest(request) {
   if (request.releaseId !== void 0 && !/^[\w.:@/-]{1,128}$/.test(request.releaseId)) {
     throw usageError("releaseId", "must be 1 to 128 letters, digits or . _ : @ / -.", request.releaseId);
   }
+  checkPauseBefore(request.pauseBefore, request.strategy.steps.length);
+}
+function checkPauseBefore(pauseBefore, steps) {
+  if (pauseBefore === void 0) return;
+  if (!Array.isArray(pauseBefore)) throw usageError("pauseBefore", "must be a list of 0-based step indices.", pauseBefore);
+  for (const i of pauseBefore) {
+    if (!Number.isInteger(i) || i < 0 || i >= steps) {
+      throw usageError("pauseBefore", `must list 0-based step indices from 0 to ${steps - 1} (the strategy has ${steps} step(s)).`, pauseBefore);
+    }
+  }
 }
 function checkColour(colour, name) {
   if (colour !== void 0 && !COLOUR_NAMES.includes(colour)) {
@@ -1549,6 +1562,13 @@ function releaseInProgressError(state, now, verdict, forResume = false) {
   const age = formatDuration(Math.max(0, now - state.updatedAt));
   const where = `${state.service} release ${state.releaseId} (${state.candidate} at ${describeProgress(state)}, ${formatWeights(stepWeights(state, state.stepIndex))})`;
   const next = `Run resume to continue it, or rollback to send 100 % back to ${state.stable}.`;
+  const waiting = state.awaitingApproval;
+  if (waiting) {
+    return new ReleaseInProgressError(
+      `${where} awaits approval (for ${formatDuration(Math.max(0, now - waiting.since))}: ${waiting.detail}). Run approve to continue it, or rollback to send 100 % back to ${state.stable}.`,
+      state
+    );
+  }
   if (isStale(state, now)) {
     return new ReleaseInProgressError(
       `${where} was interrupted: no heartbeat from ${state.owner} for ${age} (lease ${formatDuration(leaseMs(state))}). ${next}`,
@@ -1656,7 +1676,10 @@ function withCheck(pre, check) {
 }
 
 // lib/release/plan.ts
-function buildPlan(opts, strategy, pre) {
+function hookList(hooks) {
+  return hooks.map((h) => `${h.name} (${h.kind}, ${formatDuration(h.timeoutMs)} timeout${h.retries ? `, ${h.retries} retr${h.retries === 1 ? "y" : "ies"}` : ""})`).join(", ");
+}
+function buildPlan(opts, strategy, pre, extras = {}) {
   const { stable, candidate } = pre;
   const n = strategy.steps.length;
   const steps = strategy.steps.map((p, i) => ({
@@ -1669,13 +1692,31 @@ function buildPlan(opts, strategy, pre) {
   const actions = pre.checks.map((c) => `check ${c.name}: ${c.ok ? "ok" : "FAILS"} (${c.detail})`);
   if (!pre.ok) actions.push("refuse: a pre-flight check fails; nothing would change");
   actions.push(`write the release record (in progress, ${strategy.describe()})`);
+  const at2 = (point) => (extras.hooks ?? []).filter((h) => h.point === point && !h.contract);
+  const contracts = (extras.hooks ?? []).filter((h) => h.contract);
+  if (contracts.length) {
+    actions.push(`record the contract hooks ${contracts.map((h) => h.name).join(", ")} deferred: never run during the release; \`bluegreen contract ${opts.service}\` runs them once ${stable ?? "the old colour"} is in standby`);
+  }
+  const pausing = "wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)";
+  if (at2("pre-release").length) {
+    actions.push(`run the pre-release hooks ${hookList(at2("pre-release"))}: failed aborts the release with nothing moved; inconclusive: ${pausing}`);
+  }
   for (const s of steps) {
     const to = s.weights ? formatWeights(s.weights) : `${s.candidatePercent} % to ${cand}`;
+    if (extras.pauseBefore?.includes(s.step - 1)) actions.push(`pause before step ${s.step}/${n}: ${pausing}`);
+    if (s.step === n && at2("pre-promotion").length) {
+      actions.push(`run the pre-promotion hooks ${hookList(at2("pre-promotion"))}: failed rolls back; inconclusive: ${pausing}`);
+    }
     actions.push(
       `step ${s.step}/${n}: record, set ${to}, read back (at most ${opts.verifyAttempts} reads), bake ${formatDuration(s.bakeMs)} polling ${cand}'s target health and gate alarms every ${formatDuration(opts.pollIntervalMs)}; on failure set 100 % to ${stable ?? "the live colour"} in one call and read back`
     );
+    if (at2("step").length) actions.push(`run the step hooks ${hookList(at2("step"))} (step ${s.step}): failed rolls back; inconclusive: ${pausing}`);
   }
   actions.push(`promote: point the test route at ${stable ?? "the old colour"}; record the release as succeeded`);
+  if (at2("post-promotion").length) {
+    actions.push(`run the post-promotion hooks ${hookList(at2("post-promotion"))}: failed rolls back to ${stable ?? "the old colour"}, still ready`);
+  }
+  if (at2("on-rollback").length) actions.push(`after any rollback, run the on-rollback hooks ${hookList(at2("on-rollback"))} (recorded; they never change the rollback)`);
   actions.push(`keep ${stable ?? "the old colour"} ready for ${formatDuration(opts.scaleDownDelayMs)}, then scale-down puts it in standby`);
   return {
     service: opts.service,
@@ -1697,7 +1738,8 @@ function buildStatus(service, obs, testTarget, now, holder) {
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const inProgress = release?.status === "in-progress";
-  const stale = release !== void 0 && isStale(release, now);
+  const waiting = inProgress ? release.awaitingApproval : void 0;
+  const stale = release !== void 0 && !waiting && isStale(release, now);
   const scaleDownDue = release?.status === "succeeded" && release.scaleDownAt !== void 0 && now >= release.scaleDownAt;
   return {
     service,
@@ -1714,7 +1756,10 @@ function buildStatus(service, obs, testTarget, now, holder) {
     leaseMs: inProgress ? leaseMs(release) : void 0,
     holder: inProgress ? holder : void 0,
     scaleDownDue,
-    warnings: warnings(obs, testTarget, now, stale, scaleDownDue, inProgress ? holder : void 0)
+    ...waiting ? { awaitingApproval: { ...waiting, waitingMs: Math.max(0, now - waiting.since) } } : {},
+    ...release?.hooks?.length ? { hooks: release.hooks } : {},
+    ...release?.contracts?.length ? { contracts: release.contracts } : {},
+    warnings: warnings(obs, testTarget, now, stale, scaleDownDue, inProgress && !waiting ? holder : void 0)
   };
 }
 function colourStatus(colour, weights, obs) {
@@ -1733,6 +1778,17 @@ function warnings(obs, testTarget, now, stale, scaleDownDue, holder) {
   const release = obs.stored?.state;
   const live = liveColour(obs.weights);
   const weights = formatWeights(obs.weights);
+  const waiting = release?.status === "in-progress" ? release.awaitingApproval : void 0;
+  if (release && waiting) {
+    out.push(
+      `release ${release.releaseId} awaits approval for ${formatDuration(Math.max(0, now - waiting.since))} (${waiting.detail}): run approve to go on, or rollback`
+    );
+  }
+  for (const run of release?.hooks ?? []) {
+    if (run.status === "running" && release?.status !== "in-progress") {
+      out.push(`${run.point} hook ${run.hook} of release ${release?.releaseId} was interrupted while running: run resume to run it again`);
+    }
+  }
   if (release && stale) {
     out.push(`release ${release.releaseId} was interrupted (no heartbeat for ${formatDuration(now - release.updatedAt)}): run resume or rollback`);
   } else if (release && holder?.status === "dead") {
@@ -1755,6 +1811,9 @@ function warnings(obs, testTarget, now, stale, scaleDownDue, holder) {
   }
   return out;
 }
+
+// lib/release/private/hooks.ts
+init_contract();
 
 // lib/release/private/context.ts
 var EngineContext = class {
@@ -1781,10 +1840,7 @@ var EngineContext = class {
 };
 function compact(state) {
   const copy = { ...state };
-  if (copy.reason === void 0) delete copy.reason;
-  if (copy.scaleDownAt === void 0) delete copy.scaleDownAt;
-  if (copy.scaledDownAt === void 0) delete copy.scaledDownAt;
-  if (copy.ownerProcess === void 0) delete copy.ownerProcess;
+  for (const key of Object.keys(copy)) if (copy[key] === void 0) delete copy[key];
   return copy;
 }
 async function writeRecord(ctx, state, expectedVersion, unsure) {
@@ -1813,11 +1869,272 @@ function newReleaseId(now) {
   return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
+// lib/release/private/hooks.ts
+var HOOK_WAIT_SLICE_MS = 1e3;
+var DETAIL_MAX = 500;
+function hooksAt(ctx, point) {
+  return (ctx.ports.hooks?.hooks ?? []).filter((h) => h.point === point && !h.contract);
+}
+function findRun(state, key, list = "hooks") {
+  return (state[list] ?? []).find((r) => r.key === key);
+}
+function upsert(list, run) {
+  const runs = [...list ?? []];
+  const i = runs.findIndex((r) => r.key === run.key);
+  if (i >= 0) runs[i] = run;
+  else runs.push(run);
+  return runs;
+}
+function withRun(state, list, run) {
+  return { ...state, [list]: upsert(state[list], run) };
+}
+var EndedLedger = class {
+  constructor(ctx, state, version) {
+    this.ctx = ctx;
+    this.state = state;
+    this.version = version;
+  }
+  ctx;
+  state;
+  version;
+  async record(list, run, patch = {}) {
+    for (let attempt2 = 1; ; attempt2++) {
+      const next = compact({ ...withRun(this.state, list, run), ...patch, updatedAt: this.ctx.now() });
+      try {
+        this.version = await writeRecord(this.ctx, next, this.version);
+        this.state = next;
+        return;
+      } catch (e) {
+        if (!(e instanceof ConcurrentReleaseError) || attempt2 >= 3) throw e;
+        const current = await this.ctx.ports.state.read();
+        const s = current?.state;
+        if (!current || !s || s.releaseId !== this.state.releaseId || s.status !== this.state.status) throw e;
+        this.state = s;
+        this.version = current.version;
+      }
+    }
+  }
+};
+function commandFlag(name) {
+  return name.startsWith("cmd-") ? `--${name.slice(4)}-cmd` : `the command hook ${name}`;
+}
+function commandPoint(name) {
+  const point = name.startsWith("cmd-") ? name.slice(4) : void 0;
+  return point === "pre-release" || point === "step" || point === "pre-promotion" || point === "post-promotion" || point === "on-rollback" ? point : void 0;
+}
+function missingHooks(ctx, state, points) {
+  const given = new Set((ctx.ports.hooks?.hooks ?? []).map((h) => h.name));
+  const missing = /* @__PURE__ */ new Map();
+  const why = (name, kind) => kind === "command" ? `${name}: pass ${commandFlag(name)} again` : `${name}: no longer declared on the service (deploy it again, or roll back)`;
+  for (const run of [...state.hooks ?? [], ...state.contracts ?? []]) {
+    if (run.status === "running" && !given.has(run.hook) && points.includes(run.point)) missing.set(run.hook, why(run.hook, run.kind));
+  }
+  for (const name of state.commandHooks ?? []) {
+    const point = commandPoint(name);
+    if (given.has(name) || missing.has(name) || point !== void 0 && !points.includes(point)) continue;
+    if (point !== void 0 && donePoint(state, name, point)) continue;
+    missing.set(name, why(name, "command"));
+  }
+  return [...missing.values()];
+}
+function donePoint(state, name, point) {
+  if (point === "step") return false;
+  const run = findRun(state, hookIdempotencyKey(state.releaseId, name, point));
+  return run !== void 0 && run.status !== "running";
+}
+function pendingAt(ctx, state, point) {
+  const names = /* @__PURE__ */ new Set([...hooksAt(ctx, point).map((h) => h.name), ...(state.commandHooks ?? []).filter((n) => commandPoint(n) === point)]);
+  return [...names].filter((name) => {
+    const run = findRun(state, hookIdempotencyKey(state.releaseId, name, point));
+    return !run || run.status === "running";
+  });
+}
+function oneLine(text) {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > DETAIL_MAX ? `${line.slice(0, DETAIL_MAX - 1)}\u2026` : line;
+}
+function errorText(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+function hookEvent(ctx, s, hook, place, key, attempt2) {
+  const images = ctx.ports.hooks?.images;
+  const stableImage = images?.[s.stable];
+  const candidateImage = images?.[s.candidate];
+  return {
+    service: s.service,
+    releaseId: s.releaseId,
+    point: place.point,
+    hook: hook.name,
+    idempotencyKey: key,
+    attempt: attempt2,
+    ...place.step !== void 0 ? { step: place.step } : {},
+    steps: s.steps.length,
+    weights: { blue: place.weights.blue, green: place.weights.green },
+    colours: { stable: s.stable, candidate: s.candidate },
+    images: { ...stableImage !== void 0 ? { stable: stableImage } : {}, ...candidateImage !== void 0 ? { candidate: candidateImage } : {} },
+    contract: hook.contract
+  };
+}
+function nextTurn() {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+async function attempt(ctx, ledger, hook, event) {
+  const runner = ctx.ports.hooks?.runner;
+  if (!runner) return { verdict: "failed", detail: "no hook runner was given to the engine" };
+  const started = ctx.now();
+  const box = {};
+  const call = Promise.resolve().then(() => runner.run(hook, event, hook.timeoutMs));
+  const done2 = call.then(
+    (result2) => void (box.answer = { result: result2 }),
+    (error2) => void (box.answer = { error: error2 })
+  );
+  await Promise.race([done2, nextTurn()]);
+  let beat = ctx.now();
+  while (!box.answer) {
+    const left = started + hook.timeoutMs - ctx.now();
+    if (left <= 0) return { verdict: "failed", detail: `no answer within its timeout of ${formatDuration(hook.timeoutMs)}` };
+    await ctx.ports.clock.sleep(Math.min(left, HOOK_WAIT_SLICE_MS));
+    if (!box.answer && ledger.heartbeat && ctx.now() - beat >= ctx.opts.heartbeatIntervalMs) {
+      beat = ctx.now();
+      await ledger.heartbeat();
+    }
+  }
+  const { result, error } = box.answer;
+  if (!result) return { verdict: "failed", detail: `threw: ${oneLine(errorText(error))}` };
+  if (result.verdict !== "passed" && result.verdict !== "failed" && result.verdict !== "inconclusive") {
+    return { verdict: "failed", detail: `answered an unknown verdict ${JSON.stringify(result.verdict)}` };
+  }
+  return { verdict: result.verdict, ...result.detail ? { detail: oneLine(String(result.detail)) } : {} };
+}
+function capital(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+function placeText(place, steps) {
+  return place.point === "step" && place.step !== void 0 ? `step ${place.step}/${steps}` : place.point;
+}
+async function runHook(ctx, ledger, hook, place, list, onVerdict) {
+  const s = ledger.state;
+  const key = hookIdempotencyKey(s.releaseId, hook.name, place.point, place.step);
+  const base = { key, hook: hook.name, point: place.point, kind: hook.kind, ...place.step !== void 0 ? { step: place.step } : {} };
+  const startedAt = ctx.now();
+  const again = findRun(s, key, list)?.status === "running" ? " again (its last run was interrupted)" : "";
+  await ledger.record(list, { ...base, status: "running", attempts: 0, startedAt });
+  const extra = { hook: hook.name, point: place.point, weights: place.weights, ...place.step !== void 0 ? { step: place.step, steps: s.steps.length } : {} };
+  const where = placeText(place, s.steps.length);
+  const total = 1 + hook.retries;
+  let result = { verdict: "failed" };
+  let attempts = 0;
+  for (let n = 1; n <= total; n++) {
+    attempts = n;
+    ctx.emit("hook-started" /* HOOK_STARTED */, `Running ${where} hook ${hook.name} (${hook.kind}${total > 1 ? `, attempt ${n}/${total}` : ""}, key ${key})${again}`, {
+      ...extra,
+      attempt: n
+    });
+    result = await attempt(ctx, ledger, hook, hookEvent(ctx, s, hook, place, key, n));
+    if (result.verdict !== "failed") break;
+    if (n < total) {
+      ctx.emit("hook-retrying" /* HOOK_RETRYING */, `${capital(where)} hook ${hook.name} attempt ${n}/${total} failed${result.detail ? `: ${result.detail}` : ""}; trying again`, { ...extra, attempt: n });
+    }
+  }
+  const run = {
+    ...base,
+    status: result.verdict,
+    attempts,
+    startedAt,
+    endedAt: ctx.now(),
+    ...result.detail ? { detail: result.detail } : {}
+  };
+  await ledger.record(list, run, onVerdict?.(run));
+  const said = result.detail ? `: ${result.detail}` : "";
+  const type = result.verdict === "passed" ? "hook-passed" /* HOOK_PASSED */ : result.verdict === "failed" ? "hook-failed" /* HOOK_FAILED */ : "hook-inconclusive" /* HOOK_INCONCLUSIVE */;
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+  ctx.emit(type, `${capital(where)} hook ${hook.name} ${result.verdict}${tries}${said}`, { ...extra, attempt: attempts });
+  return run;
+}
+async function runHookPoint(ctx, ledger, place, onVerdict) {
+  for (const hook of hooksAt(ctx, place.point)) {
+    const known = findRun(ledger.state, hookIdempotencyKey(ledger.state.releaseId, hook.name, place.point, place.step));
+    if (known?.status === "passed" || known?.status === "inconclusive" || known?.status === "deferred") continue;
+    if (known?.status === "failed") return { verdict: "failed", hook: hook.name, detail: known.detail };
+    const run = await runHook(ctx, ledger, hook, place, "hooks", onVerdict);
+    if (run.status !== "passed") return { verdict: run.status, hook: hook.name, detail: run.detail };
+  }
+  return { verdict: "passed" };
+}
+function verdictText(place, steps, verdict) {
+  return `${placeText(place, steps)} hook ${verdict.hook} ${verdict.verdict === "inconclusive" ? "was inconclusive" : verdict.verdict}${verdict.detail ? `: ${verdict.detail}` : ""}`;
+}
+function recordedFailure(state) {
+  return (state.hooks ?? []).find((r) => r.status === "failed" && (r.point === "pre-release" || r.point === "step" || r.point === "pre-promotion"));
+}
+function deferredContractRuns(ctx, state) {
+  return (ctx.ports.hooks?.hooks ?? []).filter((h) => h.contract).map((h) => ({
+    key: hookIdempotencyKey(state.releaseId, h.name, h.point),
+    hook: h.name,
+    point: h.point,
+    kind: h.kind,
+    status: "deferred",
+    attempts: 0,
+    startedAt: state.startedAt,
+    detail: deferredDetail(ctx, state)
+  }));
+}
+function deferredDetail(ctx, state) {
+  const service = ctx.opts.service;
+  const when = state.scaleDownAt !== void 0 ? `scale-down is due at ${new Date(state.scaleDownAt).toISOString()} (\`bluegreen scale-down ${service}\`)` : `after the release succeeds and \`bluegreen scale-down ${service}\` puts it in standby`;
+  return `contract migration, never run during a release: \`bluegreen contract ${service}\` runs it once ${state.stable} (the old colour) is in standby; ${when}`;
+}
+function refreshDeferred(ctx, state) {
+  if (!state.hooks?.some((r) => r.status === "deferred")) return state;
+  const detail = deferredDetail(ctx, state);
+  return { ...state, hooks: state.hooks.map((r) => r.status === "deferred" ? { ...r, detail } : r) };
+}
+function announceDeferred(ctx, state) {
+  for (const r of state.hooks ?? []) {
+    if (r.status === "deferred") ctx.emit("hook-deferred" /* HOOK_DEFERRED */, `Contract hook ${r.hook} deferred: ${r.detail}`, { hook: r.hook, point: r.point });
+  }
+}
+async function runOnRollbackHooks(ctx, outcome, version) {
+  const s = outcome.state;
+  if (!s || s.status !== "rolled-back" && s.status !== "aborted") return outcome;
+  const given = new Set((ctx.ports.hooks?.hooks ?? []).map((h) => h.name));
+  for (const name of s.commandHooks ?? []) {
+    if (commandPoint(name) !== "on-rollback" || given.has(name)) continue;
+    const run = findRun(s, hookIdempotencyKey(s.releaseId, name, "on-rollback"));
+    if (run && run.status !== "running") continue;
+    ctx.emit(
+      "hook-skipped" /* HOOK_SKIPPED */,
+      `on-rollback hook ${name} was not run: this process was not given it; run \`bluegreen rollback ${ctx.opts.service} ${commandFlag(name)} <command>\` to run it`,
+      { hook: name, point: "on-rollback" }
+    );
+  }
+  const pending = hooksAt(ctx, "on-rollback").filter((h) => {
+    const run = findRun(s, hookIdempotencyKey(s.releaseId, h.name, "on-rollback"));
+    return !run || run.status === "running";
+  });
+  if (pending.length === 0) return outcome;
+  const ledger = new EndedLedger(ctx, s, version);
+  const notes = [];
+  try {
+    for (const hook of pending) {
+      const run = await runHook(ctx, ledger, hook, { point: "on-rollback", weights: allTo(s.stable) }, "hooks");
+      if (run.status !== "passed") notes.push(`on-rollback hook ${hook.name} ${run.status}${run.detail ? ` (${run.detail})` : ""}`);
+    }
+  } catch (e) {
+    notes.push(`on-rollback hooks not finished (${errorText(e)}): run rollback again to finish them`);
+  }
+  const note = notes.length ? ` ${notes.join("; ")}; the rollback stands.` : "";
+  return { ...outcome, state: ledger.state, message: `${outcome.message}${note}` };
+}
+
+// lib/release/private/resume.ts
+init_contract();
+
 // lib/release/private/traffic.ts
 async function verifyWeights(ctx, expected, extra = {}) {
   let seen;
-  for (let attempt = 1; attempt <= ctx.opts.verifyAttempts; attempt++) {
-    if (attempt > 1) {
+  for (let attempt2 = 1; attempt2 <= ctx.opts.verifyAttempts; attempt2++) {
+    if (attempt2 > 1) {
       ctx.emit("weights-lagging" /* WEIGHTS_LAGGING */, `Read back ${formatWeights(seen)}, expected ${formatWeights(expected)}; reading again`, {
         ...extra,
         weights: seen
@@ -1866,9 +2183,14 @@ var Preempted = class extends Error {
 };
 var ROLLBACK_ATTEMPTS = 3;
 async function rollBack(ctx, call) {
-  const deadline = call.deadline ?? ctx.now() + ctx.opts.rollbackDeadlineMs;
   const progress = { tries: 0, announced: false };
-  for (let attempt = 1; attempt <= ROLLBACK_ATTEMPTS; ) {
+  const outcome = await rollBackTraffic(ctx, call, progress);
+  const ended = outcome.status === "rolled-back" || outcome.status === "aborted";
+  return ended && progress.version !== void 0 ? runOnRollbackHooks(ctx, outcome, progress.version) : outcome;
+}
+async function rollBackTraffic(ctx, call, progress) {
+  const deadline = call.deadline ?? ctx.now() + ctx.opts.rollbackDeadlineMs;
+  for (let attempt2 = 1; attempt2 <= ROLLBACK_ATTEMPTS; ) {
     if (progress.tries > 0 && ctx.now() >= deadline) return pastDeadline(ctx, call, progress);
     progress.tries++;
     let outcome;
@@ -1885,7 +2207,7 @@ async function rollBack(ctx, call) {
       continue;
     }
     if (outcome) return outcome;
-    attempt++;
+    attempt2++;
   }
   const seen = progress.seen;
   const message = `Rollback not verified after ${ROLLBACK_ATTEMPTS} attempts${seen ? `: weights read back as ${formatWeights(seen)}` : ": the release record kept changing"}. Check the production listener rule and run rollback again.`;
@@ -1910,7 +2232,15 @@ async function attemptRollback(ctx, call, deadline, progress) {
     ctx.emit("taken-over" /* TAKEN_OVER */, `Taking over release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) from ${s.owner} ${holder.detail} to roll it back${stops}`);
   }
   const target = allTo(s.stable);
-  const terminal = compact({ ...s, status: call.status, reason: call.reason, ...ctx.ownership(), updatedAt: ctx.now(), scaleDownAt: void 0 });
+  const terminal = compact({
+    ...s,
+    status: call.status,
+    reason: call.reason,
+    ...ctx.ownership(),
+    updatedAt: ctx.now(),
+    scaleDownAt: void 0,
+    awaitingApproval: void 0
+  });
   ctx.emit("rollback-started" /* ROLLBACK_STARTED */, `Rolling back ${s.releaseId} to ${s.stable}: ${call.reason}`, { weights: target });
   let version = current.version;
   if (s.status === "succeeded") {
@@ -1925,6 +2255,7 @@ async function attemptRollback(ctx, call, deadline, progress) {
     if (version === void 0) return void 0;
   }
   const state = s.status === "rolled-back" || s.status === "aborted" ? s : terminal;
+  progress.version = version;
   const late = ctx.now() < deadline ? await settle(ctx, target, version) : { note: "; the final re-read was skipped (past the deadline)" };
   if (late.unverified) return lateChangeFailed(ctx, state, late.unverified, call);
   const again = state === s ? ` (it was already ${s.status}; weights set again)` : "";
@@ -2042,23 +2373,169 @@ var Run = class {
     this.state = next;
     this.fresh = true;
   }
+  /** Record a hook run (and `patch`) in the release record: one compare-and-set write, which is also a heartbeat. */
+  async record(list, run, patch = {}) {
+    await this.write({ [list]: withRun(this.state, list, run)[list], ...patch });
+  }
+  /** A heartbeat while a hook runs. */
+  async heartbeat() {
+    await heartbeat(this.ctx, this, {});
+  }
+};
+var Paused = class extends Error {
+  constructor(awaiting) {
+    super("awaiting approval");
+    this.awaiting = awaiting;
+    this.name = "Paused";
+  }
+  awaiting;
+};
+var PreReleaseFailure = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "PreReleaseFailure";
+  }
 };
 async function drive(ctx, run, resumeAt) {
+  const n = run.state.steps.length;
   try {
+    const failed = recordedFailure(run.state);
+    if (failed) {
+      const text = `${placeText(failed, n)} hook ${failed.hook} failed${failed.detail ? `: ${failed.detail}` : ""}`;
+      if (failed.point === "pre-release" && run.state.stepIndex < 0 && (resumeAt ?? -1) < 0) throw new PreReleaseFailure(text);
+      throw new StepFailure(text, run.state.stepIndex < 0 ? void 0 : run.state.stepIndex + 1);
+    }
     if (resumeAt !== void 0) {
       await pollGate(ctx, run, resumeAt, "before resuming");
       if (resumeAt > run.state.stepIndex) await applyStep(ctx, run, resumeAt);
       else await reassert(ctx, run);
       if (run.state.stepIndex >= 0) await bake2(ctx, run, run.state.stepIndex);
     }
-    for (let i = run.state.stepIndex + 1; i < run.state.steps.length; i++) {
+    if (run.state.stepIndex < 0) await gatingHooks(ctx, run, { point: "pre-release", weights: stepWeights(run.state, -1) }, 0);
+    else await gatingHooks(ctx, run, { point: "step", step: run.state.stepIndex + 1, weights: stepWeights(run.state, run.state.stepIndex) }, run.state.stepIndex + 1);
+    for (let i = run.state.stepIndex + 1; i < n; i++) {
+      await beforeStep(ctx, run, i);
       await applyStep(ctx, run, i);
       await bake2(ctx, run, i);
+      await gatingHooks(ctx, run, { point: "step", step: i + 1, weights: stepWeights(run.state, i) }, i + 1);
     }
   } catch (e) {
+    if (e instanceof Paused) return awaitingOutcome(ctx, run, e.awaiting);
+    if (e instanceof PreReleaseFailure) return abortBeforeMove(ctx, run, e.message);
     return failRun(ctx, run, e);
   }
-  return promoteRun(ctx, run);
+  const promoted = await promoteRun(ctx, run);
+  return promoted.status === "succeeded" ? postPromotion(ctx, run.state, run.version, promoted) : promoted;
+}
+async function beforeStep(ctx, run, i) {
+  const s = run.state;
+  if (s.pauseBefore?.includes(i)) {
+    const awaiting = { since: ctx.now(), beforeStep: i, reason: "pause", detail: `paused before ${stepText(s, i)}, as asked` };
+    await run.write({ awaitingApproval: awaiting });
+    throw new Paused(awaiting);
+  }
+  if (i === s.steps.length - 1) await gatingHooks(ctx, run, { point: "pre-promotion", weights: stepWeights(s, s.stepIndex) }, i);
+}
+async function gatingHooks(ctx, run, place, beforeStep2) {
+  const n = run.state.steps.length;
+  let awaiting;
+  const verdict = await runHookPoint(ctx, run, place, (r) => {
+    if (r.status !== "inconclusive") return void 0;
+    awaiting = {
+      since: ctx.now(),
+      beforeStep: beforeStep2,
+      reason: "inconclusive",
+      detail: `${placeText(place, n)} hook ${r.hook} was inconclusive${r.detail ? ` (${r.detail})` : ""}; waits before ${stepText(run.state, beforeStep2)}`
+    };
+    return { awaitingApproval: awaiting };
+  });
+  if (verdict.verdict === "passed") return;
+  if (verdict.verdict === "inconclusive") {
+    if (awaiting) throw new Paused(awaiting);
+    return;
+  }
+  const text = verdictText(place, n, verdict);
+  if (place.point === "pre-release") throw new PreReleaseFailure(text);
+  const step = run.state.stepIndex < 0 ? void 0 : run.state.stepIndex + 1;
+  throw new StepFailure(text, step);
+}
+function stepText(s, i) {
+  return i < s.steps.length ? `step ${i + 1}/${s.steps.length} (${s.steps[i]} %)` : "promotion";
+}
+function awaitingOutcome(ctx, run, awaiting) {
+  const s = run.state;
+  const weights = stepWeights(s, s.stepIndex);
+  const service = ctx.opts.service;
+  const message = `Release ${s.releaseId} awaits approval before ${stepText(s, awaiting.beforeStep)} at ${formatWeights(weights)}: ${awaiting.detail}. It stays in progress, guarded by ${s.candidate}'s gate alarms and the auto-rollback. Run \`bluegreen approve ${service}\` to go on, or \`bluegreen rollback ${service}\`.`;
+  ctx.emit("awaiting-approval" /* AWAITING_APPROVAL */, message, { weights, step: s.stepIndex < 0 ? void 0 : s.stepIndex + 1, steps: s.steps.length });
+  return { status: "awaiting-approval", exitCode: 1, message, releaseId: s.releaseId, state: s, weights };
+}
+async function abortBeforeMove(ctx, run, reason) {
+  const s = run.state;
+  try {
+    await run.write({ status: "aborted", reason, awaitingApproval: void 0 });
+  } catch (e) {
+    if (e instanceof ConcurrentReleaseError) return preempted(ctx, run);
+    const message2 = `Release ${s.releaseId} must be aborted (${reason}; no weight moved), but the record could not be written: ${errorText2(e)}. Run abort.`;
+    ctx.emit("rollback-failed" /* ROLLBACK_FAILED */, message2);
+    return { status: "failed", exitCode: 1, message: message2, releaseId: s.releaseId, state: s };
+  }
+  const weights = allTo(s.stable);
+  const message = `Aborted ${s.releaseId} before any weight moved (${s.stable} holds 100 %): ${reason}.`;
+  ctx.emit("aborted" /* ABORTED */, message, { weights });
+  return runOnRollbackHooks(ctx, { status: "aborted", exitCode: 1, message, releaseId: s.releaseId, state: run.state, weights }, run.version);
+}
+async function postPromotion(ctx, state, version, promoted) {
+  const ledger = new EndedLedger(ctx, state, version);
+  const place = { point: "post-promotion", weights: allTo(state.candidate) };
+  const failed = (state.hooks ?? []).find((r) => r.point === "post-promotion" && r.status === "failed");
+  if (failed) return rollBackPromoted(ctx, ledger, verdictText(place, state.steps.length, { verdict: "failed", hook: failed.hook, detail: failed.detail }));
+  if (hooksAt(ctx, "post-promotion").length === 0) return promoted;
+  let verdict;
+  try {
+    verdict = await runHookPoint(ctx, ledger, place);
+  } catch (e) {
+    const message = `${promoted.message} The post-promotion hooks could not finish: ${errorText2(e)}. Run resume to run them again (or rollback while ${state.stable} is ready).`;
+    return { ...promoted, status: "failed", exitCode: 1, message, state: ledger.state };
+  }
+  const s = ledger.state;
+  if (verdict.verdict === "passed") return { ...promoted, state: s };
+  const text = verdictText(place, s.steps.length, verdict);
+  if (verdict.verdict === "inconclusive") {
+    const until = s.scaleDownAt !== void 0 ? ` until ${new Date(s.scaleDownAt).toISOString()}` : "";
+    return { ...promoted, state: s, message: `${promoted.message} Note: ${text}; check it: rollback sends 100 % back to ${s.stable} while it is ready${until}.` };
+  }
+  return rollBackPromoted(ctx, ledger, text);
+}
+async function rollBackPromoted(ctx, ledger, text) {
+  const s = ledger.state;
+  const capacity = await ctx.ports.capacity.describe(s.stable);
+  if (capacity.desired < 1 || s.scaleDownAt === void 0) {
+    const message2 = `Release ${s.releaseId} was promoted, but ${text}, and ${s.stable} is in standby (desired ${capacity.desired}): there is no warm colour to roll back to. Deploy the previous image to ${s.stable} and release it.`;
+    ctx.emit("rollback-failed" /* ROLLBACK_FAILED */, message2);
+    return { status: "failed", exitCode: 1, message: message2, releaseId: s.releaseId, state: s, weights: allTo(s.candidate) };
+  }
+  ctx.emit("rollback-requested" /* ROLLBACK_REQUESTED */, `${text}: rolling back to ${s.stable}, which is still ready`);
+  let outcome;
+  try {
+    outcome = await rollBack(ctx, {
+      status: "rolled-back",
+      reason: text,
+      exitCode: 1,
+      expectedVersion: ledger.version,
+      inProgressOnly: false,
+      allowAfterPromotion: true
+    });
+  } catch (e) {
+    const current = await ctx.ports.state.read().catch(() => void 0);
+    const now = current?.state;
+    const message2 = e instanceof Preempted ? `Release ${s.releaseId} was promoted, but ${text}; the release record changed meanwhile (now ${now?.releaseId} ${now?.status}), so it was not rolled back. Check status; rollback sends 100 % back to ${s.stable}.` : `Release ${s.releaseId} was promoted, but ${text}, and rolling back failed: ${errorText2(e)}. Run 'bluegreen rollback' to send 100 % back to ${s.stable}.`;
+    ctx.emit(e instanceof Preempted ? "preempted" /* PREEMPTED */ : "rollback-failed" /* ROLLBACK_FAILED */, message2);
+    return { status: e instanceof Preempted ? "preempted" : "failed", exitCode: 1, message: message2, releaseId: s.releaseId, state: now ?? s };
+  }
+  if (outcome.status !== "refused") return outcome;
+  const message = `Release ${s.releaseId} was promoted, but ${text}, and ${outcome.message}`;
+  return { ...outcome, status: "failed", exitCode: 1, message, releaseId: s.releaseId, state: outcome.state ?? s };
 }
 async function reassert(ctx, run) {
   const i = run.state.stepIndex;
@@ -2135,7 +2612,7 @@ async function bake2(ctx, run, i) {
     } else {
       const unread = readEnd - (lastRead ?? began);
       const lease = leaseMs(run.state);
-      const cause = errorText(error);
+      const cause = errorText2(error);
       const last = lastRead === void 0 ? "since the step began" : `for ${formatDuration(unread)}`;
       ctx.emit(
         "gate-unread" /* GATE_UNREAD */,
@@ -2159,11 +2636,11 @@ async function heartbeat(ctx, run, extra) {
     await run.write();
   } catch (e) {
     if (e instanceof ConcurrentReleaseError) throw e;
-    ctx.emit("heartbeat-failed" /* HEARTBEAT_FAILED */, `Heartbeat not written: ${errorText(e)}; trying again at the next poll`, extra);
+    ctx.emit("heartbeat-failed" /* HEARTBEAT_FAILED */, `Heartbeat not written: ${errorText2(e)}; trying again at the next poll`, extra);
   }
   run.fresh = false;
 }
-function errorText(error) {
+function errorText2(error) {
   return error instanceof Error ? error.message : String(error);
 }
 async function promoteRun(ctx, run) {
@@ -2172,7 +2649,8 @@ async function promoteRun(ctx, run) {
   try {
     run.touchedTest = true;
     await pointTestRoute(ctx, stable);
-    await run.write({ status: "succeeded", stepIndex: run.state.steps.length - 1, scaleDownAt, reason: void 0 });
+    const hooks = refreshDeferred(ctx, { ...run.state, scaleDownAt }).hooks;
+    await run.write({ status: "succeeded", stepIndex: run.state.steps.length - 1, scaleDownAt, reason: void 0, awaitingApproval: void 0, hooks });
   } catch (e) {
     if (e instanceof ConcurrentReleaseError) return preempted(ctx, run);
     return {
@@ -2201,7 +2679,7 @@ async function failRun(ctx, run, error) {
   const failure = error instanceof StepFailure ? error : void 0;
   const reason = failure ? failure.message : `error: ${error.message}`;
   let expectedVersion = run.version;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt2 = 1; ; attempt2++) {
     let outcome;
     try {
       outcome = await rollBack(ctx, {
@@ -2218,7 +2696,7 @@ async function failRun(ctx, run, error) {
       const current = await ctx.ports.state.read();
       const s = current?.state;
       const ours = s?.releaseId === run.state.releaseId && s.status === "in-progress" && s.owner === ctx.opts.owner;
-      if (!current || !ours || attempt > 1) {
+      if (!current || !ours || attempt2 > 1) {
         run.dirty = true;
         return preempted(ctx, run);
       }
@@ -2267,38 +2745,267 @@ function because(state) {
   return state.reason ? ` (${state.reason})` : "";
 }
 
+// lib/release/private/resume.ts
+async function resume(ctx) {
+  const current = await ctx.ports.state.read();
+  const s = current?.state;
+  if (current && s && s.status !== "in-progress") {
+    const finished = await finishEndedHooks(ctx, current);
+    if (finished) return finished;
+  }
+  if (!current || !s || s.status !== "in-progress") {
+    const last = s ? ` (last: ${s.releaseId}, ${s.status})` : "";
+    const message = `${ctx.opts.service} has no release in progress${last}; nothing to resume.`;
+    ctx.emit("refused" /* REFUSED */, message);
+    return { status: "noop", exitCode: 0, message, releaseId: s?.releaseId, state: s };
+  }
+  if (s.awaitingApproval) return refuseAwaiting(ctx, s);
+  const now = ctx.now();
+  const holder = ctx.holderOf(s);
+  const mayTake = holder.status === "self" || holder.status === "stale" || holder.status === "dead" || ctx.opts.takeOver;
+  if (!mayTake) throw releaseInProgressError(s, now, holder, true);
+  const missing = missingHooks(ctx, s, pointsAhead(s));
+  if (missing.length > 0) return refuseMissing(ctx, s, "resume", missing);
+  const capacity = await ctx.ports.capacity.describe(s.candidate);
+  const weights = await ctx.ports.traffic.getWeights();
+  let resumeAt = s.stepIndex;
+  if (!sameWeights(weights, stepWeights(s, resumeAt))) {
+    const next = resumeAt + 1 < s.steps.length ? stepWeights(s, resumeAt + 1) : void 0;
+    if (!next || !sameWeights(weights, next)) {
+      const message = `Cannot resume ${s.releaseId}: weights are ${formatWeights(weights)}, but the record is at ${describeProgress(s)} (${formatWeights(stepWeights(s, resumeAt))}${next ? ` or next ${formatWeights(next)}` : ""}). Run rollback to send 100 % to ${s.stable}, or promote to send 100 % to ${s.candidate}.`;
+      ctx.emit("refused" /* REFUSED */, message, { weights });
+      return { status: "refused", exitCode: 1, message, releaseId: s.releaseId, state: s, weights };
+    }
+    resumeAt += 1;
+  }
+  const run = new Run(ctx, s, current.version, capacity.desired, false);
+  await run.write();
+  if (holder.status !== "self") ctx.emit("taken-over" /* TAKEN_OVER */, tookOver(s.releaseId, s.owner, holder));
+  ctx.emit("resumed" /* RESUMED */, `Resuming ${s.releaseId} at ${describeProgress(run.state)}; weights read as ${formatWeights(weights)}`, {
+    weights,
+    step: resumeAt + 1,
+    steps: s.steps.length
+  });
+  return drive(ctx, run, resumeAt);
+}
+function pointsAhead(s) {
+  return s.stepIndex < 0 ? [...HOOK_POINT_NAMES] : HOOK_POINT_NAMES.filter((p) => p !== "pre-release");
+}
+function refuseAwaiting(ctx, s) {
+  const a = s.awaitingApproval;
+  const service = ctx.opts.service;
+  const message = `Release ${s.releaseId} awaits approval before ${stepText(s, a.beforeStep)} (for ${formatDuration(Math.max(0, ctx.now() - a.since))}: ${a.detail}); resume does not continue it. Run \`bluegreen approve ${service}\` to go on, or \`bluegreen rollback ${service}\`.`;
+  ctx.emit("refused" /* REFUSED */, message);
+  return { status: "refused", exitCode: 1, message, releaseId: s.releaseId, state: s };
+}
+function refuseMissing(ctx, s, verb, missing) {
+  const message = `Cannot ${verb} ${s.releaseId}: it needs hooks this process was not given (${missing.join("; ")}). Nothing was changed.`;
+  ctx.emit("refused" /* REFUSED */, message);
+  return { status: "refused", exitCode: 1, message, releaseId: s.releaseId, state: s };
+}
+async function finishEndedHooks(ctx, current) {
+  const s = current.state;
+  const point = s.status === "succeeded" && s.scaleDownAt !== void 0 ? "post-promotion" : s.status === "rolled-back" || s.status === "aborted" ? "on-rollback" : void 0;
+  const failedPost = point === "post-promotion" && (s.hooks ?? []).some((r) => r.point === "post-promotion" && r.status === "failed");
+  if (!point || pendingAt(ctx, s, point).length === 0 && !failedPost) return void 0;
+  const missing = missingHooks(ctx, s, [point]);
+  if (missing.length > 0) return refuseMissing(ctx, s, `finish the ${point} hooks of`, missing);
+  if (s.status === "rolled-back" || s.status === "aborted") {
+    ctx.emit("resumed" /* RESUMED */, `Release ${s.releaseId} is ${s.status}, but its on-rollback hooks did not all run: finishing the rollback`);
+    return rollBack(ctx, {
+      status: s.status,
+      reason: s.reason ?? `${s.status} (finished by ${ctx.opts.owner})`,
+      exitCode: 0,
+      inProgressOnly: false,
+      allowAfterPromotion: false
+    });
+  }
+  ctx.emit("resumed" /* RESUMED */, `Release ${s.releaseId} is promoted; running its post-promotion hooks that had not finished`);
+  const message = `Release ${s.releaseId} is promoted (${s.candidate} live); its post-promotion hooks passed.`;
+  return postPromotion(ctx, s, current.version, { status: "succeeded", exitCode: 0, message, releaseId: s.releaseId, state: s, weights: allTo(s.candidate) });
+}
+function tookOver(releaseId, owner, holder) {
+  const asked = holder.status === "alive" || holder.status === "elsewhere" ? " as asked (take-over); it stops at its next record write" : "";
+  return `Took over release ${releaseId} from ${owner} ${holder.detail}${asked}`;
+}
+
+// lib/release/private/approve.ts
+async function approve(ctx) {
+  const current = await ctx.ports.state.read();
+  const s = current?.state;
+  const service = ctx.opts.service;
+  if (!current || !s || s.status !== "in-progress" || !s.awaitingApproval) {
+    const what = !s ? `${service} has no release` : s.status !== "in-progress" ? `${service} has no release in progress (last: ${s.releaseId}, ${s.status})` : `release ${s.releaseId} is in progress and does not wait for approval (${describeProgress(s)})`;
+    const message = `${what}; nothing to approve.`;
+    ctx.emit("refused" /* REFUSED */, message);
+    return { status: "noop", exitCode: 0, message, releaseId: s?.releaseId, state: s };
+  }
+  const a = s.awaitingApproval;
+  const missing = missingHooks(ctx, s, pointsAhead(s));
+  if (missing.length > 0) return refuseMissing(ctx, s, "approve", missing);
+  const [capacity, weights] = await Promise.all([ctx.ports.capacity.describe(s.candidate), ctx.ports.traffic.getWeights()]);
+  const held = stepWeights(s, s.stepIndex);
+  if (!sameWeights(weights, held)) {
+    return refuse2(
+      ctx,
+      `Cannot approve ${s.releaseId}: weights are ${formatWeights(weights)}, but it waits at ${describeProgress(s)} (${formatWeights(held)}). Nothing was changed. Run \`bluegreen rollback ${service}\` to send 100 % to ${s.stable}, or promote to send 100 % to ${s.candidate}.`,
+      s
+    );
+  }
+  const failure = await gateFailure(ctx, s.candidate, capacity.desired);
+  if (failure) {
+    ctx.emit("gate-failed" /* GATE_FAILED */, `Gate failed before approving: ${failure}`, { weights });
+    return refuse2(
+      ctx,
+      `Cannot approve ${s.releaseId}: ${s.candidate} fails its gate (${failure}). Nothing was changed. Run \`bluegreen rollback ${service}\` to send 100 % back to ${s.stable}, or approve again once the gate passes.`,
+      s
+    );
+  }
+  const run = new Run(ctx, s, current.version, capacity.desired, false);
+  try {
+    const pauseBefore = s.pauseBefore?.filter((i) => i !== a.beforeStep);
+    await run.write({ awaitingApproval: void 0, pauseBefore: pauseBefore?.length ? pauseBefore : void 0 });
+  } catch (e) {
+    if (!(e instanceof ConcurrentReleaseError)) throw e;
+    const now = (await ctx.ports.state.read())?.state;
+    return refuse2(ctx, `Cannot approve ${s.releaseId}: its record changed meanwhile (now ${now?.releaseId} ${now?.status}). Nothing was changed; run status.`, now);
+  }
+  const waited = formatDuration(Math.max(0, ctx.now() - a.since));
+  ctx.emit("approved" /* APPROVED */, `Approved ${s.releaseId} after ${waited} (${a.detail}); going on with ${stepText(s, a.beforeStep)}`, {
+    weights,
+    steps: s.steps.length
+  });
+  return drive(ctx, run);
+}
+function refuse2(ctx, message, state) {
+  ctx.emit("refused" /* REFUSED */, message);
+  return { status: "refused", exitCode: 1, message, releaseId: state?.releaseId, state };
+}
+
+// lib/release/private/contract.ts
+init_contract();
+async function contract(ctx, dryRun) {
+  const service = ctx.opts.service;
+  const hooks = (ctx.ports.hooks?.hooks ?? []).filter((h) => h.contract);
+  const current = await ctx.ports.state.read();
+  const s = current?.state;
+  if (hooks.length === 0) {
+    return done(ctx, "noop", 0, `${service} has no contract hook (a release hook declared with contract: true, or --contract-cmd): nothing to run.`, s);
+  }
+  if (!current || !s) return done(ctx, "refused", 1, `${service} has no release recorded: contract hooks run after a release has succeeded and its old colour is in standby.`);
+  if (s.status === "in-progress") {
+    return done(
+      ctx,
+      "refused",
+      1,
+      `Release ${s.releaseId} is in progress: contract hooks run once it has succeeded and its old colour (${s.stable}) is in standby (\`bluegreen scale-down ${service}\`), then \`bluegreen contract ${service}\`.`,
+      s
+    );
+  }
+  if (s.status !== "succeeded") {
+    return done(
+      ctx,
+      "refused",
+      1,
+      `The last release ${s.releaseId} was ${s.status}: ${s.stable} still serves the old version, so no contract migration may run for it. Release again; contract after that release succeeds.`,
+      s
+    );
+  }
+  const key = (h) => hookIdempotencyKey(s.releaseId, h.name, h.point);
+  const pending = hooks.filter((h) => findRun(s, key(h), "contracts")?.status !== "passed");
+  if (pending.length === 0) {
+    return done(ctx, "noop", 0, `The contract hooks of release ${s.releaseId} all passed already (${hooks.map((h) => h.name).join(", ")}): nothing to run.`, s);
+  }
+  const refusal = await standbyRefusal(ctx, s);
+  if (refusal) return done(ctx, "refused", 1, refusal, s);
+  const names = pending.map((h) => `${h.name} (${h.kind})`).join(", ");
+  if (dryRun) {
+    return done(ctx, "noop", 0, `Dry run: would run the contract hooks ${names} for release ${s.releaseId}; ${s.stable} is in standby. Nothing was run.`, s);
+  }
+  const ledger = new EndedLedger(ctx, s, current.version);
+  const runs = [];
+  try {
+    for (const hook of pending) {
+      const run = await runHook(ctx, ledger, hook, { point: hook.point, weights: allTo(s.candidate) }, "contracts");
+      runs.push(run);
+      if (run.status !== "passed") {
+        const said = run.detail ? `: ${run.detail}` : "";
+        const rest = pending.slice(runs.length).map((h) => h.name);
+        const message = `Contract hook ${hook.name} of release ${s.releaseId} ${run.status === "inconclusive" ? "was inconclusive" : "failed"}${said}${rest.length ? `; not run: ${rest.join(", ")}` : ""}. Fix it and run \`bluegreen contract ${service}\` again (hooks that passed are not run again).`;
+        return done(ctx, "failed", 1, message, ledger.state, false);
+      }
+    }
+  } catch (e) {
+    const message = `The contract hooks of release ${s.releaseId} could not finish: ${e.message}. Run \`bluegreen contract ${service}\` again (hooks that passed are not run again).`;
+    return done(ctx, "failed", 1, message, ledger.state, false);
+  }
+  return done(ctx, "succeeded", 0, `Contract hooks of release ${s.releaseId} passed: ${runs.map((r) => r.hook).join(", ")}.`, ledger.state, false);
+}
+async function standbyRefusal(ctx, s) {
+  const service = ctx.opts.service;
+  const then = `then \`bluegreen contract ${service}\``;
+  const head = `Contract refused, nothing run: ${s.stable} (the old colour of release ${s.releaseId}) can still take traffic back`;
+  if (s.scaledDownAt === void 0) {
+    if (s.scaleDownAt === void 0) return `${head}, and no scale-down is scheduled: run \`bluegreen scale-down ${service} --force\`, ${then}.`;
+    const at2 = new Date(s.scaleDownAt).toISOString();
+    const left = s.scaleDownAt - ctx.now();
+    return left > 0 ? `${head} until it is in standby. Allowed after ${at2} (in ${formatDuration(left)}), once \`bluegreen scale-down ${service}\` has put it in standby; ${then}.` : `${head}: its scale-down was due at ${at2}. Run \`bluegreen scale-down ${service}\`, ${then}.`;
+  }
+  const [capacity, weights] = await Promise.all([ctx.ports.capacity.describe(s.stable), ctx.ports.traffic.getWeights()]);
+  if (capacity.desired > 0) {
+    return `${head}: its scale-down was recorded at ${new Date(s.scaledDownAt).toISOString()}, but it still has desired capacity ${capacity.desired}. Run \`bluegreen scale-down ${service} --force\`, ${then}.`;
+  }
+  if (weightOf(weights, s.stable) > 0) {
+    return `${head}: it is in standby, but weights are ${formatWeights(weights)}. Run \`bluegreen status ${service}\` and fix the weights first.`;
+  }
+  return void 0;
+}
+function done(ctx, status, exitCode, message, state, refused = true) {
+  if (refused) ctx.emit("refused" /* REFUSED */, message);
+  return { status, exitCode, message, releaseId: state?.releaseId, state };
+}
+
 // lib/release/private/promote.ts
 async function promote(ctx, colour) {
   const current = await ctx.ports.state.read();
   const s = current?.state;
   if (current && s?.status === "in-progress") {
     if (colour !== void 0 && colour !== s.candidate) {
-      return refuse2(ctx, `Release ${s.releaseId} is releasing ${s.candidate}, not ${colour}. Abort it first to promote ${colour}.`, s);
+      return refuse3(ctx, `Release ${s.releaseId} is releasing ${s.candidate}, not ${colour}. Abort it first to promote ${colour}.`, s);
     }
     return promoteInProgress(ctx, current);
   }
   if (colour === void 0) {
     const last = s ? ` (last: ${s.releaseId}, ${s.status})` : "";
-    return refuse2(ctx, `${ctx.opts.service} has no release in progress${last}: nothing to promote. To send all traffic to one colour, promote with a colour.`, s);
+    return refuse3(ctx, `${ctx.opts.service} has no release in progress${last}: nothing to promote. To send all traffic to one colour, promote with a colour.`, s);
   }
   return promoteColour(ctx, colour, current);
 }
 async function promoteInProgress(ctx, current) {
   const s = current.state;
+  const pending = s.stepIndex < 0 ? pendingAt(ctx, s, "pre-release") : [];
+  if (pending.length > 0) {
+    return refuse3(
+      ctx,
+      `Cannot promote ${s.candidate}: the pre-release hooks of ${s.releaseId} have not passed (${pending.join(", ")}). Run resume to run them first, or abort.`,
+      s
+    );
+  }
   const ready = await readiness(ctx, s.candidate);
-  if (ready.failure) return refuse2(ctx, `Cannot promote ${s.candidate}: ${ready.failure}. Wait, or roll back.`, s);
+  if (ready.failure) return refuse3(ctx, `Cannot promote ${s.candidate}: ${ready.failure}. Wait, or roll back.`, s);
   const weights = await ctx.ports.traffic.getWeights();
   if (s.owner !== ctx.opts.owner) ctx.emit("taken-over" /* TAKEN_OVER */, `Taking over release ${s.releaseId} from ${s.owner} to promote it`);
   ctx.emit("promotion-started" /* PROMOTION_STARTED */, `Promoting ${s.candidate} from ${describeProgress(s)} (${formatWeights(weights)})`, { weights });
-  const done = s.steps.slice(0, s.stepIndex + 1).filter((p) => p < 100);
-  const steps = [...done, 100];
-  const run = new Run(ctx, { ...s, steps, stepIndex: done.length - 1 }, current.version, ready.expected, false);
+  const done2 = s.steps.slice(0, s.stepIndex + 1).filter((p) => p < 100);
+  const steps = [...done2, 100];
+  const run = new Run(ctx, { ...s, steps, stepIndex: done2.length - 1, pauseBefore: void 0, awaitingApproval: void 0 }, current.version, ready.expected, false);
   try {
     await applyStep(ctx, run, steps.length - 1);
   } catch (e) {
     return failRun(ctx, run, e);
   }
-  return promoteRun(ctx, run);
+  const promoted = await promoteRun(ctx, run);
+  return promoted.status === "succeeded" ? postPromotion(ctx, run.state, run.version, promoted) : promoted;
 }
 async function promoteColour(ctx, colour, current) {
   const weights = await ctx.ports.traffic.getWeights();
@@ -2308,7 +3015,7 @@ async function promoteColour(ctx, colour, current) {
     return { status: "noop", exitCode: 0, message, weights, state: current?.state };
   }
   const ready = await readiness(ctx, colour);
-  if (ready.failure) return refuse2(ctx, `Cannot promote ${colour}: ${ready.failure}.`, current?.state);
+  if (ready.failure) return refuse3(ctx, `Cannot promote ${colour}: ${ready.failure}.`, current?.state);
   const now = ctx.now();
   const state = compact({
     releaseId: newReleaseId(now),
@@ -2346,7 +3053,7 @@ async function readiness(ctx, colour) {
   if (capacity.desired < 1) return { expected: 0, failure: `${colour} is in standby (desired 0); deploy it as ready first` };
   return { expected: capacity.desired, failure: await gateFailure(ctx, colour, capacity.desired) };
 }
-function refuse2(ctx, message, state) {
+function refuse3(ctx, message, state) {
   ctx.emit("refused" /* REFUSED */, message);
   return { status: "refused", exitCode: 1, message, releaseId: state?.releaseId, state };
 }
@@ -2368,6 +3075,16 @@ async function screenReconcile(release, readWeights, now) {
   return { decision, weights };
 }
 function decideInProgress(release, at2) {
+  const waiting = release.awaitingApproval;
+  if (waiting) {
+    return {
+      action: "reconcile",
+      code: "release-awaiting-approval",
+      repair: "rollback",
+      message: `Release ${release.releaseId} awaits approval (for ${formatDuration(Math.max(0, at2 - waiting.since))}: ${waiting.detail}): checking ${release.candidate}'s gate, which no driver polls while it waits.`,
+      releaseId: release.releaseId
+    };
+  }
   const quiet = `heartbeat ${formatDuration(Math.max(0, at2 - release.updatedAt))} ago, lease ${formatDuration(leaseMs(release))}`;
   if (!isStale(release, at2)) {
     return none("release-alive", `Release ${release.releaseId} is in progress, driven by ${release.owner} (${quiet}): it gates its own candidate.`, release);
@@ -2426,24 +3143,24 @@ function none(code, message, release) {
 async function scaleDown(ctx, force) {
   const current = await ctx.ports.state.read();
   const s = current?.state;
-  const done = (status, message, exitCode = 0, state = s) => {
+  const done2 = (status, message, exitCode = 0, state = s) => {
     ctx.emit(status === "scaled-down" ? "scaled-down" /* SCALED_DOWN */ : "refused" /* REFUSED */, message);
     return { status, exitCode, message, releaseId: state?.releaseId, state };
   };
-  if (!current || !s) return done("noop", `No release recorded for ${ctx.opts.service}; nothing to scale down.`);
-  if (s.status === "in-progress") return done("refused", `Release ${s.releaseId} is in progress; scale-down waits until it ends.`, 1);
+  if (!current || !s) return done2("noop", `No release recorded for ${ctx.opts.service}; nothing to scale down.`);
+  if (s.status === "in-progress") return done2("refused", `Release ${s.releaseId} is in progress; scale-down waits until it ends.`, 1);
   const idle = s.status === "succeeded" ? s.stable : s.candidate;
   const scheduled = s.status === "succeeded" && s.scaleDownAt !== void 0;
   if (!force && !scheduled) {
-    return done("noop", `No scale-down scheduled (last release ${s.releaseId} ${s.status}); force puts ${idle} in standby anyway.`);
+    return done2("noop", `No scale-down scheduled (last release ${s.releaseId} ${s.status}); force puts ${idle} in standby anyway.`);
   }
   if (!force && s.scaleDownAt !== void 0 && ctx.now() < s.scaleDownAt) {
     const left = formatDuration(s.scaleDownAt - ctx.now());
-    return done("not-due", `${idle} stays ready until ${new Date(s.scaleDownAt).toISOString()} (in ${left}) for an instant rollback; force scales it down now.`);
+    return done2("not-due", `${idle} stays ready until ${new Date(s.scaleDownAt).toISOString()} (in ${left}) for an instant rollback; force scales it down now.`);
   }
   const takesTraffic = (w) => `${idle} takes traffic (${formatWeights(w)}); it is not scaled down.`;
   const weights = await ctx.ports.traffic.getWeights();
-  if (weightOf(weights, idle) > 0) return done("refused", takesTraffic(weights), 1);
+  if (weightOf(weights, idle) > 0) return done2("refused", takesTraffic(weights), 1);
   const changed = `The release record of ${ctx.opts.service} changed meanwhile (a rollback or a new release?); ${idle} was not scaled down. Check status.`;
   const now = ctx.now();
   const fenced = compact({ ...s, scaleDownAt: void 0, scaledDownAt: now, updatedAt: now });
@@ -2452,13 +3169,13 @@ async function scaleDown(ctx, force) {
     version = await writeRecord(ctx, fenced, current.version);
   } catch (e) {
     if (!(e instanceof ConcurrentReleaseError)) throw e;
-    return done("refused", changed, 1);
+    return done2("refused", changed, 1);
   }
   const [after, weightsAfter] = await Promise.all([ctx.ports.state.read(), ctx.ports.traffic.getWeights()]);
-  if (after?.version !== version || after.state.status === "in-progress") return done("refused", changed, 1, after?.state);
-  if (weightOf(weightsAfter, idle) > 0) return done("refused", takesTraffic(weightsAfter), 1, fenced);
+  if (after?.version !== version || after.state.status === "in-progress") return done2("refused", changed, 1, after?.state);
+  if (weightOf(weightsAfter, idle) > 0) return done2("refused", takesTraffic(weightsAfter), 1, fenced);
   await ctx.ports.capacity.setMode(idle, "standby");
-  return done("scaled-down", `${idle} is in standby (0 instances); release ${s.releaseId} keeps ${s.status === "succeeded" ? s.candidate : s.stable} live.`, 0, fenced);
+  return done2("scaled-down", `${idle} is in standby (0 instances); release ${s.releaseId} keeps ${s.status === "succeeded" ? s.candidate : s.stable} live.`, 0, fenced);
 }
 
 // lib/release/private/reconcile.ts
@@ -2470,6 +3187,8 @@ async function reconcile(ctx) {
   }
   switch (decision.code) {
     case "release-interrupted":
+      return rollBackInterrupted(ctx, current);
+    case "release-awaiting-approval":
       return rollBackInterrupted(ctx, current);
     case "traffic-off-stable":
       return rollBackAgain(ctx, current, read(weights, decision.code));
@@ -2495,17 +3214,20 @@ async function rollBackInterrupted(ctx, current) {
   ]);
   const expected = Math.max(capacity.desired, 1);
   const failure = firing.length > 0 ? `alarms firing on ${s.candidate}: ${firing.join(", ")}` : health.healthy < expected ? `${s.candidate} has ${health.healthy}/${health.total} healthy targets, ${expected} expected` : void 0;
-  const where = `Release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) was interrupted: no heartbeat from ${s.owner} for ${quiet}`;
+  const waiting = s.awaitingApproval;
+  const where = waiting ? `Release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) awaits approval for ${formatDuration(Math.max(0, ctx.now() - waiting.since))} (${waiting.detail})` : `Release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) was interrupted: no heartbeat from ${s.owner} for ${quiet}`;
   if (!failure) {
-    return nothing(ctx, "noop", `${where}; ${s.candidate} passes its gate, so it is left as it is. Run resume or rollback.`, s);
+    const next = waiting ? `Run approve or rollback.` : "Run resume or rollback.";
+    return nothing(ctx, "noop", `${where}; ${s.candidate} passes its gate, so it is left as it is. ${next}`, s);
   }
+  const why = waiting ? `release awaiting approval (${waiting.reason})` : `release interrupted (no heartbeat from ${s.owner} for ${quiet})`;
   return repair(
     ctx,
     "rolled-back",
     `${where}, and ${failure}`,
     () => rollBack(ctx, {
       status: "rolled-back",
-      reason: `reconcile: release interrupted (no heartbeat from ${s.owner} for ${quiet}) while ${failure}`,
+      reason: `reconcile: ${why} while ${failure}`,
       exitCode: 0,
       expectedVersion: current.version,
       inProgressOnly: true,
@@ -2581,53 +3303,12 @@ async function repair(ctx, action, why, run) {
     const now = await ctx.ports.state.read();
     return nothing(ctx, "noop", `${why}; the release record changed while reconciling (now ${now?.state.releaseId} ${now?.state.status}), so it is left to its writer.`, now?.state);
   }
-  const done = outcome.status === "rolled-back" || outcome.status === "aborted";
-  return { ...outcome, message: `${why}: ${outcome.message}`, action: done ? action : "none" };
+  const done2 = outcome.status === "rolled-back" || outcome.status === "aborted";
+  return { ...outcome, message: `${why}: ${outcome.message}`, action: done2 ? action : "none" };
 }
 function nothing(ctx, status, message, state, weights) {
   ctx.emit("refused" /* REFUSED */, message);
   return { status, exitCode: 0, message, releaseId: state?.releaseId, state, weights, action: "none" };
-}
-
-// lib/release/private/resume.ts
-async function resume(ctx) {
-  const current = await ctx.ports.state.read();
-  const s = current?.state;
-  if (!current || !s || s.status !== "in-progress") {
-    const last = s ? ` (last: ${s.releaseId}, ${s.status})` : "";
-    const message = `${ctx.opts.service} has no release in progress${last}; nothing to resume.`;
-    ctx.emit("refused" /* REFUSED */, message);
-    return { status: "noop", exitCode: 0, message, releaseId: s?.releaseId, state: s };
-  }
-  const now = ctx.now();
-  const holder = ctx.holderOf(s);
-  const mayTake = holder.status === "self" || holder.status === "stale" || holder.status === "dead" || ctx.opts.takeOver;
-  if (!mayTake) throw releaseInProgressError(s, now, holder, true);
-  const capacity = await ctx.ports.capacity.describe(s.candidate);
-  const weights = await ctx.ports.traffic.getWeights();
-  let resumeAt = s.stepIndex;
-  if (!sameWeights(weights, stepWeights(s, resumeAt))) {
-    const next = resumeAt + 1 < s.steps.length ? stepWeights(s, resumeAt + 1) : void 0;
-    if (!next || !sameWeights(weights, next)) {
-      const message = `Cannot resume ${s.releaseId}: weights are ${formatWeights(weights)}, but the record is at ${describeProgress(s)} (${formatWeights(stepWeights(s, resumeAt))}${next ? ` or next ${formatWeights(next)}` : ""}). Run rollback to send 100 % to ${s.stable}, or promote to send 100 % to ${s.candidate}.`;
-      ctx.emit("refused" /* REFUSED */, message, { weights });
-      return { status: "refused", exitCode: 1, message, releaseId: s.releaseId, state: s, weights };
-    }
-    resumeAt += 1;
-  }
-  const run = new Run(ctx, s, current.version, capacity.desired, false);
-  await run.write();
-  if (holder.status !== "self") ctx.emit("taken-over" /* TAKEN_OVER */, tookOver(s.releaseId, s.owner, holder));
-  ctx.emit("resumed" /* RESUMED */, `Resuming ${s.releaseId} at ${describeProgress(run.state)}; weights read as ${formatWeights(weights)}`, {
-    weights,
-    step: resumeAt + 1,
-    steps: s.steps.length
-  });
-  return drive(ctx, run, resumeAt);
-}
-function tookOver(releaseId, owner, holder) {
-  const asked = holder.status === "alive" || holder.status === "elsewhere" ? " as asked (take-over); it stops at its next record write" : "";
-  return `Took over release ${releaseId} from ${owner} ${holder.detail}${asked}`;
 }
 
 // lib/release/engine.ts
@@ -2649,7 +3330,10 @@ var ReleaseEngine = class {
   async plan(request) {
     checkRequest(request);
     const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now(), this.ctx.opts.allowZeroCapacity);
-    return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre);
+    return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre, {
+      hooks: this.ctx.ports.hooks?.hooks,
+      pauseBefore: request.pauseBefore
+    });
   }
   /**
    * Release the idle colour: pre-flight, then every step (record, set, read back, record, bake with gates), then
@@ -2657,7 +3341,19 @@ var ReleaseEngine = class {
    * colour, verified), `preempted` or `failed` (1; also when a step failed and the rollback was refused because the
    * old colour has no healthy target, or threw: the message says to run rollback).
    *
-   * @throws UsageError for an invalid request
+   * Release hooks (`ports.hooks`) run at their points, once per release, each recorded `running` in the release
+   * record before the call and its verdict after: `pre-release` after the claim, before any weight moves (failed:
+   * `aborted`, 1, nothing moved); `step` after each step's bake and `pre-promotion` before the step that makes the
+   * candidate 100 % (failed: rolled back; inconclusive: waits for approval); `post-promotion` after the promotion
+   * is recorded (failed: rolled back to the old colour, still ready: `rolled-back`, 1); `on-rollback` after any
+   * rollback (recorded; never changes the outcome). Contract hooks are never run: recorded `deferred`, for
+   * `contract()`. Hooks of a point run in declaration order; the first that does not pass decides.
+   *
+   * With `request.pauseBefore`, and after an inconclusive hook, the release records `awaitingApproval` and returns
+   * `awaiting-approval` (1: the release has not finished; the CLI exits 8): it stays in progress at its current
+   * weight, guarded by its gate alarms (the auto-rollback) and the reconciler, until `approve()` or `rollback()`.
+   *
+   * @throws UsageError for an invalid request (also a `pauseBefore` outside the strategy's steps)
    * @throws ReleaseInProgressError when a release of the service is in progress or was interrupted
    */
   async release(request) {
@@ -2675,7 +3371,9 @@ var ReleaseEngine = class {
     ctx.emit("preflight-passed" /* PREFLIGHT_PASSED */, `Pre-flight passed: ${pre.checks.map((c) => c.detail).join("; ")}`, { weights: obs.weights });
     if (overridden) ctx.emit("undeployed-image-allowed" /* UNDEPLOYED_IMAGE_ALLOWED */, `Releasing what ${pre.candidate} runs now, although ${overridden}`);
     const now = ctx.now();
-    const state = compact({
+    const pauseBefore = [...new Set(request.pauseBefore ?? [])].sort((a, b) => a - b);
+    const commandHooks = (ctx.ports.hooks?.hooks ?? []).filter((h) => h.kind === "command" && !h.contract).map((h) => h.name);
+    const claimed = compact({
       releaseId: request.releaseId ?? newReleaseId(now),
       service: ctx.opts.service,
       status: "in-progress",
@@ -2686,15 +3384,21 @@ var ReleaseEngine = class {
       stepIndex: -1,
       ...ctx.ownership(),
       startedAt: now,
-      updatedAt: now
+      updatedAt: now,
+      pauseBefore: pauseBefore.length ? pauseBefore : void 0,
+      commandHooks: commandHooks.length ? commandHooks : void 0
     });
+    const deferred = deferredContractRuns(ctx, claimed);
+    const state = deferred.length ? { ...claimed, hooks: deferred } : claimed;
     const version = await this.claim(state, obs.stored?.version);
     const excluded = await ctx.ports.exclusion?.refusal();
     if (excluded !== void 0) return this.withdraw(state, version, excluded, pre.checks, obs.weights);
-    ctx.emit("release-started" /* RELEASE_STARTED */, `Releasing ${state.candidate} (${state.releaseId}): ${request.strategy.describe()}`, {
+    const pauses = pauseBefore.length ? `; pauses for approval before step ${pauseBefore.map((i) => i + 1).join(", ")}` : "";
+    ctx.emit("release-started" /* RELEASE_STARTED */, `Releasing ${state.candidate} (${state.releaseId}): ${request.strategy.describe()}${pauses}`, {
       weights: stepWeights(state, -1),
       steps: state.steps.length
     });
+    announceDeferred(ctx, state);
     return drive(ctx, new Run(ctx, state, version, pre.expectedHealthy, true));
   }
   /**
@@ -2704,33 +3408,52 @@ var ReleaseEngine = class {
    * (max(2 × bake, 60 s)). Returns `noop` (0) when nothing is in progress, `refused` (1) when the weights match
    * neither the recorded step nor the next, else as `release`.
    *
+   * A hook recorded `running` (a crash during it) runs again with the same idempotency key; a hook with a verdict
+   * is not run again (a recorded `failed` rolls back at once). Refused (1, nothing changed) for a release that awaits
+   * approval (approve or roll back it), and when the release needs a hook this process was not given (a command
+   * hook: the message names the flag to pass again). An ended release whose last hooks were cut short is finished:
+   * a promoted one's post-promotion hooks (a failure rolls back while the old colour is ready), a rolled-back or
+   * aborted one's rollback (weights set again) and its on-rollback hooks.
+   *
    * @throws ReleaseInProgressError when another owner's release is still alive
    */
   async resume() {
     return resume(this.ctx);
   }
   /**
-   * Continue a release that waits for approval (a declared pause or an inconclusive step hook): clears
-   * `awaitingApproval`, polls the gate, and drives on from the next step as `resume` would. Returns `noop` (0) when
-   * nothing waits, `refused` when the gate fails (nothing changed: roll back or wait), else as `release`.
+   * Continue a release that waits for approval (a declared pause or an inconclusive hook): checks that this process
+   * has the hooks it still needs, that the weights are those of the recorded step, and one gate poll of the
+   * candidate; then clears `awaitingApproval` (and that step from `pauseBefore`) in one compare-and-set write that
+   * takes the release over, and drives on from where it waited: the hooks of that point not yet run, then the next
+   * step (or promotion). Returns `noop` (0) when nothing waits, `refused` (1, nothing changed) when a check fails
+   * (a failing gate: roll back, or approve again once it passes), else as `release` (another pause:
+   * `awaiting-approval`).
    */
   async approve() {
-    throw new Error("not implemented");
+    return approve(this.ctx);
   }
   /**
    * Run the service's contract hooks for the last succeeded release, once its old colour is in standby (it can no
-   * longer take traffic back). Refused (nothing run) before then, with when it will be allowed; `noop` when there
-   * is no contract hook or they all passed already for this release. Results go into the record's `contracts`.
+   * longer take traffic back): `scaledDownAt` recorded, desired capacity 0, no weight. Refused (1, nothing run)
+   * before then, with when it will be allowed (after `scaleDownAt`, once `bluegreen scale-down` has run), and for a
+   * release in progress, rolled back or aborted. `noop` (0) when there is no contract hook or they all passed for
+   * this release; with `dryRun`, `noop` (0) saying what would run. Otherwise each contract hook not yet passed runs
+   * in declaration order (recorded in `contracts`: `running` first, then its verdict; timeout and retries as at
+   * release points; a crashed run runs again with the same key): `succeeded` (0) when all pass, `failed` (1) at
+   * the first that does not (the rest are not run; contract again runs what did not pass).
    */
   async contract(options = {}) {
-    void options;
-    throw new Error("not implemented");
+    return contract(this.ctx, options.dryRun ?? false);
   }
   /**
    * Make the candidate live now: 100 % (one set, read back), the test route on the old colour, the record
    * `succeeded` with `scaleDownAt`. Skips any remaining steps and bakes; preempts the process driving the release.
    * With no release in progress, `options.colour` is made live (for split weights). Refused (1) unless the colour
    * has capacity, every expected target healthy and no gate alarm firing.
+   *
+   * Promote overrides a release's remaining pauses and its step and pre-promotion hooks; it refuses a release whose
+   * pre-release hooks have not passed (resume runs them), and runs the post-promotion hooks after it (a failure
+   * rolls back).
    *
    * @throws UsageError for an invalid colour
    */
@@ -2750,6 +3473,10 @@ var ReleaseEngine = class {
    * open, so the weights are left as they are, and a release in progress gets the reason in its record.
    *
    * Returns `rolled-back` (0), `refused` (1) or `failed` (1, not verified after 3 attempts).
+   *
+   * Once verified and recorded, the on-rollback hooks of the release not yet run (or cut short) run, on the ended
+   * record; their verdicts are recorded and never change the outcome (a failure is added to its message). They run
+   * after `rollbackDeadlineMs`' part: the deadline bounds the traffic change only.
    */
   async rollback(options = {}) {
     this.announceRollback("Rolling back");
@@ -2794,7 +3521,9 @@ var ReleaseEngine = class {
    *   promoted one gets 100 % on its promoted colour again (`succeeded`), unless that colour has no healthy target or
    *   a gate alarm firing (`refused`).
    * - `rolled-back`: a release in progress whose heartbeat is older than its lease, and whose candidate has a gate
-   *   alarm firing or fewer healthy targets than its desired capacity, is rolled back (`rolled-back`).
+   *   alarm firing or fewer healthy targets than its desired capacity, is rolled back (`rolled-back`). A release
+   *   that awaits approval is checked the same way on every pass, whatever its heartbeat (no driver polls it while
+   *   it waits): left as it is while its gate passes, rolled back when it fails.
    * - `scaled-down`: the old colour of a promoted release past `scaleDownAt` goes to standby, unless a gate alarm
    *   fires on the promoted colour (`scaled-down`).
    * - `none`: nothing to do (`noop` or `not-due`, 0), or the repair was refused or failed (`refused` / `failed`, 1:
@@ -2806,7 +3535,10 @@ var ReleaseEngine = class {
   async reconcile() {
     return reconcile(this.ctx);
   }
-  /** Weights, test route, each colour's health, capacity and alarms, the release record and warnings. Reads only. */
+  /**
+   * Weights, test route, each colour's health, capacity and alarms, the release record and warnings; a release
+   * awaiting approval (and for how long), and the hook runs of the release in the record. Reads only.
+   */
   async status() {
     const [obs, testTarget] = await Promise.all([observe(this.ctx.ports), this.ctx.ports.traffic.getTestTarget()]);
     const release = obs.stored?.state;

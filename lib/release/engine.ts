@@ -65,7 +65,10 @@ export class ReleaseEngine {
   public async plan(request: ReleaseRequest): Promise<ReleasePlan> {
     checkRequest(request);
     const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now(), this.ctx.opts.allowZeroCapacity);
-    return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre);
+    return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre, {
+      hooks: this.ctx.ports.hooks?.hooks,
+      pauseBefore: request.pauseBefore,
+    });
   }
 
   /**
@@ -74,7 +77,19 @@ export class ReleaseEngine {
    * colour, verified), `preempted` or `failed` (1; also when a step failed and the rollback was refused because the
    * old colour has no healthy target, or threw: the message says to run rollback).
    *
-   * @throws UsageError for an invalid request
+   * Release hooks (`ports.hooks`) run at their points, once per release, each recorded `running` in the release
+   * record before the call and its verdict after: `pre-release` after the claim, before any weight moves (failed:
+   * `aborted`, 1, nothing moved); `step` after each step's bake and `pre-promotion` before the step that makes the
+   * candidate 100 % (failed: rolled back; inconclusive: waits for approval); `post-promotion` after the promotion
+   * is recorded (failed: rolled back to the old colour, still ready: `rolled-back`, 1); `on-rollback` after any
+   * rollback (recorded; never changes the outcome). Contract hooks are never run: recorded `deferred`, for
+   * `contract()`. Hooks of a point run in declaration order; the first that does not pass decides.
+   *
+   * With `request.pauseBefore`, and after an inconclusive hook, the release records `awaitingApproval` and returns
+   * `awaiting-approval` (1: the release has not finished; the CLI exits 8): it stays in progress at its current
+   * weight, guarded by its gate alarms (the auto-rollback) and the reconciler, until `approve()` or `rollback()`.
+   *
+   * @throws UsageError for an invalid request (also a `pauseBefore` outside the strategy's steps)
    * @throws ReleaseInProgressError when a release of the service is in progress or was interrupted
    */
   public async release(request: ReleaseRequest): Promise<ReleaseOutcome> {
@@ -131,6 +146,13 @@ export class ReleaseEngine {
    * (max(2 × bake, 60 s)). Returns `noop` (0) when nothing is in progress, `refused` (1) when the weights match
    * neither the recorded step nor the next, else as `release`.
    *
+   * A hook recorded `running` (a crash during it) runs again with the same idempotency key; a hook with a verdict
+   * is not run again (a recorded `failed` rolls back at once). Refused (1, nothing changed) for a release that awaits
+   * approval (approve or roll back it), and when the release needs a hook this process was not given (a command
+   * hook: the message names the flag to pass again). An ended release whose last hooks were cut short is finished:
+   * a promoted one's post-promotion hooks (a failure rolls back while the old colour is ready), a rolled-back or
+   * aborted one's rollback (weights set again) and its on-rollback hooks.
+   *
    * @throws ReleaseInProgressError when another owner's release is still alive
    */
   public async resume(): Promise<ReleaseOutcome> {
@@ -138,9 +160,13 @@ export class ReleaseEngine {
   }
 
   /**
-   * Continue a release that waits for approval (a declared pause or an inconclusive step hook): clears
-   * `awaitingApproval`, polls the gate, and drives on from the next step as `resume` would. Returns `noop` (0) when
-   * nothing waits, `refused` when the gate fails (nothing changed: roll back or wait), else as `release`.
+   * Continue a release that waits for approval (a declared pause or an inconclusive hook): checks that this process
+   * has the hooks it still needs, that the weights are those of the recorded step, and one gate poll of the
+   * candidate; then clears `awaitingApproval` (and that step from `pauseBefore`) in one compare-and-set write that
+   * takes the release over, and drives on from where it waited: the hooks of that point not yet run, then the next
+   * step (or promotion). Returns `noop` (0) when nothing waits, `refused` (1, nothing changed) when a check fails
+   * (a failing gate: roll back, or approve again once it passes), else as `release` (another pause:
+   * `awaiting-approval`).
    */
   public async approve(): Promise<ReleaseOutcome> {
     return approve(this.ctx);
@@ -148,8 +174,13 @@ export class ReleaseEngine {
 
   /**
    * Run the service's contract hooks for the last succeeded release, once its old colour is in standby (it can no
-   * longer take traffic back). Refused (nothing run) before then, with when it will be allowed; `noop` when there
-   * is no contract hook or they all passed already for this release. Results go into the record's `contracts`.
+   * longer take traffic back): `scaledDownAt` recorded, desired capacity 0, no weight. Refused (1, nothing run)
+   * before then, with when it will be allowed (after `scaleDownAt`, once `bluegreen scale-down` has run), and for a
+   * release in progress, rolled back or aborted. `noop` (0) when there is no contract hook or they all passed for
+   * this release; with `dryRun`, `noop` (0) saying what would run. Otherwise each contract hook not yet passed runs
+   * in declaration order (recorded in `contracts`: `running` first, then its verdict; timeout and retries as at
+   * release points; a crashed run runs again with the same key): `succeeded` (0) when all pass, `failed` (1) at
+   * the first that does not (the rest are not run; contract again runs what did not pass).
    */
   public async contract(options: ContractOptions = {}): Promise<ReleaseOutcome> {
     return contract(this.ctx, options.dryRun ?? false);
@@ -160,6 +191,10 @@ export class ReleaseEngine {
    * `succeeded` with `scaleDownAt`. Skips any remaining steps and bakes; preempts the process driving the release.
    * With no release in progress, `options.colour` is made live (for split weights). Refused (1) unless the colour
    * has capacity, every expected target healthy and no gate alarm firing.
+   *
+   * Promote overrides a release's remaining pauses and its step and pre-promotion hooks; it refuses a release whose
+   * pre-release hooks have not passed (resume runs them), and runs the post-promotion hooks after it (a failure
+   * rolls back).
    *
    * @throws UsageError for an invalid colour
    */
@@ -180,6 +215,10 @@ export class ReleaseEngine {
    * open, so the weights are left as they are, and a release in progress gets the reason in its record.
    *
    * Returns `rolled-back` (0), `refused` (1) or `failed` (1, not verified after 3 attempts).
+   *
+   * Once verified and recorded, the on-rollback hooks of the release not yet run (or cut short) run, on the ended
+   * record; their verdicts are recorded and never change the outcome (a failure is added to its message). They run
+   * after `rollbackDeadlineMs`' part: the deadline bounds the traffic change only.
    */
   public async rollback(options: RollbackOptions = {}): Promise<ReleaseOutcome> {
     this.announceRollback('Rolling back');
@@ -227,7 +266,9 @@ export class ReleaseEngine {
    *   promoted one gets 100 % on its promoted colour again (`succeeded`), unless that colour has no healthy target or
    *   a gate alarm firing (`refused`).
    * - `rolled-back`: a release in progress whose heartbeat is older than its lease, and whose candidate has a gate
-   *   alarm firing or fewer healthy targets than its desired capacity, is rolled back (`rolled-back`).
+   *   alarm firing or fewer healthy targets than its desired capacity, is rolled back (`rolled-back`). A release
+   *   that awaits approval is checked the same way on every pass, whatever its heartbeat (no driver polls it while
+   *   it waits): left as it is while its gate passes, rolled back when it fails.
    * - `scaled-down`: the old colour of a promoted release past `scaleDownAt` goes to standby, unless a gate alarm
    *   fires on the promoted colour (`scaled-down`).
    * - `none`: nothing to do (`noop` or `not-due`, 0), or the repair was refused or failed (`refused` / `failed`, 1:
@@ -240,7 +281,10 @@ export class ReleaseEngine {
     return reconcile(this.ctx);
   }
 
-  /** Weights, test route, each colour's health, capacity and alarms, the release record and warnings. Reads only. */
+  /**
+   * Weights, test route, each colour's health, capacity and alarms, the release record and warnings; a release
+   * awaiting approval (and for how long), and the hook runs of the release in the record. Reads only.
+   */
   public async status(): Promise<ServiceStatus> {
     const [obs, testTarget] = await Promise.all([observe(this.ctx.ports), this.ctx.ports.traffic.getTestTarget()]);
     const release = obs.stored?.state;

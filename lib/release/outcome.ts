@@ -13,7 +13,8 @@ import { ReleaseState, Weights } from './ports';
  * - `scaled-down`: the idle colour went to standby.
  * - `not-due`: the scale-down is scheduled for later.
  * - `awaiting-approval`: the release waits at its current weight for `approve()` (a declared pause, or an
- *   inconclusive step hook); still in progress and guarded.
+ *   inconclusive pre-release, step or pre-promotion hook); still in progress and guarded. Exit code 1 (the release
+ *   has not finished); the CLI maps the status to its own code.
  */
 export type OutcomeStatus =
   | 'succeeded'
@@ -47,7 +48,9 @@ export interface ReleaseOutcome {
   readonly status: OutcomeStatus;
   /**
    * 0 when the command did what was asked, else 1. Relative to the command: a `release` that was rolled back
-   * exits 1, a `rollback` that rolled back exits 0. (Thrown `UsageError`s map to 2: see `exitCodeForError`.)
+   * exits 1, a `rollback` that rolled back exits 0. `awaiting-approval` is always 1 (`release`, `approve`): the
+   * release has not finished, so a caller that only looks at the code never takes it for released. (Thrown
+   * `UsageError`s map to 2: see `exitCodeForError`.)
    */
   readonly exitCode: number;
   /** One line for humans. */
@@ -71,8 +74,8 @@ export interface ReleaseOutcome {
  * - `restored`: traffic or the test route disagreed with an ended release's record (a late weight change): 100 %
  *   was set again, verified, on the colour the record makes live (the stable colour of a rolled-back or aborted
  *   release, the candidate of a promoted one).
- * - `rolled-back`: an interrupted release (heartbeat older than its lease) whose candidate's gate fails was rolled
- *   back.
+ * - `rolled-back`: an interrupted release (heartbeat older than its lease), or a release awaiting approval, whose
+ *   candidate's gate fails was rolled back.
  * - `scaled-down`: the old colour of a promoted release, past `scaleDownAt`, was put in standby.
  */
 export type ReconcileAction = 'none' | 'restored' | 'rolled-back' | 'scaled-down';

@@ -3,6 +3,7 @@
  * clock) and any number of `FakeProcess`es that call it, each with its own ports. A process can be crashed on the
  * N-th mutating call of the world; a crashed process fails every later call, as a dead process makes none.
  */
+import { HookEvent, HookRunRecord, HookVerdict } from '../../lib/contract';
 import {
   CapacityModeName,
   CapacityState,
@@ -12,6 +13,8 @@ import {
   ReleaseEngine,
   ReleaseEngineOptions,
   ReleaseEvent,
+  ReleaseHook,
+  ReleaseHooks,
   ReleasePorts,
   ReleaseState,
   TargetHealthCount,
@@ -38,6 +41,26 @@ export interface CallRecord {
   readonly mutating: boolean;
   /** Another call of the same process was in flight when this one started (sent in parallel, e.g. Promise.all). */
   readonly parallel: boolean;
+}
+
+/** What a fake hook answers on one call: a verdict, a verdict with detail, a throw, or no answer at all. */
+export type FakeHookAnswer = HookVerdict | 'throw' | 'hang' | { readonly verdict: HookVerdict; readonly detail?: string };
+
+/** A script of a fake hook: one answer, answers call by call (the last repeats), or a function of the event. */
+export type FakeHookScript = FakeHookAnswer | readonly FakeHookAnswer[] | ((event: HookEvent) => FakeHookAnswer);
+
+/** One call of a fake hook. */
+export interface HookCall {
+  readonly proc: string;
+  readonly hook: string;
+  readonly key: string;
+  readonly attempt: number;
+  readonly event: HookEvent;
+}
+
+/** A release hook for the fakes: a Lambda hook with a 30 s timeout and no retry, unless told. */
+export function fakeHook(name: string, point: ReleaseHook['point'], options: Partial<Omit<ReleaseHook, 'name' | 'point'>> = {}): ReleaseHook {
+  return { name, point, kind: 'lambda', timeoutMs: 30_000, retries: 0, contract: false, ...options };
 }
 
 /** Serving size of each colour in the fakes. */
@@ -93,6 +116,15 @@ export class FakeWorld {
   public readonly excused: string[] = [];
   /** Set while a late call runs. */
   public excusing = false;
+  /** Hooks every process made after this is set is given (`ports.hooks`); a hook call is a mutating port call. */
+  public releaseHooks?: ReleaseHook[];
+  /** Image fingerprints the hooks' runner reports. */
+  public hookImages?: { blue?: string; green?: string };
+  /** What each hook answers, by name (default `passed`). */
+  public hookScript: Record<string, FakeHookScript> = {};
+  /** Every hook call, in order. */
+  public readonly hookCalls: HookCall[] = [];
+  private readonly hookCallCount = new Map<string, number>();
   private staleReads = 0;
   private staleValue: Weights = this.weights;
   private hooks: Array<{ at: number; fn: () => Promise<void> }> = [];
@@ -149,6 +181,7 @@ export class FakeWorld {
     if (this.stored?.version !== expected) {
       throw new ConcurrentReleaseError(`version is ${this.stored?.version}, expected ${expected}`);
     }
+    this.checkHookRuns(this.stored?.state, state);
     const undefinedKeys = Object.entries(state).filter(([, v]) => v === undefined).map(([k]) => k);
     if (undefinedKeys.length) this.violations.push(`state written with undefined ${undefinedKeys.join(', ')}`);
     const version = (this.stored?.version ?? 0) + 1;
@@ -187,6 +220,46 @@ export class FakeWorld {
       throw new ConcurrentReleaseError(`version is ${version}, expected ${expected} (the retry of a write that landed)`);
     }
     return version;
+  }
+
+  /**
+   * A hook is called only once its run is recorded `running` in the stored record (never again once it has a
+   * verdict: the engine would have had to write `running` over it, which `checkHookRuns` reports).
+   */
+  public runHook(proc: string, hook: ReleaseHook, event: HookEvent): Promise<{ verdict: HookVerdict; detail?: string }> | { verdict: HookVerdict; detail?: string } {
+    const stored = this.stored?.state;
+    // Contract hooks are recorded in `contracts` (their `deferred` run in `hooks` has the same key).
+    const run = (event.contract ? stored?.contracts : stored?.hooks)?.find((r) => r.key === event.idempotencyKey);
+    if (stored?.releaseId !== event.releaseId || run?.status !== 'running') {
+      this.violations.push(`hook ${hook.name} called with key ${event.idempotencyKey} while its run is ${run?.status ?? 'not recorded'}`);
+    }
+    this.hookCalls.push({ proc, hook: hook.name, key: event.idempotencyKey, attempt: event.attempt, event });
+    const n = this.hookCallCount.get(hook.name) ?? 0;
+    this.hookCallCount.set(hook.name, n + 1);
+    const script = this.hookScript[hook.name] ?? 'passed';
+    const answer: FakeHookAnswer =
+      typeof script === 'function' ? script(event) : Array.isArray(script) ? script[Math.min(n, script.length - 1)] : (script as FakeHookAnswer);
+    if (answer === 'throw') throw new Error(`${hook.name} exploded`);
+    if (answer === 'hang') return new Promise(() => undefined);
+    return typeof answer === 'string' ? { verdict: answer } : { ...answer };
+  }
+
+  /** Calls of the hook `name` (all processes). */
+  public callsOf(name: string): HookCall[] {
+    return this.hookCalls.filter((c) => c.hook === name);
+  }
+
+  /** A run's verdict is final: once a run of this release has one, later writes keep it (contracts: once passed). */
+  private checkHookRuns(before: ReleaseState | undefined, after: ReleaseState): void {
+    if (!before || before.releaseId !== after.releaseId) return;
+    for (const list of ['hooks', 'contracts'] as const) {
+      for (const old of before[list] ?? []) {
+        if (old.status === 'running') continue;
+        if (list === 'contracts' && old.status !== 'passed') continue;
+        const now: HookRunRecord | undefined = (after[list] ?? []).find((r) => r.key === old.key);
+        if (now?.status !== old.status) this.violations.push(`${list} run ${old.key} went from ${old.status} to ${now?.status ?? 'nothing'}`);
+      }
+    }
   }
 
   private checkWeights(w: Weights): void {
@@ -240,6 +313,22 @@ export class FakeProcess {
         },
       },
       logger: { event: (e) => void this.events.push(e) },
+      ...(world.releaseHooks ? { hooks: this.hooksPort(world.releaseHooks) } : {}),
+    };
+  }
+
+  /** Give this process `hooks` (instead of the world's), e.g. a command hook only one process was given. */
+  public withHooks(hooks: ReleaseHook[]): this {
+    Object.assign(this.ports, { hooks: this.hooksPort(hooks) });
+    return this;
+  }
+
+  private hooksPort(hooks: ReleaseHook[]): ReleaseHooks {
+    const w = this.world;
+    return {
+      hooks,
+      images: w.hookImages,
+      runner: { run: async (hook, event) => this.call(`hook:${hook.name}`, true, () => w.runHook(this.name, hook, event)).then((answer) => answer) },
     };
   }
 

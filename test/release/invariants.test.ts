@@ -6,18 +6,47 @@
  * traffic on the last good colour (blue).
  */
 import { describe, expect, it } from 'vitest';
-import { ConcurrentReleaseError, ReleaseOutcome, ReleaseStrategy } from '../../lib/release';
-import { CrashWhen, dies, engineFor, FakeWorld, SERVING, seeded, SimulatedCrash, T0 } from './fakes';
+import { hookIdempotencyKey } from '../../lib/contract';
+import { ConcurrentReleaseError, ReleaseOutcome, ReleaseState, ReleaseStrategy } from '../../lib/release';
+import { CrashWhen, dies, engineFor, fakeHook, FakeWorld, SERVING, seeded, SimulatedCrash, T0 } from './fakes';
 
 type Failure =
   | { readonly kind: 'unhealthy' | 'alarm' | 'drop'; readonly atPercent: number }
   | { readonly kind: 'unhealthy-from'; readonly atMs: number };
+
+/** A hook point that fails (a step hook at one step only). */
+type HookFailure = { readonly point: 'pre-release' | 'pre-promotion' | 'post-promotion' } | { readonly point: 'step'; readonly step: number };
 
 interface Scenario {
   readonly name: string;
   readonly strategy: ReleaseStrategy;
   readonly failure?: Failure;
   readonly lagReads?: number;
+  /**
+   * Release hooks at every point (each hook call is a mutating port call, so a crash point: before it the hook did not
+   * run, after it the hook ran and its verdict was not recorded), and a contract hook (deferred); `failing` says
+   * which fails.
+   */
+  readonly hooks?: { readonly failing?: HookFailure };
+}
+
+/** The hooks of a scenario with hooks, one per point, and a contract hook (never run by a release). */
+const HOOKS = [
+  fakeHook('migrate', 'pre-release'),
+  fakeHook('analysis', 'step'),
+  fakeHook('smoke', 'pre-promotion', { kind: 'webhook' }),
+  fakeHook('verify', 'post-promotion'),
+  fakeHook('undo', 'on-rollback'),
+  fakeHook('drop-column', 'post-promotion', { contract: true }),
+];
+
+const HOOK_AT = { 'pre-release': 'migrate', 'pre-promotion': 'smoke', 'post-promotion': 'verify', step: 'analysis' } as const;
+
+/** How a scenario's release ends when nothing crashes. */
+function naturalEnd(sc: Scenario): 'succeeded' | 'rolled-back' | 'aborted' {
+  // A gate failure at or before the failing hook's point rolls back first; either way the release rolls back.
+  if (sc.hooks?.failing?.point === 'pre-release') return 'aborted';
+  return sc.failure || sc.hooks?.failing ? 'rolled-back' : 'succeeded';
 }
 
 type Recovery = 'resume' | 'rollback';
@@ -33,7 +62,46 @@ function world(sc: Scenario): FakeWorld {
   if (f?.kind === 'unhealthy-from') w.healthRule = (c, x) => (c === 'green' && x.now >= T0 + f.atMs ? { healthy: 0, total: SERVING } : undefined);
   if (f?.kind === 'alarm') w.alarmRule = (c, x) => (c === 'green' && x.weights.green >= f.atPercent ? ['web-green-5xx'] : []);
   if (f?.kind === 'drop') w.dropSet = (weights) => weights.green === f.atPercent;
+  if (sc.hooks) {
+    w.releaseHooks = HOOKS;
+    const failing = sc.hooks.failing;
+    if (failing) w.hookScript[HOOK_AT[failing.point]] = (e) => (failing.point !== 'step' || e.step === failing.step ? 'failed' : 'passed');
+  }
   return w;
+}
+
+/**
+ * The hook runs of a release that ended, as its record says: promoted, every hook of every point passed once
+ * (none run twice with a verdict: the fake world reports that); rolled back or aborted, its on-rollback hook
+ * passed; the contract hook deferred, never run.
+ */
+function expectHookRuns(w: FakeWorld, label = ''): void {
+  const s = w.stored?.state;
+  if (!s) return;
+  const status = (key: string) => s.hooks?.find((r) => r.key === key)?.status;
+  const key = (hook: string, point: Parameters<typeof hookIdempotencyKey>[2], step?: number) => hookIdempotencyKey(s.releaseId, hook, point, step);
+  expect(status(key('drop-column', 'post-promotion')), label).toBe('deferred');
+  expect(w.callsOf('drop-column'), label).toEqual([]);
+  if (s.status === 'succeeded') {
+    expect(status(key('migrate', 'pre-release')), label).toBe('passed');
+    s.steps.forEach((_p, i) => expect(status(key('analysis', 'step', i + 1)), `${label} step ${i + 1}`).toBe('passed'));
+    expect(status(key('smoke', 'pre-promotion')), label).toBe('passed');
+    expect(status(key('verify', 'post-promotion')), label).toBe('passed');
+  } else {
+    expect(status(key('undo', 'on-rollback')), label).toBe('passed');
+  }
+  // Every hook was called with the key of its release, and only while its run was recorded `running`.
+  for (const c of w.hookCalls) expect(c.key.startsWith(`${s.releaseId}:`), label).toBe(true);
+}
+
+/** What `resume` returns for a release that had ended (it finishes the hooks that did not). */
+function resumedEnded(sc: Scenario, before: ReleaseState): string {
+  if (!sc.hooks) return 'noop';
+  // A rollback whose on-rollback hook did not run is finished: weights set again, then the hook.
+  if (before.status === 'rolled-back' || before.status === 'aborted') return before.hooks?.some((r) => r.hook === 'undo' && r.status === 'passed') ? 'noop' : before.status;
+  if (before.status !== 'succeeded') return 'noop';
+  if (before.hooks?.some((r) => r.hook === 'verify' && r.status === 'passed')) return 'noop';
+  return sc.hooks.failing?.point === 'post-promotion' ? 'rolled-back' : 'succeeded';
 }
 
 async function release(w: FakeWorld, sc: Scenario): Promise<ReleaseOutcome | SimulatedCrash> {
@@ -79,7 +147,7 @@ async function crashAndRecover(sc: Scenario, n: number | undefined, when: CrashW
   const first = await release(w, sc);
   if (n === undefined) {
     expect(first).not.toBeInstanceOf(SimulatedCrash);
-    expect((first as ReleaseOutcome).status).toBe(sc.failure ? 'rolled-back' : 'succeeded');
+    expect((first as ReleaseOutcome).status).toBe(naturalEnd(sc));
   } else if (!(first instanceof SimulatedCrash)) {
     // A crash while recording the promotion is reported, not rolled back: the candidate is verified at 100 %.
     expect(first.status).toBe('failed');
@@ -96,24 +164,26 @@ async function crashAndRecover(sc: Scenario, n: number | undefined, when: CrashW
     // A rollback always ends with all traffic on the last good colour.
     expect(w.weights).toEqual(BLUE);
     expect(outcome.status).toBe(before ? 'rolled-back' : 'refused');
-    if (before) expect(w.stored?.state.status).toBe('rolled-back');
+    // (A release aborted before any weight moved stays aborted: the rollback sets its weights again.)
+    if (before) expect(w.stored?.state.status).toBe(before.status === 'aborted' ? 'aborted' : 'rolled-back');
     expectConsistent(w);
   } else {
     if (outcome.status === 'refused') {
       // Only a crashed rollback leaves weights that match no step: they are already all on blue.
       expect(w.weights).toEqual(BLUE);
-      expect(sc.failure).toBeDefined();
+      expect(naturalEnd(sc)).not.toBe('succeeded');
       const again = await engine.rollback();
       expect(again.status).toBe('rolled-back');
     } else if (before?.status === 'in-progress') {
-      expect(outcome.status).toBe(sc.failure ? 'rolled-back' : 'succeeded');
+      expect(outcome.status).toBe(naturalEnd(sc));
     } else {
-      expect(outcome.status).toBe('noop');
+      expect(outcome.status).toBe(before ? resumedEnded(sc, before) : 'noop');
     }
     expectConsistent(w);
-    if (sc.failure) expect(w.weights).toEqual(BLUE);
+    if (naturalEnd(sc) !== 'succeeded') expect(w.weights).toEqual(BLUE);
     else if (before) expect(w.weights).toEqual(GREEN);
   }
+  if (sc.hooks) expectHookRuns(w);
   expect(w.violations).toEqual([]);
 }
 
@@ -130,6 +200,18 @@ const scenarios: Scenario[] = [
   { name: 'canary, read-back mismatch at 10 %', strategy: ReleaseStrategy.canary(10, MIN), failure: { kind: 'drop', atPercent: 10 } },
   { name: 'linear, alarm at 50 %', strategy: ReleaseStrategy.linear(25, 30_000), failure: { kind: 'alarm', atPercent: 50 } },
   { name: 'steps, unhealthy after 100s', strategy: ReleaseStrategy.explicitSteps([5, 50, 100], MIN), failure: { kind: 'unhealthy-from', atMs: 100_000 } },
+  { name: 'steps with hooks at every point', strategy: ReleaseStrategy.explicitSteps([10, 50, 100], MIN), hooks: {} },
+  { name: 'all at once with hooks, no bake', strategy: ReleaseStrategy.allAtOnce(), hooks: {} },
+  { name: 'steps, pre-release hook fails', strategy: ReleaseStrategy.explicitSteps([10, 50, 100], MIN), hooks: { failing: { point: 'pre-release' } } },
+  { name: 'steps, step 2 hook fails', strategy: ReleaseStrategy.explicitSteps([10, 50, 100], MIN), hooks: { failing: { point: 'step', step: 2 } } },
+  { name: 'canary, pre-promotion hook fails', strategy: ReleaseStrategy.canary(10, MIN), hooks: { failing: { point: 'pre-promotion' } } },
+  { name: 'canary, post-promotion hook fails', strategy: ReleaseStrategy.canary(10, MIN), hooks: { failing: { point: 'post-promotion' } } },
+  {
+    name: 'steps with hooks, unhealthy at 50 %',
+    strategy: ReleaseStrategy.explicitSteps([10, 50, 100], MIN),
+    failure: { kind: 'unhealthy', atPercent: 50 },
+    hooks: {},
+  },
 ];
 
 describe('every crash point', () => {
@@ -185,16 +267,38 @@ function randomFailure(rand: () => number, strategy: ReleaseStrategy): Failure |
   }
 }
 
+/** Hooks for a random scenario (about a third have them), from their own generator so the others stay as they were. */
+function randomHooks(rand: () => number, strategy: ReleaseStrategy): Scenario['hooks'] {
+  if (rand() >= 0.35) return undefined;
+  const n = strategy.steps.length;
+  switch (Math.floor(rand() * 8)) {
+    case 0:
+      return { failing: { point: 'pre-release' } };
+    case 1:
+      return { failing: { point: 'step', step: 1 + Math.floor(rand() * n) } };
+    case 2:
+      return { failing: { point: 'pre-promotion' } };
+    case 3:
+      return { failing: { point: 'post-promotion' } };
+    default:
+      return {};
+  }
+}
+
 describe('randomised scenarios (seeded)', () => {
   it('hold every invariant over strategies × failure steps × crash points', async () => {
     const rand = seeded(20260101);
+    const hookRand = seeded(20261130);
     let crashed = 0;
+    let withHooks = 0;
     for (let i = 0; i < 1000; i++) {
       const strategy = randomStrategy(rand);
       let failure = randomFailure(rand, strategy);
       // A failure after the last bake never fires.
       if (failure?.kind === 'unhealthy-from' && failure.atMs >= strategy.totalBakeMs) failure = undefined;
-      const sc: Scenario = { name: `#${i}`, strategy, failure, lagReads: Math.floor(rand() * 3) };
+      const hooks = randomHooks(hookRand, strategy);
+      if (hooks) withHooks++;
+      const sc: Scenario = { name: `#${i}`, strategy, failure, lagReads: Math.floor(rand() * 3), hooks };
       const total = await mutationsOf(sc);
       const n = rand() < 0.15 ? undefined : 1 + Math.floor(rand() * total);
       const when: CrashWhen = rand() < 0.5 ? 'before' : 'after';
@@ -203,11 +307,12 @@ describe('randomised scenarios (seeded)', () => {
       try {
         await crashAndRecover(sc, n, when, how);
       } catch (e) {
-        const desc = `${strategy.describe()}, failure ${JSON.stringify(failure)}, lag ${sc.lagReads}, crash ${n}/${total} ${when}, ${how}`;
+        const desc = `${strategy.describe()}, failure ${JSON.stringify(failure)}, hooks ${JSON.stringify(hooks)}, lag ${sc.lagReads}, crash ${n}/${total} ${when}, ${how}`;
         throw new Error(`scenario ${i} (${desc}): ${(e as Error).message}`);
       }
     }
     expect(crashed).toBeGreaterThan(750);
+    expect(withHooks).toBeGreaterThan(250);
   });
 });
 
@@ -354,7 +459,8 @@ describe('every lost write reply', () => {
         const outcome = await release(w, sc);
         const label = `lost reply of state write ${k}/${probe.stateWrites}`;
         expect(outcome, label).not.toBeInstanceOf(SimulatedCrash);
-        expect((outcome as ReleaseOutcome).status, label).toBe(sc.failure ? 'rolled-back' : 'succeeded');
+        expect((outcome as ReleaseOutcome).status, label).toBe(naturalEnd(sc));
+        if (sc.hooks) expectHookRuns(w, label);
         expect(w.stored?.state.status, label).toBe(expected);
         expectConsistent(w);
         expect(w.violations, label).toEqual([]);
@@ -434,13 +540,14 @@ async function interleaved(x: Interleaving): Promise<void> {
 describe('randomised interleavings (seeded)', () => {
   it('hold every invariant with a second process, late changes, old-colour loss and lost write replies', async () => {
     const rand = seeded(20260202);
+    const hookRand = seeded(20261201);
     let interleavedOps = 0;
     let lateDeaths = 0;
     for (let i = 0; i < 600; i++) {
       const strategy = randomStrategy(rand);
       let failure = randomFailure(rand, strategy);
       if (failure?.kind === 'unhealthy-from' && failure.atMs >= strategy.totalBakeMs) failure = undefined;
-      const sc: Scenario = { name: `#${i}`, strategy, failure, lagReads: Math.floor(rand() * 3) };
+      const sc: Scenario = { name: `#${i}`, strategy, failure, lagReads: Math.floor(rand() * 3), hooks: randomHooks(hookRand, strategy) };
       const probe = world(sc);
       await release(probe, sc);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -460,7 +567,7 @@ describe('randomised interleavings (seeded)', () => {
       try {
         await interleaved(x);
       } catch (e) {
-        const desc = `${strategy.describe()}, failure ${JSON.stringify(failure)}, lag ${sc.lagReads}, ${JSON.stringify({ ...x, sc: undefined })}`;
+        const desc = `${strategy.describe()}, failure ${JSON.stringify(failure)}, hooks ${JSON.stringify(sc.hooks)}, lag ${sc.lagReads}, ${JSON.stringify({ ...x, sc: undefined })}`;
         throw new Error(`interleaving ${i} (${desc}): ${(e as Error).message}`);
       }
     }

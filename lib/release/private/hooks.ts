@@ -233,6 +233,11 @@ async function attempt(ctx: EngineContext, ledger: HookLedger, hook: ReleaseHook
   return { verdict: result.verdict, ...(result.detail ? { detail: oneLine(String(result.detail)) } : {}) };
 }
 
+/** `Pre-release`, `Step 2/4`: a place at the start of a sentence. */
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** Words for a place: `pre-release`, `step 2/4`. */
 export function placeText(place: { readonly point: HookPointName; readonly step?: number }, steps: number): string {
   return place.point === 'step' && place.step !== undefined ? `step ${place.step}/${steps}` : place.point;
@@ -273,7 +278,7 @@ export async function runHook(
     result = await attempt(ctx, ledger, hook, hookEvent(ctx, s, hook, place, key, n));
     if (result.verdict !== 'failed') break;
     if (n < total) {
-      ctx.emit(ReleaseEventType.HOOK_RETRYING, `${where} hook ${hook.name} attempt ${n}/${total} failed${result.detail ? `: ${result.detail}` : ''}; trying again`, { ...extra, attempt: n });
+      ctx.emit(ReleaseEventType.HOOK_RETRYING, `${capital(where)} hook ${hook.name} attempt ${n}/${total} failed${result.detail ? `: ${result.detail}` : ''}; trying again`, { ...extra, attempt: n });
     }
   }
   const run: HookRunRecord = {
@@ -289,7 +294,7 @@ export async function runHook(
   const type =
     result.verdict === 'passed' ? ReleaseEventType.HOOK_PASSED : result.verdict === 'failed' ? ReleaseEventType.HOOK_FAILED : ReleaseEventType.HOOK_INCONCLUSIVE;
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-  ctx.emit(type, `${where} hook ${hook.name} ${result.verdict}${tries}${said}`, { ...extra, attempt: attempts });
+  ctx.emit(type, `${capital(where)} hook ${hook.name} ${result.verdict}${tries}${said}`, { ...extra, attempt: attempts });
   return run;
 }
 

@@ -7,7 +7,8 @@ import { HOOK_POINT_NAMES, HookPointName } from '../../contract';
 import { formatDuration } from '../parsing';
 import { ReleaseState, VersionedState } from '../ports';
 import { allTo } from '../weights';
-import { missingHooks, pendingAt, runOnRollbackHooks } from './hooks';
+import { missingHooks, pendingAt } from './hooks';
+import { rollBack } from './rollback';
 import { drive, postPromotion, Run, stepText } from './run';
 
 /**
@@ -101,12 +102,20 @@ async function finishEndedHooks(ctx: EngineContext, current: VersionedState): Pr
   const s = current.state;
   const point: HookPointName | undefined =
     s.status === 'succeeded' && s.scaleDownAt !== undefined ? 'post-promotion' : s.status === 'rolled-back' || s.status === 'aborted' ? 'on-rollback' : undefined;
-  if (!point || pendingAt(ctx, s, point).length === 0) return undefined;
+  const failedPost = point === 'post-promotion' && (s.hooks ?? []).some((r) => r.point === 'post-promotion' && r.status === 'failed');
+  if (!point || (pendingAt(ctx, s, point).length === 0 && !failedPost)) return undefined;
   const missing = missingHooks(ctx, s, [point]);
   if (missing.length > 0) return refuseMissing(ctx, s, `finish the ${point} hooks of`, missing);
-  if (point === 'on-rollback') {
-    const message = `Release ${s.releaseId} is ${s.status}; ran its on-rollback hooks that had not run.`;
-    return runOnRollbackHooks(ctx, { status: 'noop', exitCode: 0, message, releaseId: s.releaseId, state: s, weights: allTo(s.stable) }, current.version);
+  if (s.status === 'rolled-back' || s.status === 'aborted') {
+    // The rollback may have been cut short too (its hooks run last): set its weights again, then run the hooks.
+    ctx.emit(ReleaseEventType.RESUMED, `Release ${s.releaseId} is ${s.status}, but its on-rollback hooks did not all run: finishing the rollback`);
+    return rollBack(ctx, {
+      status: s.status,
+      reason: s.reason ?? `${s.status} (finished by ${ctx.opts.owner})`,
+      exitCode: 0,
+      inProgressOnly: false,
+      allowAfterPromotion: false,
+    });
   }
   ctx.emit(ReleaseEventType.RESUMED, `Release ${s.releaseId} is promoted; running its post-promotion hooks that had not finished`);
   const message = `Release ${s.releaseId} is promoted (${s.candidate} live); its post-promotion hooks passed.`;

@@ -234,9 +234,12 @@ async function abortBeforeMove(ctx: EngineContext, run: Run, reason: string): Pr
  * hooks. An inconclusive verdict is reported; the release stays promoted.
  */
 export async function postPromotion(ctx: EngineContext, state: ReleaseState, version: number, promoted: ReleaseOutcome): Promise<ReleaseOutcome> {
-  if (hooksAt(ctx, 'post-promotion').length === 0) return promoted;
   const ledger = new EndedLedger(ctx, state, version);
   const place: HookPlace = { point: 'post-promotion', weights: allTo(state.candidate) };
+  // A failure recorded before a crash (the rollback did not follow): roll back now.
+  const failed = (state.hooks ?? []).find((r) => r.point === 'post-promotion' && r.status === 'failed');
+  if (failed) return rollBackPromoted(ctx, ledger, verdictText(place, state.steps.length, { verdict: 'failed', hook: failed.hook, detail: failed.detail }));
+  if (hooksAt(ctx, 'post-promotion').length === 0) return promoted;
   let verdict;
   try {
     verdict = await runHookPoint(ctx, ledger, place);
