@@ -17,7 +17,6 @@ import {
 import { awsPorts, loadServiceDescriptor, releaseHooks } from './aws-access';
 import type { CommandContext } from './command';
 import { hasCommands, HookFlags } from './hook-flags';
-import { describePause } from './pauses';
 import { DryRunPorts } from './dry-run-ports';
 import { EXIT_CODES, exitCodeForOutcome } from './exit-codes';
 import { keepImagesRetained } from './image-retention';
@@ -215,17 +214,12 @@ function outcomeFields(o: ReleaseOutcome) {
 /** `release --dry-run`: the engine's plan, with the pre-flight checks as they stand. Reads only. */
 async function planRelease(ctx: CommandContext, run: EngineRun, descriptor: ServiceDescriptor, options: ReleaseEngineOptions): Promise<number> {
   const { global, out, clients } = ctx;
-  const planned = await run.plan!(new ReleaseEngine(await awsPorts(ctx, descriptor, SILENT), options));
+  // With the hooks, so that the plan lists them and when they run (their runners are built, never called).
+  const ports = await withHooks(ctx, run, descriptor, await awsPorts(ctx, descriptor, SILENT));
+  const planned = await run.plan!(new ReleaseEngine(ports, options));
   out.line(`Dry run, nothing was changed. Plan to release ${global.service}: ${planned.strategy}`);
   planned.actions.forEach((a, i) => out.line(`  ${i + 1}. ${a}`));
-  const pauses = (run.expect?.pauseBefore ?? []).map((i) => describePause(i, planned.steps.map((s) => s.candidatePercent)));
-  if (pauses.length) out.line(`Pauses for approval (exit 8; then bluegreen approve ${global.service}): ${pauses.join(', ')}.`);
-  const hooks = plannedHooks(descriptor, run.hooks);
-  if (hooks.length) {
-    out.line('Hooks, run once per release (none was run now):');
-    for (const h of hooks) out.line(`  ${h.name} (${h.kind}) at ${h.point}${h.contract ? `: a contract hook, deferred until the old colour is in standby (bluegreen contract ${global.service})` : ''}`);
-  }
-  const waits = pauses.length ? ', plus the wait for approval' : '';
+  const waits = run.expect?.pauseBefore?.length ? ', plus the wait for approval' : '';
   out.line(`Shortest time to promotion: ${humanDuration(planned.minimumDurationMs)}${waits} (ETA ${clockTime(Date.now() + planned.minimumDurationMs)} if started now).`);
   const manifest = planned.ready && planned.candidate ? await keepManifestInStep(ctx, descriptor, { live: planned.candidate, idleMode: 'ready' }) : undefined;
   const message = planned.ready
@@ -240,8 +234,6 @@ async function planRelease(ctx: CommandContext, run: EngineRun, descriptor: Serv
     message,
     dryRun: true,
     plan: planned,
-    ...(pauses.length ? { pauseBefore: run.expect?.pauseBefore?.map((i) => i + 1) } : {}),
-    ...(hooks.length ? { hooks } : {}),
     manifest,
     apiCalls: apiCallSummary(clients.counter),
   });
@@ -274,10 +266,3 @@ async function simulate(ctx: CommandContext, run: EngineRun, descriptor: Service
 }
 
 const SILENT: Logger = { event: () => undefined };
-
-/** The hooks a release would run: those the descriptor declares, then the command hooks given (`cmd-<point>`). */
-function plannedHooks(descriptor: ServiceDescriptor, flags: HookFlags | undefined): Array<{ name: string; kind: string; point: string; contract: boolean }> {
-  const declared = (descriptor.releaseHooks ?? []).map((h) => ({ name: h.name, kind: h.kind, point: h.point, contract: h.contract }));
-  const commands = Object.keys(flags?.commands ?? {}).map((point) => ({ name: `cmd-${point}`, kind: 'command', point, contract: point === 'contract' }));
-  return [...declared, ...commands];
-}

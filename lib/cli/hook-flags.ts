@@ -26,10 +26,10 @@ export const MAX_HOOK_TIMEOUT_MS = 12 * 3_600_000;
 /** What each point's flag does, for help. */
 const HOOK_FLAG_HELP: Readonly<Record<CommandHookPoint, string>> = {
   'pre-release':
-    'a local command (sh -c, the release in BLUEGREEN_* variables) run once before any weight moves, e.g. an expand migration: exit 0 passes, anything else aborts the release with nothing moved',
+    'a local command (sh -c, the release in BLUEGREEN_* variables) run once before any weight moves, e.g. an expand migration: exit 0 passes, 3 (inconclusive) waits for approval, anything else aborts the release with nothing moved',
   step: "a local command run after each step's bake (a custom analysis): exit 0 passes, 3 (inconclusive) pauses for approval at the current weight, anything else rolls back",
   'pre-promotion': 'a local command run before the candidate is made live at 100 %: exit 0 passes, 3 pauses for approval, anything else rolls back',
-  'post-promotion': 'a local command run after promotion, while the old colour is warm: exit 0 passes, anything else rolls back to the old colour',
+  'post-promotion': 'a local command run after promotion, while the old colour is warm: exit 0 passes, 3 (inconclusive) leaves it promoted with a note, anything else rolls back to the old colour',
   'on-rollback': 'a local command run after a rollback (this one, or one this command makes): its result is recorded, it never changes the rollback',
   contract: "the contract (destructive) migration as a local command: run once the last release's old colour is in standby",
 };

@@ -181,10 +181,10 @@ describe.concurrent('bluegreen release with hooks', () => {
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
     expect(at(/Running pre-release hook cmd-pre-release \(command, key /)).toBeGreaterThan(-1);
     expect(lines).toContain(`  [cmd-pre-release] hook cmd-pre-release at pre-release: key ${key}`);
-    expect(at(/pre-release hook cmd-pre-release passed/)).toBeGreaterThan(at(/Running pre-release hook/));
+    expect(at(/pre-release hook cmd-pre-release passed/i)).toBeGreaterThan(at(/Running pre-release hook/));
     // AND the verdict does not repeat the output printed above it
-    expect(lines.find((l) => /hook cmd-pre-release passed/.test(l))).toMatch(/ pre-release hook cmd-pre-release passed: exit 0 \(output above\)$/);
-    expect(at(/Step 1\/2: green to 50 %/)).toBeGreaterThan(at(/pre-release hook cmd-pre-release passed/));
+    expect(lines.find((l) => /hook cmd-pre-release passed/i.test(l))).toMatch(/ pre-release hook cmd-pre-release passed: exit 0 \(output above\)$/i);
+    expect(at(/Step 1\/2: green to 50 %/)).toBeGreaterThan(at(/pre-release hook cmd-pre-release passed/i));
   });
 
   it('aborts with nothing moved when a pre-release webhook fails after its retries: exit 1, the same idempotency key on every attempt', async ({ expect }) => {
@@ -196,11 +196,11 @@ describe.concurrent('bluegreen release with hooks', () => {
 
     // THEN aborted: exit 1 (rolled back), nothing ever moved
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/pre-release hook smoke failed/);
+    expect(run.stderr).toMatch(/pre-release hook smoke failed/i);
     expect(run.stderr).toMatch(/HTTP 500/);
     expect(await fx.weights()).toEqual({ blue: 100, green: 0 });
     const state = (await releaseState(fx))!;
-    expect(state).toMatchObject({ status: 'aborted', stepIndex: -1, reason: expect.stringMatching(/pre-release hook smoke failed/) });
+    expect(state).toMatchObject({ status: 'aborted', stepIndex: -1, reason: expect.stringMatching(/pre-release hook smoke failed/i) });
     expect(state.hooks).toEqual([expect.objectContaining({ hook: 'smoke', kind: 'webhook', status: 'failed', attempts: 2 })]);
     // AND the webhook got both attempts, with one key, while blue had all traffic
     const seen = webhookSeen.filter((s) => s.body.service === fx.service);
@@ -222,7 +222,7 @@ describe.concurrent('bluegreen release with hooks', () => {
     expect(run.code).toBe(1);
     expect(await fx.weights()).toEqual({ blue: 100, green: 0 });
     const state = (await releaseState(fx))!;
-    expect(state).toMatchObject({ status: 'rolled-back', reason: expect.stringMatching(/post-promotion hook smoke failed/) });
+    expect(state).toMatchObject({ status: 'rolled-back', reason: expect.stringMatching(/post-promotion hook smoke failed/i) });
     // AND the webhook was called once green had all traffic
     expect(webhookSeen.filter((s) => s.body.service === fx.service).map((s) => [s.body.point, s.weights])).toEqual([['post-promotion', { blue: 0, green: 100 }]]);
     // AND the on-rollback command ran after it, once, with the weights of the rollback
@@ -296,9 +296,15 @@ describe.concurrent('approval', () => {
     ]);
   });
 
-  it('--pause-before with the canary strategy pauses before 100 %; rollback ends the wait', async ({ expect }) => {
+  it('--pause-before with the canary strategy: the dry run lists the pause and the hooks, running none; the release pauses before 100 %; rollback ends the wait and runs its --on-rollback-cmd', async ({ expect }) => {
     // GIVEN
-    const { fx, cli } = await service('hk-canary');
+    const { fx, cmd, runs, cli } = await service('hk-canary');
+    const dry = await cli('release', fx.service, '--canary', '20', ...FAST, '--pause-before', '100', '--pre-release-cmd', cmd(), '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/\d+\. run the pre-release hooks cmd-pre-release \(command, 30m timeout\): failed aborts the release with nothing moved/);
+    expect(dry.stdout).toMatch(/\d+\. pause before step 2\/2: wait for approval at the current weight/);
+    expect(dry.stdout).toMatch(/Shortest time to promotion: 2s, plus the wait for approval/);
+    expect(runs()).toEqual([]);
 
     // WHEN
     const run = await cli('release', fx.service, '--canary', '20', ...FAST, '--pause-before', '100');
@@ -306,11 +312,14 @@ describe.concurrent('approval', () => {
     // THEN
     expect(run.code).toBe(8);
     expect(await fx.weights()).toEqual({ blue: 80, green: 20 });
-    const rolled = await cli('rollback', fx.service);
+    const rolled = await cli('rollback', fx.service, '--on-rollback-cmd', cmd());
     expect(rolled.code).toBe(0);
     expect(await fx.weights()).toEqual({ blue: 100, green: 0 });
-    expect(await releaseState(fx)).toMatchObject({ status: 'rolled-back' });
-    expect((await releaseState(fx))?.awaitingApproval).toBeUndefined();
+    const state = (await releaseState(fx))!;
+    expect(state).toMatchObject({ status: 'rolled-back' });
+    expect(state.awaitingApproval).toBeUndefined();
+    expect(runs().map((r) => [r.BLUEGREEN_HOOK, r.BLUEGREEN_WEIGHT_BLUE])).toEqual([['cmd-on-rollback', '100']]);
+    expect(state.hooks?.map((h) => [h.hook, h.status])).toEqual([['cmd-on-rollback', 'passed']]);
   });
 
   it('a Lambda pre-promotion hook that answers inconclusive pauses before promotion (exit 8); approve promotes', async ({ expect }) => {
@@ -325,7 +334,7 @@ describe.concurrent('approval', () => {
     // THEN it waits before promotion: pre-promotion hooks run before the step that makes green 100 %
     expect(run.code).toBe(8);
     expect(await fx.weights()).toEqual({ blue: 50, green: 50 });
-    expect(run.stdout).toMatch(/pre-promotion hook analysis inconclusive: p99 within 5 % of the baseline/);
+    expect(run.stdout).toMatch(/pre-promotion hook analysis inconclusive: p99 within 5 % of the baseline/i);
     const state = (await releaseState(fx))!;
     expect(state).toMatchObject({ status: 'in-progress', stepIndex: 0, awaitingApproval: { beforeStep: 1, reason: 'inconclusive' } });
     // AND the function was invoked once with the hook event
