@@ -3774,8 +3774,6 @@ var DescriptorCache = class {
 var import_child_process = require("child_process");
 init_contract();
 init_attempt();
-var COMMAND_DETAIL_LINES = 20;
-var COMMAND_LINE_CHARS = 200;
 var COMMAND_KILL_GRACE_MS = 2e3;
 function hookCommandEnv(event) {
   const E = HOOK_COMMAND_ENV;
@@ -3836,7 +3834,6 @@ var CommandHookRunner = class {
     const onOutput = this.options.onOutput;
     return new Promise((resolve, reject) => {
       const child = (0, import_child_process.spawn)("sh", ["-c", command], { env, cwd: this.options.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      const tail = [];
       let timedOut = false;
       let killTimer;
       const timer = setTimeout(() => {
@@ -3847,8 +3844,6 @@ var CommandHookRunner = class {
       }, timeoutMs);
       if (child.pid !== void 0) trackGroup(child.pid);
       const keep = (stream, line) => {
-        tail.push(clip(line, COMMAND_LINE_CHARS));
-        if (tail.length > COMMAND_DETAIL_LINES) tail.shift();
         if (onOutput) {
           try {
             onOutput({ hook: hook.name, stream, line });
@@ -3881,16 +3876,14 @@ var CommandHookRunner = class {
       });
       child.on("close", (code, signal) => {
         finish();
-        const output = tail.length ? `
-${tail.join("\n")}` : "";
         if (timedOut) {
-          resolve({ verdict: "failed", detail: `timed out after ${seconds(timeoutMs)}: its process group was killed${output}` });
+          resolve({ verdict: "failed", detail: `timed out after ${seconds(timeoutMs)}: its process group was killed` });
         } else if (code === 0) {
-          resolve({ verdict: "passed", detail: `exit 0${output}` });
+          resolve({ verdict: "passed", detail: "exit 0" });
         } else if (code === HOOK_COMMAND_INCONCLUSIVE_EXIT) {
-          resolve({ verdict: "inconclusive", detail: `exit ${code} (inconclusive)${output}` });
+          resolve({ verdict: "inconclusive", detail: `exit ${code} (inconclusive)` });
         } else {
-          resolve({ verdict: "failed", detail: `${code === null ? `killed by ${signal}` : `exit ${code}`}${output}` });
+          resolve({ verdict: "failed", detail: `${code === null ? `killed by ${signal}` : `exit ${code}`}` });
         }
       });
     });
@@ -3916,6 +3909,7 @@ var KindHookRunner = class {
 // lib/aws/hooks/webhook-hook-runner.ts
 init_attempt();
 var WEBHOOK_BODY_CHARS = 200;
+var WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
 var WebhookHookRunner = class {
   /**
    * @param urls URL of each webhook hook, by hook name
@@ -3940,7 +3934,7 @@ var WebhookHookRunner = class {
           redirect: "manual",
           signal
         });
-        const body = await res.text();
+        const body = await boundedText(res, WEBHOOK_MAX_BODY_BYTES);
         if (res.status < 200 || res.status > 299) {
           const start = clip(body.trim().replace(/\s+/g, " "), WEBHOOK_BODY_CHARS);
           throw new WebhookStatusError(`${what} answered HTTP ${res.status}${start ? `: ${start}` : ""}`);
@@ -3959,11 +3953,26 @@ var WebhookHookRunner = class {
     } catch {
       throw new Error(`Webhook hook ${hook} has an invalid URL: refused.`);
     }
+    if (url.username || url.password) throw new Error(`Webhook hook ${hook} URL carries credentials: refused. Send a token in the URL's path or query instead.`);
     if (url.protocol === "https:") return url;
     if (this.options.allowInsecureLoopback && url.protocol === "http:" && url.hostname === "127.0.0.1") return url;
     throw new Error(`Webhook hook ${hook} URL must start with https:// (got ${url.protocol}//${url.host}): refused.`);
   }
 };
+async function boundedText(res, max) {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks = [];
+  let size = 0;
+  while (size < max) {
+    const { done: done2, value } = await reader.read();
+    if (done2) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel().catch(() => void 0);
+  return Buffer.concat(chunks).subarray(0, max).toString("utf8");
+}
 var WebhookStatusError = class extends Error {
   constructor(message) {
     super(message);

@@ -166,6 +166,10 @@ export class AutoRollback extends Construct implements iam.IGrantable {
       },
     });
 
+    // A rollback whose on-rollback hooks cannot finish within Lambda's 15 minutes would be cut off mid-hook, and the
+    // retried event finds the release already rolled back, so nothing would report it: refuse it at synth.
+    this.node.addValidation({ validate: () => onRollbackBudgetProblems(service) });
+
     this.rule = new events.Rule(this, 'Rule', {
       description: `Gate alarms of ${service.serviceName} entering ALARM: automatic rollback`,
       enabled,
@@ -251,6 +255,17 @@ const LAMBDA_MAX_SECONDS = 900;
  * The function's timeout: a rollback, then every on-rollback hook with all its attempts, at most Lambda's 15
  * minutes (also when a hook's timeout is a token).
  */
+function onRollbackBudgetProblems(service: IBlueGreenService): string[] {
+  const hooks = service.releaseHooks.filter((h) => h.point === HookPoint.ON_ROLLBACK && !h.timeout.isUnresolved() && !Token.isUnresolved(h.retries));
+  const seconds = hooks.reduce((sum, h) => sum + h.timeout.toSeconds() * (h.retries + 1), ROLLBACK_SECONDS);
+  if (seconds <= LAMBDA_MAX_SECONDS) return [];
+  const each = hooks.map((h) => `${h.name} ${h.timeout.toSeconds()} s x ${h.retries + 1}`).join(', ');
+  return [
+    `the on-rollback hooks of '${service.serviceName}' need up to ${seconds} s with the rollback's ${ROLLBACK_SECONDS} s (${each}), more than a Lambda function's ${LAMBDA_MAX_SECONDS} s: ` +
+      'lower their timeout or retries so the automatic rollback can run them all.',
+  ];
+}
+
 function functionTimeoutSeconds(service: IBlueGreenService): number {
   let seconds = ROLLBACK_SECONDS;
   for (const hook of service.releaseHooks.filter((h) => h.point === HookPoint.ON_ROLLBACK)) {

@@ -103,6 +103,12 @@ check "the service quarantines: termination hook, retain policy, quarantine func
     const fn = rs.some((r) => r.Type === "AWS::Lambda::Function" && JSON.stringify(r.Properties.Environment || {}).includes("BLUEGREEN_RELEASE_STATE_TABLE") && JSON.stringify(r.Properties.Description || "").includes("uarantine"));
     const flapping = rs.filter((r) => r.Type === "AWS::CloudWatch::Alarm" && /-flapping$/.test(r.Properties.AlarmName || "")).length;
     if (hooks !== 2 || retain !== 2 || !fn || flapping !== 2) { console.log("  ", JSON.stringify({ hooks, retain, fn, flapping })); process.exit(1); }' "$app/cdk.out/Shop.template.json"
+check "the descriptor lists the release hook declared with the packaged ReleaseHook" \
+  node -e '
+    const t = require(process.argv[1]);
+    const param = Object.values(t.Resources).find((r) => r.Type === "AWS::SSM::Parameter" && /descriptor/.test(JSON.stringify(r.Properties.Name)));
+    const text = JSON.stringify(param && param.Properties.Value);
+    if (!/releaseHooks/.test(text) || !/ci.example.com\/smoke/.test(text)) { console.log("   no releaseHooks with the webhook in the descriptor"); process.exit(1); }' "$app/cdk.out/Shop.template.json"
 check "no context lookup was needed (cloud assembly has no missing context)" \
   node -e 'const m = require(process.argv[1]); if (m.missing && m.missing.length) { console.log("  ", JSON.stringify(m.missing)); process.exit(1); }' "$app/cdk.out/manifest.json"
 check "npx bluegreen --help from the consumer's folder" \

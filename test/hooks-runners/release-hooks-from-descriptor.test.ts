@@ -114,7 +114,7 @@ describe('releaseHooksFromDescriptor', () => {
     const lines: string[] = [];
     const hooks = releaseHooksFromDescriptor(descriptorWith(), { clients: noClients, commands: { step: 'echo "$BLUEGREEN_HOOK"; exit 3' }, onOutput: (l) => lines.push(`${l.hook}: ${l.line}`) });
     const [hook] = hooks.hooks;
-    expect(await hooks.runner.run(hook, eventOf(hook), 3_000)).toEqual({ verdict: 'inconclusive', detail: 'exit 3 (inconclusive)\ncmd-step' });
+    expect(await hooks.runner.run(hook, eventOf(hook), 3_000)).toEqual({ verdict: 'inconclusive', detail: 'exit 3 (inconclusive)' });
     expect(lines).toEqual(['cmd-step: cmd-step']);
   });
 

@@ -132,6 +132,24 @@ describe('WebhookHookRunner', () => {
     expect(received).toEqual([]);
   });
 
+  it('refuses a URL with credentials without sending anything or quoting them', async () => {
+    // GIVEN a declared URL with a user and password (the construct refuses these; an edited descriptor might not)
+    const runner = new WebhookHookRunner({ smoke: `http://ops:s3cret@127.0.0.1:${new URL(base).port}/ok` }, { allowInsecureLoopback: true });
+    // WHEN
+    const error = await runner.run(hook, event, 2_000).catch((e: Error) => e);
+    // THEN
+    expect(String(error)).toMatch(/carries credentials: refused/);
+    expect(String(error)).not.toContain('s3cret');
+    expect(received).toEqual([]);
+  });
+
+  it('reads at most 64 KiB of an answer', async () => {
+    // GIVEN a 2xx answer of 1 MiB that would be a `failed` verdict if it were read whole
+    routes['/huge'] = (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`{"verdict":"failed","detail":"${'x'.repeat(1024 * 1024)}"}`);
+    // WHEN / THEN only its start was read: not JSON, so no verdict, so passed
+    expect((await runnerFor('/huge').run(hook, event, 2_000)).verdict).toBe('passed');
+  });
+
   it('never puts the query of a URL in a message (it may hold a token)', async () => {
     const runner = new WebhookHookRunner({ smoke: `${base}/broken?token=s3cret` }, { allowInsecureLoopback: true });
     const error = await runner.run(hook, event, 2_000).catch((e: Error) => e);

@@ -1,12 +1,8 @@
 import { spawn } from 'child_process';
 import { HOOK_COMMAND_ENV, HOOK_COMMAND_INCONCLUSIVE_EXIT, HookEvent } from '../../contract';
 import { HookAttemptResult, HookRunner, ReleaseHook } from '../../release/ports';
-import { clip, seconds } from './attempt';
+import { seconds } from './attempt';
 
-/** Lines of output a command hook's detail keeps: the last ones. */
-export const COMMAND_DETAIL_LINES = 20;
-/** Characters of each kept line. */
-export const COMMAND_LINE_CHARS = 200;
 /** Time a command has to exit after SIGTERM at its timeout, before its process group gets SIGKILL. */
 export const COMMAND_KILL_GRACE_MS = 2_000;
 
@@ -24,7 +20,7 @@ export interface CommandHookRunnerOptions {
   /**
    * Told each line a command writes, as it writes it (the CLI shows progress).
    *
-   * @default - lines are only kept for the detail
+   * @default - the output is not shown (it never goes into the detail)
    */
   readonly onOutput?: (line: HookOutputLine) => void;
   /**
@@ -98,8 +94,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * own, with the hook's fields as environment variables (HOOK_COMMAND_ENV; `BLUEGREEN_EVENT` holds the JSON event).
  *
  * Exit 0: passed; exit HOOK_COMMAND_INCONCLUSIVE_EXIT (3): inconclusive; any other exit or a signal: failed. At its
- * timeout the process group gets SIGTERM, then SIGKILL after `killGraceMs`, and the attempt fails. The detail keeps
- * the exit and the last COMMAND_DETAIL_LINES lines of output (stdout and stderr, interleaved as they came).
+ * timeout the process group gets SIGTERM, then SIGKILL after `killGraceMs`, and the attempt fails. The detail is the
+ * exit (or the timeout) only: output goes to `onOutput`.
  *
  * If this process exits while a command runs, the command's process group gets SIGTERM: a `resume` runs the hook
  * again, and two copies of a migration must not run at once.
@@ -129,7 +125,6 @@ export class CommandHookRunner implements HookRunner {
 
     return new Promise<HookAttemptResult>((resolve, reject) => {
       const child = spawn('sh', ['-c', command], { env, cwd: this.options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      const tail: string[] = [];
       let timedOut = false;
       let killTimer: NodeJS.Timeout | undefined;
       const timer = setTimeout(() => {
@@ -140,9 +135,9 @@ export class CommandHookRunner implements HookRunner {
       }, timeoutMs);
       if (child.pid !== undefined) trackGroup(child.pid);
 
+      // Output goes to the operator's terminal only, never into the detail: the detail is written to the release
+      // record, which status readers can read, and migration tools print connection strings.
       const keep = (stream: 'stdout' | 'stderr', line: string) => {
-        tail.push(clip(line, COMMAND_LINE_CHARS));
-        if (tail.length > COMMAND_DETAIL_LINES) tail.shift();
         if (onOutput) {
           try {
             onOutput({ hook: hook.name, stream, line });
@@ -177,15 +172,14 @@ export class CommandHookRunner implements HookRunner {
       });
       child.on('close', (code, signal) => {
         finish();
-        const output = tail.length ? `\n${tail.join('\n')}` : '';
         if (timedOut) {
-          resolve({ verdict: 'failed', detail: `timed out after ${seconds(timeoutMs)}: its process group was killed${output}` });
+          resolve({ verdict: 'failed', detail: `timed out after ${seconds(timeoutMs)}: its process group was killed` });
         } else if (code === 0) {
-          resolve({ verdict: 'passed', detail: `exit 0${output}` });
+          resolve({ verdict: 'passed', detail: 'exit 0' });
         } else if (code === HOOK_COMMAND_INCONCLUSIVE_EXIT) {
-          resolve({ verdict: 'inconclusive', detail: `exit ${code} (inconclusive)${output}` });
+          resolve({ verdict: 'inconclusive', detail: `exit ${code} (inconclusive)` });
         } else {
-          resolve({ verdict: 'failed', detail: `${code === null ? `killed by ${signal}` : `exit ${code}`}${output}` });
+          resolve({ verdict: 'failed', detail: `${code === null ? `killed by ${signal}` : `exit ${code}`}` });
         }
       });
     });

@@ -5,6 +5,9 @@ import { clip, HookTimeoutError, messageOf, parseJson, resultOfAnswer, withTimeo
 /** Characters of a failing webhook's body kept in the error. */
 export const WEBHOOK_BODY_CHARS = 200;
 
+/** Bytes of a webhook's answer read at most: a verdict is a few bytes, and the reader may be a 256 MB Lambda. */
+export const WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
+
 /** Options of `WebhookHookRunner`. */
 export interface WebhookHookRunnerOptions {
   /**
@@ -53,7 +56,7 @@ export class WebhookHookRunner implements HookRunner {
           redirect: 'manual',
           signal,
         });
-        const body = await res.text();
+        const body = await boundedText(res, WEBHOOK_MAX_BODY_BYTES);
         if (res.status < 200 || res.status > 299) {
           const start = clip(body.trim().replace(/\s+/g, ' '), WEBHOOK_BODY_CHARS);
           throw new WebhookStatusError(`${what} answered HTTP ${res.status}${start ? `: ${start}` : ''}`);
@@ -73,10 +76,28 @@ export class WebhookHookRunner implements HookRunner {
     } catch {
       throw new Error(`Webhook hook ${hook} has an invalid URL: refused.`);
     }
+    // Credentials in a URL would end up in error messages (undici quotes the whole URL) and in the release record.
+    if (url.username || url.password) throw new Error(`Webhook hook ${hook} URL carries credentials: refused. Send a token in the URL's path or query instead.`);
     if (url.protocol === 'https:') return url;
     if (this.options.allowInsecureLoopback && url.protocol === 'http:' && url.hostname === '127.0.0.1') return url;
     throw new Error(`Webhook hook ${hook} URL must start with https:// (got ${url.protocol}//${url.host}): refused.`);
   }
+}
+
+/** The start of a response body, at most `max` bytes (the rest is not read). */
+async function boundedText(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < max) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
 /** A webhook that answered with a status other than 2xx. */

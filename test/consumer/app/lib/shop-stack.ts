@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as cdk from 'aws-cdk-lib/core';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, Healing, ImageComponent, ReleaseManifest, ServiceAlarms } from 'cdk-bluegreen';
+import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, Healing, HookPoint, ImageComponent, ReleaseHook, ReleaseManifest, ServiceAlarms } from 'cdk-bluegreen';
 
 /** What a new user writes after `cdk init app --language typescript`: the README's example, with a bake. */
 export class ShopStack extends cdk.Stack {
@@ -23,6 +23,7 @@ export class ShopStack extends cdk.Stack {
       testListener: { allowedCidrs: ['203.0.113.0/24'] },
       healing: Healing.quarantine(),
     });
+    shop.addReleaseHook(ReleaseHook.webhook('https://ci.example.com/smoke', { name: 'smoke', point: HookPoint.POST_PROMOTION }));
     const alarms = new ServiceAlarms(this, 'Alarms', { service: shop });
     new BlueGreenDashboard(this, 'Dashboard', { alarms });
     new AutoRollback(this, 'AutoRollback', { service: shop, alarms });
