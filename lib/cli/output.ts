@@ -73,8 +73,6 @@ export class Output {
   private finished?: number;
   /** A promotion taking over a release, which the engine numbers as a step of its own: shown as the plan's last. */
   private promotion?: { readonly steps: number };
-  /** Command hooks whose output lines were printed (text mode): their verdicts need not repeat them. */
-  private readonly printedOutput = new Set<string>();
   /** The release about to start, for its duration and ETA. */
   private expected?: { readonly steps: number; readonly bakeMs: number; readonly pauses: number };
 
@@ -136,7 +134,6 @@ export class Output {
       this.writeJson({ kind: 'event', type: HOOK_OUTPUT, message: `[${o.hook}] ${o.line}`, at: new Date(at).toISOString(), hook: o.hook, stream: o.stream, line: o.line });
       return;
     }
-    this.printedOutput.add(o.hook);
     this.text?.above(`  [${o.hook}] ${o.line}`);
   }
 
@@ -248,7 +245,7 @@ export class Output {
       this.writeJson({ kind: 'event', ...e, message, at: new Date(e.at).toISOString(), ...eta });
       return;
     }
-    this.text?.event(this.printedOutput.has(e.hook ?? '') ? withoutCommandOutput(e) : e);
+    this.text?.event(e);
     if (started && this.expected) {
       const { steps, bakeMs, pauses } = this.expected;
       const how = steps === 1 ? `1 step baking ${humanDuration(bakeMs)}` : `${steps} steps, each baking ${humanDuration(bakeMs)}`;
@@ -287,15 +284,6 @@ export class Output {
 
 /** The `type` of the events that carry a command hook's output lines (not an engine event). */
 export const HOOK_OUTPUT = 'hook-output';
-
-/**
- * A command hook's verdict event without the last lines of output its detail repeats (they were printed as they
- * came): `pre-release hook cmd-pre-release passed: exit 0 (output above)`.
- */
-function withoutCommandOutput(e: ReleaseEvent): ReleaseEvent {
-  const message = e.message.replace(/(: (?:exit \d+(?: \(inconclusive\))?|killed by SIG\w+|timed out after \S+: its process group was killed)) .+$/, '$1 (output above)');
-  return message === e.message ? e : { ...e, message };
-}
 
 /** Errors from AWS can span lines; the CLI promises one. */
 function oneLine(message: string): string {
