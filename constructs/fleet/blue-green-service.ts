@@ -526,6 +526,15 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
    * @throws when another hook of the service has the same name
    */
   public addReleaseHook(hook: ReleaseHook): void {
+    // A release of a DR pair drives one engine per Region; whether a migration runs once or in each Region is not
+    // decided yet, and a hook that silently did not run would be worse than none.
+    if (this.disasterRecovery) {
+      throw propError(
+        'addReleaseHook',
+        hook.name,
+        `cannot be added to service '${this.serviceName}', which has a disasterRecovery role: release hooks are not supported with a standby Region yet. Run the migration in the pipeline around 'bluegreen release'.`,
+      );
+    }
     if (this.hooks.some((h) => h.name === hook.name)) {
       throw propError('addReleaseHook name', hook.name, `is already a release hook of service '${this.serviceName}'; give each hook its own name.`);
     }

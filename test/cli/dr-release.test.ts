@@ -79,6 +79,25 @@ describe('release with a standby Region', () => {
     expect((result?.regions as { result: string }[]).map((r) => r.result)).toEqual(['rolled-back', 'not-started']);
   });
 
+  it('refuses a pause, a command hook, or declared release hooks, which a release of a DR pair does not run yet (exit 2, nothing changed)', async () => {
+    // GIVEN a pair; and a primary whose descriptor declares a hook (the construct refuses that; an edited one might not)
+    const pair = pairOf();
+    const withHook = { region: PRIMARY, descriptor: { ...descriptorOf(PRIMARY, drSection('primary')), releaseHooks: [{ name: 'expand', point: 'pre-release' as const, kind: 'webhook' as const, target: 'https://ci.example.com/expand', timeoutSeconds: 30, retries: 0, contract: false }] } };
+
+    // WHEN
+    const paused = await runDr(['release', 'web', ...FAST, '--pause-before', '100'], primaryHere(), pair);
+    const command = await runDr(['release', 'web', ...FAST, '--pre-release-cmd', 'true'], primaryHere(), pair);
+    const declared = await runDr(['release', 'web', ...FAST], withHook, pair);
+
+    // THEN
+    expect([paused.code, command.code, declared.code]).toEqual([2, 2, 2]);
+    expect(paused.stderr).toMatch(/has a standby Region .*cannot take a pause/);
+    expect(command.stderr).toMatch(/cannot take a command hook/);
+    expect(declared.stderr).toMatch(/declares release hooks \(expand\), which a release of a DR pair does not run yet/);
+    expect(pair.worlds[PRIMARY].calls.filter((c) => c.mutating)).toEqual([]);
+    expect(pair.worlds[STANDBY].calls.filter((c) => c.mutating)).toEqual([]);
+  });
+
   it('refuses while the DR record is not normal, whichever Region holds the newest copy (exit 3, nothing changed)', async () => {
     // GIVEN the primary's copy is stale (normal) and the standby's newer copy says failed over
     const pair = pairOf();

@@ -1,7 +1,7 @@
 import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { BlueGreenService, HookPoint, IBlueGreenService, ReleaseHook, ReleaseManifest } from '../../constructs';
+import { BlueGreenService, HookPoint, IBlueGreenService, RegionRole, ReleaseHook, ReleaseManifest } from '../../constructs';
 import { parseDescriptor } from '../../lib/contract';
 import { buildService, freshStack, manifestObject } from '../fleet/fixtures';
 import { descriptorOf, hookFunction, idOf } from './fixtures';
@@ -107,5 +107,14 @@ describe('BlueGreenService release hooks', () => {
     Template.fromStack(other).hasOutput('*', { Export: Match.anyValue() });
     const asInterface: IBlueGreenService = service;
     expect(asInterface.releaseHooks[0].function).toBe(fn);
+  });
+
+  it('refuses a release hook on a service with a disasterRecovery role, naming the hook and the way round', () => {
+    // GIVEN a primary of a DR pair
+    const { service } = buildService({ disasterRecovery: RegionRole.primary({ standbyRegion: 'eu-central-1' }) });
+    // WHEN / THEN
+    expect(() => service.addReleaseHook(ReleaseHook.webhook('https://ci.example.com/expand', { name: 'expand', point: HookPoint.PRE_RELEASE }))).toThrow(
+      /addReleaseHook: cannot be added to service 'web', which has a disasterRecovery role: release hooks are not supported with a standby Region yet.*Got "expand"/,
+    );
   });
 });

@@ -92,8 +92,12 @@ export const release: Command<ReleaseOptions> = {
             `${ctx.global.service} has a standby Region (${descriptor.disasterRecovery?.role} in ${descriptor.region}): a release of it cannot take ${what} yet. Release it without, and run the command around it.`,
           );
         }
+        // The construct refuses hooks on a DR pair; a descriptor that has them anyway is refused rather than released
+        // without running them.
         if (descriptor.releaseHooks?.length) {
-          ctx.out.warn(`${ctx.global.service} declares release hooks (${descriptor.releaseHooks.map((h) => h.name).join(', ')}); a release of a service with a standby Region does not run them yet`);
+          throw new UsageError(
+            `${ctx.global.service} has a standby Region and declares release hooks (${descriptor.releaseHooks.map((h) => h.name).join(', ')}), which a release of a DR pair does not run yet: remove them from the service, or release with a pipeline step around the migration.`,
+          );
         }
         return releaseWithStandby(ctx, descriptor, options, { strategy, regionOnly: regionOnly === true, allowUndeployedImage: allowUndeployedImage === true, manifestUsable });
       },
