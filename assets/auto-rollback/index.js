@@ -1697,9 +1697,9 @@ function buildPlan(opts, strategy, pre, extras = {}) {
   if (contracts.length) {
     actions.push(`record the contract hooks ${contracts.map((h) => h.name).join(", ")} deferred: never run during the release; \`bluegreen contract ${opts.service}\` runs them once ${stable ?? "the old colour"} is in standby`);
   }
-  const pausing = "wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)";
+  const pausing = extras.noPause ? "counts as failed (a service with a standby Region does not wait for approval)" : "wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)";
   if (at2("pre-release").length) {
-    actions.push(`run the pre-release hooks ${hookList(at2("pre-release"))}: failed aborts the release with nothing moved; inconclusive: ${pausing}`);
+    actions.push(`run the pre-release hooks ${hookList(at2("pre-release"))}: failed or inconclusive aborts the release with nothing moved`);
   }
   for (const s of steps) {
     const to = s.weights ? formatWeights(s.weights) : `${s.candidatePercent} % to ${cand}`;
@@ -1714,7 +1714,7 @@ function buildPlan(opts, strategy, pre, extras = {}) {
   }
   actions.push(`promote: point the test route at ${stable ?? "the old colour"}; record the release as succeeded`);
   if (at2("post-promotion").length) {
-    actions.push(`run the post-promotion hooks ${hookList(at2("post-promotion"))}: failed rolls back to ${stable ?? "the old colour"}, still ready`);
+    actions.push(`run the post-promotion hooks ${hookList(at2("post-promotion"))}: failed or inconclusive rolls back to ${stable ?? "the old colour"}, still ready`);
   }
   if (at2("on-rollback").length) actions.push(`after any rollback, run the on-rollback hooks ${hookList(at2("on-rollback"))} (recorded; they never change the rollback)`);
   actions.push(`keep ${stable ?? "the old colour"} ready for ${formatDuration(opts.scaleDownDelayMs)}, then scale-down puts it in standby`);
@@ -1784,9 +1784,15 @@ function warnings(obs, testTarget, now, stale, scaleDownDue, holder) {
       `release ${release.releaseId} awaits approval for ${formatDuration(Math.max(0, now - waiting.since))} (${waiting.detail}): run approve to go on, or rollback`
     );
   }
-  for (const run of release?.hooks ?? []) {
-    if (run.status === "running" && release?.status !== "in-progress") {
-      out.push(`${run.point} hook ${run.hook} of release ${release?.releaseId} was interrupted while running: run resume to run it again`);
+  const still = release?.status === "succeeded" ? "post-promotion" : "on-rollback";
+  for (const run of [...(release?.hooks ?? []).filter((r) => r.point === still), ...release?.contracts ?? []]) {
+    if (run.status !== "running" || release?.status === "in-progress") continue;
+    const until = run.startedAt + (run.budgetMs ?? 0);
+    if (now < until) {
+      out.push(`${run.point} hook ${run.hook} of release ${release?.releaseId} is running (${run.owner ?? "owner unknown"}, since ${new Date(run.startedAt).toISOString()}; presumed dead after ${new Date(until).toISOString()})`);
+    } else {
+      const again = release?.contracts?.includes(run) ? "run contract" : "run resume";
+      out.push(`${run.point} hook ${run.hook} of release ${release?.releaseId} was interrupted while running: ${again} to run it again`);
     }
   }
   if (release && stale) {
@@ -1820,9 +1826,15 @@ var EngineContext = class {
   constructor(ports, opts) {
     this.ports = ports;
     this.opts = opts;
+    this.runOwner = `${opts.owner}#${Math.random().toString(36).slice(2, 8)}`;
   }
   ports;
   opts;
+  /**
+   * Who runs a hook, as its `running` run records it: the owner and a random suffix of this engine, since two
+   * processes may share an owner name (two invocations of the auto-rollback Lambda).
+   */
+  runOwner;
   now() {
     return this.ports.clock.now();
   }
@@ -1871,7 +1883,27 @@ function newReleaseId(now) {
 
 // lib/release/private/hooks.ts
 var HOOK_WAIT_SLICE_MS = 1e3;
-var DETAIL_MAX = 500;
+var DETAIL_MAX = 300;
+var MAX_HOOK_RUNS = 200;
+var HOOK_LEASE_MARGIN_MS = 3e4;
+function hookBudgetMs(hook) {
+  return hook.timeoutMs * (1 + hook.retries) + HOOK_LEASE_MARGIN_MS;
+}
+var HookRunHeld = class extends Error {
+  constructor(message, run) {
+    super(message);
+    this.run = run;
+    this.name = "HookRunHeld";
+  }
+  run;
+};
+function heldByOther(run, owner, now) {
+  return run?.status === "running" && run.owner !== void 0 && run.owner !== owner && now - run.startedAt < (run.budgetMs ?? 0);
+}
+function heldText(run) {
+  const until = run.startedAt + (run.budgetMs ?? 0);
+  return `${run.point} hook ${run.hook} is being run by ${run.owner} (since ${new Date(run.startedAt).toISOString()}; presumed dead after ${new Date(until).toISOString()})`;
+}
 function hooksAt(ctx, point) {
   return (ctx.ports.hooks?.hooks ?? []).filter((h) => h.point === point && !h.contract);
 }
@@ -1886,7 +1918,19 @@ function upsert(list, run) {
   return runs;
 }
 function withRun(state, list, run) {
-  return { ...state, [list]: upsert(state[list], run) };
+  let runs = upsert(state[list], run);
+  if (run.point === "step" && run.step !== void 0) {
+    const current = run.step;
+    runs = runs.map((r) => r.point === "step" && r.status === "passed" && r.step !== void 0 && r.step < current && r.detail !== void 0 ? withoutDetail(r) : r);
+  }
+  return { ...state, [list]: runs };
+}
+function withoutDetail(run) {
+  const { detail: _detail, ...rest } = run;
+  return rest;
+}
+function sameRun(a, b) {
+  return a?.status === b?.status && a?.owner === b?.owner && a?.startedAt === b?.startedAt;
 }
 var EndedLedger = class {
   constructor(ctx, state, version) {
@@ -1898,7 +1942,11 @@ var EndedLedger = class {
   state;
   version;
   async record(list, run, patch = {}) {
+    const claiming = run.status === "running";
+    const before = findRun(this.state, run.key, list);
     for (let attempt2 = 1; ; attempt2++) {
+      const seen = findRun(this.state, run.key, list);
+      if (claiming && heldByOther(seen, this.ctx.runOwner, this.ctx.now())) throw new HookRunHeld(`${heldText(seen)}: left to it`, seen);
       const next = compact({ ...withRun(this.state, list, run), ...patch, updatedAt: this.ctx.now() });
       try {
         this.version = await writeRecord(this.ctx, next, this.version);
@@ -1909,8 +1957,14 @@ var EndedLedger = class {
         const current = await this.ctx.ports.state.read();
         const s = current?.state;
         if (!current || !s || s.releaseId !== this.state.releaseId || s.status !== this.state.status) throw e;
+        const stored = findRun(s, run.key, list);
+        if (claiming && !sameRun(stored, before)) {
+          const what = stored?.status === "running" ? heldText(stored) : `${run.point} hook ${run.hook} was run meanwhile by another process (${stored?.status ?? "its run removed"})`;
+          throw new HookRunHeld(`${what}: left to it`, stored ?? run);
+        }
         this.state = s;
         this.version = current.version;
+        if (!claiming && stored && stored.status !== "running" && stored.status !== "deferred") return;
       }
     }
   }
@@ -1948,6 +2002,43 @@ function pendingAt(ctx, state, point) {
     const run = findRun(state, hookIdempotencyKey(state.releaseId, name, point));
     return !run || run.status === "running";
   });
+}
+function unfinishedAt(state, point) {
+  const names = new Set((state.hooks ?? []).filter((r) => r.point === point && r.status === "running").map((r) => r.hook));
+  for (const name of state.commandHooks ?? []) {
+    if (commandPoint(name) === point && !findRun(state, hookIdempotencyKey(state.releaseId, name, point))) names.add(name);
+  }
+  return [...names];
+}
+function withClaims(ctx, state, point) {
+  let next = state;
+  let budget = 0;
+  for (const hook of hooksAt(ctx, point)) {
+    const key = hookIdempotencyKey(state.releaseId, hook.name, point);
+    const run = findRun(state, key);
+    if (run && run.status !== "running" || heldByOther(run, ctx.runOwner, ctx.now())) continue;
+    budget += hookBudgetMs(hook);
+    next = withRun(next, "hooks", {
+      key,
+      hook: hook.name,
+      point,
+      kind: hook.kind,
+      status: "running",
+      attempts: 0,
+      startedAt: ctx.now(),
+      owner: ctx.runOwner,
+      budgetMs: budget
+    });
+  }
+  return next;
+}
+function inconclusiveFails(ctx, point) {
+  if (point === "pre-release") return "at pre-release (a migration that cannot tell is not safe to release on)";
+  if (point === "post-promotion") return "at post-promotion (the old colour is still warm to roll back to)";
+  if ((point === "step" || point === "pre-promotion") && ctx.ports.exclusion) {
+    return "for a service with a standby Region (its release cannot wait for approval between the Regions)";
+  }
+  return void 0;
 }
 function oneLine(text) {
   const line = text.replace(/\s+/g, " ").trim();
@@ -2017,8 +2108,9 @@ async function runHook(ctx, ledger, hook, place, list, onVerdict) {
   const key = hookIdempotencyKey(s.releaseId, hook.name, place.point, place.step);
   const base = { key, hook: hook.name, point: place.point, kind: hook.kind, ...place.step !== void 0 ? { step: place.step } : {} };
   const startedAt = ctx.now();
-  const again = findRun(s, key, list)?.status === "running" ? " again (its last run was interrupted)" : "";
-  await ledger.record(list, { ...base, status: "running", attempts: 0, startedAt });
+  const last = findRun(s, key, list);
+  const again = last?.status === "running" && last.owner !== ctx.runOwner ? " again (its last run was interrupted)" : "";
+  await ledger.record(list, { ...base, status: "running", attempts: 0, startedAt, owner: ctx.runOwner, budgetMs: hookBudgetMs(hook) });
   const extra = { hook: hook.name, point: place.point, weights: place.weights, ...place.step !== void 0 ? { step: place.step, steps: s.steps.length } : {} };
   const where = placeText(place, s.steps.length);
   const total = 1 + hook.retries;
@@ -2036,6 +2128,8 @@ async function runHook(ctx, ledger, hook, place, list, onVerdict) {
       ctx.emit("hook-retrying" /* HOOK_RETRYING */, `${capital(where)} hook ${hook.name} attempt ${n}/${total} failed${result.detail ? `: ${result.detail}` : ""}; trying again`, { ...extra, attempt: n });
     }
   }
+  const fails = result.verdict === "inconclusive" && list === "hooks" ? inconclusiveFails(ctx, place.point) : void 0;
+  if (fails) result = { verdict: "failed", detail: oneLine(`inconclusive, which counts as failed ${fails}${result.detail ? `: ${result.detail}` : ""}`) };
   const run = {
     ...base,
     status: result.verdict,
@@ -2051,11 +2145,12 @@ async function runHook(ctx, ledger, hook, place, list, onVerdict) {
   ctx.emit(type, `${capital(where)} hook ${hook.name} ${result.verdict}${tries}${said}`, { ...extra, attempt: attempts });
   return run;
 }
-async function runHookPoint(ctx, ledger, place, onVerdict) {
-  for (const hook of hooksAt(ctx, place.point)) {
+async function runHookPoint(ctx, ledger, place, onVerdict, options = {}) {
+  for (const hook of options.hooks ?? hooksAt(ctx, place.point)) {
     const known = findRun(ledger.state, hookIdempotencyKey(ledger.state.releaseId, hook.name, place.point, place.step));
     if (known?.status === "passed" || known?.status === "inconclusive" || known?.status === "deferred") continue;
     if (known?.status === "failed") return { verdict: "failed", hook: hook.name, detail: known.detail };
+    options.before?.(hook);
     const run = await runHook(ctx, ledger, hook, place, "hooks", onVerdict);
     if (run.status !== "passed") return { verdict: run.status, hook: hook.name, detail: run.detail };
   }
@@ -2066,6 +2161,16 @@ function verdictText(place, steps, verdict) {
 }
 function recordedFailure(state) {
   return (state.hooks ?? []).find((r) => r.status === "failed" && (r.point === "pre-release" || r.point === "step" || r.point === "pre-promotion"));
+}
+function checkHookBudget(hooks, steps) {
+  const all = hooks ?? [];
+  const stepHooks = all.filter((h) => h.point === "step" && !h.contract).length;
+  const others = all.length - stepHooks;
+  const total = steps * stepHooks + others;
+  if (total <= MAX_HOOK_RUNS) return;
+  throw new UsageError(
+    `A release of ${steps} steps with ${stepHooks} step hook(s) would record ${total} hook runs (${steps} \xD7 ${stepHooks}${others ? ` + ${others} for its other hooks` : ""}), more than the ${MAX_HOOK_RUNS} a release record keeps. Release with fewer steps (e.g. --steps 10,25,50,100) or fewer step hooks.`
+  );
 }
 function deferredContractRuns(ctx, state) {
   return (ctx.ports.hooks?.hooks ?? []).filter((h) => h.contract).map((h) => ({
@@ -2082,7 +2187,7 @@ function deferredContractRuns(ctx, state) {
 function deferredDetail(ctx, state) {
   const service = ctx.opts.service;
   const when = state.scaleDownAt !== void 0 ? `scale-down is due at ${new Date(state.scaleDownAt).toISOString()} (\`bluegreen scale-down ${service}\`)` : `after the release succeeds and \`bluegreen scale-down ${service}\` puts it in standby`;
-  return `contract migration, never run during a release: \`bluegreen contract ${service}\` runs it once ${state.stable} (the old colour) is in standby; ${when}`;
+  return oneLine(`contract migration, never run during a release: \`bluegreen contract ${service}\` runs it once ${state.stable} (the old colour) is in standby; ${when}`);
 }
 function refreshDeferred(ctx, state) {
   if (!state.hooks?.some((r) => r.status === "deferred")) return state;
@@ -2097,31 +2202,32 @@ function announceDeferred(ctx, state) {
 async function runOnRollbackHooks(ctx, outcome, version) {
   const s = outcome.state;
   if (!s || s.status !== "rolled-back" && s.status !== "aborted") return outcome;
-  const given = new Set((ctx.ports.hooks?.hooks ?? []).map((h) => h.name));
-  for (const name of s.commandHooks ?? []) {
-    if (commandPoint(name) !== "on-rollback" || given.has(name)) continue;
-    const run = findRun(s, hookIdempotencyKey(s.releaseId, name, "on-rollback"));
-    if (run && run.status !== "running") continue;
+  const given = new Map(hooksAt(ctx, "on-rollback").map((h) => [h.name, h]));
+  const names = unfinishedAt(s, "on-rollback");
+  for (const name of names.filter((n) => !given.has(n))) {
+    const how = name.startsWith("cmd-") ? ` ${commandFlag(name)} <command>` : "";
     ctx.emit(
       "hook-skipped" /* HOOK_SKIPPED */,
-      `on-rollback hook ${name} was not run: this process was not given it; run \`bluegreen rollback ${ctx.opts.service} ${commandFlag(name)} <command>\` to run it`,
+      `on-rollback hook ${name} was not run: this process was not given it; run \`bluegreen rollback ${ctx.opts.service}${how}\` to run it`,
       { hook: name, point: "on-rollback" }
     );
   }
-  const pending = hooksAt(ctx, "on-rollback").filter((h) => {
-    const run = findRun(s, hookIdempotencyKey(s.releaseId, h.name, "on-rollback"));
-    return !run || run.status === "running";
-  });
+  const pending = [...given.values()].filter((h) => names.includes(h.name));
   if (pending.length === 0) return outcome;
   const ledger = new EndedLedger(ctx, s, version);
   const notes = [];
-  try {
-    for (const hook of pending) {
+  for (const hook of pending) {
+    try {
       const run = await runHook(ctx, ledger, hook, { point: "on-rollback", weights: allTo(s.stable) }, "hooks");
       if (run.status !== "passed") notes.push(`on-rollback hook ${hook.name} ${run.status}${run.detail ? ` (${run.detail})` : ""}`);
+    } catch (e) {
+      if (e instanceof HookRunHeld) {
+        notes.push(e.message);
+        continue;
+      }
+      notes.push(`on-rollback hooks not finished (${errorText(e)}): run rollback again to finish them`);
+      break;
     }
-  } catch (e) {
-    notes.push(`on-rollback hooks not finished (${errorText(e)}): run rollback again to finish them`);
   }
   const note = notes.length ? ` ${notes.join("; ")}; the rollback stands.` : "";
   return { ...outcome, state: ledger.state, message: `${outcome.message}${note}` };
@@ -2233,7 +2339,7 @@ async function attemptRollback(ctx, call, deadline, progress) {
   }
   const target = allTo(s.stable);
   const terminal = compact({
-    ...s,
+    ...withClaims(ctx, s, "on-rollback"),
     status: call.status,
     reason: call.reason,
     ...ctx.ownership(),
@@ -2354,6 +2460,11 @@ var Run = class {
   dirty = false;
   /** The test route was moved by this run. */
   touchedTest = false;
+  /**
+   * The point of the last hook called since the candidate's gate was last polled: a hook may take minutes, and the
+   * candidate may have failed meanwhile, so the gate is polled again before weights move.
+   */
+  hooksSincePoll;
   /** The last write, when it failed with an AWS error: it may have landed, and the next write adopts it if so. */
   unsure;
   /**
@@ -2375,6 +2486,7 @@ var Run = class {
   }
   /** Record a hook run (and `patch`) in the release record: one compare-and-set write, which is also a heartbeat. */
   async record(list, run, patch = {}) {
+    if (run.status === "running") this.hooksSincePoll = run.point;
     await this.write({ [list]: withRun(this.state, list, run)[list], ...patch });
   }
   /** A heartbeat while a hook runs. */
@@ -2411,20 +2523,24 @@ async function drive(ctx, run, resumeAt) {
       else await reassert(ctx, run);
       if (run.state.stepIndex >= 0) await bake2(ctx, run, run.state.stepIndex);
     }
-    if (run.state.stepIndex < 0) await gatingHooks(ctx, run, { point: "pre-release", weights: stepWeights(run.state, -1) }, 0);
-    else await gatingHooks(ctx, run, { point: "step", step: run.state.stepIndex + 1, weights: stepWeights(run.state, run.state.stepIndex) }, run.state.stepIndex + 1);
+    if (run.state.stepIndex < 0) {
+      await gatingHooks(ctx, run, { point: "pre-release", weights: stepWeights(run.state, -1) }, 0);
+      await pollAfterHooks(ctx, run);
+    } else await gatingHooks(ctx, run, { point: "step", step: run.state.stepIndex + 1, weights: stepWeights(run.state, run.state.stepIndex) }, run.state.stepIndex + 1);
     for (let i = run.state.stepIndex + 1; i < n; i++) {
       await beforeStep(ctx, run, i);
+      await pollAfterHooks(ctx, run);
       await applyStep(ctx, run, i);
       await bake2(ctx, run, i);
       await gatingHooks(ctx, run, { point: "step", step: i + 1, weights: stepWeights(run.state, i) }, i + 1);
     }
+    await pollAfterHooks(ctx, run);
   } catch (e) {
     if (e instanceof Paused) return awaitingOutcome(ctx, run, e.awaiting);
     if (e instanceof PreReleaseFailure) return abortBeforeMove(ctx, run, e.message);
     return failRun(ctx, run, e);
   }
-  const promoted = await promoteRun(ctx, run);
+  const promoted = await promoteRun(ctx, run, true);
   return promoted.status === "succeeded" ? postPromotion(ctx, run.state, run.version, promoted) : promoted;
 }
 async function beforeStep(ctx, run, i) {
@@ -2459,6 +2575,22 @@ async function gatingHooks(ctx, run, place, beforeStep2) {
   const step = run.state.stepIndex < 0 ? void 0 : run.state.stepIndex + 1;
   throw new StepFailure(text, step);
 }
+async function pollAfterHooks(ctx, run) {
+  const point = run.hooksSincePoll;
+  if (!point) return;
+  const i = run.state.stepIndex;
+  const n = run.state.steps.length;
+  const extra = i < 0 ? { steps: n } : { step: i + 1, steps: n };
+  const where = point === "pre-release" ? "after the pre-release hooks, before any weight moved" : i < 0 ? `after the ${point} hooks` : `after the hooks at ${stepText(run.state, i)}`;
+  const failure = await gateFailure(ctx, run.state.candidate, run.expectedHealthy);
+  if (failure && point === "pre-release") {
+    ctx.emit("gate-failed" /* GATE_FAILED */, `Gate failed ${where}: ${failure}`, extra);
+    throw new PreReleaseFailure(`gate failed ${where}: ${failure}`);
+  }
+  if (failure) failGate(ctx, i, where, failure, extra);
+  run.hooksSincePoll = void 0;
+  ctx.emit("gate-passed" /* GATE_PASSED */, `Gate passed ${where}`, extra);
+}
 function stepText(s, i) {
   return i < s.steps.length ? `step ${i + 1}/${s.steps.length} (${s.steps[i]} %)` : "promotion";
 }
@@ -2473,7 +2605,7 @@ function awaitingOutcome(ctx, run, awaiting) {
 async function abortBeforeMove(ctx, run, reason) {
   const s = run.state;
   try {
-    await run.write({ status: "aborted", reason, awaitingApproval: void 0 });
+    await run.write({ status: "aborted", reason, awaitingApproval: void 0, hooks: withClaims(ctx, run.state, "on-rollback").hooks });
   } catch (e) {
     if (e instanceof ConcurrentReleaseError) return preempted(ctx, run);
     const message2 = `Release ${s.releaseId} must be aborted (${reason}; no weight moved), but the record could not be written: ${errorText2(e)}. Run abort.`;
@@ -2490,22 +2622,35 @@ async function postPromotion(ctx, state, version, promoted) {
   const place = { point: "post-promotion", weights: allTo(state.candidate) };
   const failed = (state.hooks ?? []).find((r) => r.point === "post-promotion" && r.status === "failed");
   if (failed) return rollBackPromoted(ctx, ledger, verdictText(place, state.steps.length, { verdict: "failed", hook: failed.hook, detail: failed.detail }));
-  if (hooksAt(ctx, "post-promotion").length === 0) return promoted;
+  const unfinished = new Set(unfinishedAt(state, "post-promotion"));
+  const hooks = hooksAt(ctx, "post-promotion").filter((h) => unfinished.has(h.name));
+  if (hooks.length === 0) return promoted;
   let verdict;
   try {
-    verdict = await runHookPoint(ctx, ledger, place);
+    verdict = await runHookPoint(ctx, ledger, place, void 0, { hooks, before: (h) => warnPastScaleDown(ctx, ledger.state, h) });
   } catch (e) {
+    if (e instanceof HookRunHeld) {
+      const message2 = `Release ${state.releaseId} is promoted (${state.candidate} live); ${e.message}. Run resume later if it does not finish.`;
+      ctx.emit("refused" /* REFUSED */, message2);
+      return { ...promoted, status: "refused", exitCode: 1, message: message2, state: ledger.state };
+    }
     const message = `${promoted.message} The post-promotion hooks could not finish: ${errorText2(e)}. Run resume to run them again (or rollback while ${state.stable} is ready).`;
     return { ...promoted, status: "failed", exitCode: 1, message, state: ledger.state };
   }
-  const s = ledger.state;
-  if (verdict.verdict === "passed") return { ...promoted, state: s };
-  const text = verdictText(place, s.steps.length, verdict);
-  if (verdict.verdict === "inconclusive") {
-    const until = s.scaleDownAt !== void 0 ? ` until ${new Date(s.scaleDownAt).toISOString()}` : "";
-    return { ...promoted, state: s, message: `${promoted.message} Note: ${text}; check it: rollback sends 100 % back to ${s.stable} while it is ready${until}.` };
-  }
-  return rollBackPromoted(ctx, ledger, text);
+  if (verdict.verdict === "passed") return { ...promoted, state: ledger.state };
+  return rollBackPromoted(ctx, ledger, verdictText(place, ledger.state.steps.length, verdict));
+}
+function warnPastScaleDown(ctx, s, hook) {
+  if (s.scaleDownAt === void 0) return;
+  const attempts = 1 + hook.retries;
+  const worst = hook.timeoutMs * attempts;
+  const left = s.scaleDownAt - ctx.now();
+  if (worst <= left) return;
+  ctx.emit(
+    "hook-warning" /* HOOK_WARNING */,
+    `Post-promotion hook ${hook.name} may take up to ${formatDuration(worst)} (${attempts} attempt(s) of ${formatDuration(hook.timeoutMs)}), longer than the ${formatDuration(Math.max(0, left))} left before ${s.stable}'s scale-down at ${new Date(s.scaleDownAt).toISOString()}: scale-down holds while it runs, but a failure it reports after that finds no warm colour to roll back to`,
+    { hook: hook.name, point: "post-promotion" }
+  );
 }
 async function rollBackPromoted(ctx, ledger, text) {
   const s = ledger.state;
@@ -2549,6 +2694,7 @@ async function pollGate(ctx, run, i, where) {
   const extra = i < 0 ? { steps: run.state.steps.length } : { step: i + 1, steps: run.state.steps.length };
   const failure = await gateFailure(ctx, run.state.candidate, run.expectedHealthy);
   if (failure) failGate(ctx, i, where, failure, extra);
+  run.hooksSincePoll = void 0;
   ctx.emit("gate-passed" /* GATE_PASSED */, `Gate passed ${where}`, extra);
 }
 function failGate(ctx, i, where, failure, extra) {
@@ -2608,6 +2754,7 @@ async function bake2(ctx, run, i) {
         bakedMs: credit,
         bakeMs
       });
+      run.hooksSincePoll = void 0;
       if (credit >= bakeMs) break;
     } else {
       const unread = readEnd - (lastRead ?? began);
@@ -2643,13 +2790,14 @@ async function heartbeat(ctx, run, extra) {
 function errorText2(error) {
   return error instanceof Error ? error.message : String(error);
 }
-async function promoteRun(ctx, run) {
+async function promoteRun(ctx, run, postHooks) {
   const { releaseId, candidate, stable } = run.state;
   const scaleDownAt = ctx.now() + ctx.opts.scaleDownDelayMs;
   try {
     run.touchedTest = true;
     await pointTestRoute(ctx, stable);
-    const hooks = refreshDeferred(ctx, { ...run.state, scaleDownAt }).hooks;
+    const refreshed = refreshDeferred(ctx, { ...run.state, scaleDownAt });
+    const hooks = (postHooks ? withClaims(ctx, refreshed, "post-promotion") : refreshed).hooks;
     await run.write({ status: "succeeded", stepIndex: run.state.steps.length - 1, scaleDownAt, reason: void 0, awaitingApproval: void 0, hooks });
   } catch (e) {
     if (e instanceof ConcurrentReleaseError) return preempted(ctx, run);
@@ -2807,8 +2955,10 @@ async function finishEndedHooks(ctx, current) {
   const s = current.state;
   const point = s.status === "succeeded" && s.scaleDownAt !== void 0 ? "post-promotion" : s.status === "rolled-back" || s.status === "aborted" ? "on-rollback" : void 0;
   const failedPost = point === "post-promotion" && (s.hooks ?? []).some((r) => r.point === "post-promotion" && r.status === "failed");
-  if (!point || pendingAt(ctx, s, point).length === 0 && !failedPost) return void 0;
-  const missing = missingHooks(ctx, s, [point]);
+  const unfinished = point ? unfinishedAt(s, point) : [];
+  if (!point || unfinished.length === 0 && !failedPost) return void 0;
+  const given = new Set((ctx.ports.hooks?.hooks ?? []).map((h) => h.name));
+  const missing = unfinished.filter((name) => !given.has(name)).map((name) => name.startsWith("cmd-") ? `${name}: pass ${commandFlag(name)} again` : `${name}: no longer declared on the service (deploy it again)`);
   if (missing.length > 0) return refuseMissing(ctx, s, `finish the ${point} hooks of`, missing);
   if (s.status === "rolled-back" || s.status === "aborted") {
     ctx.emit("resumed" /* RESUMED */, `Release ${s.releaseId} is ${s.status}, but its on-rollback hooks did not all run: finishing the rollback`);
@@ -2883,13 +3033,24 @@ function refuse2(ctx, message, state) {
 }
 
 // lib/release/private/contract.ts
-init_contract();
 async function contract(ctx, dryRun) {
   const service = ctx.opts.service;
   const hooks = (ctx.ports.hooks?.hooks ?? []).filter((h) => h.contract);
   const current = await ctx.ports.state.read();
   const s = current?.state;
+  const deferredRuns = (s?.hooks ?? []).filter((r) => r.status === "deferred");
+  const again = (name) => name.startsWith("cmd-") ? `pass ${commandFlag(name)} again` : "it is no longer declared on the service";
   if (hooks.length === 0) {
+    const waiting = s?.status === "succeeded" ? deferredRuns.filter((r) => findRun(s, r.key, "contracts")?.status !== "passed") : [];
+    if (waiting.length > 0) {
+      return done(
+        ctx,
+        "refused",
+        1,
+        `Release ${s?.releaseId} deferred the contract hooks ${waiting.map((r) => `${r.hook} (${again(r.hook)})`).join(", ")}, and this process was given none of them: nothing run.`,
+        s
+      );
+    }
     return done(ctx, "noop", 0, `${service} has no contract hook (a release hook declared with contract: true, or --contract-cmd): nothing to run.`, s);
   }
   if (!current || !s) return done(ctx, "refused", 1, `${service} has no release recorded: contract hooks run after a release has succeeded and its old colour is in standby.`);
@@ -2911,35 +3072,61 @@ async function contract(ctx, dryRun) {
       s
     );
   }
-  const key = (h) => hookIdempotencyKey(s.releaseId, h.name, h.point);
-  const pending = hooks.filter((h) => findRun(s, key(h), "contracts")?.status !== "passed");
+  const deferred = new Map(deferredRuns.map((r) => [r.hook, r]));
+  const notDeferred = hooks.filter((h) => !deferred.has(h.name));
+  const why = (h) => `${h.name} (release ${s.releaseId} did not defer it: ${h.kind === "command" ? "it was not started with " + commandFlag(h.name) : "declared after it started, or the colour was promoted by hand"})`;
+  const refusedCommands = notDeferred.filter((h) => h.kind === "command");
+  if (refusedCommands.length > 0 || notDeferred.length === hooks.length) {
+    return done(
+      ctx,
+      "refused",
+      1,
+      `Contract refused, nothing run: only the contract hooks a release deferred run after it, and ${notDeferred.map(why).join(", ")}. A contract migration runs after the release that shipped the code which no longer needs what it removes: release with it, then contract.`,
+      s
+    );
+  }
+  for (const h of notDeferred) {
+    ctx.emit("hook-skipped" /* HOOK_SKIPPED */, `Contract hook ${why(h)}: not run; the next release defers it`, { hook: h.name, point: h.point });
+  }
+  const given = new Set(hooks.map((h) => h.name));
+  const absent = deferredRuns.filter((r) => !given.has(r.hook) && findRun(s, r.key, "contracts")?.status !== "passed");
+  const skipped = (notDeferred.length ? ` Not run: ${notDeferred.map(why).join(", ")}; the next release defers ${notDeferred.length > 1 ? "them" : "it"}.` : "") + (absent.length ? ` Deferred but not given to this process: ${absent.map((r) => `${r.hook} (${again(r.hook)})`).join(", ")}.` : "");
+  const runnable = hooks.filter((h) => deferred.has(h.name));
+  const keyOf = (h) => deferred.get(h.name).key;
+  const pending = runnable.filter((h) => findRun(s, keyOf(h), "contracts")?.status !== "passed");
   if (pending.length === 0) {
-    return done(ctx, "noop", 0, `The contract hooks of release ${s.releaseId} all passed already (${hooks.map((h) => h.name).join(", ")}): nothing to run.`, s);
+    return done(ctx, "noop", 0, `The contract hooks of release ${s.releaseId} all passed already (${runnable.map((h) => h.name).join(", ")}): nothing to run.${skipped}`, s);
   }
   const refusal = await standbyRefusal(ctx, s);
   if (refusal) return done(ctx, "refused", 1, refusal, s);
+  const excluded = await ctx.ports.exclusion?.refusal();
+  if (excluded !== void 0) return done(ctx, "refused", 1, `Contract refused, nothing run: ${excluded.replace(/\.$/, "")}.`, s);
   const names = pending.map((h) => `${h.name} (${h.kind})`).join(", ");
   if (dryRun) {
-    return done(ctx, "noop", 0, `Dry run: would run the contract hooks ${names} for release ${s.releaseId}; ${s.stable} is in standby. Nothing was run.`, s);
+    return done(ctx, "noop", 0, `Dry run: would run the contract hooks ${names} for release ${s.releaseId}; ${s.stable} is in standby. Nothing was run.${skipped}`, s);
   }
   const ledger = new EndedLedger(ctx, s, current.version);
   const runs = [];
   try {
     for (const hook of pending) {
-      const run = await runHook(ctx, ledger, hook, { point: hook.point, weights: allTo(s.candidate) }, "contracts");
+      const run = await runHook(ctx, ledger, hook, { point: deferred.get(hook.name).point, weights: allTo(s.candidate) }, "contracts");
       runs.push(run);
       if (run.status !== "passed") {
         const said = run.detail ? `: ${run.detail}` : "";
         const rest = pending.slice(runs.length).map((h) => h.name);
-        const message = `Contract hook ${hook.name} of release ${s.releaseId} ${run.status === "inconclusive" ? "was inconclusive" : "failed"}${said}${rest.length ? `; not run: ${rest.join(", ")}` : ""}. Fix it and run \`bluegreen contract ${service}\` again (hooks that passed are not run again).`;
+        const message = `Contract hook ${hook.name} of release ${s.releaseId} ${run.status === "inconclusive" ? "was inconclusive" : "failed"}${said}${rest.length ? `; not run: ${rest.join(", ")}` : ""}. Fix it and run \`bluegreen contract ${service}\` again (hooks that passed are not run again).${skipped}`;
         return done(ctx, "failed", 1, message, ledger.state, false);
       }
     }
   } catch (e) {
+    if (e instanceof HookRunHeld) {
+      const message2 = `Contract hook of release ${s.releaseId} not run: ${e.message}. Run \`bluegreen contract ${service}\` again once it has finished or its time has passed.`;
+      return done(ctx, "refused", 1, message2, ledger.state);
+    }
     const message = `The contract hooks of release ${s.releaseId} could not finish: ${e.message}. Run \`bluegreen contract ${service}\` again (hooks that passed are not run again).`;
     return done(ctx, "failed", 1, message, ledger.state, false);
   }
-  return done(ctx, "succeeded", 0, `Contract hooks of release ${s.releaseId} passed: ${runs.map((r) => r.hook).join(", ")}.`, ledger.state, false);
+  return done(ctx, "succeeded", 0, `Contract hooks of release ${s.releaseId} passed: ${runs.map((r) => r.hook).join(", ")}.${skipped}`, ledger.state, false);
 }
 async function standbyRefusal(ctx, s) {
   const service = ctx.opts.service;
@@ -3004,7 +3191,7 @@ async function promoteInProgress(ctx, current) {
   } catch (e) {
     return failRun(ctx, run, e);
   }
-  const promoted = await promoteRun(ctx, run);
+  const promoted = await promoteRun(ctx, run, true);
   return promoted.status === "succeeded" ? postPromotion(ctx, run.state, run.version, promoted) : promoted;
 }
 async function promoteColour(ctx, colour, current) {
@@ -3046,7 +3233,7 @@ async function promoteColour(ctx, colour, current) {
   } catch (e) {
     return failRun(ctx, run, e);
   }
-  return promoteRun(ctx, run);
+  return promoteRun(ctx, run, false);
 }
 async function readiness(ctx, colour) {
   const capacity = await ctx.ports.capacity.describe(colour);
@@ -3157,6 +3344,15 @@ async function scaleDown(ctx, force) {
   if (!force && s.scaleDownAt !== void 0 && ctx.now() < s.scaleDownAt) {
     const left = formatDuration(s.scaleDownAt - ctx.now());
     return done2("not-due", `${idle} stays ready until ${new Date(s.scaleDownAt).toISOString()} (in ${left}) for an instant rollback; force scales it down now.`);
+  }
+  const now0 = ctx.now();
+  const running = s.status === "succeeded" ? (s.hooks ?? []).filter((r) => r.point === "post-promotion" && r.status === "running" && now0 - r.startedAt < (r.budgetMs ?? 0)) : [];
+  if (running.length > 0) {
+    const until = Math.max(...running.map((r) => r.startedAt + (r.budgetMs ?? 0)));
+    return done2(
+      "not-due",
+      `${idle} stays ready while the post-promotion hooks of release ${s.releaseId} run (${running.map(heldText).join("; ")}): a failure rolls back to it. Scale-down waits until they end, at the latest ${new Date(until).toISOString()}.`
+    );
   }
   const takesTraffic = (w) => `${idle} takes traffic (${formatWeights(w)}); it is not scaled down.`;
   const weights = await ctx.ports.traffic.getWeights();
@@ -3328,11 +3524,12 @@ var ReleaseEngine = class {
    * @throws UsageError for an invalid request
    */
   async plan(request) {
-    checkRequest(request);
+    this.checkReleaseRequest(request);
     const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now(), this.ctx.opts.allowZeroCapacity);
     return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre, {
       hooks: this.ctx.ports.hooks?.hooks,
-      pauseBefore: request.pauseBefore
+      pauseBefore: request.pauseBefore,
+      noPause: this.ctx.ports.exclusion !== void 0
     });
   }
   /**
@@ -3342,25 +3539,41 @@ var ReleaseEngine = class {
    * old colour has no healthy target, or threw: the message says to run rollback).
    *
    * Release hooks (`ports.hooks`) run at their points, once per release, each recorded `running` in the release
-   * record before the call and its verdict after: `pre-release` after the claim, before any weight moves (failed:
-   * `aborted`, 1, nothing moved); `step` after each step's bake and `pre-promotion` before the step that makes the
-   * candidate 100 % (failed: rolled back; inconclusive: waits for approval); `post-promotion` after the promotion
-   * is recorded (failed: rolled back to the old colour, still ready: `rolled-back`, 1); `on-rollback` after any
-   * rollback (recorded; never changes the outcome). Contract hooks are never run: recorded `deferred`, for
-   * `contract()`. Hooks of a point run in declaration order; the first that does not pass decides.
+   * record before the call and its verdict after: `pre-release` after the claim, before any weight moves (failed or
+   * inconclusive: `aborted`, 1, nothing moved); `step` after each step's bake and `pre-promotion` before the step
+   * that makes the candidate 100 % (failed: rolled back; inconclusive: waits for approval); `post-promotion` after
+   * the promotion is recorded (failed or inconclusive: rolled back to the old colour, still ready: `rolled-back`,
+   * 1); `on-rollback` after any rollback (recorded; never changes the outcome). Contract hooks (command ones too)
+   * are never run: recorded `deferred`, for `contract()`. Hooks of a point run in declaration order; the first that
+   * does not pass decides. After hooks ran, the candidate's gate is polled again before weights move (or the
+   * release is promoted): a failure right after the pre-release hooks aborts, else it rolls back. The write that
+   * ends a release claims the post-promotion or on-rollback hooks its process runs next (`running`, with an owner
+   * and a budget), so a crash before them leaves them to `resume`, and a second process leaves them alone.
    *
    * With `request.pauseBefore`, and after an inconclusive hook, the release records `awaitingApproval` and returns
    * `awaiting-approval` (1: the release has not finished; the CLI exits 8): it stays in progress at its current
    * weight, guarded by its gate alarms (the auto-rollback) and the reconciler, until `approve()` or `rollback()`.
+   * A service with a standby Region (`ports.exclusion` given) never waits: `pauseBefore` is refused, and an
+   * inconclusive hook counts as failed.
    *
-   * @throws UsageError for an invalid request (also a `pauseBefore` outside the strategy's steps)
+   * Refused (1, nothing changed) when `request.releaseId` is the id of the release recorded last (the same
+   * idempotency keys would replay its hooks' verdicts).
+   *
+   * @throws UsageError for an invalid request (also a `pauseBefore` outside the strategy's steps, or any with
+   * `ports.exclusion`; and more hook runs than a release record keeps: steps × step hooks + the other hooks over
+   * `MAX_HOOK_RUNS`, 200)
    * @throws ReleaseInProgressError when a release of the service is in progress or was interrupted
    */
   async release(request) {
-    checkRequest(request);
+    this.checkReleaseRequest(request);
     const ctx = this.ctx;
     const obs = await observe(ctx.ports);
     if (obs.stored?.state.status === "in-progress") throw releaseInProgressError(obs.stored.state, ctx.now(), ctx.holderOf(obs.stored.state));
+    if (request.releaseId !== void 0 && request.releaseId === obs.stored?.state.releaseId) {
+      const message = `Release refused, nothing changed: ${request.releaseId} is the id of the last release of ${ctx.opts.service} (${obs.stored.state.status}); a release needs a new id (its hooks' idempotency keys are made from it).`;
+      ctx.emit("refused" /* REFUSED */, message);
+      return { status: "refused", exitCode: 1, message, weights: obs.weights, state: obs.stored.state };
+    }
     const { pre, overridden } = await this.withImageCheck(evaluatePreflight(obs, request.candidate, ctx.now(), ctx.opts.allowZeroCapacity));
     if (!pre.ok || !pre.stable || !pre.candidate) {
       const failed = pre.checks.filter((c) => !c.ok);
@@ -3413,7 +3626,10 @@ var ReleaseEngine = class {
    * approval (approve or roll back it), and when the release needs a hook this process was not given (a command
    * hook: the message names the flag to pass again). An ended release whose last hooks were cut short is finished:
    * a promoted one's post-promotion hooks (a failure rolls back while the old colour is ready), a rolled-back or
-   * aborted one's rollback (weights set again) and its on-rollback hooks.
+   * aborted one's rollback (weights set again) and its on-rollback hooks. Only the hooks the record knows are
+   * unfinished (claimed by the write that ended it, cut short, or command hooks it was started with): never one
+   * declared after it ended, nothing for a release withdrawn before any change, and not a hook another process runs
+   * now (its `running` run younger than its budget: `refused`, left to it).
    *
    * @throws ReleaseInProgressError when another owner's release is still alive
    */
@@ -3441,6 +3657,12 @@ var ReleaseEngine = class {
    * in declaration order (recorded in `contracts`: `running` first, then its verdict; timeout and retries as at
    * release points; a crashed run runs again with the same key): `succeeded` (0) when all pass, `failed` (1) at
    * the first that does not (the rest are not run; contract again runs what did not pass).
+   *
+   * Only the hooks that release recorded `deferred` run: a command hook given here that it did not defer is refused
+   * (1, nothing run), a declared one it did not defer is skipped with a note (refused when none is left); after a
+   * colour was promoted by hand (which defers nothing) every contract hook is refused. Refused too while
+   * `ports.exclusion` objects (a disaster-recovery operation), and while another process runs a hook (its
+   * `running` run younger than its budget, timeout × attempts + 30 s).
    */
   async contract(options = {}) {
     return contract(this.ctx, options.dryRun ?? false);
@@ -3507,7 +3729,9 @@ var ReleaseEngine = class {
    * `force` also the idle candidate after a rollback). The record is always compare-and-set first (`scaledDownAt`,
    * a fence that keeps a release of that colour out for a minute), then the record and weights are read again, and
    * only then is the capacity changed. Returns `scaled-down` (0), `not-due` (0), `noop` (0) or `refused` (1: a
-   * release is in progress or started meanwhile, the record changed, or the colour takes traffic).
+   * release is in progress or started meanwhile, the record changed, or the colour takes traffic). `not-due` also
+   * while a post-promotion hook of the release runs (its `running` run younger than its budget), forced or not: a
+   * failure would roll back to the old colour.
    */
   async scaleDown(options = {}) {
     return scaleDown(this.ctx, options.force ?? false);
@@ -3546,6 +3770,19 @@ var ReleaseEngine = class {
     return buildStatus(this.ctx.opts.service, obs, testTarget, this.ctx.now(), holder);
   }
   /**
+   * `checkRequest`, and what this engine's ports add: the release record must hold its hook runs
+   * (`MAX_HOOK_RUNS`), and a service with a standby Region (`ports.exclusion`) cannot pause.
+   *
+   * @throws UsageError
+   */
+  checkReleaseRequest(request) {
+    checkRequest(request);
+    checkHookBudget(this.ctx.ports.hooks?.hooks, request.strategy.steps.length);
+    if (this.ctx.ports.exclusion && (request.pauseBefore?.length ?? 0) > 0) {
+      throw new UsageError("pauses are not supported with a standby Region yet; release without --pause-before");
+    }
+  }
+  /**
    * Pre-flight with `candidate-image` added, when the engine was given staged images and a candidate is known;
    * `overridden` is the check's detail when `allowUndeployedImage` let a failed comparison pass.
    */
@@ -3570,7 +3807,8 @@ var ReleaseEngine = class {
   async withdraw(state, version, reason, checks, weights) {
     const ctx = this.ctx;
     const message = `Release refused, nothing changed: ${reason.replace(/\.$/, "")}.`;
-    await writeRecord(ctx, { ...state, status: "aborted", reason: `withdrawn before any change: ${reason}`, updatedAt: ctx.now() }, version);
+    const withdrawn = compact({ ...state, status: "aborted", reason: `withdrawn before any change: ${reason}`, updatedAt: ctx.now(), commandHooks: void 0 });
+    await writeRecord(ctx, withdrawn, version);
     ctx.emit("preflight-failed" /* PREFLIGHT_FAILED */, `Withdrawn after claiming the release record: ${reason}`);
     return { status: "refused", exitCode: 1, message, checks, weights };
   }

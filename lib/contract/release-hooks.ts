@@ -79,6 +79,14 @@ export interface HookRunRecord {
   readonly attempts: number;
   /** Epoch ms. */
   readonly startedAt: number;
+  /**
+   * Who runs it (a `running` run): of two processes that would run the hook of an ended release (a CLI rollback and
+   * the auto-rollback, two `contract` terminals), the one that finds another owner's `running` run younger than its
+   * `budgetMs` leaves it to that owner.
+   */
+  readonly owner?: string;
+  /** A `running` run's worst case, ms (timeout × attempts + a margin): past `startedAt + budgetMs` it is presumed dead. */
+  readonly budgetMs?: number;
   readonly endedAt?: number;
   /** One line: the hook's detail, or why it failed or was deferred. */
   readonly detail?: string;

@@ -1,3 +1,4 @@
+import { UsageError } from './errors';
 import { ReleaseEventType } from './events';
 import { releaseInProgressError } from './lease';
 import {
@@ -23,7 +24,7 @@ import { formatDuration } from './parsing';
 import { approve } from './private/approve';
 import { compact, EngineContext, newReleaseId, writeRecord } from './private/context';
 import { contract } from './private/contract';
-import { announceDeferred, deferredContractRuns } from './private/hooks';
+import { announceDeferred, checkHookBudget, deferredContractRuns } from './private/hooks';
 import { promote } from './private/promote';
 import { reconcile } from './private/reconcile';
 import { resume } from './private/resume';
@@ -63,11 +64,12 @@ export class ReleaseEngine {
    * @throws UsageError for an invalid request
    */
   public async plan(request: ReleaseRequest): Promise<ReleasePlan> {
-    checkRequest(request);
+    this.checkReleaseRequest(request);
     const pre = evaluatePreflight(await observe(this.ctx.ports), request.candidate, this.ctx.now(), this.ctx.opts.allowZeroCapacity);
     return buildPlan(this.ctx.opts, request.strategy, (await this.withImageCheck(pre)).pre, {
       hooks: this.ctx.ports.hooks?.hooks,
       pauseBefore: request.pauseBefore,
+      noPause: this.ctx.ports.exclusion !== undefined,
     });
   }
 
@@ -78,25 +80,42 @@ export class ReleaseEngine {
    * old colour has no healthy target, or threw: the message says to run rollback).
    *
    * Release hooks (`ports.hooks`) run at their points, once per release, each recorded `running` in the release
-   * record before the call and its verdict after: `pre-release` after the claim, before any weight moves (failed:
-   * `aborted`, 1, nothing moved); `step` after each step's bake and `pre-promotion` before the step that makes the
-   * candidate 100 % (failed: rolled back; inconclusive: waits for approval); `post-promotion` after the promotion
-   * is recorded (failed: rolled back to the old colour, still ready: `rolled-back`, 1); `on-rollback` after any
-   * rollback (recorded; never changes the outcome). Contract hooks are never run: recorded `deferred`, for
-   * `contract()`. Hooks of a point run in declaration order; the first that does not pass decides.
+   * record before the call and its verdict after: `pre-release` after the claim, before any weight moves (failed or
+   * inconclusive: `aborted`, 1, nothing moved); `step` after each step's bake and `pre-promotion` before the step
+   * that makes the candidate 100 % (failed: rolled back; inconclusive: waits for approval); `post-promotion` after
+   * the promotion is recorded (failed or inconclusive: rolled back to the old colour, still ready: `rolled-back`,
+   * 1); `on-rollback` after any rollback (recorded; never changes the outcome). Contract hooks (command ones too)
+   * are never run: recorded `deferred`, for `contract()`. Hooks of a point run in declaration order; the first that
+   * does not pass decides. After hooks ran, the candidate's gate is polled again before weights move (or the
+   * release is promoted): a failure right after the pre-release hooks aborts, else it rolls back. The write that
+   * ends a release claims the post-promotion or on-rollback hooks its process runs next (`running`, with an owner
+   * and a budget), so a crash before them leaves them to `resume`, and a second process leaves them alone.
    *
    * With `request.pauseBefore`, and after an inconclusive hook, the release records `awaitingApproval` and returns
    * `awaiting-approval` (1: the release has not finished; the CLI exits 8): it stays in progress at its current
    * weight, guarded by its gate alarms (the auto-rollback) and the reconciler, until `approve()` or `rollback()`.
+   * A service with a standby Region (`ports.exclusion` given) never waits: `pauseBefore` is refused, and an
+   * inconclusive hook counts as failed.
    *
-   * @throws UsageError for an invalid request (also a `pauseBefore` outside the strategy's steps)
+   * Refused (1, nothing changed) when `request.releaseId` is the id of the release recorded last (the same
+   * idempotency keys would replay its hooks' verdicts).
+   *
+   * @throws UsageError for an invalid request (also a `pauseBefore` outside the strategy's steps, or any with
+   * `ports.exclusion`; and more hook runs than a release record keeps: steps × step hooks + the other hooks over
+   * `MAX_HOOK_RUNS`, 200)
    * @throws ReleaseInProgressError when a release of the service is in progress or was interrupted
    */
   public async release(request: ReleaseRequest): Promise<ReleaseOutcome> {
-    checkRequest(request);
+    this.checkReleaseRequest(request);
     const ctx = this.ctx;
     const obs = await observe(ctx.ports);
     if (obs.stored?.state.status === 'in-progress') throw releaseInProgressError(obs.stored.state, ctx.now(), ctx.holderOf(obs.stored.state));
+    if (request.releaseId !== undefined && request.releaseId === obs.stored?.state.releaseId) {
+      // The same id gives the same idempotency keys: the hooks would answer with that release's verdicts.
+      const message = `Release refused, nothing changed: ${request.releaseId} is the id of the last release of ${ctx.opts.service} (${obs.stored.state.status}); a release needs a new id (its hooks' idempotency keys are made from it).`;
+      ctx.emit(ReleaseEventType.REFUSED, message);
+      return { status: 'refused', exitCode: 1, message, weights: obs.weights, state: obs.stored.state };
+    }
     const { pre, overridden } = await this.withImageCheck(evaluatePreflight(obs, request.candidate, ctx.now(), ctx.opts.allowZeroCapacity));
     if (!pre.ok || !pre.stable || !pre.candidate) {
       const failed = pre.checks.filter((c) => !c.ok);
@@ -151,7 +170,10 @@ export class ReleaseEngine {
    * approval (approve or roll back it), and when the release needs a hook this process was not given (a command
    * hook: the message names the flag to pass again). An ended release whose last hooks were cut short is finished:
    * a promoted one's post-promotion hooks (a failure rolls back while the old colour is ready), a rolled-back or
-   * aborted one's rollback (weights set again) and its on-rollback hooks.
+   * aborted one's rollback (weights set again) and its on-rollback hooks. Only the hooks the record knows are
+   * unfinished (claimed by the write that ended it, cut short, or command hooks it was started with): never one
+   * declared after it ended, nothing for a release withdrawn before any change, and not a hook another process runs
+   * now (its `running` run younger than its budget: `refused`, left to it).
    *
    * @throws ReleaseInProgressError when another owner's release is still alive
    */
@@ -181,6 +203,12 @@ export class ReleaseEngine {
    * in declaration order (recorded in `contracts`: `running` first, then its verdict; timeout and retries as at
    * release points; a crashed run runs again with the same key): `succeeded` (0) when all pass, `failed` (1) at
    * the first that does not (the rest are not run; contract again runs what did not pass).
+   *
+   * Only the hooks that release recorded `deferred` run: a command hook given here that it did not defer is refused
+   * (1, nothing run), a declared one it did not defer is skipped with a note (refused when none is left); after a
+   * colour was promoted by hand (which defers nothing) every contract hook is refused. Refused too while
+   * `ports.exclusion` objects (a disaster-recovery operation), and while another process runs a hook (its
+   * `running` run younger than its budget, timeout × attempts + 30 s).
    */
   public async contract(options: ContractOptions = {}): Promise<ReleaseOutcome> {
     return contract(this.ctx, options.dryRun ?? false);
@@ -251,7 +279,9 @@ export class ReleaseEngine {
    * `force` also the idle candidate after a rollback). The record is always compare-and-set first (`scaledDownAt`,
    * a fence that keeps a release of that colour out for a minute), then the record and weights are read again, and
    * only then is the capacity changed. Returns `scaled-down` (0), `not-due` (0), `noop` (0) or `refused` (1: a
-   * release is in progress or started meanwhile, the record changed, or the colour takes traffic).
+   * release is in progress or started meanwhile, the record changed, or the colour takes traffic). `not-due` also
+   * while a post-promotion hook of the release runs (its `running` run younger than its budget), forced or not: a
+   * failure would roll back to the old colour.
    */
   public async scaleDown(options: ScaleDownOptions = {}): Promise<ReleaseOutcome> {
     return scaleDown(this.ctx, options.force ?? false);
@@ -293,6 +323,20 @@ export class ReleaseEngine {
   }
 
   /**
+   * `checkRequest`, and what this engine's ports add: the release record must hold its hook runs
+   * (`MAX_HOOK_RUNS`), and a service with a standby Region (`ports.exclusion`) cannot pause.
+   *
+   * @throws UsageError
+   */
+  private checkReleaseRequest(request: ReleaseRequest): void {
+    checkRequest(request);
+    checkHookBudget(this.ctx.ports.hooks?.hooks, request.strategy.steps.length);
+    if (this.ctx.ports.exclusion && (request.pauseBefore?.length ?? 0) > 0) {
+      throw new UsageError('pauses are not supported with a standby Region yet; release without --pause-before');
+    }
+  }
+
+  /**
    * Pre-flight with `candidate-image` added, when the engine was given staged images and a candidate is known;
    * `overridden` is the check's detail when `allowUndeployedImage` let a failed comparison pass.
    */
@@ -319,7 +363,9 @@ export class ReleaseEngine {
   private async withdraw(state: ReleaseState, version: number, reason: string, checks: ReleaseOutcome['checks'], weights: ReleaseOutcome['weights']): Promise<ReleaseOutcome> {
     const ctx = this.ctx;
     const message = `Release refused, nothing changed: ${reason.replace(/\.$/, '')}.`;
-    await writeRecord(ctx, { ...state, status: 'aborted', reason: `withdrawn before any change: ${reason}`, updatedAt: ctx.now() }, version);
+    // Nothing moved and no hook ran: no on-rollback hook is due (without `commandHooks`, none is ever run for it).
+    const withdrawn = compact({ ...state, status: 'aborted', reason: `withdrawn before any change: ${reason}`, updatedAt: ctx.now(), commandHooks: undefined });
+    await writeRecord(ctx, withdrawn, version);
     ctx.emit(ReleaseEventType.PREFLIGHT_FAILED, `Withdrawn after claiming the release record: ${reason}`);
     return { status: 'refused', exitCode: 1, message, checks, weights };
   }

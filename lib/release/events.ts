@@ -109,12 +109,22 @@ export enum ReleaseEventType {
   /** A hook passed (recorded). */
   HOOK_PASSED = 'hook-passed',
   /**
-   * A hook failed after all its attempts (recorded). At pre-release the release is aborted with nothing moved; at a
-   * step or pre-promotion, or post-promotion, it rolls back; at on-rollback it is only recorded.
+   * A hook failed after all its attempts (recorded), or was inconclusive where that counts as failed. At pre-release
+   * the release is aborted with nothing moved; at a step or pre-promotion, or post-promotion, it rolls back; at
+   * on-rollback it is only recorded.
    */
   HOOK_FAILED = 'hook-failed',
-  /** A hook could not decide (recorded): at pre-release, a step or pre-promotion, the release awaits approval. */
+  /**
+   * A hook could not decide (recorded): at a step or pre-promotion the release awaits approval. At pre-release and
+   * post-promotion (and at any point of a service with a standby Region) an inconclusive verdict is recorded as
+   * failed instead (`hook-failed`).
+   */
   HOOK_INCONCLUSIVE = 'hook-inconclusive',
+  /**
+   * A hook is about to run that may not finish in time: a post-promotion hook whose worst case (timeout × attempts)
+   * runs past the old colour's scale-down time.
+   */
+  HOOK_WARNING = 'hook-warning',
   /**
    * A contract (destructive) hook is not run at a release point: recorded `deferred`, for `contract()` once the old
    * colour is in standby. The message says when.

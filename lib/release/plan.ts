@@ -47,6 +47,8 @@ export interface PlanExtras {
   readonly hooks?: readonly ReleaseHook[];
   /** 0-based steps to pause before. */
   readonly pauseBefore?: readonly number[];
+  /** A release that never waits for approval (a service with a standby Region): inconclusive counts as failed. */
+  readonly noPause?: boolean;
 }
 
 /** `migrate (lambda, 30s timeout, 2 retries)`. */
@@ -73,9 +75,11 @@ export function buildPlan(opts: ResolvedOptions, strategy: ReleaseStrategy, pre:
   if (contracts.length) {
     actions.push(`record the contract hooks ${contracts.map((h) => h.name).join(', ')} deferred: never run during the release; \`bluegreen contract ${opts.service}\` runs them once ${stable ?? 'the old colour'} is in standby`);
   }
-  const pausing = 'wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)';
+  const pausing = extras.noPause
+    ? 'counts as failed (a service with a standby Region does not wait for approval)'
+    : 'wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)';
   if (at('pre-release').length) {
-    actions.push(`run the pre-release hooks ${hookList(at('pre-release'))}: failed aborts the release with nothing moved; inconclusive: ${pausing}`);
+    actions.push(`run the pre-release hooks ${hookList(at('pre-release'))}: failed or inconclusive aborts the release with nothing moved`);
   }
   for (const s of steps) {
     const to = s.weights ? formatWeights(s.weights) : `${s.candidatePercent} % to ${cand}`;
@@ -92,7 +96,7 @@ export function buildPlan(opts: ResolvedOptions, strategy: ReleaseStrategy, pre:
   }
   actions.push(`promote: point the test route at ${stable ?? 'the old colour'}; record the release as succeeded`);
   if (at('post-promotion').length) {
-    actions.push(`run the post-promotion hooks ${hookList(at('post-promotion'))}: failed rolls back to ${stable ?? 'the old colour'}, still ready`);
+    actions.push(`run the post-promotion hooks ${hookList(at('post-promotion'))}: failed or inconclusive rolls back to ${stable ?? 'the old colour'}, still ready`);
   }
   if (at('on-rollback').length) actions.push(`after any rollback, run the on-rollback hooks ${hookList(at('on-rollback'))} (recorded; they never change the rollback)`);
   actions.push(`keep ${stable ?? 'the old colour'} ready for ${formatDuration(opts.scaleDownDelayMs)}, then scale-down puts it in standby`);

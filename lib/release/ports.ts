@@ -288,7 +288,11 @@ export interface Logger {
 /**
  * Something else that may hold the service and must exclude a release (the disaster-recovery record, for a service
  * with a standby Region). Asked after the release has claimed its record, so that of two that start at once at
- * least one sees the other.
+ * least one sees the other; and by `contract()` before it runs anything.
+ *
+ * Given only for a service with a standby Region, it also tells the engine so: such a release never waits for
+ * approval (the staggered release must end one Region's release before the next), so `pauseBefore` is refused and
+ * an inconclusive step or pre-promotion hook counts as failed.
  */
 export interface ReleaseExclusion {
   /** Why a release must not go on now (one line, with the fix), or undefined when it may. */

@@ -6,6 +6,7 @@
  * Pure: each Region is a `RegionReleaseRunner` (the CLI builds them on the SDK adapters, tests on fakes).
  */
 import type { DrPhase } from '../contract';
+import { UsageError } from './errors';
 import type { ReleaseOutcome } from './outcome';
 
 /** A Region's part in the pair. */
@@ -49,6 +50,13 @@ export interface StaggeredReleaseInput {
    * differ, e.g. raw AMI ids, which are per Region). @default false
    */
   readonly allowImageMismatch?: boolean;
+  /**
+   * 0-based steps to pause before, as asked: refused (a Region's release must end before the next starts, so it
+   * cannot wait for approval; each Region's engine also counts an inconclusive hook as failed).
+   *
+   * @default - no pause
+   */
+  readonly pauseBefore?: readonly number[];
   /** Told when a Region starts and ends. */
   readonly onRegion?: (event: { readonly region: string; readonly role: StaggeredRole; readonly phase: 'start' | 'end'; readonly message: string }) => void;
 }
@@ -98,6 +106,7 @@ export interface StaggeredReleaseOutcome {
  */
 export async function staggeredRelease(input: StaggeredReleaseInput): Promise<StaggeredReleaseOutcome> {
   if (input.regions.length === 0) throw new Error('staggeredRelease: no Region to release');
+  if ((input.pauseBefore?.length ?? 0) > 0) throw new UsageError('pauses are not supported with a standby Region yet; release without --pause-before');
   const dr = await input.drRecord();
   const phase = dr.phase ?? 'normal';
   if (phase !== 'normal') {
@@ -171,6 +180,8 @@ export function resultOf(outcome: ReleaseOutcome): RegionReleaseResult {
       return 'refused';
     case 'preempted':
       return outcome.state?.status === 'succeeded' ? 'released' : 'preempted';
+    // (`awaiting-approval` cannot come from a Region's engine, which has an exclusion: it refuses pauses and counts an
+    // inconclusive hook as failed. Were it to, the Region has not released: the next must not start.)
     default:
       return 'failed';
   }

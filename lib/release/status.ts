@@ -118,9 +118,16 @@ function warnings(obs: ServiceObservation, testTarget: ColourName, now: number, 
       `release ${release.releaseId} awaits approval for ${formatDuration(Math.max(0, now - waiting.since))} (${waiting.detail}): run approve to go on, or rollback`,
     );
   }
-  for (const run of release?.hooks ?? []) {
-    if (run.status === 'running' && release?.status !== 'in-progress') {
-      out.push(`${run.point} hook ${run.hook} of release ${release?.releaseId} was interrupted while running: run resume to run it again`);
+  // The runs an ended release may still finish: post-promotion once promoted, on-rollback once rolled back, contracts.
+  const still = release?.status === 'succeeded' ? 'post-promotion' : 'on-rollback';
+  for (const run of [...(release?.hooks ?? []).filter((r) => r.point === still), ...(release?.contracts ?? [])]) {
+    if (run.status !== 'running' || release?.status === 'in-progress') continue;
+    const until = run.startedAt + (run.budgetMs ?? 0);
+    if (now < until) {
+      out.push(`${run.point} hook ${run.hook} of release ${release?.releaseId} is running (${run.owner ?? 'owner unknown'}, since ${new Date(run.startedAt).toISOString()}; presumed dead after ${new Date(until).toISOString()})`);
+    } else {
+      const again = release?.contracts?.includes(run) ? 'run contract' : 'run resume';
+      out.push(`${run.point} hook ${run.hook} of release ${release?.releaseId} was interrupted while running: ${again} to run it again`);
     }
   }
   if (release && stale) {

@@ -205,13 +205,25 @@ describe('pre-release', () => {
     expect(runOf(w, 'r1:undo:on-rollback')).toMatchObject({ status: 'passed' });
   });
 
-  it('inconclusive: waits for approval before the first step, nothing moved', async () => {
-    const w = worldWith([fakeHook('migrate', 'pre-release')]);
-    w.hookScript.migrate = 'inconclusive';
-    const outcome = await engineFor(w.process('cli')).release({ strategy: threeSteps, releaseId: 'r1' });
-    expect(outcome).toMatchObject({ status: 'awaiting-approval', exitCode: 1, weights: BLUE });
-    expect(w.stored?.state.awaitingApproval).toEqual({ since: T0, beforeStep: 0, reason: 'inconclusive', detail: 'pre-release hook migrate was inconclusive; waits before step 1/3 (10 %)' });
+  it('inconclusive counts as failed: the release ends aborted, nothing moved, no approval awaited', async () => {
+    // GIVEN an expand migration that cannot tell whether it is done
+    const w = worldWith([fakeHook('migrate', 'pre-release'), fakeHook('undo', 'on-rollback')]);
+    w.hookScript.migrate = { verdict: 'inconclusive', detail: 'backfill 80 % done' };
+    const proc = w.process('cli');
+    // WHEN
+    const outcome = await engineFor(proc).release({ strategy: threeSteps, releaseId: 'r1' });
+    // THEN aborted with nothing moved, recorded failed with what the hook said
+    const reason = 'pre-release hook migrate failed: inconclusive, which counts as failed at pre-release (a migration that cannot tell is not safe to release on): backfill 80 % done';
+    expect(outcome).toMatchObject({ status: 'aborted', exitCode: 1, weights: BLUE });
+    expect(outcome.message).toBe(`Aborted r1 before any weight moved (blue holds 100 %): ${reason}.`);
+    expect(w.stored?.state).toMatchObject({ status: 'aborted', reason, stepIndex: -1 });
+    expect(w.stored?.state.awaitingApproval).toBeUndefined();
+    expect(runOf(w, 'r1:migrate:pre-release')?.status).toBe('failed');
     expect(w.sets).toEqual([]);
+    expect(proc.eventTypes()).toContain(ReleaseEventType.HOOK_FAILED);
+    expect(proc.eventTypes()).not.toContain(ReleaseEventType.AWAITING_APPROVAL);
+    // AND the on-rollback hook ran, as after any abort
+    expect(runOf(w, 'r1:undo:on-rollback')?.status).toBe('passed');
   });
 });
 
@@ -348,12 +360,19 @@ describe('post-promotion', () => {
     expect(w.stored?.state.status).toBe('succeeded');
   });
 
-  it('inconclusive: the release stays promoted, with a note', async () => {
+  it('inconclusive counts as failed: rolls back to the old colour while it is warm', async () => {
     const w = worldWith([fakeHook('verify', 'post-promotion')]);
     w.hookScript.verify = { verdict: 'inconclusive', detail: 'no orders yet' };
     const outcome = await engineFor(w.process('cli')).release({ strategy: threeSteps, releaseId: 'r1' });
-    expect(outcome).toMatchObject({ status: 'succeeded', exitCode: 0 });
-    expect(outcome.message).toContain('Note: post-promotion hook verify was inconclusive: no orders yet; check it: rollback sends 100 % back to blue while it is ready until');
+    expect(outcome).toMatchObject({ status: 'rolled-back', exitCode: 1, weights: BLUE });
+    expect(outcome.message).toContain(
+      'Reason: post-promotion hook verify failed: inconclusive, which counts as failed at post-promotion (the old colour is still warm to roll back to): no orders yet.',
+    );
+    expect(w.sets.at(-2)).toEqual(GREEN);
+    expect(w.weights).toEqual(BLUE);
+    expect(w.stored?.state.status).toBe('rolled-back');
+    expect(runOf(w, 'r1:verify:post-promotion')?.status).toBe('failed');
+    expect(w.violations).toEqual([]);
   });
 
   it('also run after promote() of a release in progress, which skips the step and pre-promotion hooks', async () => {
@@ -613,7 +632,7 @@ describe('plan', () => {
     expect(lines).toEqual([
       'write the release record (in progress, steps 10, 50, 100 %, bake 1m per step)',
       'record the contract hooks drop deferred: never run during the release; `bluegreen contract web` runs them once blue is in standby',
-      'run the pre-release hooks migrate (lambda, 30s timeout, 2 retries): failed aborts the release with nothing moved; inconclusive: wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)',
+      'run the pre-release hooks migrate (lambda, 30s timeout, 2 retries): failed or inconclusive aborts the release with nothing moved',
       expect.stringMatching(/^step 1\/3: record, set blue 90 % \/ green 10 %/),
       expect.stringMatching(/^step 2\/3: /),
       'pause before step 3/3: wait for approval at the current weight (still in progress and guarded; `bluegreen approve` goes on)',

@@ -3,8 +3,8 @@
  * (one FakeWorld per Region), and the engine's zero-capacity mode that lets a pilot-light standby release.
  */
 import { describe, expect, it } from 'vitest';
-import { ColourName, DrRecordView, RegionReleaseRunner, ReleaseStrategy, staggeredRelease, StaggeredRole } from '../../lib/release';
-import { engineFor, FakeProcess, FakeWorld } from './fakes';
+import { ColourName, DrRecordView, RegionReleaseRunner, ReleaseStrategy, staggeredRelease, StaggeredRole, UsageError } from '../../lib/release';
+import { engineFor, fakeHook, FakeProcess, FakeWorld } from './fakes';
 
 const MINUTE = 60_000;
 const canary = ReleaseStrategy.canary(10, MINUTE);
@@ -58,6 +58,44 @@ class Region {
 const NORMAL = async (): Promise<DrRecordView> => ({ phase: 'normal', readFrom: ['eu-west-1', 'eu-central-1'] });
 
 describe('staggered release', () => {
+  it('refuses pauseBefore up front: nothing read, no Region released', async () => {
+    const primary = new Region('eu-west-1', 'primary');
+    const standby = new Region('eu-central-1', 'standby');
+    let drRead = false;
+    const release = staggeredRelease({
+      service: 'web',
+      regions: [primary.runner(), standby.runner()],
+      drRecord: async () => ((drRead = true), NORMAL()),
+      pauseBefore: [1],
+    });
+    await expect(release).rejects.toThrow(new UsageError('pauses are not supported with a standby Region yet; release without --pause-before'));
+    expect(drRead).toBe(false);
+    expect(primary.releases + standby.releases).toBe(0);
+  });
+
+  it('an inconclusive hook in the primary fails it there: rolled back, the standby untouched (never awaiting approval)', async () => {
+    // GIVEN Region engines with an exclusion (as the CLI gives them) and an inconclusive step hook in the primary
+    const primary = new Region('eu-west-1', 'primary');
+    const standby = new Region('eu-central-1', 'standby');
+    for (const r of [primary, standby]) {
+      Object.assign(r.proc.ports, {
+        exclusion: { refusal: async () => undefined },
+        hooks: { hooks: [fakeHook('analysis', 'step')], runner: { run: async () => ({ verdict: r === primary ? 'inconclusive' : 'passed' }) } },
+      });
+    }
+    // WHEN
+    const outcome = await staggeredRelease({ service: 'web', regions: [primary.runner(), standby.runner()], drRecord: NORMAL });
+    // THEN
+    expect(outcome.status).toBe('first-region-not-released');
+    expect(outcome.regions.map((r) => [r.region, r.result])).toEqual([
+      ['eu-west-1', 'rolled-back'],
+      ['eu-central-1', 'not-started'],
+    ]);
+    expect(primary.world.stored?.state.status).toBe('rolled-back');
+    expect(primary.world.weights).toEqual({ blue: 100, green: 0 });
+    expect(standby.releases).toBe(0);
+  });
+
   it('releases the primary first, then the standby, each with its own gates; both serve the new version', async () => {
     // GIVEN a primary and a warm standby, both ready to release NEW
     const primary = new Region('eu-west-1', 'primary');

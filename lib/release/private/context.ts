@@ -18,10 +18,18 @@ export interface EventExtra {
 
 /** Ports, options and event output, shared by the engine's procedures. */
 export class EngineContext {
+  /**
+   * Who runs a hook, as its `running` run records it: the owner and a random suffix of this engine, since two
+   * processes may share an owner name (two invocations of the auto-rollback Lambda).
+   */
+  public readonly runOwner: string;
+
   constructor(
     public readonly ports: ReleasePorts,
     public readonly opts: ResolvedOptions,
-  ) {}
+  ) {
+    this.runOwner = `${opts.owner}#${Math.random().toString(36).slice(2, 8)}`;
+  }
 
   public now(): number {
     return this.ports.clock.now();

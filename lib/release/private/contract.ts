@@ -1,26 +1,47 @@
-import { hookIdempotencyKey, HookRunRecord } from '../../contract';
+import { HookRunRecord } from '../../contract';
 import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
 import { formatDuration } from '../parsing';
 import { ReleaseHook, ReleaseState } from '../ports';
 import { allTo, formatWeights, weightOf } from '../weights';
 import { EngineContext } from './context';
-import { EndedLedger, findRun, runHook } from './hooks';
+import { commandFlag, EndedLedger, findRun, HookRunHeld, runHook } from './hooks';
 
 /**
  * Run the contract (destructive) hooks of the last succeeded release, once its old colour can no longer take
  * traffic back: the record says it was put in standby (`scaledDownAt`), and its capacity (desired 0) and the
- * weights (0 % on it) agree. Before that: refused, nothing run, with when it will be allowed. Each contract hook
- * not yet passed for this release runs in declaration order (recorded in `contracts`: `running` before the call,
- * its verdict after, with timeout and retries); the first that does not pass stops the rest. With `dryRun`, says
- * what would run and changes nothing.
+ * weights (0 % on it) agree. Before that: refused, nothing run, with when it will be allowed.
+ *
+ * Only the contract hooks that release recorded `deferred` run: a hook it did not defer (declared after it started,
+ * a `--contract-cmd` it was not started with, or any hook after a colour was promoted by hand, which defers nothing)
+ * may be a migration the old colour's code still needs, so it is not run for this release. A command hook this
+ * process was given that the release did not defer refuses the whole command (it was asked for by name); a declared
+ * one is skipped with a note (the next release defers it). A disaster-recovery operation in progress
+ * (`ports.exclusion`) refuses it too.
+ *
+ * Each deferred hook not yet passed runs in declaration order (recorded in `contracts`: `running` with this process
+ * as owner before the call, its verdict after, with timeout and retries); the first that does not pass stops the
+ * rest. A hook another process is running (its `running` run younger than its budget) is left to it: refused. With
+ * `dryRun`, says what would run and changes nothing.
  */
 export async function contract(ctx: EngineContext, dryRun: boolean): Promise<ReleaseOutcome> {
   const service = ctx.opts.service;
   const hooks = (ctx.ports.hooks?.hooks ?? []).filter((h) => h.contract);
   const current = await ctx.ports.state.read();
   const s = current?.state;
+  const deferredRuns = (s?.hooks ?? []).filter((r) => r.status === 'deferred');
+  const again = (name: string) => (name.startsWith('cmd-') ? `pass ${commandFlag(name)} again` : 'it is no longer declared on the service');
   if (hooks.length === 0) {
+    const waiting = s?.status === 'succeeded' ? deferredRuns.filter((r) => findRun(s, r.key, 'contracts')?.status !== 'passed') : [];
+    if (waiting.length > 0) {
+      return done(
+        ctx,
+        'refused',
+        1,
+        `Release ${s?.releaseId} deferred the contract hooks ${waiting.map((r) => `${r.hook} (${again(r.hook)})`).join(', ')}, and this process was given none of them: nothing run.`,
+        s,
+      );
+    }
     return done(ctx, 'noop', 0, `${service} has no contract hook (a release hook declared with contract: true, or --contract-cmd): nothing to run.`, s);
   }
   if (!current || !s) return done(ctx, 'refused', 1, `${service} has no release recorded: contract hooks run after a release has succeeded and its old colour is in standby.`);
@@ -42,39 +63,70 @@ export async function contract(ctx: EngineContext, dryRun: boolean): Promise<Rel
       s,
     );
   }
-  const key = (h: ReleaseHook) => hookIdempotencyKey(s.releaseId, h.name, h.point);
-  const pending = hooks.filter((h) => findRun(s, key(h), 'contracts')?.status !== 'passed');
+  // Only what this release deferred: matched by name; run at the point (and so with the key) it was deferred at.
+  const deferred = new Map(deferredRuns.map((r) => [r.hook, r]));
+  const notDeferred = hooks.filter((h) => !deferred.has(h.name));
+  const why = (h: ReleaseHook) =>
+    `${h.name} (release ${s.releaseId} did not defer it: ${h.kind === 'command' ? 'it was not started with ' + commandFlag(h.name) : 'declared after it started, or the colour was promoted by hand'})`;
+  const refusedCommands = notDeferred.filter((h) => h.kind === 'command');
+  if (refusedCommands.length > 0 || notDeferred.length === hooks.length) {
+    return done(
+      ctx,
+      'refused',
+      1,
+      `Contract refused, nothing run: only the contract hooks a release deferred run after it, and ${notDeferred.map(why).join(', ')}. ` +
+        'A contract migration runs after the release that shipped the code which no longer needs what it removes: release with it, then contract.',
+      s,
+    );
+  }
+  for (const h of notDeferred) {
+    ctx.emit(ReleaseEventType.HOOK_SKIPPED, `Contract hook ${why(h)}: not run; the next release defers it`, { hook: h.name, point: h.point });
+  }
+  const given = new Set(hooks.map((h) => h.name));
+  const absent = deferredRuns.filter((r) => !given.has(r.hook) && findRun(s, r.key, 'contracts')?.status !== 'passed');
+  const skipped =
+    (notDeferred.length ? ` Not run: ${notDeferred.map(why).join(', ')}; the next release defers ${notDeferred.length > 1 ? 'them' : 'it'}.` : '') +
+    (absent.length ? ` Deferred but not given to this process: ${absent.map((r) => `${r.hook} (${again(r.hook)})`).join(', ')}.` : '');
+  const runnable = hooks.filter((h) => deferred.has(h.name));
+  const keyOf = (h: ReleaseHook) => deferred.get(h.name)!.key;
+  const pending = runnable.filter((h) => findRun(s, keyOf(h), 'contracts')?.status !== 'passed');
   if (pending.length === 0) {
-    return done(ctx, 'noop', 0, `The contract hooks of release ${s.releaseId} all passed already (${hooks.map((h) => h.name).join(', ')}): nothing to run.`, s);
+    return done(ctx, 'noop', 0, `The contract hooks of release ${s.releaseId} all passed already (${runnable.map((h) => h.name).join(', ')}): nothing to run.${skipped}`, s);
   }
 
   const refusal = await standbyRefusal(ctx, s);
   if (refusal) return done(ctx, 'refused', 1, refusal, s);
+  const excluded = await ctx.ports.exclusion?.refusal();
+  if (excluded !== undefined) return done(ctx, 'refused', 1, `Contract refused, nothing run: ${excluded.replace(/\.$/, '')}.`, s);
   const names = pending.map((h) => `${h.name} (${h.kind})`).join(', ');
   if (dryRun) {
-    return done(ctx, 'noop', 0, `Dry run: would run the contract hooks ${names} for release ${s.releaseId}; ${s.stable} is in standby. Nothing was run.`, s);
+    return done(ctx, 'noop', 0, `Dry run: would run the contract hooks ${names} for release ${s.releaseId}; ${s.stable} is in standby. Nothing was run.${skipped}`, s);
   }
 
   const ledger = new EndedLedger(ctx, s, current.version);
   const runs: HookRunRecord[] = [];
   try {
     for (const hook of pending) {
-      const run = await runHook(ctx, ledger, hook, { point: hook.point, weights: allTo(s.candidate) }, 'contracts');
+      const run = await runHook(ctx, ledger, hook, { point: deferred.get(hook.name)!.point, weights: allTo(s.candidate) }, 'contracts');
       runs.push(run);
       if (run.status !== 'passed') {
         const said = run.detail ? `: ${run.detail}` : '';
         const rest = pending.slice(runs.length).map((h) => h.name);
         const message =
           `Contract hook ${hook.name} of release ${s.releaseId} ${run.status === 'inconclusive' ? 'was inconclusive' : 'failed'}${said}` +
-          `${rest.length ? `; not run: ${rest.join(', ')}` : ''}. Fix it and run \`bluegreen contract ${service}\` again (hooks that passed are not run again).`;
+          `${rest.length ? `; not run: ${rest.join(', ')}` : ''}. Fix it and run \`bluegreen contract ${service}\` again (hooks that passed are not run again).${skipped}`;
         return done(ctx, 'failed', 1, message, ledger.state, false);
       }
     }
   } catch (e) {
+    if (e instanceof HookRunHeld) {
+      const message = `Contract hook of release ${s.releaseId} not run: ${e.message}. Run \`bluegreen contract ${service}\` again once it has finished or its time has passed.`;
+      return done(ctx, 'refused', 1, message, ledger.state);
+    }
     const message = `The contract hooks of release ${s.releaseId} could not finish: ${(e as Error).message}. Run \`bluegreen contract ${service}\` again (hooks that passed are not run again).`;
     return done(ctx, 'failed', 1, message, ledger.state, false);
   }
-  return done(ctx, 'succeeded', 0, `Contract hooks of release ${s.releaseId} passed: ${runs.map((r) => r.hook).join(', ')}.`, ledger.state, false);
+  return done(ctx, 'succeeded', 0, `Contract hooks of release ${s.releaseId} passed: ${runs.map((r) => r.hook).join(', ')}.${skipped}`, ledger.state, false);
 }
 
 /**

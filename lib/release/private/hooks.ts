@@ -1,4 +1,5 @@
 import { HookEvent, HookPointName, HookRunRecord, HookVerdict, hookIdempotencyKey } from '../../contract';
+import { UsageError } from '../errors';
 import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
 import { formatDuration } from '../parsing';
@@ -35,8 +36,50 @@ export interface HookLedger {
 /** Time between two looks at a hook that has not answered: the wait never leaves a long timer behind it. */
 export const HOOK_WAIT_SLICE_MS = 1_000;
 
-/** Longest detail kept in a run record (hooks answer what they like). */
-const DETAIL_MAX = 500;
+/**
+ * Longest detail kept in a run record (hooks answer what they like). With `MAX_HOOK_RUNS` runs at most, the record
+ * stays well under DynamoDB's 400 KB item limit.
+ */
+export const DETAIL_MAX = 300;
+
+/** Most hook runs a release may record (steps × step hooks, plus the hooks of the other points and the contract hooks). */
+export const MAX_HOOK_RUNS = 200;
+
+/**
+ * Time a `running` run of an ended release is presumed alive past its hook's worst case (timeout × attempts): the
+ * verdict's write, and clocks of two machines that differ.
+ */
+export const HOOK_LEASE_MARGIN_MS = 30_000;
+
+/** A hook's worst case plus `HOOK_LEASE_MARGIN_MS`: how long its `running` run keeps others from running it. */
+export function hookBudgetMs(hook: ReleaseHook): number {
+  return hook.timeoutMs * (1 + hook.retries) + HOOK_LEASE_MARGIN_MS;
+}
+
+/**
+ * Another process runs this hook of an ended release now (its `running` run is younger than its budget), or ran it
+ * meanwhile: this process leaves it alone.
+ */
+export class HookRunHeld extends Error {
+  constructor(
+    message: string,
+    public readonly run: HookRunRecord,
+  ) {
+    super(message);
+    this.name = 'HookRunHeld';
+  }
+}
+
+/** Whether `run` is a `running` run of another owner than `owner`, younger than its budget at `now`. */
+export function heldByOther(run: HookRunRecord | undefined, owner: string, now: number): run is HookRunRecord {
+  return run?.status === 'running' && run.owner !== undefined && run.owner !== owner && now - run.startedAt < (run.budgetMs ?? 0);
+}
+
+/** `post-promotion hook verify is being run by host/42#k3 (since …; presumed dead after …)`. */
+export function heldText(run: HookRunRecord): string {
+  const until = run.startedAt + (run.budgetMs ?? 0);
+  return `${run.point} hook ${run.hook} is being run by ${run.owner} (since ${new Date(run.startedAt).toISOString()}; presumed dead after ${new Date(until).toISOString()})`;
+}
 
 /** The place a hook runs at. */
 export interface HookPlace {
@@ -74,16 +117,38 @@ function upsert(list: readonly HookRunRecord[] | undefined, run: HookRunRecord):
   return runs;
 }
 
-/** `state` with `run` recorded in `list`. */
+/**
+ * `state` with `run` recorded in `list`. A step run drops the detail of the passed step runs before its step: the
+ * record keeps one line per run, and the detail only where it still matters (failures, the current step).
+ */
 export function withRun(state: ReleaseState, list: HookList, run: HookRunRecord): ReleaseState {
-  return { ...state, [list]: upsert(state[list], run) };
+  let runs = upsert(state[list], run);
+  if (run.point === 'step' && run.step !== undefined) {
+    const current = run.step;
+    runs = runs.map((r) => (r.point === 'step' && r.status === 'passed' && r.step !== undefined && r.step < current && r.detail !== undefined ? withoutDetail(r) : r));
+  }
+  return { ...state, [list]: runs };
+}
+
+function withoutDetail(run: HookRunRecord): HookRunRecord {
+  const { detail: _detail, ...rest } = run;
+  return rest;
+}
+
+/** Whether two runs are the same write of the same run (or both absent). */
+function sameRun(a: HookRunRecord | undefined, b: HookRunRecord | undefined): boolean {
+  return a?.status === b?.status && a?.owner === b?.owner && a?.startedAt === b?.startedAt;
 }
 
 /**
  * The record of a release that has ended (post-promotion hooks of a promoted release, on-rollback hooks, contract
- * hooks). A conflict with a writer that left the release as it was (same release, same status: a scale-down that
- * recorded its fence, another hook run) is merged: the run is written again over the record read. Anything else
- * is thrown. The owner is left as it was: the release is no longer driven.
+ * hooks). Nobody holds such a record, so each hook run is its own lease: a `running` run carries its owner (this
+ * engine's `runOwner`) and budget, and a process that finds another owner's `running` run younger than its budget
+ * leaves the hook to it (`HookRunHeld`). A conflict on writing `running` is re-read: if the run of that key changed
+ * meanwhile (another process claimed it, or recorded a verdict), this process gives up (`HookRunHeld`); if only
+ * something else changed (a scale-down that recorded its fence, another hook's run), the run is written again over
+ * the record read. A verdict that conflicts is written over the record read unless a verdict for that key was
+ * recorded meanwhile (kept). A change of release or status is thrown. The owner is left as it was.
  */
 export class EndedLedger implements HookLedger {
   constructor(
@@ -93,7 +158,11 @@ export class EndedLedger implements HookLedger {
   ) {}
 
   public async record(list: HookList, run: HookRunRecord, patch: Partial<ReleaseState> = {}): Promise<void> {
+    const claiming = run.status === 'running';
+    const before = findRun(this.state, run.key, list);
     for (let attempt = 1; ; attempt++) {
+      const seen = findRun(this.state, run.key, list);
+      if (claiming && heldByOther(seen, this.ctx.runOwner, this.ctx.now())) throw new HookRunHeld(`${heldText(seen)}: left to it`, seen);
       const next = compact({ ...withRun(this.state, list, run), ...patch, updatedAt: this.ctx.now() });
       try {
         this.version = await writeRecord(this.ctx, next, this.version);
@@ -104,8 +173,15 @@ export class EndedLedger implements HookLedger {
         const current = await this.ctx.ports.state.read();
         const s = current?.state;
         if (!current || !s || s.releaseId !== this.state.releaseId || s.status !== this.state.status) throw e;
+        const stored = findRun(s, run.key, list);
+        if (claiming && !sameRun(stored, before)) {
+          const what = stored?.status === 'running' ? heldText(stored) : `${run.point} hook ${run.hook} was run meanwhile by another process (${stored?.status ?? 'its run removed'})`;
+          throw new HookRunHeld(`${what}: left to it`, stored ?? run);
+        }
         this.state = s;
         this.version = current.version;
+        // A verdict recorded meanwhile (by a process that took the run over) is kept.
+        if (!claiming && stored && stored.status !== 'running' && stored.status !== 'deferred') return;
       }
     }
   }
@@ -161,6 +237,62 @@ export function pendingAt(ctx: EngineContext, state: ReleaseState, point: HookPo
     const run = findRun(state, hookIdempotencyKey(state.releaseId, name, point));
     return !run || run.status === 'running';
   });
+}
+
+/**
+ * Hooks of `point` (post-promotion, on-rollback) an ended release still has to finish, by name: the runs its record
+ * keeps as `running` (claimed by the write that ended the release, or cut short by a crash), and the command hooks
+ * it was started with that have no run at all (the process that ended it was not given them). A hook the record does
+ * not know (declared after the release ended) is not among them.
+ */
+export function unfinishedAt(state: ReleaseState, point: HookPointName): string[] {
+  const names = new Set((state.hooks ?? []).filter((r) => r.point === point && r.status === 'running').map((r) => r.hook));
+  for (const name of state.commandHooks ?? []) {
+    if (commandPoint(name) === point && !findRun(state, hookIdempotencyKey(state.releaseId, name, point))) names.add(name);
+  }
+  return [...names];
+}
+
+/**
+ * `state` with `running` claims of this process's hooks of `point` (post-promotion, on-rollback) that have no verdict
+ * yet, for the write that ends the release: a crash before they run leaves them to the next process (`resume`, or
+ * rollback again), and only hooks claimed this way (or cut short) are run for an ended release. Each claim's budget
+ * covers the hooks before it, which run first.
+ */
+export function withClaims(ctx: EngineContext, state: ReleaseState, point: 'post-promotion' | 'on-rollback'): ReleaseState {
+  let next = state;
+  let budget = 0;
+  for (const hook of hooksAt(ctx, point)) {
+    const key = hookIdempotencyKey(state.releaseId, hook.name, point);
+    const run = findRun(state, key);
+    if ((run && run.status !== 'running') || heldByOther(run, ctx.runOwner, ctx.now())) continue;
+    budget += hookBudgetMs(hook);
+    next = withRun(next, 'hooks', {
+      key,
+      hook: hook.name,
+      point,
+      kind: hook.kind,
+      status: 'running',
+      attempts: 0,
+      startedAt: ctx.now(),
+      owner: ctx.runOwner,
+      budgetMs: budget,
+    });
+  }
+  return next;
+}
+
+/**
+ * Why an inconclusive verdict counts as failed at `point`, or undefined where it waits for approval (step,
+ * pre-promotion) or is only recorded (on-rollback).
+ */
+export function inconclusiveFails(ctx: EngineContext, point: HookPointName): string | undefined {
+  if (point === 'pre-release') return 'at pre-release (a migration that cannot tell is not safe to release on)';
+  if (point === 'post-promotion') return 'at post-promotion (the old colour is still warm to roll back to)';
+  if ((point === 'step' || point === 'pre-promotion') && ctx.ports.exclusion) {
+    return 'for a service with a standby Region (its release cannot wait for approval between the Regions)';
+  }
+  return undefined;
 }
 
 /** One line, at most `DETAIL_MAX` characters. */
@@ -262,8 +394,9 @@ export async function runHook(
   const key = hookIdempotencyKey(s.releaseId, hook.name, place.point, place.step);
   const base = { key, hook: hook.name, point: place.point, kind: hook.kind, ...(place.step !== undefined ? { step: place.step } : {}) };
   const startedAt = ctx.now();
-  const again = findRun(s, key, list)?.status === 'running' ? ' again (its last run was interrupted)' : '';
-  await ledger.record(list, { ...base, status: 'running', attempts: 0, startedAt });
+  const last = findRun(s, key, list);
+  const again = last?.status === 'running' && last.owner !== ctx.runOwner ? ' again (its last run was interrupted)' : '';
+  await ledger.record(list, { ...base, status: 'running', attempts: 0, startedAt, owner: ctx.runOwner, budgetMs: hookBudgetMs(hook) });
   const extra: EventExtra = { hook: hook.name, point: place.point, weights: place.weights, ...(place.step !== undefined ? { step: place.step, steps: s.steps.length } : {}) };
   const where = placeText(place, s.steps.length);
   const total = 1 + hook.retries;
@@ -281,6 +414,8 @@ export async function runHook(
       ctx.emit(ReleaseEventType.HOOK_RETRYING, `${capital(where)} hook ${hook.name} attempt ${n}/${total} failed${result.detail ? `: ${result.detail}` : ''}; trying again`, { ...extra, attempt: n });
     }
   }
+  const fails = result.verdict === 'inconclusive' && list === 'hooks' ? inconclusiveFails(ctx, place.point) : undefined;
+  if (fails) result = { verdict: 'failed', detail: oneLine(`inconclusive, which counts as failed ${fails}${result.detail ? `: ${result.detail}` : ''}`) };
   const run: HookRunRecord = {
     ...base,
     status: result.verdict,
@@ -309,11 +444,18 @@ export async function runHookPoint(
   ledger: HookLedger,
   place: HookPlace,
   onVerdict?: (run: HookRunRecord) => Partial<ReleaseState> | undefined,
+  options: {
+    /** The hooks to run (of this point): default all this process was given. */
+    readonly hooks?: readonly ReleaseHook[];
+    /** Told before each hook is run. */
+    readonly before?: (hook: ReleaseHook) => void;
+  } = {},
 ): Promise<PointVerdict> {
-  for (const hook of hooksAt(ctx, place.point)) {
+  for (const hook of options.hooks ?? hooksAt(ctx, place.point)) {
     const known = findRun(ledger.state, hookIdempotencyKey(ledger.state.releaseId, hook.name, place.point, place.step));
     if (known?.status === 'passed' || known?.status === 'inconclusive' || known?.status === 'deferred') continue;
     if (known?.status === 'failed') return { verdict: 'failed', hook: hook.name, detail: known.detail };
+    options.before?.(hook);
     const run = await runHook(ctx, ledger, hook, place, 'hooks', onVerdict);
     if (run.status !== 'passed') return { verdict: run.status as HookVerdict, hook: hook.name, detail: run.detail };
   }
@@ -328,6 +470,25 @@ export function verdictText(place: { readonly point: HookPointName; readonly ste
 /** A recorded verdict `failed` at a point that gates the release (a crash came between it and the rollback). */
 export function recordedFailure(state: ReleaseState): HookRunRecord | undefined {
   return (state.hooks ?? []).find((r) => r.status === 'failed' && (r.point === 'pre-release' || r.point === 'step' || r.point === 'pre-promotion'));
+}
+
+/**
+ * Refuse a release whose hook runs would not fit the release record: one run per step hook per step, one per hook of
+ * each other point, one per contract hook (deferred); at most `MAX_HOOK_RUNS`.
+ *
+ * @throws UsageError
+ */
+export function checkHookBudget(hooks: readonly ReleaseHook[] | undefined, steps: number): void {
+  const all = hooks ?? [];
+  const stepHooks = all.filter((h) => h.point === 'step' && !h.contract).length;
+  const others = all.length - stepHooks;
+  const total = steps * stepHooks + others;
+  if (total <= MAX_HOOK_RUNS) return;
+  throw new UsageError(
+    `A release of ${steps} steps with ${stepHooks} step hook(s) would record ${total} hook runs ` +
+      `(${steps} × ${stepHooks}${others ? ` + ${others} for its other hooks` : ''}), more than the ${MAX_HOOK_RUNS} a release record keeps. ` +
+      'Release with fewer steps (e.g. --steps 10,25,50,100) or fewer step hooks.',
+  );
 }
 
 /** `deferred` runs of the contract hooks, for the record a release claims. */
@@ -353,7 +514,7 @@ export function deferredDetail(ctx: EngineContext, state: ReleaseState): string 
     state.scaleDownAt !== undefined
       ? `scale-down is due at ${new Date(state.scaleDownAt).toISOString()} (\`bluegreen scale-down ${service}\`)`
       : `after the release succeeds and \`bluegreen scale-down ${service}\` puts it in standby`;
-  return `contract migration, never run during a release: \`bluegreen contract ${service}\` runs it once ${state.stable} (the old colour) is in standby; ${when}`;
+  return oneLine(`contract migration, never run during a release: \`bluegreen contract ${service}\` runs it once ${state.stable} (the old colour) is in standby; ${when}`);
 }
 
 /** `state` with the details of its deferred contract runs brought up to date (after promotion: the scale-down time). */
@@ -371,39 +532,41 @@ export function announceDeferred(ctx: EngineContext, state: ReleaseState): void 
 }
 
 /**
- * After a rollback (or an abort) that ended verified: run the on-rollback hooks not yet run for this release (or
- * whose run was interrupted), on the ended record at `version`. Their verdicts are recorded and never change the
- * outcome's status; a failure, or an error that stopped them, is added to its message. Command hooks the release
- * was started with that this process was not given are reported (`hook-skipped`), with how to run them.
+ * After a rollback (or an abort) that ended verified: run the on-rollback hooks the record says are unfinished
+ * (`unfinishedAt`: claimed by the write that ended the release, cut short by a crash, or command hooks the release
+ * was started with and never run), on the ended record at `version`. Their verdicts are recorded and never change the
+ * outcome's status; a failure, a hook another process is running (left to it), or an error that stopped them, is
+ * added to its message. Hooks this process was not given are reported (`hook-skipped`), with how to run them.
  */
 export async function runOnRollbackHooks(ctx: EngineContext, outcome: ReleaseOutcome, version: number): Promise<ReleaseOutcome> {
   const s = outcome.state;
   if (!s || (s.status !== 'rolled-back' && s.status !== 'aborted')) return outcome;
-  const given = new Set((ctx.ports.hooks?.hooks ?? []).map((h) => h.name));
-  for (const name of s.commandHooks ?? []) {
-    if (commandPoint(name) !== 'on-rollback' || given.has(name)) continue;
-    const run = findRun(s, hookIdempotencyKey(s.releaseId, name, 'on-rollback'));
-    if (run && run.status !== 'running') continue;
+  const given = new Map(hooksAt(ctx, 'on-rollback').map((h) => [h.name, h]));
+  const names = unfinishedAt(s, 'on-rollback');
+  for (const name of names.filter((n) => !given.has(n))) {
+    const how = name.startsWith('cmd-') ? ` ${commandFlag(name)} <command>` : '';
     ctx.emit(
       ReleaseEventType.HOOK_SKIPPED,
-      `on-rollback hook ${name} was not run: this process was not given it; run \`bluegreen rollback ${ctx.opts.service} ${commandFlag(name)} <command>\` to run it`,
+      `on-rollback hook ${name} was not run: this process was not given it; run \`bluegreen rollback ${ctx.opts.service}${how}\` to run it`,
       { hook: name, point: 'on-rollback' },
     );
   }
-  const pending = hooksAt(ctx, 'on-rollback').filter((h) => {
-    const run = findRun(s, hookIdempotencyKey(s.releaseId, h.name, 'on-rollback'));
-    return !run || run.status === 'running';
-  });
+  const pending = [...given.values()].filter((h) => names.includes(h.name));
   if (pending.length === 0) return outcome;
   const ledger = new EndedLedger(ctx, s, version);
   const notes: string[] = [];
-  try {
-    for (const hook of pending) {
+  for (const hook of pending) {
+    try {
       const run = await runHook(ctx, ledger, hook, { point: 'on-rollback', weights: allTo(s.stable) }, 'hooks');
       if (run.status !== 'passed') notes.push(`on-rollback hook ${hook.name} ${run.status}${run.detail ? ` (${run.detail})` : ''}`);
+    } catch (e) {
+      if (e instanceof HookRunHeld) {
+        notes.push(e.message);
+        continue;
+      }
+      notes.push(`on-rollback hooks not finished (${errorText(e)}): run rollback again to finish them`);
+      break;
     }
-  } catch (e) {
-    notes.push(`on-rollback hooks not finished (${errorText(e)}): run rollback again to finish them`);
   }
   const note = notes.length ? ` ${notes.join('; ')}; the rollback stands.` : '';
   return { ...outcome, state: ledger.state, message: `${outcome.message}${note}` };

@@ -56,7 +56,7 @@ async function promoteInProgress(ctx: EngineContext, current: VersionedState): P
   } catch (e) {
     return failRun(ctx, run, e);
   }
-  const promoted = await promoteRun(ctx, run);
+  const promoted = await promoteRun(ctx, run, true);
   return promoted.status === 'succeeded' ? postPromotion(ctx, run.state, run.version, promoted) : promoted;
 }
 
@@ -99,7 +99,8 @@ async function promoteColour(ctx: EngineContext, colour: ColourName, current: Ve
   } catch (e) {
     return failRun(ctx, run, e);
   }
-  return promoteRun(ctx, run);
+  // A colour made live by hand is no release with hooks: none are claimed or run.
+  return promoteRun(ctx, run, false);
 }
 
 /** Whether `colour` can take all traffic: capacity, every expected target healthy, no gate alarm. */

@@ -7,7 +7,7 @@ import { HOOK_POINT_NAMES, HookPointName } from '../../contract';
 import { formatDuration } from '../parsing';
 import { ReleaseState, VersionedState } from '../ports';
 import { allTo } from '../weights';
-import { missingHooks, pendingAt } from './hooks';
+import { commandFlag, missingHooks, unfinishedAt } from './hooks';
 import { rollBack } from './rollback';
 import { drive, postPromotion, Run, stepText } from './run';
 
@@ -96,15 +96,22 @@ export function refuseMissing(ctx: EngineContext, s: ReleaseState, verb: string,
 /**
  * An ended release whose hooks did not all run (a crash during them, or right before): a promoted release's
  * post-promotion hooks while its old colour is still ready (a failure rolls back), or a rolled-back or aborted
- * release's on-rollback hooks. Undefined when there is nothing to finish.
+ * release's on-rollback hooks. Only the hooks the record says are unfinished (`unfinishedAt`: claimed by the write
+ * that ended it, cut short, or command hooks it was started with): never a hook declared after it ended, and nothing
+ * for a release withdrawn before any change (no hook claimed, nothing moved). Undefined when there is nothing to
+ * finish.
  */
 async function finishEndedHooks(ctx: EngineContext, current: VersionedState): Promise<ReleaseOutcome | undefined> {
   const s = current.state;
   const point: HookPointName | undefined =
     s.status === 'succeeded' && s.scaleDownAt !== undefined ? 'post-promotion' : s.status === 'rolled-back' || s.status === 'aborted' ? 'on-rollback' : undefined;
   const failedPost = point === 'post-promotion' && (s.hooks ?? []).some((r) => r.point === 'post-promotion' && r.status === 'failed');
-  if (!point || (pendingAt(ctx, s, point).length === 0 && !failedPost)) return undefined;
-  const missing = missingHooks(ctx, s, [point]);
+  const unfinished = point ? unfinishedAt(s, point) : [];
+  if (!point || (unfinished.length === 0 && !failedPost)) return undefined;
+  const given = new Set((ctx.ports.hooks?.hooks ?? []).map((h) => h.name));
+  const missing = unfinished
+    .filter((name) => !given.has(name))
+    .map((name) => (name.startsWith('cmd-') ? `${name}: pass ${commandFlag(name)} again` : `${name}: no longer declared on the service (deploy it again)`));
   if (missing.length > 0) return refuseMissing(ctx, s, `finish the ${point} hooks of`, missing);
   if (s.status === 'rolled-back' || s.status === 'aborted') {
     // The rollback may have been cut short too (its hooks run last): set its weights again, then run the hooks.

@@ -6,7 +6,7 @@ import { formatDuration } from '../parsing';
 import { ConcurrentReleaseError, ReleaseState, TargetHealthCount, VersionedState, Weights } from '../ports';
 import { allTo, formatWeights, sameWeights } from '../weights';
 import { compact, EngineContext, writeRecord } from './context';
-import { runOnRollbackHooks } from './hooks';
+import { runOnRollbackHooks, withClaims } from './hooks';
 import { pointTestRoute, setAndVerify } from './traffic';
 
 /** The release record moved on while a running release tried to roll itself back. */
@@ -139,8 +139,9 @@ async function attemptRollback(ctx: EngineContext, call: RollbackCall, deadline:
     ctx.emit(ReleaseEventType.TAKEN_OVER, `Taking over release ${s.releaseId} (${s.candidate} at ${describeProgress(s)}) from ${s.owner} ${holder.detail} to roll it back${stops}`);
   }
   const target = allTo(s.stable);
+  // The write that ends the release claims the on-rollback hooks this process runs next (see `withClaims`).
   const terminal = compact({
-    ...s,
+    ...withClaims(ctx, s, 'on-rollback'),
     status: call.status,
     reason: call.reason,
     ...ctx.ownership(),

@@ -2,8 +2,8 @@ import { ReleaseEventType } from '../events';
 import { ReleaseOutcome } from '../outcome';
 import { describeProgress, leaseMs } from '../lease';
 import { formatDuration } from '../parsing';
-import { HookRunRecord } from '../../contract';
-import { AwaitingApproval, ConcurrentReleaseError, otherColour, ReleaseState } from '../ports';
+import { HookPointName, HookRunRecord } from '../../contract';
+import { AwaitingApproval, ConcurrentReleaseError, otherColour, ReleaseHook, ReleaseState } from '../ports';
 import { allTo, formatWeights, stepWeights } from '../weights';
 import { compact, EngineContext, EventExtra, writeRecord } from './context';
 import {
@@ -11,13 +11,16 @@ import {
   HookLedger,
   HookList,
   HookPlace,
+  HookRunHeld,
   hooksAt,
   placeText,
   recordedFailure,
   refreshDeferred,
   runHookPoint,
   runOnRollbackHooks,
+  unfinishedAt,
   verdictText,
+  withClaims,
   withRun,
 } from './hooks';
 import { Preempted, rollBack } from './rollback';
@@ -41,6 +44,11 @@ export class Run implements HookLedger {
   public dirty = false;
   /** The test route was moved by this run. */
   public touchedTest = false;
+  /**
+   * The point of the last hook called since the candidate's gate was last polled: a hook may take minutes, and the
+   * candidate may have failed meanwhile, so the gate is polled again before weights move.
+   */
+  public hooksSincePoll?: HookPointName;
   /** The last write, when it failed with an AWS error: it may have landed, and the next write adopts it if so. */
   private unsure?: ReleaseState;
 
@@ -74,6 +82,7 @@ export class Run implements HookLedger {
 
   /** Record a hook run (and `patch`) in the release record: one compare-and-set write, which is also a heartbeat. */
   public async record(list: HookList, run: HookRunRecord, patch: Partial<ReleaseState> = {}): Promise<void> {
+    if (run.status === 'running') this.hooksSincePoll = run.point;
     await this.write({ [list]: withRun(this.state, list, run)[list], ...patch });
   }
 
@@ -131,20 +140,24 @@ export async function drive(ctx: EngineContext, run: Run, resumeAt?: number): Pr
       else await reassert(ctx, run);
       if (run.state.stepIndex >= 0) await bake(ctx, run, run.state.stepIndex);
     }
-    if (run.state.stepIndex < 0) await gatingHooks(ctx, run, { point: 'pre-release', weights: stepWeights(run.state, -1) }, 0);
-    else await gatingHooks(ctx, run, { point: 'step', step: run.state.stepIndex + 1, weights: stepWeights(run.state, run.state.stepIndex) }, run.state.stepIndex + 1);
+    if (run.state.stepIndex < 0) {
+      await gatingHooks(ctx, run, { point: 'pre-release', weights: stepWeights(run.state, -1) }, 0);
+      await pollAfterHooks(ctx, run);
+    } else await gatingHooks(ctx, run, { point: 'step', step: run.state.stepIndex + 1, weights: stepWeights(run.state, run.state.stepIndex) }, run.state.stepIndex + 1);
     for (let i = run.state.stepIndex + 1; i < n; i++) {
       await beforeStep(ctx, run, i);
+      await pollAfterHooks(ctx, run);
       await applyStep(ctx, run, i);
       await bake(ctx, run, i);
       await gatingHooks(ctx, run, { point: 'step', step: i + 1, weights: stepWeights(run.state, i) }, i + 1);
     }
+    await pollAfterHooks(ctx, run);
   } catch (e) {
     if (e instanceof Paused) return awaitingOutcome(ctx, run, e.awaiting);
     if (e instanceof PreReleaseFailure) return abortBeforeMove(ctx, run, e.message);
     return failRun(ctx, run, e);
   }
-  const promoted = await promoteRun(ctx, run);
+  const promoted = await promoteRun(ctx, run, true);
   return promoted.status === 'succeeded' ? postPromotion(ctx, run.state, run.version, promoted) : promoted;
 }
 
@@ -189,6 +202,29 @@ async function gatingHooks(ctx: EngineContext, run: Run, place: HookPlace, befor
   throw new StepFailure(text, step);
 }
 
+/**
+ * When a hook was called since the last gate poll (pre-release, step, pre-promotion hooks, also those run after an
+ * approval): poll the candidate's gate (health against the expected count, alarms) before the release moves on. A
+ * failure right after the pre-release hooks (nothing moved) aborts the release (`PreReleaseFailure`); else it rolls
+ * back (`StepFailure`), as a failed hook at that point would.
+ */
+async function pollAfterHooks(ctx: EngineContext, run: Run): Promise<void> {
+  const point = run.hooksSincePoll;
+  if (!point) return;
+  const i = run.state.stepIndex;
+  const n = run.state.steps.length;
+  const extra: EventExtra = i < 0 ? { steps: n } : { step: i + 1, steps: n };
+  const where = point === 'pre-release' ? 'after the pre-release hooks, before any weight moved' : i < 0 ? `after the ${point} hooks` : `after the hooks at ${stepText(run.state, i)}`;
+  const failure = await gateFailure(ctx, run.state.candidate, run.expectedHealthy);
+  if (failure && point === 'pre-release') {
+    ctx.emit(ReleaseEventType.GATE_FAILED, `Gate failed ${where}: ${failure}`, extra);
+    throw new PreReleaseFailure(`gate failed ${where}: ${failure}`);
+  }
+  if (failure) failGate(ctx, i, where, failure, extra);
+  run.hooksSincePoll = undefined;
+  ctx.emit(ReleaseEventType.GATE_PASSED, `Gate passed ${where}`, extra);
+}
+
 /** `step 3/4 (50 %)`, or `promotion` past the last step. */
 export function stepText(s: ReleaseState, i: number): string {
   return i < s.steps.length ? `step ${i + 1}/${s.steps.length} (${s.steps[i]} %)` : 'promotion';
@@ -215,7 +251,7 @@ function awaitingOutcome(ctx: EngineContext, run: Run, awaiting: AwaitingApprova
 async function abortBeforeMove(ctx: EngineContext, run: Run, reason: string): Promise<ReleaseOutcome> {
   const s = run.state;
   try {
-    await run.write({ status: 'aborted', reason, awaitingApproval: undefined });
+    await run.write({ status: 'aborted', reason, awaitingApproval: undefined, hooks: withClaims(ctx, run.state, 'on-rollback').hooks });
   } catch (e) {
     if (e instanceof ConcurrentReleaseError) return preempted(ctx, run);
     const message = `Release ${s.releaseId} must be aborted (${reason}; no weight moved), but the record could not be written: ${errorText(e)}. Run abort.`;
@@ -229,9 +265,12 @@ async function abortBeforeMove(ctx: EngineContext, run: Run, reason: string): Pr
 }
 
 /**
- * After promotion (recorded): the post-promotion hooks, on the ended record. A failure rolls back to the old colour
- * while it is still ready (it is until `scaleDownAt`): the engine's rollback, record first, then the on-rollback
- * hooks. An inconclusive verdict is reported; the release stays promoted.
+ * After promotion (recorded): the post-promotion hooks the record says are unfinished (claimed by the write that
+ * promoted, or cut short; never a hook declared after it), on the ended record. A failure (or an inconclusive
+ * verdict, which counts as failed here) rolls back to the old colour while it is still ready (it is until
+ * `scaleDownAt`): the engine's rollback, record first, then the on-rollback hooks. A hook whose worst case runs past
+ * `scaleDownAt` is warned of first (`hook-warning`); scale-down holds while it runs. A hook another process runs now
+ * is left to it (`refused`).
  */
 export async function postPromotion(ctx: EngineContext, state: ReleaseState, version: number, promoted: ReleaseOutcome): Promise<ReleaseOutcome> {
   const ledger = new EndedLedger(ctx, state, version);
@@ -239,24 +278,41 @@ export async function postPromotion(ctx: EngineContext, state: ReleaseState, ver
   // A failure recorded before a crash (the rollback did not follow): roll back now.
   const failed = (state.hooks ?? []).find((r) => r.point === 'post-promotion' && r.status === 'failed');
   if (failed) return rollBackPromoted(ctx, ledger, verdictText(place, state.steps.length, { verdict: 'failed', hook: failed.hook, detail: failed.detail }));
-  if (hooksAt(ctx, 'post-promotion').length === 0) return promoted;
+  const unfinished = new Set(unfinishedAt(state, 'post-promotion'));
+  const hooks = hooksAt(ctx, 'post-promotion').filter((h) => unfinished.has(h.name));
+  if (hooks.length === 0) return promoted;
   let verdict;
   try {
-    verdict = await runHookPoint(ctx, ledger, place);
+    verdict = await runHookPoint(ctx, ledger, place, undefined, { hooks, before: (h) => warnPastScaleDown(ctx, ledger.state, h) });
   } catch (e) {
+    if (e instanceof HookRunHeld) {
+      const message = `Release ${state.releaseId} is promoted (${state.candidate} live); ${e.message}. Run resume later if it does not finish.`;
+      ctx.emit(ReleaseEventType.REFUSED, message);
+      return { ...promoted, status: 'refused', exitCode: 1, message, state: ledger.state };
+    }
     const message =
       `${promoted.message} The post-promotion hooks could not finish: ${errorText(e)}. ` +
       `Run resume to run them again (or rollback while ${state.stable} is ready).`;
     return { ...promoted, status: 'failed', exitCode: 1, message, state: ledger.state };
   }
-  const s = ledger.state;
-  if (verdict.verdict === 'passed') return { ...promoted, state: s };
-  const text = verdictText(place, s.steps.length, verdict);
-  if (verdict.verdict === 'inconclusive') {
-    const until = s.scaleDownAt !== undefined ? ` until ${new Date(s.scaleDownAt).toISOString()}` : '';
-    return { ...promoted, state: s, message: `${promoted.message} Note: ${text}; check it: rollback sends 100 % back to ${s.stable} while it is ready${until}.` };
-  }
-  return rollBackPromoted(ctx, ledger, text);
+  if (verdict.verdict === 'passed') return { ...promoted, state: ledger.state };
+  return rollBackPromoted(ctx, ledger, verdictText(place, ledger.state.steps.length, verdict));
+}
+
+/** Warn before a post-promotion hook whose worst case (timeout × attempts) runs past the old colour's scale-down. */
+function warnPastScaleDown(ctx: EngineContext, s: ReleaseState, hook: ReleaseHook): void {
+  if (s.scaleDownAt === undefined) return;
+  const attempts = 1 + hook.retries;
+  const worst = hook.timeoutMs * attempts;
+  const left = s.scaleDownAt - ctx.now();
+  if (worst <= left) return;
+  ctx.emit(
+    ReleaseEventType.HOOK_WARNING,
+    `Post-promotion hook ${hook.name} may take up to ${formatDuration(worst)} (${attempts} attempt(s) of ${formatDuration(hook.timeoutMs)}), ` +
+      `longer than the ${formatDuration(Math.max(0, left))} left before ${s.stable}'s scale-down at ${new Date(s.scaleDownAt).toISOString()}: ` +
+      `scale-down holds while it runs, but a failure it reports after that finds no warm colour to roll back to`,
+    { hook: hook.name, point: 'post-promotion' },
+  );
 }
 
 /** A post-promotion hook failed: roll back to the old colour, if it still has capacity. */
@@ -311,6 +367,7 @@ async function pollGate(ctx: EngineContext, run: Run, i: number, where: string):
   const extra: EventExtra = i < 0 ? { steps: run.state.steps.length } : { step: i + 1, steps: run.state.steps.length };
   const failure = await gateFailure(ctx, run.state.candidate, run.expectedHealthy);
   if (failure) failGate(ctx, i, where, failure, extra);
+  run.hooksSincePoll = undefined;
   ctx.emit(ReleaseEventType.GATE_PASSED, `Gate passed ${where}`, extra);
 }
 
@@ -395,6 +452,7 @@ async function bake(ctx: EngineContext, run: Run, i: number): Promise<void> {
         bakedMs: credit,
         bakeMs,
       });
+      run.hooksSincePoll = undefined;
       if (credit >= bakeMs) break;
     } else {
       const unread = readEnd - (lastRead ?? began);
@@ -437,16 +495,17 @@ function errorText(error: unknown): string {
 
 /**
  * The candidate holds 100 % (verified): point the test route at the old colour, record success and when the old
- * colour may go to standby. A failure here does not roll back: the candidate is verified at 100 %, and `promote`
+ * colour may go to standby (with `postHooks`, and claims of the post-promotion hooks this process runs next). A failure here does not roll back: the candidate is verified at 100 %, and `promote`
  * finishes the job.
  */
-export async function promoteRun(ctx: EngineContext, run: Run): Promise<ReleaseOutcome> {
+export async function promoteRun(ctx: EngineContext, run: Run, postHooks: boolean): Promise<ReleaseOutcome> {
   const { releaseId, candidate, stable } = run.state;
   const scaleDownAt = ctx.now() + ctx.opts.scaleDownDelayMs;
   try {
     run.touchedTest = true;
     await pointTestRoute(ctx, stable);
-    const hooks = refreshDeferred(ctx, { ...run.state, scaleDownAt }).hooks;
+    const refreshed = refreshDeferred(ctx, { ...run.state, scaleDownAt });
+    const hooks = (postHooks ? withClaims(ctx, refreshed, 'post-promotion') : refreshed).hooks;
     await run.write({ status: 'succeeded', stepIndex: run.state.steps.length - 1, scaleDownAt, reason: undefined, awaitingApproval: undefined, hooks });
   } catch (e) {
     if (e instanceof ConcurrentReleaseError) return preempted(ctx, run);

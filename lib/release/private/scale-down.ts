@@ -3,6 +3,7 @@ import { ReleaseOutcome } from '../outcome';
 import { formatDuration } from '../parsing';
 import { ConcurrentReleaseError, ReleaseState } from '../ports';
 import { compact, EngineContext, writeRecord } from './context';
+import { heldText } from './hooks';
 import { formatWeights, weightOf } from '../weights';
 
 /**
@@ -33,6 +34,18 @@ export async function scaleDown(ctx: EngineContext, force: boolean): Promise<Rel
   if (!force && s.scaleDownAt !== undefined && ctx.now() < s.scaleDownAt) {
     const left = formatDuration(s.scaleDownAt - ctx.now());
     return done('not-due', `${idle} stays ready until ${new Date(s.scaleDownAt).toISOString()} (in ${left}) for an instant rollback; force scales it down now.`);
+  }
+  // A post-promotion hook still running may yet fail and roll back to the old colour: it stays ready until it ends
+  // (or its run's budget has passed: then its process is presumed dead). Forced or not.
+  const now0 = ctx.now();
+  const running = s.status === 'succeeded' ? (s.hooks ?? []).filter((r) => r.point === 'post-promotion' && r.status === 'running' && now0 - r.startedAt < (r.budgetMs ?? 0)) : [];
+  if (running.length > 0) {
+    const until = Math.max(...running.map((r) => r.startedAt + (r.budgetMs ?? 0)));
+    return done(
+      'not-due',
+      `${idle} stays ready while the post-promotion hooks of release ${s.releaseId} run (${running.map(heldText).join('; ')}): a failure rolls back to it. ` +
+        `Scale-down waits until they end, at the latest ${new Date(until).toISOString()}.`,
+    );
   }
   const takesTraffic = (w: { blue: number; green: number }) => `${idle} takes traffic (${formatWeights(w)}); it is not scaled down.`;
   const weights = await ctx.ports.traffic.getWeights();
