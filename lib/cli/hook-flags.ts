@@ -31,7 +31,7 @@ const HOOK_FLAG_HELP: Readonly<Record<CommandHookPoint, string>> = {
   'pre-promotion': 'a local command run before the candidate is made live at 100 %: exit 0 passes, 3 pauses for approval, anything else rolls back',
   'post-promotion': 'a local command run after promotion, while the old colour is warm: exit 0 passes, 3 (inconclusive) leaves it promoted with a note, anything else rolls back to the old colour',
   'on-rollback': 'a local command run after a rollback (this one, or one this command makes): its result is recorded, it never changes the rollback',
-  contract: "the contract (destructive) migration as a local command: run once the last release's old colour is in standby",
+  contract: "the contract (destructive) migration as a local command: a release records it as deferred, and 'bluegreen contract' runs it once that release's old colour is in standby (give it to both)",
 };
 
 /** An example command of each point, for help and "needs a value" messages. */
@@ -57,7 +57,7 @@ export function hookFlagName(point: CommandHookPoint): string {
 }
 
 /** The points whose command a command takes, in the order help lists them. */
-export const RELEASE_HOOK_POINTS: readonly CommandHookPoint[] = ['pre-release', 'step', 'pre-promotion', 'post-promotion', 'on-rollback'];
+export const RELEASE_HOOK_POINTS: readonly CommandHookPoint[] = ['pre-release', 'step', 'pre-promotion', 'post-promotion', 'on-rollback', 'contract'];
 /** `promote`: the remaining steps are skipped; post-promotion hooks still run, and their failure rolls back. */
 export const PROMOTE_HOOK_POINTS: readonly CommandHookPoint[] = ['post-promotion', 'on-rollback'];
 /** `rollback`, `abort`. */

@@ -99,14 +99,14 @@ describe('bad hook and pause flags exit 2 with one line and no AWS call', () => 
     [['release', 'web', '--pause-before', ''], '--pause-before: \'\' is not a whole number; give comma-separated step weights to pause before, among the steps (10, 25, 50, 75, 100), e.g. --pause-before 100. Got "".'],
     [['release', 'web', '--pre-release-cmd', ' '], '--pre-release-cmd: must be a shell command, e.g. --pre-release-cmd \'./migrate.sh expand\'. Got " ".'],
     [['release', 'web', '--step-cmd'], "--step-cmd needs a value, e.g. --step-cmd './analyse.sh'. Run 'bluegreen release --help'."],
-    [['release', 'web', '--hook-timeout', '5m'], '--hook-timeout: applies only to command hooks; give one (--pre-release-cmd, --step-cmd, --pre-promotion-cmd, --post-promotion-cmd, --on-rollback-cmd) or leave it out (declared hooks have their own timeout). Got "5m".'],
+    [['release', 'web', '--hook-timeout', '5m'], '--hook-timeout: applies only to command hooks; give one (--pre-release-cmd, --step-cmd, --pre-promotion-cmd, --post-promotion-cmd, --on-rollback-cmd, --contract-cmd) or leave it out (declared hooks have their own timeout). Got "5m".'],
     [['release', 'web', '--step-cmd', 'x', '--hook-timeout', '13h'], '--hook-timeout: must be from 1s to 12h. Got "13h".'],
     [['release', 'web', '--step-cmd', 'x', '--hook-timeout', '30'], '--hook-timeout: needs a unit (ms, s, m, h or d), e.g. 90s or 2m. Got "30".'],
     [['contract', 'web', '--hook-timeout', '5m'], '--hook-timeout: applies only to command hooks; give one (--contract-cmd) or leave it out (declared hooks have their own timeout). Got "5m".'],
     [['rollback', 'web', '--step-cmd', 'x'], "unknown flag --step-cmd for 'rollback'. Its flags: --reason, --take-over, --on-rollback-cmd, --hook-timeout, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen rollback --help'."],
     [['promote', 'web', '--pre-release-cmd', 'x'], "unknown flag --pre-release-cmd for 'promote'. Its flags: --colour, --scale-down-delay, --yes, --post-promotion-cmd, --on-rollback-cmd, --hook-timeout, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen promote --help'."],
     [['contract', 'web', '--pre-release-cmd', 'x'], "unknown flag --pre-release-cmd for 'contract'. Its flags: --contract-cmd, --hook-timeout, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen contract --help'."],
-    [['approve', 'web', '--pause-before', '100'], "unknown flag --pause-before for 'approve'. Its flags: --poll, --scale-down-delay, --pre-release-cmd, --step-cmd, --pre-promotion-cmd, --post-promotion-cmd, --on-rollback-cmd, --hook-timeout, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen approve --help'."],
+    [['approve', 'web', '--pause-before', '100'], "unknown flag --pause-before for 'approve'. Its flags: --poll, --scale-down-delay, --pre-release-cmd, --step-cmd, --pre-promotion-cmd, --post-promotion-cmd, --on-rollback-cmd, --contract-cmd, --hook-timeout, --json, --dry-run, --region, --profile, --manifest, --help. Run 'bluegreen approve --help'."],
     [['approve'], 'missing <service>: bluegreen approve <service> [flags], e.g. bluegreen approve web.'],
   ];
   it.each(cases)('%j', async (argv, message) => {

@@ -302,7 +302,7 @@ describe.concurrent('approval', () => {
     const { fx, cmd, runs, cli } = await service('hk-canary');
     const dry = await cli('release', fx.service, '--canary', '20', ...FAST, '--pause-before', '100', '--pre-release-cmd', cmd(), '--dry-run');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/\d+\. run the pre-release hooks cmd-pre-release \(command, 30m timeout\): failed aborts the release with nothing moved/);
+    expect(dry.stdout).toMatch(/\d+\. run the pre-release hooks cmd-pre-release \(command, 30m timeout\): failed or inconclusive aborts the release with nothing moved/);
     expect(dry.stdout).toMatch(/\d+\. pause before step 2\/2: wait for approval at the current weight/);
     expect(dry.stdout).toMatch(/Shortest time to promotion: 2s, plus the wait for approval/);
     expect(runs()).toEqual([]);
@@ -370,10 +370,13 @@ describe.concurrent('bluegreen contract', () => {
   it('is refused right after promotion (exit 3, saying when), allowed once the old colour is in standby (scale-down --force): runs the contract webhook and --contract-cmd once', async ({ expect }) => {
     // GIVEN a release whose service declares a contract webhook
     const { fx, cmd, runs, cli } = await service('hk-contract', [hook('drop-name', 'post-promotion', 'webhook', `${webhookUrl}/hk-contract/ok`, { contract: true })]);
-    const released = await cli('release', fx.service, '--steps', '100', ...FAST);
+    // AND a contract command declared with the release (a command hook is never stored, so the release names it)
+    const released = await cli('release', fx.service, '--steps', '100', ...FAST, '--contract-cmd', cmd());
     expect(released.code).toBe(0);
-    // AND the release deferred it, without calling it
+    // AND the release deferred both, without calling them
     expect(released.stdout).toMatch(/Contract hook drop-name deferred/);
+    expect(released.stdout).toMatch(/Contract hook cmd-contract deferred/);
+    expect(runs()).toEqual([]);
     expect(webhookSeen.filter((s) => s.body.service === fx.service)).toEqual([]);
     const state = (await releaseState(fx))!;
     const status = await cli('status', fx.service);
@@ -395,7 +398,10 @@ describe.concurrent('bluegreen contract', () => {
     expect(dry.stdout).toMatch(/would run the contract hooks drop-name \(webhook\), cmd-contract \(command\)/);
     expect(runs()).toEqual([]);
     const allowed = await cli('status', fx.service, '--json');
-    expect((allowed.lines.at(-1)!.release as { contracts: unknown[] }).contracts).toEqual([expect.objectContaining({ hook: 'drop-name', status: 'deferred', allowed: true })]);
+    expect((allowed.lines.at(-1)!.release as { contracts: unknown[] }).contracts).toEqual([
+      expect.objectContaining({ hook: 'drop-name', status: 'deferred', allowed: true }),
+      expect.objectContaining({ hook: 'cmd-contract', status: 'deferred', allowed: true }),
+    ]);
 
     // THEN contract runs both, once
     const done = await cli('contract', fx.service, '--contract-cmd', cmd());
