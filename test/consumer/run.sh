@@ -115,6 +115,8 @@ check "npx bluegreen --help from the consumer's folder" \
   bash -c "cd '$app' && npx --no-install bluegreen --help >'$work/help.log' 2>&1 && grep -q 'bluegreen <command> <service>' '$work/help.log' || { cat '$work/help.log'; exit 1; }"
 check "npx bluegreen dr --help from the consumer's folder" \
   bash -c "cd '$app' && npx --no-install bluegreen dr --help >'$work/dr-help.log' 2>&1 && grep -q 'failover' '$work/dr-help.log' || { cat '$work/dr-help.log'; exit 1; }"
+check "npx bluegreen approve --help and contract --help from the consumer's folder" \
+  bash -c "cd '$app' && npx --no-install bluegreen approve --help >'$work/approve-help.log' 2>&1 && grep -q 'approval' '$work/approve-help.log' && npx --no-install bluegreen contract --help >'$work/contract-help.log' 2>&1 && grep -q 'standby' '$work/contract-help.log' || { cat '$work/approve-help.log' '$work/contract-help.log'; exit 1; }"
 check "npx bluegreen quarantine --help from the consumer's folder" \
   bash -c "cd '$app' && npx --no-install bluegreen quarantine --help >'$work/q-help.log' 2>&1 && grep -q 'extend' '$work/q-help.log' || { cat '$work/q-help.log'; exit 1; }"
 
