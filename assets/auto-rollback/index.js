@@ -2112,7 +2112,7 @@ async function runHook(ctx, ledger, hook, place, list, onVerdict) {
   const again = last?.status === "running" && last.owner !== ctx.runOwner ? " again (its last run was interrupted)" : "";
   await ledger.record(list, { ...base, status: "running", attempts: 0, startedAt, owner: ctx.runOwner, budgetMs: hookBudgetMs(hook) });
   const extra = { hook: hook.name, point: place.point, weights: place.weights, ...place.step !== void 0 ? { step: place.step, steps: s.steps.length } : {} };
-  const where = placeText(place, s.steps.length);
+  const where = hook.contract ? "contract" : placeText(place, s.steps.length);
   const total = 1 + hook.retries;
   let result = { verdict: "failed" };
   let attempts = 0;

@@ -407,6 +407,7 @@ describe.concurrent('bluegreen contract', () => {
     const done = await cli('contract', fx.service, '--contract-cmd', cmd());
     expect(done.stderr).toBe('');
     expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/Running contract hook cmd-contract \(command, key /);
     expect(webhookSeen.filter((s) => s.body.service === fx.service).map((s) => [s.body.hook, s.body.contract])).toEqual([['drop-name', true]]);
     expect(runs().map((r) => [r.BLUEGREEN_HOOK, r.BLUEGREEN_CONTRACT])).toEqual([['cmd-contract', 'true']]);
     expect((await releaseState(fx))?.contracts?.map((c) => [c.hook, c.status])).toEqual([

@@ -398,7 +398,7 @@ export async function runHook(
   const again = last?.status === 'running' && last.owner !== ctx.runOwner ? ' again (its last run was interrupted)' : '';
   await ledger.record(list, { ...base, status: 'running', attempts: 0, startedAt, owner: ctx.runOwner, budgetMs: hookBudgetMs(hook) });
   const extra: EventExtra = { hook: hook.name, point: place.point, weights: place.weights, ...(place.step !== undefined ? { step: place.step, steps: s.steps.length } : {}) };
-  const where = placeText(place, s.steps.length);
+  const where = hook.contract ? 'contract' : placeText(place, s.steps.length);
   const total = 1 + hook.retries;
   let result: HookAttemptResult = { verdict: 'failed' };
   let attempts = 0;
