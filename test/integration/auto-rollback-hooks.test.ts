@@ -4,8 +4,8 @@
  * hook of theirs is invoked at the Lambda endpoint with the hook event.
  *
  * moto cannot run Lambda functions without Docker: the stand-in is a loopback HTTP server that answers Invoke as
- * Lambda does, reached through AWS_ENDPOINT_URL_LAMBDA (everything else goes to moto). Whether the engine runs the
- * hooks after the rollback, and records them, is the engine's tests' business (test/release).
+ * Lambda does, reached through AWS_ENDPOINT_URL_LAMBDA (everything else goes to moto). The webhook hook points at a
+ * name that does not resolve, so it fails: the rollback must stand regardless.
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -115,12 +115,22 @@ describe('auto-rollback on-rollback hooks against moto', () => {
   it("gives the engine of an alarm's rollback the on-rollback hooks, whose Lambda is invoked with the event", async () => {
     const { fx, release } = await diedMidRelease();
     engines.length = 0;
+    invoked.length = 0;
 
     // WHEN green's gate event is handled
     const result = await runAutoRollback(alarmEvent(fx.colours.green.gateAlarm), { serviceName: fx.service, rollbackAfterPromotion: true, clients, log: () => undefined });
 
-    // THEN it rolled back with an engine given exactly the on-rollback hooks and the colours' images
+    // THEN it rolled back, the handler's own run invoked the Lambda hook once, and the record has both runs: the
+    // Lambda passed, the unreachable webhook failed after its retry, and the rollback stands
     expect(result).toMatchObject({ action: 'rollback', outcome: { status: 'rolled-back' } });
+    expect(invoked.map((i) => JSON.parse(i.body).idempotencyKey)).toEqual([hookIdempotencyKey(release.releaseId, 'undo', 'on-rollback')]);
+    const stored = await new DynamoReleaseStateStore(clients.get(DynamoDBClient), fx.descriptor.releaseStateTable, fx.service).read();
+    expect(stored?.state.status).toBe('rolled-back');
+    expect(stored?.state.hooks?.map((h) => [h.hook, h.point, h.status, h.attempts])).toEqual([
+      ['undo', 'on-rollback', 'passed', 1],
+      ['page', 'on-rollback', 'failed', 2],
+    ]);
+    expect(await fx.weights('production')).toEqual({ blue: 100, green: 0 });
     expect(engines).toHaveLength(1);
     const hooks = engines[0].hooks;
     expect(hooks?.hooks).toEqual([
