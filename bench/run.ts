@@ -9,27 +9,41 @@
  * - `wait <svc>`: its API calls per poll (in-process), and as a bundled process the time from the release ending
  *   (the engine, in this process, writing the final record) to `wait` exiting with its exit code;
  * - a bundled `bluegreen rollback <svc>` while moto is frozen (SIGSTOP): time to its first line, and to its exit,
- *   frozen throughout and thawed (SIGCONT) after a few seconds.
+ *   frozen throughout and thawed (SIGCONT) after a few seconds;
+ * - `dr drill` in-process against a two-Region pair (its phases, and the RTO model);
+ * - quarantine: the function (`runQuarantine`, with the stand-ins of test/integration/quarantine-stand-ins.ts for
+ *   the lifecycle moto lacks) keeping an unhealthy instance and continuing a scale-in, a sweep tick, and the
+ *   `quarantine` commands in-process: time and API calls by operation;
+ * - release hooks: what a pre-release and a post-promotion command hook (`true`) add to a release, and the API
+ *   calls of `approve` and `contract`, in-process.
+ * `BENCH_ONLY=dr` or `BENCH_ONLY=quarantine` runs one part alone and prints it (docs/BENCHMARKS.md untouched).
  * Writes docs/BENCHMARKS.md.
  *
  * moto answers in about a millisecond on loopback, so the times here are node's, the engine's and the SDK's own
  * cost; add real AWS latency (tens of ms per call) for production estimates.
  */
+import { AutoScalingClient, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { ApiCallCounter, AwsClients, CountableClient, createAwsClients, createAwsPorts, DynamoReleaseStateStore, loadDescriptor } from '../lib/aws';
+import { AutoScalingQuarantine } from '../lib/aws/quarantine';
 import { CliIo, main as bluegreen } from '../lib/cli';
 import { ownerId, ownerProcess, processProbe } from '../lib/cli/owner';
 import { Logger, ReleaseEngine, ReleaseEvent, ReleaseEventType, ReleaseOutcome, ReleasePorts, ReleaseState, ReleaseStrategy } from '../lib/release';
 import { DR_POLL_MS } from '../lib/cli/commands/dr';
+import { QUARANTINE_SWEEP_SOURCE } from '../lib/contract';
+import { DescriptorCache } from '../lib/lambda/auto-rollback/descriptor-cache';
+import { QuarantineEvent, QuarantineLogLine, runQuarantine } from '../lib/lambda/quarantine';
 import { DR_DEFAULTS } from '../lib/release/dr/engine';
 import type { DrillReport } from '../lib/release/dr/types';
+import { AutoScalingQuarantinePort, LifecycleResult } from '../lib/release/quarantine';
 import { createDrPair, DrPair } from '../test/integration/dr-pair';
 import { createServiceFixture, ServiceFixture } from '../test/integration/fixture';
 import { MotoServer, startMotoServer } from '../test/integration/moto-process';
+import { autoScalingWithStandIns, lifecycleActionEvent, motoLifecycle } from '../test/integration/quarantine-stand-ins';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const STEPS = [10, 25, 50, 75, 100];
@@ -572,6 +586,8 @@ interface Results {
   readonly frozen: { readonly throughout: Awaited<ReturnType<typeof benchFrozenRollback>>; readonly thawed: Awaited<ReturnType<typeof benchFrozenRollback>> };
   readonly bundleKb: { readonly entry: number; readonly total: number; readonly chunks: number };
   readonly drills: Awaited<ReturnType<typeof benchDrills>>;
+  readonly quarantine: Awaited<ReturnType<typeof benchQuarantine>>;
+  readonly hooks: Awaited<ReturnType<typeof benchHooks>>;
   /** One-minute load averages when the run started and ended: other work on the machine skews process times. */
   readonly load: readonly [number, number];
 }
@@ -652,6 +668,8 @@ function report(r: Results): string {
     ...waitSection(r.status.wait, r.waits),
     ...frozenSection(r.frozen),
     ...drSection(r.drills),
+    ...quarantineSection(r.quarantine),
+    ...hooksSection(r.hooks),
     '## Reproduce',
     '',
     '```sh',
@@ -800,7 +818,7 @@ function bundleSizes(): Results['bundleKb'] {
 }
 
 async function main() {
-  if (!fs.existsSync(BUNDLE) && process.env.BENCH_ONLY !== 'dr') throw new Error(`no bundle at ${BUNDLE}: run npm run build:cli (npm run bench does)`);
+  if (!fs.existsSync(BUNDLE) && !process.env.BENCH_ONLY) throw new Error(`no bundle at ${BUNDLE}: run npm run build:cli (npm run bench does)`);
   const loadAtStart = os.loadavg()[0];
   const server = await startMotoServer();
   Object.assign(process.env, server.env);
@@ -808,6 +826,12 @@ async function main() {
     if (process.env.BENCH_ONLY === 'dr') {
       // The DR section alone, printed (docs/BENCHMARKS.md untouched): for work on the DR engine or its adapters.
       process.stdout.write(`${drSection(await benchDrills()).join('\n')}\n`);
+      return;
+    }
+    if (process.env.BENCH_ONLY === 'quarantine') {
+      // The quarantine and release-hook sections alone, printed (docs/BENCHMARKS.md untouched).
+      const q = await benchQuarantineAndHooks();
+      process.stdout.write(`${[...quarantineSection(q.quarantine), ...hooksSection(q.hooks)].join('\n')}\n`);
       return;
     }
     const bare = await timings(async () => (await timeProcess(['-e', '0'])).ms);
@@ -830,6 +854,7 @@ async function main() {
     }
     // Before the frozen rollbacks: moto answers slowly for a while after a SIGSTOP/SIGCONT.
     const drills = await benchDrills();
+    const { quarantine, hooks } = await benchQuarantineAndHooks();
     const frozen = { throughout: await benchFrozenRollback(server), thawed: await benchFrozenRollback(server, THAW_AFTER_MS) };
     if (process.env.BENCH_DEBUG) process.stderr.write(`${JSON.stringify({ status, waits, frozen }, undefined, 1)}\n`);
     const text = report({
@@ -843,6 +868,8 @@ async function main() {
       waits,
       frozen,
       drills,
+      quarantine,
+      hooks,
       bundleKb: bundleSizes(),
       load: [loadAtStart, os.loadavg()[0]],
     });
@@ -985,7 +1012,7 @@ function drSection(d: Awaited<ReturnType<typeof benchDrills>>): string[] {
     '(real: health checks and TTL), the load balancers on loopback (real: their health checks), and moto\'s instances',
     `healthy as soon as they exist (real: boot). What remains is the tool's own time and calls. ${d.fast.length} drills at`,
     '`--poll 100ms` (median / p95 / max, ms), after one untimed; then one drill at the CLI\'s default poll',
-    `(${cli} s) and one at the engine's (${engine} s, which the standby's watcher keeps). A phase ends when the engine takes`,
+    `(${cli} s, which the standby's watcher uses too) and one at the engine's (${engine} s). A phase ends when the engine takes`,
     'its timeline mark; the record write of that mark is counted in the next phase.',
     '',
     `| mark | phase | wall time at --poll 100ms | API calls | at ${cli} s poll, ms | at ${engine} s poll, ms |`,
@@ -1011,7 +1038,7 @@ function drSection(d: Awaited<ReturnType<typeof benchDrills>>): string[] {
     '(2 s on average) plus the calls, each poll being at most four reads, which is about the goal in the worst case and',
     'well under it on average. The switch wait shows it above: the alarm is never in ALARM at the read right after the',
     'write, so that phase takes one poll interval even with instant stand-ins. The standby\'s watcher, which fails over',
-    `on its own, keeps the engine's ${engine} s.`,
+    `on its own, polls every ${cli} s as well.`,
     '',
     ...DR_RTO_MODEL,
   ];
@@ -1033,3 +1060,438 @@ const DR_RTO_MODEL: string[] = [
   'the client-observed recovery time of each drill (docs/DISASTER-RECOVERY.md, "Reading the drill report").',
   '',
 ];
+
+/** A measured run: its wall time and its API calls by `service:Operation`. */
+interface Measured {
+  readonly ms: number;
+  readonly calls: ReadonlyMap<string, number>;
+}
+
+/** One CLI command run in-process: exit code, wall time, API calls by operation, and what it printed. */
+interface CliRun extends Measured {
+  readonly code: number;
+  readonly text: string;
+}
+
+/** The CLI in-process with fresh counted clients, as one command runs; throws unless it exits `code`. */
+async function cliRun(argv: string[], cwd: string, code: number): Promise<CliRun> {
+  const clients = createAwsClients();
+  const lines: string[] = [];
+  const t0 = performance.now();
+  try {
+    const exit = await bluegreen(argv, cliIo(cwd, clients, lines));
+    const ms = performance.now() - t0;
+    if (exit !== code) throw new Error(`bluegreen ${argv.join(' ')} exited ${exit}, not ${code}: ${lines.join('\n')}`);
+    return { code: exit, ms, calls: callsByOperation(clients.counter), text: lines.join('\n') };
+  } finally {
+    clients.destroy();
+  }
+}
+
+/** Calls by operation in a stable order (sorted), as `service:Operation×n, ...`. */
+function operations(calls: ReadonlyMap<string, number>): string {
+  return [...calls]
+    .filter(([, n]) => n !== 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([op, n]) => `${op}×${n}`)
+    .join(', ');
+}
+
+/** `after` minus `before`, per operation (operations with no difference left out). */
+function callsDiff(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Map<string, number> {
+  const diff = new Map<string, number>();
+  for (const op of new Set([...before.keys(), ...after.keys()])) {
+    const n = (after.get(op) ?? 0) - (before.get(op) ?? 0);
+    if (n !== 0) diff.set(op, n);
+  }
+  return diff;
+}
+
+/** The calls most runs made (the runs' counts are the same unless a row shows several). */
+function modalCalls(runs: readonly Measured[]): ReadonlyMap<string, number> {
+  const seen = new Map<string, { calls: ReadonlyMap<string, number>; n: number }>();
+  for (const r of runs) {
+    const key = operations(r.calls);
+    const entry = seen.get(key) ?? { calls: r.calls, n: 0 };
+    entry.n++;
+    seen.set(key, entry);
+  }
+  return [...seen.values()].sort((a, b) => b.n - a.n)[0].calls;
+}
+
+/** A table row: what, time (median / p95 / max), API calls (the distinct totals), by operation (the distinct lists). */
+function measuredRow(what: string, runs: readonly Measured[]): string {
+  return `| ${what} | ${spread(runs.map((r) => r.ms))} | ${distinctValues(runs.map((r) => sum(r.calls)))} | ${distinctValues(runs.map((r) => operations(r.calls)))} |`;
+}
+
+/** Runs of each quarantine measure: each needs a service deployed with quarantine of its own. */
+const QUARANTINE_RUNS = Math.min(RUNS, 10);
+/** The marker of a call a stand-in made in place of AWS's. */
+const STAND_IN = ' (stand-in)';
+
+/** One invocation of the quarantine function. */
+interface FunctionRun extends Measured {
+  /** From the event to CompleteLifecycleAction being sent (a lifecycle event). */
+  readonly toCompleteMs: number;
+  /** The calls made by then. */
+  readonly callsToComplete: ReadonlyMap<string, number>;
+  /** What it ended the lifecycle action with. */
+  readonly result?: LifecycleResult;
+  readonly line: QuarantineLogLine;
+}
+
+/**
+ * The quarantine function as a warm Lambda runs it: its SDK clients (counted) are kept between invocations, and the
+ * Auto Scaling side moto 5.2 lacks is stood in for by test/integration/quarantine-stand-ins.ts, through clients of
+ * its own (not counted). Each stand-in call is counted as the one AWS call it replaces, marked STAND_IN.
+ */
+class BenchQuarantineFunction {
+  public readonly lifecycle = motoLifecycle();
+  private readonly clients = createAwsClients();
+  private readonly stood = new Map<string, number>();
+  private readonly autoScaling: AutoScalingQuarantinePort;
+  private completed?: { readonly at: number; readonly calls: ReadonlyMap<string, number>; readonly result: LifecycleResult };
+
+  constructor(standInClients: AwsClients) {
+    const standIns = autoScalingWithStandIns(standInClients, this.lifecycle);
+    const real = AutoScalingQuarantine.fromClients(this.clients);
+    const stand = (operation: string) => {
+      const key = `autoscaling:${operation}${STAND_IN}`;
+      this.stood.set(key, (this.stood.get(key) ?? 0) + 1);
+    };
+    this.autoScaling = {
+      terminationActivity: (group, instanceId) => {
+        stand('DescribeScalingActivities');
+        return standIns.terminationActivity(group, instanceId);
+      },
+      groupDeleting: (group) => real.groupDeleting(group),
+      completeLifecycleAction: (event, result) => {
+        stand('CompleteLifecycleAction');
+        this.completed ??= { at: performance.now(), calls: this.calls(), result };
+        return standIns.completeLifecycleAction(event, result);
+      },
+      terminateInstance: (group, instanceId) => real.terminateInstance(group, instanceId),
+      retainedInstances: (group) => {
+        stand('DescribeAutoScalingGroups');
+        return standIns.retainedInstances(group);
+      },
+    };
+  }
+
+  /** Calls so far, the stand-ins' included. */
+  calls(): Map<string, number> {
+    return new Map([...callsByOperation(this.clients.counter), ...this.stood]);
+  }
+
+  /** One invocation: `runQuarantine` with this function's clients and the service's descriptor cache. */
+  async invoke(event: QuarantineEvent, service: string, descriptors: DescriptorCache): Promise<FunctionRun> {
+    const before = this.calls();
+    this.completed = undefined;
+    const t0 = performance.now();
+    const line = await runQuarantine(event, { serviceName: service, clients: this.clients, descriptors, autoScaling: this.autoScaling, log: () => undefined });
+    const ms = performance.now() - t0;
+    const done = this.lastCompleted();
+    return {
+      ms,
+      calls: callsDiff(before, this.calls()),
+      toCompleteMs: done ? done.at - t0 : NaN,
+      callsToComplete: done ? callsDiff(before, done.calls) : new Map(),
+      ...(done ? { result: done.result } : {}),
+      line,
+    };
+  }
+
+  destroy(): void {
+    this.clients.destroy();
+  }
+
+  /** The CompleteLifecycleAction of the last invocation (a method: the narrowing of `invoke` does not see the port set it). */
+  private lastCompleted() {
+    return this.completed;
+  }
+}
+
+/**
+ * One service deployed with quarantine (keep 1 per colour, 2 per service, 24 h), then in order: a blue instance marked
+ * Unhealthy (SetInstanceHealth) and its lifecycle event, which keeps it (ABANDON); a sweep tick with it kept and not
+ * due; `quarantine <svc>`, `quarantine extend <svc> <instance> --for 1h` and `quarantine terminate <svc> <instance>`;
+ * a sweep tick with nothing kept; a healthy green instance's lifecycle event (a scale-in), which continues.
+ */
+async function benchQuarantineRun(fn: BenchQuarantineFunction, setup: AwsClients, run: number) {
+  const service = `bq-${run < 0 ? 'warm' : run}`;
+  const fx = await createServiceFixture({ service, clients: setup, quarantine: {} });
+  const cwd = manifestDir(service);
+  // The function's copy of the descriptor, kept between invocations as a warm function keeps it.
+  const descriptors = new DescriptorCache(service);
+  const sweep = async (what: string) => {
+    const out = await fn.invoke({ source: QUARANTINE_SWEEP_SOURCE }, service, descriptors);
+    if (out.line.kind !== 'sweep' || (out.line.terminated as unknown[]).length || (out.line.dropped as unknown[]).length) {
+      throw new Error(`the sweep ${what} did something: ${out.line.message}`);
+    }
+    return out;
+  };
+  try {
+    const [sick] = await fx.instanceIds('blue');
+    await setup.get(AutoScalingClient).send(new SetInstanceHealthCommand({ InstanceId: sick, HealthStatus: 'Unhealthy' }));
+    const kept = await fn.invoke(lifecycleActionEvent(fn.lifecycle, fx.colours.blue.autoScalingGroupName, sick), service, descriptors);
+    if (kept.line.action !== 'kept' || kept.result !== 'ABANDON') throw new Error(`${sick} was not kept: ${kept.line.message}`);
+    const sweepKept = await sweep('with one kept');
+    const list = await cliRun(['quarantine', service], cwd, 0);
+    if (!list.text.includes(`${sick}  blue  kept`)) throw new Error(`quarantine ${service} did not list ${sick}: ${list.text}`);
+    const extend = await cliRun(['quarantine', 'extend', service, sick, '--for', '1h'], cwd, 0);
+    const terminate = await cliRun(['quarantine', 'terminate', service, sick], cwd, 0);
+    const sweepNone = await sweep('with none kept');
+    const [healthy] = await fx.instanceIds('green');
+    const scaleIn = await fn.invoke(lifecycleActionEvent(fn.lifecycle, fx.colours.green.autoScalingGroupName, healthy), service, descriptors);
+    if (scaleIn.line.action !== 'terminated' || scaleIn.line.healthDriven !== false || scaleIn.result !== 'CONTINUE') {
+      throw new Error(`the scale-in of ${healthy} did not continue: ${scaleIn.line.message}`);
+    }
+    return { kept, sweepKept, list, extend, terminate, sweepNone, scaleIn };
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+type QuarantineRun = Awaited<ReturnType<typeof benchQuarantineRun>>;
+
+async function benchQuarantine(): Promise<QuarantineRun[]> {
+  const setup = createAwsClients();
+  const fn = new BenchQuarantineFunction(setup);
+  try {
+    await benchQuarantineRun(fn, setup, -1);
+    const runs: QuarantineRun[] = [];
+    for (let i = 0; i < QUARANTINE_RUNS; i++) runs.push(await benchQuarantineRun(fn, setup, i));
+    return runs;
+  } finally {
+    fn.destroy();
+    setup.destroy();
+  }
+}
+
+/** The command hooks of each measured release, and the flags that give them. */
+const HOOK_VARIANTS = {
+  none: [],
+  pre: ['--pre-release-cmd', 'true'],
+  post: ['--post-promotion-cmd', 'true'],
+  both: ['--pre-release-cmd', 'true', '--post-promotion-cmd', 'true'],
+} as const;
+type HookVariant = keyof typeof HOOK_VARIANTS;
+/** A release as fast as the engine goes: one step to 100 %, no bake. */
+const FAST_RELEASE = ['--steps', '100', '--bake', '0s', '--poll', '100ms'];
+/**
+ * The engine's wait slice for a hook that has not answered (HOOK_WAIT_SLICE_MS of lib/release/private/hooks.ts, which
+ * lint keeps private to lib/release): the text of the section explains the extra time with it.
+ */
+const HOOK_WAIT_SLICE_MS = 1_000;
+/** Runs of the approve and contract measures (their call counts are what matters). */
+const HOOK_COMMAND_RUNS = Math.min(RUNS, 5);
+
+/** A fresh service and a working directory with its manifest; `rm` removes the directory. */
+async function hookService(service: string) {
+  await createServiceFixture({ service });
+  const cwd = manifestDir(service);
+  return { service, cwd, rm: () => fs.rmSync(cwd, { recursive: true, force: true }) };
+}
+
+/** `release <svc> --steps 100 --bake 0s` with the variant's command hooks, on a fresh service. */
+async function benchHookRelease(variant: HookVariant, run: number): Promise<CliRun> {
+  const s = await hookService(`bh-${variant}-${run < 0 ? 'warm' : run}`);
+  try {
+    const released = await cliRun(['release', s.service, ...FAST_RELEASE, ...HOOK_VARIANTS[variant]], s.cwd, 0);
+    for (const point of ['pre-release', 'post-promotion']) {
+      const given = (HOOK_VARIANTS[variant] as readonly string[]).includes(`--${point}-cmd`);
+      if (given !== new RegExp(`hook cmd-${point} passed`, 'i').test(released.text)) {
+        throw new Error(`the ${variant} release ${given ? 'did not run' : 'ran'} cmd-${point}: ${released.text}`);
+      }
+    }
+    return released;
+  } finally {
+    s.rm();
+  }
+}
+
+/** A release paused before its last step (`--steps 50,pause,100`, exit 8), then `approve`. */
+async function benchApprove(run: number) {
+  const s = await hookService(`bh-approve-${run < 0 ? 'warm' : run}`);
+  try {
+    const paused = await cliRun(['release', s.service, '--steps', '50,pause,100', '--bake', '0s', '--poll', '100ms'], s.cwd, 8);
+    const approved = await cliRun(['approve', s.service, '--poll', '100ms'], s.cwd, 0);
+    return { paused, approved };
+  } finally {
+    s.rm();
+  }
+}
+
+/**
+ * A release with `--contract-cmd true` (deferred), `contract` right after it (refused: the old colour is warm),
+ * `scale-down --force`, and `contract` again (runs it).
+ */
+async function benchContract(run: number) {
+  const s = await hookService(`bh-contract-${run < 0 ? 'warm' : run}`);
+  try {
+    const released = await cliRun(['release', s.service, ...FAST_RELEASE, '--contract-cmd', 'true'], s.cwd, 0);
+    if (!/Contract hook cmd-contract deferred/.test(released.text)) throw new Error(`the release did not defer cmd-contract: ${released.text}`);
+    const refused = await cliRun(['contract', s.service, '--contract-cmd', 'true'], s.cwd, 3);
+    const scaledDown = await cliRun(['scale-down', s.service, '--force'], s.cwd, 0);
+    const contracted = await cliRun(['contract', s.service, '--contract-cmd', 'true'], s.cwd, 0);
+    if (!/Running contract hook cmd-contract/.test(contracted.text)) throw new Error(`contract did not run cmd-contract: ${contracted.text}`);
+    return { released, refused, scaledDown, contracted };
+  } finally {
+    s.rm();
+  }
+}
+
+/** `sh -c true` from node, spawn to exit: what a command hook's command itself costs. */
+function timeShTrue(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn('sh', ['-c', 'true'], { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', () => resolve(performance.now() - start));
+  });
+}
+
+async function benchHooks() {
+  const variants = Object.keys(HOOK_VARIANTS) as HookVariant[];
+  for (const v of variants) await benchHookRelease(v, -1);
+  const releases = Object.fromEntries(variants.map((v) => [v, [] as CliRun[]])) as Record<HookVariant, CliRun[]>;
+  // Interleaved, each run in another order, so that drift (moto's growing state, the machine's load) spreads evenly.
+  for (let i = 0; i < RUNS; i++) {
+    for (let j = 0; j < variants.length; j++) {
+      const v = variants[(i + j) % variants.length];
+      releases[v].push(await benchHookRelease(v, i));
+    }
+  }
+  await benchApprove(-1);
+  const approves = [];
+  for (let i = 0; i < HOOK_COMMAND_RUNS; i++) approves.push(await benchApprove(i));
+  await benchContract(-1);
+  const contracts = [];
+  for (let i = 0; i < HOOK_COMMAND_RUNS; i++) contracts.push(await benchContract(i));
+  const sh = await timings(() => timeShTrue());
+  return { releases, approves, contracts, sh };
+}
+
+/**
+ * The quarantine and release-hook measures, on a moto server of their own (a fresh one, so that the state the
+ * sections before left in the shared one does not slow them).
+ */
+async function benchQuarantineAndHooks() {
+  const server = await startMotoServer();
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  process.env.AWS_ENDPOINT_URL = server.endpoint;
+  try {
+    const quarantine = await benchQuarantine();
+    const hooks = await benchHooks();
+    return { quarantine, hooks };
+  } finally {
+    await server.stop();
+    process.env.AWS_ENDPOINT_URL = endpoint;
+  }
+}
+
+function quarantineSection(runs: readonly QuarantineRun[]): string[] {
+  const to = (pick: (r: QuarantineRun) => FunctionRun): Measured[] => runs.map((r) => ({ ms: pick(r).toCompleteMs, calls: pick(r).callsToComplete }));
+  const of = (pick: (r: QuarantineRun) => Measured): Measured[] => runs.map(pick);
+  return [
+    '## Quarantine: the function keeping an instance, a scale-in, the sweep, and the `quarantine` commands',
+    '',
+    `In-process against moto (a server of its own, shared with the next section), a fresh service each run deployed with ` +
+      '`Healing.quarantine()` (`createServiceFixture({ quarantine: {} })`: keep 1 per colour, 2 per service, 24 h). ' +
+      'The function is `runQuarantine` (lib/lambda/quarantine), what the Lambda handler runs, kept warm as Lambda keeps ' +
+      'it: its SDK clients, with a call counter, and its copy of the descriptor (the lifecycle event always reads the ' +
+      'descriptor afresh; the sweep uses the copy, up to 5 min old, so a cold sweep adds one ssm:GetParameter). A cold ' +
+      'start of the real function (loading its bundle, creating clients) is not included. moto 5.2 has no termination ' +
+      'lifecycle, so test/integration/quarantine-stand-ins.ts stands in for it: `lifecycleActionEvent` is the EventBridge ' +
+      'event the group would send; the termination\'s cause (DescribeScalingActivities, always empty in moto) is derived ' +
+      'from moto\'s instance health; CompleteLifecycleAction is recorded (CONTINUE terminates the instance with moto\'s ' +
+      'TerminateInstanceInAutoScalingGroup, as the group would; ABANDON leaves it running, Retained); and the Retained ' +
+      'listing (DescribeAutoScalingGroups) comes from what ABANDON left. Each stand-in is counted as the one AWS call it ' +
+      `replaces, marked "${STAND_IN.trim()}"; the calls the stand-ins make to moto themselves are not counted, and take about as ` +
+      'long as the calls they replace. Everything else (the record in DynamoDB, tags, security groups, target groups, ' +
+      'console output, S3, SNS, CloudWatch) is moto\'s own. The commands run through the CLI (`main`) with fresh counted ' +
+      'clients each, as one command runs (the descriptor included). moto answers in about a millisecond, so these are ' +
+      `the tool's own time and calls against a local emulator, not AWS latencies. ${runs.length} runs, after one untimed.`,
+    '',
+    '| what | time (median / p95 / max) | API calls | by operation |',
+    '|---|---|---|---|',
+    measuredRow('keep: lifecycle event of a blue instance marked Unhealthy (SetInstanceHealth), to ABANDON sent', to((r) => r.kept)),
+    measuredRow('the same event, to the function\'s return (after ABANDON: notice, flapping gauge)', of((r) => r.kept)),
+    measuredRow('scale-in: lifecycle event of a healthy green instance, to CONTINUE sent', to((r) => r.scaleIn)),
+    measuredRow('the same event, to the function\'s return (the CONTINUE stand-in terminates it in moto)', of((r) => r.scaleIn)),
+    measuredRow('one sweep tick, nothing due, nothing kept (warm: descriptor copy)', of((r) => r.sweepNone)),
+    measuredRow('one sweep tick, nothing due, one instance kept (expires in 24 h)', of((r) => r.sweepKept)),
+    measuredRow('`bluegreen quarantine <svc>` (lists the one kept)', of((r) => r.list)),
+    measuredRow('`bluegreen quarantine extend <svc> <instance> --for 1h`', of((r) => r.extend)),
+    measuredRow('`bluegreen quarantine terminate <svc> <instance>`', of((r) => r.terminate)),
+    '',
+    'Keeping an instance isolates it before ABANDON (deregister, tag, swap security groups, evidence to S3) with the ' +
+      'record claimed and then written kept; on AWS each of those calls adds its latency to the time the instance ' +
+      'waits in `Terminating:Wait` (the hook allows 5 min). The sweep runs every minute per service with quarantine.',
+    '',
+  ];
+}
+
+function hooksSection(h: Awaited<ReturnType<typeof benchHooks>>): string[] {
+  const median = (runs: readonly Measured[]) => percentile(runs.map((r) => r.ms), 50);
+  const none = h.releases.none;
+  const extra = (variant: HookVariant, what: string) => {
+    const runs = h.releases[variant];
+    const diff = callsDiff(modalCalls(none), modalCalls(runs));
+    const count = variant === 'both' ? 2 : 1;
+    const ms = median(runs) - median(none);
+    return `| ${what} | ${ms.toFixed(0)} ms | ${(ms - count * HOOK_WAIT_SLICE_MS).toFixed(0)} ms | ${sum(diff)} | ${operations(diff) || 'none'} |`;
+  };
+  const first = (pick: (c: (typeof h.contracts)[number]) => Measured) => h.contracts.map(pick);
+  return [
+    '## Release hooks: what a command hook adds to a release, `approve` and `contract`',
+    '',
+    `\`bluegreen release <svc> ${FAST_RELEASE.join(' ')}\` in-process through the CLI (\`main\`, fresh counted clients), on a ` +
+      'fresh service each run in the same moto server as the section above: with no hook, with `--pre-release-cmd true`, ' +
+      'with `--post-promotion-cmd true`, and with both. The command is `true`, which does nothing, so what a hook adds is ' +
+      'the engine\'s own cost: recording the run in the release record before and after it (two PutItem), reading the ' +
+      'candidate\'s gate and health again after the pre-release hooks (before the first weight moves), spawning ' +
+      '`sh -c`, and waiting for the answer. moto\'s targets are healthy the moment ' +
+      'their instances exist and its alarms stay OK, so every gate passes at its first reading and a release with no ' +
+      'bake never waits: this is the tool\'s own time and calls against a local emulator, not AWS latencies (on AWS each ' +
+      `extra call adds its latency, typically 20-80 ms). ${RUNS} runs per variant, interleaved, after one untimed each.`,
+    '',
+    '| release | time (median / p95 / max) | API calls | by operation |',
+    '|---|---|---|---|',
+    measuredRow('no hook', none),
+    measuredRow('`--pre-release-cmd true`', h.releases.pre),
+    measuredRow('`--post-promotion-cmd true`', h.releases.post),
+    measuredRow('both', h.releases.both),
+    '',
+    `| hook | extra time (difference of medians) | of which not the ${seconds(HOOK_WAIT_SLICE_MS)} wait slice | extra API calls | which |`,
+    '|---|---|---|---|---|',
+    extra('pre', 'one pre-release command hook'),
+    extra('post', 'one post-promotion command hook'),
+    extra('both', 'both'),
+    '',
+    `Nearly all of the extra time is one wait slice per hook: the engine looks at a hook that has not answered within ` +
+      `one turn of the event loop only every HOOK_WAIT_SLICE_MS (${seconds(HOOK_WAIT_SLICE_MS)}, lib/release/private/hooks.ts, ` +
+      '`attempt`), and a slice is slept to its end even when the hook answers during it. So any hook that takes more than ' +
+      'a turn (every command, webhook or Lambda hook) costs a whole number of slices, at least one: `true` answers in ' +
+      `milliseconds (\`sh -c true\` spawned from node, spawn to exit: ${spread(h.sh)}, ${h.sh.length} runs) and costs a second. ` +
+      'What remains beyond the slice is the record writes, the gate re-read and the spawn. The same slice shows in ' +
+      '`contract` below.',
+    '',
+    `Approval and the expand/contract guard: the same CLI, a fresh service each run, ${h.approves.length} runs after one untimed.`,
+    '',
+    '| what | time (median / p95 / max) | API calls | by operation |',
+    '|---|---|---|---|',
+    measuredRow('`release <svc> --steps 50,pause,100 --bake 0s`: exit 8, paused at 50 % before its last step', h.approves.map((a) => a.paused)),
+    measuredRow('`approve <svc>`: the gate read, then 100 % and promotion', h.approves.map((a) => a.approved)),
+    measuredRow(`\`release <svc> ${FAST_RELEASE.join(' ')} --contract-cmd true\` (the contract hook deferred)`, first((c) => c.released)),
+    measuredRow('`contract <svc> --contract-cmd true` right after: refused (exit 3), the old colour still warm', first((c) => c.refused)),
+    measuredRow('`scale-down <svc> --force`', first((c) => c.scaledDown)),
+    measuredRow('`contract <svc> --contract-cmd true` after it: runs the deferred command', first((c) => c.contracted)),
+    '',
+    'The release records the deferred contract hook in the writes it makes anyway (its calls are those of the release ' +
+      'with no hook). `contract` refuses from the release record and the descriptor alone; once allowed, it reads the old ' +
+      'colour\'s group (in standby) and the weights, records the run before and after it, and pays the wait slice above ' +
+      'for the command.',
+    '',
+  ];
+}
