@@ -2084,7 +2084,7 @@ async function attempt(ctx, ledger, hook, event) {
   while (!box.answer) {
     const left = started + hook.timeoutMs - ctx.now();
     if (left <= 0) return { verdict: "failed", detail: `no answer within its timeout of ${formatDuration(hook.timeoutMs)}` };
-    await ctx.ports.clock.sleep(Math.min(left, HOOK_WAIT_SLICE_MS));
+    await Promise.race([done2, ctx.ports.clock.sleep(Math.min(left, HOOK_WAIT_SLICE_MS))]);
     if (!box.answer && ledger.heartbeat && ctx.now() - beat >= ctx.opts.heartbeatIntervalMs) {
       beat = ctx.now();
       await ledger.heartbeat();

@@ -644,3 +644,25 @@ describe('plan', () => {
     expect(w.hookCalls).toEqual([]);
   });
 });
+
+describe('waiting for a hook', () => {
+  it('ends as soon as the hook answers, not at the end of a wait slice', async () => {
+    // GIVEN a hook that answers after 30 ms of real time, and a clock that sleeps in real time
+    const w = worldWith([fakeHook('migrate', 'pre-release')]);
+    const proc = w.process('cli');
+    const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    Object.assign(proc.ports, {
+      clock: { now: () => Date.now(), sleep: realSleep },
+      hooks: { hooks: [fakeHook('migrate', 'pre-release')], runner: { run: async () => (await realSleep(30), { verdict: 'passed' as const }) } },
+    });
+
+    // WHEN an all-at-once release without bake runs it
+    const started = Date.now();
+    const outcome = await engineFor(proc).release({ strategy: ReleaseStrategy.explicitSteps([100], 0), releaseId: 'r1' });
+
+    // THEN it passed and the release took far less than the 1 s wait slice
+    expect(outcome.status).toBe('succeeded');
+    expect(runOf(w, 'r1:migrate:pre-release')?.status).toBe('passed');
+    expect(Date.now() - started).toBeLessThan(700);
+  });
+});

@@ -351,7 +351,8 @@ async function attempt(ctx: EngineContext, ledger: HookLedger, hook: ReleaseHook
   while (!box.answer) {
     const left = started + hook.timeoutMs - ctx.now();
     if (left <= 0) return { verdict: 'failed', detail: `no answer within its timeout of ${formatDuration(hook.timeoutMs)}` };
-    await ctx.ports.clock.sleep(Math.min(left, HOOK_WAIT_SLICE_MS));
+    // The answer ends the wait at once; the slice only bounds how long a silent hook goes unchecked.
+    await Promise.race([done, ctx.ports.clock.sleep(Math.min(left, HOOK_WAIT_SLICE_MS))]);
     if (!box.answer && ledger.heartbeat && ctx.now() - beat >= ctx.opts.heartbeatIntervalMs) {
       beat = ctx.now();
       await ledger.heartbeat();
