@@ -5,6 +5,7 @@
  * Additive changes keep the schema version; removing or renaming a field bumps it.
  */
 import { DisasterRecoveryDescriptor, disasterRecoveryProblems } from './disaster-recovery';
+import { FeatureFlagsDescriptor, featureFlagsDescriptorProblems } from './feature-flags';
 import { HealingDescriptor, healingProblems } from './quarantine';
 import { ReleaseHookDescriptor, releaseHookProblems } from './release-hooks';
 
@@ -105,6 +106,8 @@ export interface ServiceDescriptor {
   readonly healing?: HealingDescriptor;
   /** Release hooks declared on the service (Lambda functions and webhooks), run once per release at their points. */
   readonly releaseHooks?: readonly ReleaseHookDescriptor[];
+  /** The service's feature flags in AWS AppConfig, when it declares some (`FeatureFlags`). */
+  readonly featureFlags?: FeatureFlagsDescriptor;
 }
 
 /** The load balancer of a service. */
@@ -205,6 +208,7 @@ function descriptorProblems(raw: unknown, expectedService?: string): string[] {
   problems.push(...disasterRecoveryProblems(at(raw, 'disasterRecovery')));
   problems.push(...healingProblems(at(raw, 'healing')));
   problems.push(...releaseHookProblems(at(raw, 'releaseHooks')));
+  problems.push(...featureFlagsDescriptorProblems(at(raw, 'featureFlags')));
   const service = at(raw, 'service');
   if (expectedService !== undefined && typeof service === 'string' && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);

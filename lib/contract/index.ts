@@ -9,3 +9,4 @@ export * from './auto-rollback';
 export * from './disaster-recovery';
 export * from './quarantine';
 export * from './release-hooks';
+export * from './feature-flags';
