@@ -134,6 +134,7 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   S3: 's3',
   SNS: 'sns',
   Lambda: 'lambda',
+  AppConfig: 'appconfig',
 };
 
 /** A service's short name (`elbv2`, `ssm`...) from the SDK's service id, as the counter and messages use it. */

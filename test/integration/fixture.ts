@@ -11,8 +11,16 @@
  * - Scaling an ASG in terminates instances but leaves them registered, still reported `healthy`; real ALB drains
  *   and drops them. `pruneTerminatedTargets` does what ALB would.
  */
+import {
+  AppConfigClient,
+  CreateApplicationCommand,
+  CreateConfigurationProfileCommand,
+  CreateDeploymentStrategyCommand,
+  CreateEnvironmentCommand,
+  CreateHostedConfigurationVersionCommand,
+} from '@aws-sdk/client-appconfig';
 import { AutoScalingClient, CreateAutoScalingGroupCommand, PutLifecycleHookCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand, StateValue } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand, StateValue } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateLaunchTemplateCommand,
@@ -41,13 +49,19 @@ import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sd
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
+  declaredFeatureFlagProfile,
   descriptorParameterName,
   DisasterRecoveryDescriptor,
+  FEATURE_FLAG_NAMES,
+  FeatureFlagDeclaration,
+  featureFlagApplicationName,
+  FeatureFlagsDescriptor,
   IMAGE_TAG_KEY,
   QUARANTINE_DEFAULT_RETENTION_SECONDS,
   QUARANTINE_HOOK_NAME,
   QuarantineDescriptor,
   ReleaseHookDescriptor,
+  renderFeatureFlagProfile,
   ServiceDescriptor,
   TrafficRouteDescriptor,
   VERSION_TAG_KEY,
@@ -67,6 +81,9 @@ export const FIXTURE_GREEN_IMAGE = 'baked:web@1.0.0';
 
 /** The `bluegreen:image` tag of FIXTURE_AMI (a BakedImage's resource name). */
 export const FIXTURE_IMAGE_TAG = 'fixture-web';
+
+/** The `gradual` strategy the fixture creates (`flags set --gradual`): linear 20 %, over 10 minutes, 5 minutes' bake. */
+export const FIXTURE_GRADUAL_STRATEGY = { growthFactor: 20, durationMinutes: 10, bakeMinutes: 5 } as const;
 
 /** Options of `createServiceFixture`. */
 export interface ServiceFixtureOptions {
@@ -115,6 +132,23 @@ export interface ServiceFixtureOptions {
    * @default - none
    */
   readonly releaseHooks?: readonly ReleaseHookDescriptor[];
+  /**
+   * Deploy it with feature flags, as `cdk deploy` leaves them: in moto the application `bluegreen-<service>`, its
+   * feature-flag profile and one hosted version with `flags` at their defaults (the declared version; nothing is
+   * deployed), the monitor alarm `<service>-feature-flags-monitor` (a metric alarm standing in for the composite,
+   * state OK); in the AppConfig stand-in the environment `live` (monitored by that alarm) and the `gradual`
+   * (FIXTURE_GRADUAL_STRATEGY) and `kill` (linear 100 %, 0 minutes, no bake) strategies; and the descriptor's
+   * `featureFlags` section. Needs the stand-in running with its env applied (`useAppConfigStandIn`) before the
+   * clients are created.
+   *
+   * @default - no feature flags
+   */
+  readonly featureFlags?: { readonly flags: readonly FeatureFlagDeclaration[] };
+}
+
+/** What `featureFlags` created: the descriptor's section plus the monitor alarm's ARN. */
+export interface FixtureFeatureFlags extends FeatureFlagsDescriptor {
+  readonly monitorAlarmArn: string;
 }
 
 /** Resources of one colour. */
@@ -140,6 +174,8 @@ export interface ServiceFixture {
   readonly subnetIds: readonly string[];
   readonly securityGroupId: string;
   readonly colours: { readonly blue: FixtureColour; readonly green: FixtureColour };
+  /** Its feature flags' resources (with the `featureFlags` option). */
+  readonly featureFlags?: FixtureFeatureFlags;
 
   /** Raw weights of a route, read with DescribeRules (independent of the adapter under test). */
   weights(route?: 'production' | 'test'): Promise<Weights>;
@@ -183,8 +219,10 @@ export async function createServiceFixture(options: ServiceFixtureOptions = {}):
   ]);
   const base = descriptorOf(service, region, lb, production, test, releaseStateTable, capacity, colours);
   const healing = options.quarantine ? { quarantine: await createQuarantine(clients, service, region, network, colours, options.quarantine) } : undefined;
+  const featureFlags = options.featureFlags ? await createFeatureFlagResources(clients, service, options.featureFlags.flags) : undefined;
   const descriptor = {
     ...base,
+    ...(featureFlags ? { featureFlags: featureFlagsSection(featureFlags) } : {}),
     ...(options.disasterRecovery ? { disasterRecovery: options.disasterRecovery } : {}),
     ...(healing ? { healing } : {}),
     ...(options.releaseHooks ? { releaseHooks: options.releaseHooks } : {}),
@@ -192,7 +230,97 @@ export async function createServiceFixture(options: ServiceFixtureOptions = {}):
   await clients.get(SSMClient).send(
     new PutParameterCommand({ Name: descriptorParameterName(service), Type: 'String', Value: JSON.stringify(descriptor), Overwrite: true }),
   );
-  return levers({ service, descriptor, clients, ...network, colours });
+  return levers({ service, descriptor, clients, ...network, colours, ...(featureFlags ? { featureFlags } : {}) });
+}
+
+/**
+ * What a BlueGreenService with feature flags leaves after `cdk deploy` (the `featureFlags` option; exported so a test
+ * can give each case a fresh set beside one fixture): moto holds the application, the profile and the declared
+ * version (and the monitor alarm); the AppConfig stand-in the environment and the strategies.
+ */
+export async function createFeatureFlagResources(clients: AwsClients, service: string, flags: readonly FeatureFlagDeclaration[]): Promise<FixtureFeatureFlags> {
+  const appconfig = clients.get(AppConfigClient);
+  const cloudwatch = clients.get(CloudWatchClient);
+  const monitorAlarmName = `${service}-feature-flags-monitor`;
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: monitorAlarmName,
+      AlarmDescription: `${service}: either colour's gate in ALARM (a metric alarm standing in for the composite)`,
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
+  );
+  // OK explicitly: a monitor in INSUFFICIENT_DATA rolls every deployment back.
+  await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: monitorAlarmName, StateValue: 'OK', StateReason: 'fixture: healthy' }));
+  const alarms = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [monitorAlarmName], AlarmTypes: ['MetricAlarm'] }));
+  const monitorAlarmArn = alarms.MetricAlarms?.[0]?.AlarmArn ?? fail('DescribeAlarms did not find the monitor alarm');
+
+  const app = await appconfig.send(new CreateApplicationCommand({ Name: featureFlagApplicationName(service) }));
+  const applicationId = app.Id ?? fail('CreateApplication returned no id');
+  const profile = await appconfig.send(
+    new CreateConfigurationProfileCommand({ ApplicationId: applicationId, Name: FEATURE_FLAG_NAMES.PROFILE, LocationUri: 'hosted', Type: 'AWS.AppConfig.FeatureFlags' }),
+  );
+  const profileId = profile.Id ?? fail('CreateConfigurationProfile returned no id');
+  const version = await appconfig.send(
+    new CreateHostedConfigurationVersionCommand({
+      ApplicationId: applicationId,
+      ConfigurationProfileId: profileId,
+      Content: new TextEncoder().encode(renderFeatureFlagProfile(declaredFeatureFlagProfile({ flags }))),
+      ContentType: 'application/json',
+      Description: 'cdk deploy: the declared flags at their defaults',
+    }),
+  );
+  const declaredVersion = String(version.VersionNumber ?? fail('CreateHostedConfigurationVersion returned no version'));
+
+  const standIn = (e: unknown): never =>
+    fail(`${(e as Error).message}: featureFlags needs the AppConfig stand-in (useAppConfigStandIn, or AWS_ENDPOINT_URL_APPCONFIG pointing at it) before the clients are created`);
+  const environment = await appconfig
+    .send(new CreateEnvironmentCommand({ ApplicationId: applicationId, Name: FEATURE_FLAG_NAMES.ENVIRONMENT, Monitors: [{ AlarmArn: monitorAlarmArn }] }))
+    .catch(standIn);
+  const [gradual, kill] = await Promise.all([
+    appconfig.send(
+      new CreateDeploymentStrategyCommand({
+        Name: `${service}-flags-gradual`,
+        GrowthType: 'LINEAR',
+        GrowthFactor: FIXTURE_GRADUAL_STRATEGY.growthFactor,
+        DeploymentDurationInMinutes: FIXTURE_GRADUAL_STRATEGY.durationMinutes,
+        FinalBakeTimeInMinutes: FIXTURE_GRADUAL_STRATEGY.bakeMinutes,
+        ReplicateTo: 'NONE',
+      }),
+    ),
+    appconfig.send(
+      new CreateDeploymentStrategyCommand({
+        Name: `${service}-flags-kill`,
+        GrowthType: 'LINEAR',
+        GrowthFactor: 100,
+        DeploymentDurationInMinutes: 0,
+        FinalBakeTimeInMinutes: 0,
+        ReplicateTo: 'NONE',
+      }),
+    ),
+  ]);
+  return {
+    applicationId,
+    environmentId: environment.Id ?? fail('CreateEnvironment returned no id'),
+    profileId,
+    declaredVersion,
+    gradualStrategyId: gradual.Id ?? fail('CreateDeploymentStrategy returned no id'),
+    killStrategyId: kill.Id ?? fail('CreateDeploymentStrategy returned no id'),
+    monitorAlarmName,
+    monitorAlarmArn,
+  };
+}
+
+/** The descriptor's section (without the fixture's extras). */
+export function featureFlagsSection(f: FixtureFeatureFlags): FeatureFlagsDescriptor {
+  const { monitorAlarmArn: _arn, ...section } = f;
+  return section;
 }
 
 interface Network {
