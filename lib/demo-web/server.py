@@ -8,6 +8,7 @@ release-new-checkout as the AWS AppConfig Agent on localhost serves it, or its d
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import urllib.error
@@ -47,6 +48,7 @@ def read_flag(flag):
     exchange, so an agent that answers slowly could otherwise hold the request far longer.
     """
     result = {}
+    too_slow = f"agent did not answer within {int(FLAG_TIMEOUT * 1000)} ms"
 
     def work():
         try:
@@ -54,15 +56,16 @@ def read_flag(flag):
         except urllib.error.HTTPError as e:
             result["error"] = f"agent answered HTTP {e.code}"
         except Exception as e:  # noqa: BLE001 - any failure means: use the default
-            result["error"] = f"agent unavailable: {type(e).__name__}: {e}"
+            # The socket's own timeout can win the race with join() below: report it the same way.
+            timed_out = isinstance(e, socket.timeout) or isinstance(getattr(e, "reason", None), socket.timeout)
+            result["error"] = too_slow if timed_out else f"agent unavailable: {type(e).__name__}: {e}"
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
     worker.join(FLAG_TIMEOUT)
     if "enabled" in result:
         return {"enabled": result["enabled"], "source": "agent"}
-    reason = result.get("error", f"agent did not answer within {int(FLAG_TIMEOUT * 1000)} ms")
-    return {"enabled": FLAG_DEFAULTS[flag], "source": "default", "reason": reason}
+    return {"enabled": FLAG_DEFAULTS[flag], "source": "default", "reason": result.get("error", too_slow)}
 
 
 def read_identity():
