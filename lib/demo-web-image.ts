@@ -1,9 +1,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Duration } from 'aws-cdk-lib';
 import { BakedImage, ImageComponent } from '../constructs';
+import { FEATURE_FLAG_NAMES, featureFlagApplicationName } from './contract';
 
 /** Port the demo service listens on: the service's `appPort` default. */
 export const DEMO_WEB_PORT = 8080;
+/** The service the demo web belongs to; its unit file passes it to the server (`BLUEGREEN_SERVICE`) to find its flags. */
+export const DEMO_WEB_SERVICE = 'web';
+/** The one feature flag the demo web reads (default off), shown at `GET /flags`. */
+export const DEMO_WEB_FLAG = 'release-new-checkout';
+/**
+ * How often the demo's AppConfig Agent polls: AppConfig's shortest, so a `bluegreen flags kill` reaches every
+ * instance at most 15 s after its deployment completes (the agent's default is 45 s). Polls that find no change are
+ * cheap: AppConfig bills configurations received, and a poll with no new version receives none.
+ */
+export const DEMO_WEB_FLAG_POLL_INTERVAL = Duration.seconds(15);
 
 const SOURCE_DIR = path.join(__dirname, 'demo-web');
 const URL = `http://127.0.0.1:${DEMO_WEB_PORT}`;
@@ -13,11 +25,33 @@ const CHECK_ENDPOINTS = [
   `for i in $(seq 1 30); do curl -fsS -o /dev/null ${URL}/health && break; sleep 2; done`,
   `test "$(curl -fsS ${URL}/health)" = ok`,
   `test "$(curl -fsS ${URL}/version)" = "$(cat ${BakedImage.IDENTITY_FILE})"`,
+  // /flags must answer whether or not the agent has anything to say (on the build instance it is not running).
+  `curl -fsS ${URL}/flags | python3 -c 'import json, sys; assert isinstance(json.load(sys.stdin)["${DEMO_WEB_FLAG}"]["enabled"], bool)'`,
 ];
 
 /**
+ * Everything the demo web's image needs, in recipe order: the AWS AppConfig Agent (prefetching the service's feature
+ * flags, polling every 15 s) and the demo web service, which reads its flag from the agent.
+ */
+export function demoWebImageComponents(): ImageComponent[] {
+  return [
+    ImageComponent.appConfigAgent({
+      pollInterval: DEMO_WEB_FLAG_POLL_INTERVAL,
+      prefetch: [
+        {
+          application: featureFlagApplicationName(DEMO_WEB_SERVICE),
+          environment: FEATURE_FLAG_NAMES.ENVIRONMENT,
+          configurationProfile: FEATURE_FLAG_NAMES.PROFILE,
+        },
+      ],
+    }),
+    demoWebComponent(),
+  ];
+}
+
+/**
  * The demo web service as an image component: a Python (standard library) HTTP server run by systemd, serving
- * `/health` and `/version`. Its files are read here, at synth, and embedded into the component document, so a
+ * `/health`, `/version` and `/flags` (the flag `release-new-checkout` from the AppConfig Agent, or its default). Its files are read here, at synth, and embedded into the component document, so a
  * change to either file bakes a new image version.
  */
 export function demoWebComponent(): ImageComponent {

@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { propError } from '../private/validate';
 import { COMPONENT_NAME } from '../../lib/contract';
+import { AppConfigAgentOptions } from './app-config-agent-options';
+import { ImageArchitecture } from './image-architecture';
+import { agentPhases, agentRpmUrl } from './private/app-config-agent';
 import { bashStep, fileSteps, ToePhase, ToePhaseName, toeDocument } from './private/toe-document';
 
 /** A file a component writes onto the image. */
@@ -88,6 +91,8 @@ export interface ComponentDocument {
 export class ImageComponent {
   /** Longest inline component document CloudFormation accepts (`AWS::ImageBuilder::Component` `Data`). */
   public static readonly MAX_DOCUMENT_CHARS = 16_000;
+  /** Name of the component `appConfigAgent` returns. */
+  public static readonly APPCONFIG_AGENT_NAME = 'appconfig-agent';
 
   /**
    * A component from shell commands, with optional files written first.
@@ -142,6 +147,41 @@ export class ImageComponent {
       ? [`component '${name}' (${file}) mixes a test phase with build/validate phases: Image Builder runs test phases only of documents that have nothing else. Move the test phase into its own file.`]
       : [];
     return new ImageComponent(name, [document(name, name, data, testOnly)], warnings);
+  }
+
+  /**
+   * The AWS AppConfig Agent: installs AWS's RPM for the build instance's architecture (x86_64 or arm64), enables the
+   * `aws-appconfig-agent` systemd unit so it starts on every boot, writes `/etc/sysconfig/aws-appconfig-agent` when
+   * a setting is given, and validates that the package is installed and the unit enabled.
+   *
+   * Applications then read flags from `http://localhost:2772` (see `featureFlagAgentPath`). The instance role needs
+   * `appconfig:StartConfigurationSession` and `appconfig:GetLatestConfiguration`.
+   *
+   * The RPM comes from AWS's `latest` URL, which is outside the component's content hash: a new agent release
+   * changes nothing here, and arrives only with the next bake (any change to the image's components or recipe).
+   *
+   * @example
+   * ImageComponent.appConfigAgent({
+   *   pollInterval: Duration.seconds(30),
+   *   prefetch: [{ application: 'bluegreen-web', environment: 'live', configurationProfile: 'feature-flags' }],
+   * });
+   *
+   * @throws when a setting is out of range, malformed, or a token (settings are part of the image's content)
+   * @see https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-integration-ec2.html
+   */
+  public static appConfigAgent(options: AppConfigAgentOptions = {}): ImageComponent {
+    const name = ImageComponent.APPCONFIG_AGENT_NAME;
+    const description = 'AWS AppConfig Agent on localhost, started at boot';
+    return new ImageComponent(name, [document(name, description, toeDocument(name, description, agentPhases(options)), false)], []);
+  }
+
+  /**
+   * URL of the latest AWS AppConfig Agent RPM for an architecture, in AWS's public bucket.
+   *
+   * @param architecture the image's architecture
+   */
+  public static appConfigAgentRpmUrl(architecture: ImageArchitecture): string {
+    return agentRpmUrl(architecture);
   }
 
   private constructor(

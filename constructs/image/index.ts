@@ -1,3 +1,4 @@
+export * from './app-config-agent-options';
 export * from './baked-image';
 export * from './distribution-region';
 export * from './image-architecture';
