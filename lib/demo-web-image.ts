@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { BakedImage, ImageComponent } from '../constructs';
-import { FEATURE_FLAG_NAMES, featureFlagApplicationName } from './contract';
 
 /** Port the demo service listens on: the service's `appPort` default. */
 export const DEMO_WEB_PORT = 8080;
@@ -30,21 +29,14 @@ const CHECK_ENDPOINTS = [
 ];
 
 /**
- * Everything the demo web's image needs, in recipe order: the AWS AppConfig Agent (prefetching the service's feature
- * flags, polling every 15 s) and the demo web service, which reads its flag from the agent.
+ * Everything the demo web's image needs, in recipe order: the AWS AppConfig Agent (polling every 15 s,
+ * no prefetch) and the demo web service, which reads its flag from the agent.
  */
 export function demoWebImageComponents(): ImageComponent[] {
   return [
-    ImageComponent.appConfigAgent({
-      pollInterval: DEMO_WEB_FLAG_POLL_INTERVAL,
-      prefetch: [
-        {
-          application: featureFlagApplicationName(DEMO_WEB_SERVICE),
-          environment: FEATURE_FLAG_NAMES.ENVIRONMENT,
-          configurationProfile: FEATURE_FLAG_NAMES.PROFILE,
-        },
-      ],
-    }),
+    // No prefetch: what the agent does at start when nothing is deployed yet is not documented, and a lazy first read
+    // costs at most one request served with the default (the demo's 200 ms deadline).
+    ImageComponent.appConfigAgent({ pollInterval: DEMO_WEB_FLAG_POLL_INTERVAL }),
     demoWebComponent(),
   ];
 }

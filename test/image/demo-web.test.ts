@@ -232,7 +232,7 @@ describe('demo web feature flag', () => {
     expect(body[DEMO_WEB_FLAG]).toEqual({ enabled: false, source: 'default', reason: expect.stringContaining("without a boolean 'enabled'") });
   });
 
-  it('knows its service from the unit file, and bakes the agent before the service, prefetching its flags', () => {
+  it('knows its service from the unit file, and bakes the agent before the service, polling every 15 s without a prefetch', () => {
     // GIVEN / WHEN
     const unit = fs.readFileSync(path.join(ROOT, 'lib', 'demo-web', 'web.service'), 'utf8');
     const components = demoWebImageComponents();
@@ -243,6 +243,6 @@ describe('demo web feature flag', () => {
     expect(components.map((c) => c.name)).toEqual([ImageComponent.APPCONFIG_AGENT_NAME, 'demo-web']);
     const agentDoc = parseYaml(components[0].documents[0].data) as Doc;
     const settings = agentDoc.phases[0].steps.find((s) => s.action === 'CreateFile')!.inputs[0].content;
-    expect(settings).toBe('POLL_INTERVAL=15\nPREFETCH_LIST=bluegreen-web:live:feature-flags\n');
+    expect(settings).toBe('POLL_INTERVAL=15\n');
   });
 });
