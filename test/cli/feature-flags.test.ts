@@ -269,3 +269,16 @@ describe('flags: a service with a standby Region', () => {
     expect(s.mutations()).toEqual([]);
   });
 });
+
+describe('flags: the status line', () => {
+  it('GIVEN flags with debt and a running deployment WHEN summarised THEN one line with counts and the deployment', async () => {
+    const { listFeatureFlags } = await import('../../lib/release/feature-flags');
+    const { featureFlagsStatusLine } = await import('../../lib/cli/feature-flags-view');
+    const fake = new FakeFlags(DECLARED);
+    fake.deployed(profile(true));
+    fake.deployed(profile(false), { running: true });
+    fake.actionsEnabled = false;
+    const listing = await listFeatureFlags(fake, SECTION, fake.now);
+    expect(featureFlagsStatusLine(listing)).toBe('2 declared, 1 on, 1 debt; deployment 2 DEPLOYING 0 %; monitor actions DISABLED');
+  });
+});
