@@ -10,8 +10,10 @@
  */
 import type { RetentionResult } from '../aws/ami-retention';
 import type { HookOutputLine } from '../aws/hooks/command-hook-runner';
+import type { AwsClients } from '../aws/clients';
 import type { ServiceDescriptor } from '../contract';
 import type { Logger, ReleaseHooks, ReleasePorts } from '../release';
+import type { FeatureFlagPorts } from '../release/feature-flags/ports';
 import type { QuarantineController } from '../release/quarantine/controller';
 import type { CommandContext } from './command';
 import type { HookFlags } from './hook-flags';
@@ -79,4 +81,16 @@ export async function releaseHooks(ctx: CommandContext, descriptor: ServiceDescr
     onOutput,
     ...(ctx.io.hookRunnerOptions?.webhook ? { webhook: ctx.io.hookRunnerOptions.webhook } : {}),
   });
+}
+
+/**
+ * The feature-flag engine's ports on the service's AppConfig environment, monitor alarm and `<service>#flags` record
+ * (lib/aws/feature-flags), or the test seam `CliIo.featureFlagPorts`.
+ *
+ * @param clients the Region's clients (the other Region's for a DR pair: `DrAccess.clientsFor`)
+ */
+export async function featureFlagPorts(ctx: CommandContext, descriptor: ServiceDescriptor, clients: AwsClients = ctx.clients): Promise<FeatureFlagPorts> {
+  if (ctx.io.featureFlagPorts) return ctx.io.featureFlagPorts(descriptor);
+  const { createFeatureFlagPorts } = await import('../aws/feature-flags/create-feature-flag-ports');
+  return createFeatureFlagPorts(descriptor, clients);
 }

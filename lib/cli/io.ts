@@ -2,6 +2,8 @@ import type { AwsClients } from '../aws/clients';
 import type { DnsResolve } from '../aws/dr/dns-resolve';
 import type { DrProbeOverride } from '../aws/dr/create-dr-ports';
 import type { WebhookHookRunnerOptions } from '../aws/hooks/webhook-hook-runner';
+import type { ServiceDescriptor } from '../contract';
+import type { FeatureFlagPorts } from '../release/feature-flags/ports';
 import type { DrAccessFactory } from './dr-access';
 
 /** Where the CLI writes: `process.stdout` / `process.stderr`, or a buffer in tests. */
@@ -88,4 +90,11 @@ export interface CliIo {
    * @default - the runners' defaults
    */
   readonly hookRunnerOptions?: { readonly webhook?: WebhookHookRunnerOptions };
+  /**
+   * The feature-flag engine's ports of a service in the descriptor's Region (`bluegreen flags`, the flags line of
+   * `status`): tests give fakes (AppConfig, the monitor alarm, the record, a clock).
+   *
+   * @default - the SDK adapters (lib/aws/feature-flags) on the command's clients, or the other Region's for a DR pair
+   */
+  readonly featureFlagPorts?: (descriptor: ServiceDescriptor) => FeatureFlagPorts;
 }

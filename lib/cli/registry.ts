@@ -3,6 +3,7 @@ import { abort } from './commands/abort';
 import { approve } from './commands/approve';
 import { contract } from './commands/contract';
 import { dr } from './commands/dr';
+import { flags } from './commands/flags';
 import { promote } from './commands/promote';
 import { quarantine } from './commands/quarantine';
 import { release } from './commands/release';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command<unknown>[] = [
   syncManifest,
   dr,
   quarantine,
+  flags,
 ];
 
 /** The command called `name`, if there is one. */

@@ -48,6 +48,21 @@ export interface StatusView {
    * the flapping threshold (`bluegreen quarantine <service>` lists the instances). Absent for a service without.
    */
   readonly quarantine?: QuarantineStatusView;
+  /**
+   * A service with feature flags: counts, the running deployment and the monitor in one line (`bluegreen flags
+   * <service>` lists them). Absent for a service without.
+   */
+  readonly featureFlags?: FeatureFlagsStatusView;
+}
+
+/** The feature flags in `status`: one line and its counts, or why they could not be read. */
+export type FeatureFlagsStatusView =
+  | { readonly declared: number; readonly on: number; readonly debt: number; readonly monitorActionsEnabled: boolean; readonly line: string }
+  | { readonly error: string };
+
+/** The view with the feature flags' line. */
+export function withFeatureFlags(view: StatusView, featureFlags: FeatureFlagsStatusView): StatusView {
+  return { ...view, featureFlags };
 }
 
 /** The quarantine in `status`: its counts, or why the record could not be read. */
@@ -407,6 +422,7 @@ export function renderStatus(v: StatusView): string[] {
   lines.push(`  release      ${releaseLine(v)}`);
   lines.push(...hookLines(v));
   if (v.regions) lines.push(`  regions      ${v.regions.map(regionLine).join('; ')}`);
+  if (v.featureFlags) lines.push(`  flags        ${'error' in v.featureFlags ? `could not be read: ${v.featureFlags.error}` : v.featureFlags.line}`);
   if (v.quarantine) lines.push(`  quarantine   ${'error' in v.quarantine ? `could not be read: ${v.quarantine.error}` : countsLine(v.quarantine)}`);
   if (v.manifestPath) {
     const entry = (c: ColourName) => {

@@ -32,8 +32,8 @@ function parsed(...argv: string[]): GlobalOptions & ReleaseOptions {
 
 describe('bad command lines exit 2 with one line on stderr and no AWS call', () => {
   const cases: [string[], string][] = [
-    [[], "bluegreen: give a command: bluegreen <command> <service> [flags]. Commands: status, wait, stage, release, approve, resume, promote, rollback, abort, scale-down, contract, sync-manifest, dr, quarantine. Run 'bluegreen --help'."],
-    [['deploy', 'web'], 'bluegreen: unknown command "deploy". Commands: status, wait, stage, release, approve, resume, promote, rollback, abort, scale-down, contract, sync-manifest, dr, quarantine. Run \'bluegreen --help\'.'],
+    [[], "bluegreen: give a command: bluegreen <command> <service> [flags]. Commands: status, wait, stage, release, approve, resume, promote, rollback, abort, scale-down, contract, sync-manifest, dr, quarantine, flags. Run 'bluegreen --help'."],
+    [['deploy', 'web'], 'bluegreen: unknown command "deploy". Commands: status, wait, stage, release, approve, resume, promote, rollback, abort, scale-down, contract, sync-manifest, dr, quarantine, flags. Run \'bluegreen --help\'.'],
     [['--force', 'status', 'web'], 'bluegreen: give the command first, e.g. \'bluegreen status web\'. Got "--force" before any command; only --json, --dry-run, --region, --profile, --manifest may come before it.'],
     [['status'], 'bluegreen: missing <service>: bluegreen status <service> [flags], e.g. bluegreen status web.'],
     [['status', 'web', 'shop'], 'bluegreen: status: takes one service; unexpected argument "shop". Got ["web","shop"].'],

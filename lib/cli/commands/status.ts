@@ -1,6 +1,7 @@
 import type { ManifestDocument, ServiceDescriptor } from '../../contract';
 import { liveColour, ReleaseEngine, usageError } from '../../release';
-import { awsPorts, loadServiceDescriptor, quarantineController } from '../aws-access';
+import { awsPorts, featureFlagPorts, loadServiceDescriptor, quarantineController } from '../aws-access';
+import { featureFlagsStatusLine } from '../feature-flags-view';
 import { withRetryNotices } from '../retry-notices';
 import type { Command, CommandContext } from '../command';
 import { durationFlag } from '../flags';
@@ -8,7 +9,7 @@ import { readManifest } from '../manifest-file';
 import { ownerId, ownerProcess, processProbe } from '../owner';
 import { DrAccess, drAccessFor } from '../dr-access';
 import { quarantineCounts } from '../quarantine-view';
-import { buildView, QuarantineStatusView, RegionVersionView, renderStatus, withQuarantine, withRegions, StatusView } from '../status-view';
+import { buildView, FeatureFlagsStatusView, QuarantineStatusView, RegionVersionView, renderStatus, withFeatureFlags, withQuarantine, withRegions, StatusView } from '../status-view';
 import { StatusReader, watchStatus } from '../watch';
 
 /** What `status` was asked to do. */
@@ -66,8 +67,9 @@ async function statusReader(ctx: CommandContext, access: DrAccess): Promise<Stat
   let warned = false;
   const peer = peerReader(descriptor, access);
   const kept = quarantineReader(ctx, descriptor);
+  const flagged = featureFlagsReader(ctx, descriptor);
   return async () => {
-    const [serviceStatus, regions, quarantine] = await Promise.all([engine.status(), peer?.(), kept?.()]);
+    const [serviceStatus, regions, quarantine, featureFlags] = await Promise.all([engine.status(), peer?.(), kept?.(), flagged?.()]);
     // An unreadable manifest is worth a warning here (once), not a failure: status is how one finds out what is wrong.
     let manifest: ManifestDocument | undefined;
     try {
@@ -79,6 +81,7 @@ async function statusReader(ctx: CommandContext, access: DrAccess): Promise<Stat
     return (bakeStartedAt?: number) => {
       let view: StatusView = buildView(serviceStatus, descriptor, manifest, manifest ? ctx.manifest.shown : null, bakeStartedAt);
       if (quarantine) view = withQuarantine(view, quarantine);
+      if (featureFlags) view = withFeatureFlags(view, featureFlags);
       if (!regions) return view;
       const here = serviceStatus.live ? descriptor.colours[serviceStatus.live].image : null;
       return withRegions(view, [{ region: descriptor.region, role: descriptor.disasterRecovery!.role, serving: here }, regions]);
@@ -124,6 +127,31 @@ function quarantineReader(ctx: CommandContext, descriptor: ServiceDescriptor): (
     try {
       controller ??= quarantineController(ctx, descriptor);
       return quarantineCounts(await (await controller).list(), section);
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+}
+
+/**
+ * For a service with feature flags: reads them (the deployments, the monitor, the record, the declared and live
+ * versions) each reading, for one line. Unreadable flags are shown as such; status goes on. A service without feature
+ * flags reads nothing more.
+ */
+function featureFlagsReader(ctx: CommandContext, descriptor: ServiceDescriptor): (() => Promise<FeatureFlagsStatusView>) | undefined {
+  const section = descriptor.featureFlags;
+  if (!section) return undefined;
+  return async () => {
+    try {
+      const [{ listFeatureFlags }, ports] = await Promise.all([import('../../release/feature-flags/list'), featureFlagPorts(ctx, descriptor)]);
+      const listing = await listFeatureFlags(ports, section, ports.clock.now());
+      return {
+        declared: listing.flags.filter((f) => f.status !== 'undeclared').length,
+        on: listing.flags.filter((f) => f.live === true).length,
+        debt: listing.flags.filter((f) => f.status === 'debt').length,
+        monitorActionsEnabled: listing.monitor.actionsEnabled,
+        line: featureFlagsStatusLine(listing),
+      };
     } catch (e) {
       return { error: (e as Error).message };
     }

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { declaredFeatureFlagProfile, UndeclaredFeatureFlagError } from '../../../lib/contract';
+import { FeatureFlagRefusal, setFeatureFlag, SetFeatureFlagOptions } from '../../../lib/release/feature-flags';
+import { declaration, FakeFlags, SECTION } from './fakes';
+
+const CHECKOUT = declaration('release-new-checkout');
+const RECS = declaration('ops-disable-recs', { default: true });
+
+function options(overrides: Partial<SetFeatureFlagOptions> = {}): SetFeatureFlagOptions {
+  return { service: 'web', flag: 'release-new-checkout', enabled: true, gradual: false, reason: 'launch', by: 'me@host', wait: true, timeoutMs: 30 * 60_000, ...overrides };
+}
+
+function liveFake(): FakeFlags {
+  const fake = new FakeFlags([CHECKOUT, RECS]);
+  fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT, RECS] }));
+  return fake;
+}
+
+describe('setFeatureFlag', () => {
+  it('GIVEN the flag off WHEN set on THEN deploys a version with it on all at once, waits to COMPLETE and records it', async () => {
+    // GIVEN
+    const fake = liveFake();
+    // WHEN
+    const r = await setFeatureFlag(fake, SECTION, options());
+    // THEN
+    expect(r.outcome).toBe('complete');
+    expect(r.version).toBe('5');
+    expect(fake.log).toContain('startDeployment 5 AppConfig.AllAtOnce');
+    expect(fake.content('5').flags.map((f) => [f.name, f.enabled])).toEqual([['release-new-checkout', true], ['ops-disable-recs', true]]);
+    expect(fake.stored?.record.changes).toEqual([
+      expect.objectContaining({ by: 'me@host', reason: 'launch', kind: 'set', flag: 'release-new-checkout', enabled: true, version: '5', deploymentNumber: 2, outcome: 'complete' }),
+    ]);
+    expect(r.before).toEqual({ version: '4', value: false });
+  });
+
+  it('GIVEN --gradual WHEN set THEN deploys with the gradual strategy and records kind gradual', async () => {
+    const fake = liveFake();
+    const r = await setFeatureFlag(fake, SECTION, options({ gradual: true }));
+    expect(r.outcome).toBe('complete');
+    expect(fake.log).toContain('startDeployment 5 strat-gradual');
+    expect(fake.stored?.record.changes[0].kind).toBe('gradual');
+  });
+
+  it('GIVEN the flag already at that value WHEN set THEN nothing to do and nothing changed', async () => {
+    const fake = liveFake();
+    const r = await setFeatureFlag(fake, SECTION, options({ enabled: false }));
+    expect(r.outcome).toBe('nothing-to-do');
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('GIVEN nothing deployed WHEN set to its default THEN it deploys (to make the flags live)', async () => {
+    const fake = new FakeFlags([CHECKOUT]);
+    const r = await setFeatureFlag(fake, SECTION, options({ enabled: false }));
+    expect(r.outcome).toBe('complete');
+    expect(r.before).toEqual({ version: null, value: null });
+  });
+
+  it('GIVEN a running deployment WHEN set THEN refused naming it, nothing changed', async () => {
+    const fake = liveFake();
+    fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT] }), { running: true, description: 'flags gradual x on by you' });
+    const e = await setFeatureFlag(fake, SECTION, options()).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(FeatureFlagRefusal);
+    expect((e as Error).message).toMatch(/^deployment 2 DEPLOYING 0 % \(version 5: flags gradual x on by you\) holds the flags of web; .*bluegreen flags kill web release-new-checkout/);
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('GIVEN an undeclared flag WHEN set THEN UndeclaredFeatureFlagError naming the declared ones, nothing changed', async () => {
+    const fake = liveFake();
+    const e = await setFeatureFlag(fake, SECTION, options({ flag: 'release-nope' })).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UndeclaredFeatureFlagError);
+    expect((e as Error).message).toContain('declared: release-new-checkout, ops-disable-recs');
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('GIVEN a monitor a dead kill left suspended WHEN set THEN its actions are enabled first, the record cleared, and it says so', async () => {
+    const fake = liveFake();
+    fake.actionsEnabled = false;
+    fake.stored = { version: 1, record: { changes: [], monitorSuspended: { by: 'x', since: '2030-01-10T10:00:00Z' } } };
+    const r = await setFeatureFlag(fake, SECTION, options());
+    expect(r.resumedMonitor).toBe(true);
+    expect(r.steps[0]).toMatch(/enabled the actions of monitor web-feature-flags-monitor again \(a kill left them disabled since 2030-01-10T10:00:00Z, by x\)/);
+    expect(fake.mutations()[0]).toBe('monitor.resume');
+    expect(fake.stored?.record.monitorSuspended).toBeUndefined();
+    expect(r.outcome).toBe('complete');
+  });
+
+  it('GIVEN the monitor goes into ALARM during the bake WHEN set THEN rolled back with the reason, recorded', async () => {
+    const fake = liveFake();
+    fake.beforeStart = () => undefined;
+    const origSleep = fake.clock.sleep;
+    fake.clock.sleep = async (ms: number) => {
+      await origSleep(ms);
+      fake.alarm = 'ALARM';
+    };
+    const r = await setFeatureFlag(fake, SECTION, options());
+    expect(r.outcome).toBe('rolled-back');
+    expect(r.detail).toBe('alarm web-feature-flags-monitor in ALARM');
+    expect(fake.stored?.record.changes[0]).toMatchObject({ outcome: 'rolled-back', detail: 'alarm web-feature-flags-monitor in ALARM' });
+  });
+
+  it('GIVEN a deployment longer than the timeout WHEN set THEN still deploying, recorded deploying', async () => {
+    const fake = liveFake();
+    const r = await setFeatureFlag(fake, SECTION, options({ gradual: true, timeoutMs: 60_000 }));
+    expect(r.outcome).toBe('deploying');
+    expect(r.deployment?.state).toBe('DEPLOYING');
+    expect(fake.now - r.startedAt).toBe(60_000);
+    expect(fake.stored?.record.changes[0]).toMatchObject({ outcome: 'deploying', deploymentNumber: 2 });
+  });
+
+  it('GIVEN --no-wait WHEN set THEN returns once started', async () => {
+    const fake = liveFake();
+    const r = await setFeatureFlag(fake, SECTION, options({ wait: false }));
+    expect(r.outcome).toBe('deploying');
+    expect(fake.log.filter((l) => l.startsWith('getDeployment'))).toHaveLength(1);
+  });
+
+  it('GIVEN a racer starts first WHEN set THEN refused, recorded failed', async () => {
+    const fake = liveFake();
+    fake.beforeStart = () => fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT] }), { running: true, description: 'racer' });
+    const e = await setFeatureFlag(fake, SECTION, options()).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(FeatureFlagRefusal);
+    expect((e as Error).message).toMatch(/^deployment 2 DEPLOYING 0 % \(version 6: racer\) holds/);
+    expect(fake.stored?.record.changes[0]).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('GIVEN a dry run WHEN set THEN says what it would do and changes nothing', async () => {
+    const fake = liveFake();
+    fake.actionsEnabled = false;
+    const r = await setFeatureFlag(fake, SECTION, options({ dryRun: true, gradual: true }));
+    expect(r.outcome).toBe('would-deploy');
+    expect(r.steps).toEqual([
+      'would enable the actions of monitor web-feature-flags-monitor again (a kill left them disabled)',
+      'would create a version with release-new-checkout on (was off in version 4) and deploy it gradually (strategy strat-gradual)',
+    ]);
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('GIVEN the record changed meanwhile WHEN set THEN it appends with compare-and-set again', async () => {
+    const fake = liveFake();
+    fake.recordConflicts = 1;
+    const r = await setFeatureFlag(fake, SECTION, options());
+    expect(r.outcome).toBe('complete');
+    expect(fake.stored?.record.changes).toHaveLength(1);
+  });
+});
