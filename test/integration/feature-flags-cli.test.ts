@@ -1,0 +1,250 @@
+/**
+ * `bluegreen flags` end to end: the real CLI (in-process, `main`), the real flag engine and SDK adapters, against moto
+ * and the AppConfig stand-in (./appconfig-stand-in.ts) for what moto 5.2 lacks: the environment, the strategies,
+ * deployments (DEPLOYING, BAKING, COMPLETE on a clock this file moves; 409 on a second one; StopDeployment to
+ * ROLLED_BACK; a monitor alarm with actions enabled in ALARM rolls a running deployment back) and CloudWatch's
+ * Disable/EnableAlarmActions. moto's own: the application, the profile, every hosted version and its content, the
+ * monitor alarm and its state, the change record, the descriptor. Every assertion reads that state, not the CLI's
+ * words alone.
+ *
+ * The tests run in order on one service, as a pipeline and an on-call engineer would: list before anything is
+ * deployed, a gradual rollout, a refused second change, a kill during the rollout while the monitor is in ALARM, a
+ * plain set rolled back by the monitor, a gradual set waited to COMPLETE, dry runs and usage errors.
+ */
+import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { AppConfigClient, GetHostedConfigurationVersionCommand } from '@aws-sdk/client-appconfig';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClients, createAwsClients } from '../../lib/aws';
+import { FeatureFlagDeclaration, FeatureFlagRecord, featureFlagRecordKey, readFeatureFlagProfile } from '../../lib/contract';
+import { jsonLines, removeWorkspaces, runMain, workspace } from '../cli/harness';
+import { useAppConfigStandIn } from './appconfig-stand-in-server';
+import { createServiceFixture, ServiceFixture } from './fixture';
+import { useMotoServer } from './moto-server';
+
+const moto = useMotoServer();
+const standIn = useAppConfigStandIn(moto);
+afterAll(removeWorkspaces);
+
+const FLAGS: FeatureFlagDeclaration[] = [
+  { name: 'release-new-checkout', description: 'New checkout flow', owner: 'team-payments', created: '2026-11-01', expiry: '2099-01-31', default: false },
+  { name: 'ops-recommendations', description: 'Show recommendations', owner: 'team-shop', created: '2026-01-10', expiry: '2026-06-30', default: true },
+];
+const MINUTE = 60_000;
+
+let clients: AwsClients;
+let fx: ServiceFixture;
+
+beforeAll(async () => {
+  clients = createAwsClients();
+  [fx] = await Promise.all([createServiceFixture({ service: 'fc', clients, featureFlags: { flags: FLAGS } }), createServiceFixture({ service: 'fn', clients })]);
+});
+
+/** The CLI in this process with fresh clients (their counter counts only its calls). */
+async function cli(...args: string[]) {
+  const own = createAwsClients();
+  try {
+    const run = await runMain(args, workspace(args.includes('fn') ? 'fn' : 'fc', null).dir, own);
+    const operations = own.counter.snapshot().map((o) => `${o.service}:${o.operation}`);
+    return { ...run, json: args.includes('--json') ? (jsonLines(run.stdout).at(-1) as Record<string, unknown>) : undefined, operations, calls: own.counter.count() };
+  } finally {
+    own.destroy();
+  }
+}
+
+const ff = () => fx.featureFlags!;
+const environment = () => standIn().environment(ff().applicationId, ff().environmentId)!;
+const deployments = () => environment().deployments.map((d) => [d.number, d.state, d.version, d.strategy.Id]);
+
+/** The flag values in what the environment serves (moto's hosted version of the newest COMPLETE deployment). */
+async function served(): Promise<Record<string, boolean> | undefined> {
+  const live = standIn().served(ff().applicationId, ff().environmentId);
+  if (!live) return undefined;
+  const out = await clients
+    .get(AppConfigClient)
+    .send(new GetHostedConfigurationVersionCommand({ ApplicationId: ff().applicationId, ConfigurationProfileId: live.profileId, VersionNumber: Number(live.version) }));
+  return Object.fromEntries(readFeatureFlagProfile(new TextDecoder().decode(out.Content)).flags.map((f) => [f.name, f.enabled]));
+}
+
+async function record(): Promise<FeatureFlagRecord> {
+  const item = await clients.get(DynamoDBClient).send(new GetItemCommand({ TableName: fx.descriptor.releaseStateTable, Key: { service: { S: featureFlagRecordKey('fc') } } }));
+  return JSON.parse(item.Item!.record.S!);
+}
+
+async function monitor(): Promise<{ state?: string; actionsEnabled?: boolean }> {
+  const out = await clients.get(CloudWatchClient).send(new DescribeAlarmsCommand({ AlarmNames: [ff().monitorAlarmName] }));
+  const alarm = out.MetricAlarms![0];
+  return { state: alarm.StateValue, actionsEnabled: alarm.ActionsEnabled };
+}
+
+async function setMonitor(state: 'OK' | 'ALARM'): Promise<void> {
+  await clients.get(CloudWatchClient).send(new SetAlarmStateCommand({ AlarmName: ff().monitorAlarmName, StateValue: state, StateReason: `test: ${state}` }));
+}
+
+describe('bluegreen flags, in the order an on-call engineer meets them', () => {
+  it('lists the declared flags before anything is deployed: defaults, owners, ages, expiry, and the debt', async () => {
+    // WHEN
+    const run = await cli('flags', 'fc');
+    // THEN
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe(`fc (${fx.descriptor.region}): 2 feature flags; nothing deployed yet, apps use their defaults; declared version ${ff().declaredVersion}`);
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}release-new-checkout +- +off +team-payments +\d+d +2099-01-31 \(in \d+d\) +not-live$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}ops-recommendations +- +on +team-shop +\d+d +2026-06-30 \(\d+d ago\) +debt$/));
+    expect(lines).toContain('Debt: 1 flag past expiry');
+    expect(lines).toContain('  ops-recommendations (owner team-shop), expired 2026-06-30');
+    expect(lines).toContainEqual(expect.stringMatching(/remove it from flags\/fc\.json, then cdk deploy/));
+    // AND it only read: the descriptor, deployments, the declared version, the monitor, the record
+    expect(run.operations.sort()).toEqual(['appconfig:GetHostedConfigurationVersion', 'appconfig:ListDeployments', 'cloudwatch:DescribeAlarms', 'dynamodb:GetItem', 'ssm:GetParameter']);
+    expect(deployments()).toEqual([]);
+  });
+
+  it('set --gradual --no-wait starts a deployment with the gradual strategy and records who and why', async () => {
+    // WHEN
+    const run = await cli('flags', 'set', 'fc', 'release-new-checkout', 'on', '--gradual', '--reason', 'rollout JIRA-1', '--no-wait');
+    // THEN AppConfig deploys a new version with the gradual strategy
+    expect(run.code).toBe(0);
+    expect(deployments()).toEqual([[1, 'DEPLOYING', '2', ff().gradualStrategyId]]);
+    expect(run.stdout).toMatch(/Started deployment 1 of version 2 \(release-new-checkout on, gradually\)/);
+    // AND the change is recorded as deploying, with who and why
+    const change = (await record()).changes.at(-1)!;
+    expect(change).toMatchObject({ kind: 'gradual', flag: 'release-new-checkout', enabled: true, reason: 'rollout JIRA-1', outcome: 'deploying', deploymentNumber: 1, version: '2' });
+    expect(change.by).not.toBe('');
+    // AND nothing is served yet
+    expect(await served()).toBeUndefined();
+  });
+
+  it('refuses a second change while the rollout runs (exit 3), changing nothing', async () => {
+    // WHEN
+    const run = await cli('flags', 'set', 'fc', 'ops-recommendations', 'off');
+    // THEN
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/deployment 1 DEPLOYING 20 % \(version 2\) holds the flags of fc; AppConfig runs one deployment at a time/);
+    expect(deployments()).toEqual([[1, 'DEPLOYING', '2', ff().gradualStrategyId]]);
+    expect(run.operations.filter((o) => /Create|Start|Stop|Put|Disable|Enable/.test(o))).toEqual([]);
+  });
+
+  it('kill during the rollout, with the monitor in ALARM: stops it, deploys the flag off at once, not rolled back, monitor restored', async () => {
+    // GIVEN the incident: the gates (so the monitor composite) are in ALARM
+    await setMonitor('ALARM');
+    // WHEN
+    const run = await cli('flags', 'kill', 'fc', 'release-new-checkout', '--reason', 'INC-42 checkout 5xx');
+    // THEN the rollout was stopped and the kill deployed with the kill strategy, COMPLETE
+    expect(run.code).toBe(0);
+    expect(deployments()).toEqual([
+      [1, 'ROLLED_BACK', '2', ff().gradualStrategyId],
+      [2, 'COMPLETE', '3', ff().killStrategyId],
+    ]);
+    expect(await served()).toEqual({ 'release-new-checkout': false, 'ops-recommendations': true });
+    // AND a later look by the stand-in's monitor does not roll it back: it completed
+    await standIn().advance(MINUTE);
+    expect(environment().deployments[1].state).toBe('COMPLETE');
+    // AND the monitor's actions are enabled again, its state untouched
+    expect(await monitor()).toEqual({ state: 'ALARM', actionsEnabled: true });
+    // AND the record says who, why, what it stopped and what it deployed, with no suspension left
+    const rec = await record();
+    expect(rec.monitorSuspended).toBeUndefined();
+    expect(rec.changes.at(-1)).toMatchObject({ kind: 'kill', flag: 'release-new-checkout', enabled: false, reason: 'INC-42 checkout 5xx', outcome: 'complete', stoppedDeployment: 1, deploymentNumber: 2, version: '3' });
+    expect(run.stdout).toMatch(/Killed release-new-checkout of fc: off in version 3, deployment 2 COMPLETE in \d+ms \(stopped deployment 1 first\)/);
+    expect(run.operations).toEqual(expect.arrayContaining(['cloudwatch:DisableAlarmActions', 'cloudwatch:EnableAlarmActions', 'appconfig:StopDeployment']));
+  });
+
+  it('a plain set during the incident is rolled back by the monitor (exit 1), naming the alarm', async () => {
+    // GIVEN the monitor still in ALARM; the stand-in's clock moves while the CLI waits
+    const running = cli('flags', 'set', 'fc', 'release-new-checkout', 'on', '--reason', 'try again');
+    await waitForDeployment(3);
+    await standIn().advance(MINUTE);
+    // WHEN it sees the rollback
+    const run = await running;
+    // THEN
+    expect(run.code).toBe(1);
+    expect(`${run.stdout}${run.stderr}`).toContain(ff().monitorAlarmArn);
+    expect(environment().deployments[2]).toMatchObject({ state: 'ROLLED_BACK', strategy: expect.objectContaining({ Id: 'AppConfig.AllAtOnce' }) });
+    expect(await served()).toEqual({ 'release-new-checkout': false, 'ops-recommendations': true });
+    expect((await record()).changes.at(-1)).toMatchObject({ kind: 'set', outcome: 'rolled-back', deploymentNumber: 3 });
+  });
+
+  it('set --gradual waits until AppConfig completes it (exit 0), keeping the other flags as they are live', async () => {
+    // GIVEN the incident is over
+    await setMonitor('OK');
+    const running = cli('flags', 'set', 'fc', 'ops-recommendations', 'off', '--gradual', '--reason', 'JIRA-2');
+    await waitForDeployment(4);
+    // WHEN the strategy's 10 minutes and 5-minute bake pass
+    await standIn().advance(16 * MINUTE);
+    const run = await running;
+    // THEN
+    expect(run.code).toBe(0);
+    expect(environment().deployments[3]).toMatchObject({ state: 'COMPLETE', strategy: expect.objectContaining({ Id: ff().gradualStrategyId }) });
+    expect(await served()).toEqual({ 'release-new-checkout': false, 'ops-recommendations': false });
+    expect((await record()).changes.at(-1)).toMatchObject({ kind: 'gradual', flag: 'ops-recommendations', outcome: 'complete' });
+  });
+
+  it('set to the value already live does nothing (exit 0, no deployment)', async () => {
+    const run = await cli('flags', 'set', 'fc', 'ops-recommendations', 'off');
+    expect(run.code).toBe(0);
+    expect(environment().deployments).toHaveLength(4);
+    expect(run.operations.filter((o) => /Create|Start|Stop|Put|Disable|Enable/.test(o))).toEqual([]);
+  });
+
+  it('kill --dry-run says what it would do and changes nothing', async () => {
+    const before = await record();
+    const run = await cli('flags', 'kill', 'fc', 'ops-recommendations', '--reason', 'drill', '--dry-run');
+    expect(run.code).toBe(0);
+    expect(environment().deployments).toHaveLength(4);
+    expect(await record()).toEqual(before);
+    expect(await monitor()).toEqual({ state: 'OK', actionsEnabled: true });
+    expect(run.operations.filter((o) => /Create|Start|Stop|Put|Disable|Enable/.test(o))).toEqual([]);
+  });
+
+  it('lists the live values and the latest changes after all that, in text and --json', async () => {
+    const run = await cli('flags', 'fc', '--json');
+    expect(run.code).toBe(0);
+    const region = (run.json!.regions as Array<Record<string, unknown>>)[0];
+    expect(region.liveVersion).toBe(environment().deployments[3].version);
+    expect((region.flags as Array<Record<string, unknown>>).map((f) => [f.name, f.live, f.status])).toEqual([
+      ['release-new-checkout', false, 'ok'],
+      ['ops-recommendations', false, 'debt'],
+    ]);
+    expect((region.changes as Array<Record<string, unknown>>).map((c) => [c.kind, c.flag, c.outcome])).toEqual([
+      ['gradual', 'ops-recommendations', 'complete'],
+      ['set', 'release-new-checkout', 'rolled-back'],
+      ['kill', 'release-new-checkout', 'complete'],
+      ['gradual', 'release-new-checkout', 'stopped'],
+    ]);
+  });
+});
+
+describe('bluegreen flags: bad input and services without flags', () => {
+  it.each([
+    [['flags', 'set', 'fc', 'newCheckout', 'on'], /naming convention/],
+    [['flags', 'set', 'fc', 'release-new-checkout', 'yes'], /on or off/],
+    [['flags', 'kill', 'fc', 'release-new-checkout'], /--reason/],
+  ])('%j exits 2 before any AWS call', async (args, message) => {
+    const run = await cli(...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.calls).toBe(0);
+  });
+
+  it('a flag that is not declared exits 2 naming the declared ones, changing nothing', async () => {
+    const run = await cli('flags', 'kill', 'fc', 'release-unknown', '--reason', 'x');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/'release-unknown' is not declared \(declared: release-new-checkout, ops-recommendations\)/);
+    expect(run.operations.filter((o) => /Create|Start|Stop|Put|Disable|Enable/.test(o))).toEqual([]);
+  });
+
+  it('a service without feature flags is refused (exit 3) with how to declare them', async () => {
+    const run = await cli('flags', 'fn');
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/Declare them with FeatureFlags .*flags\/fn\.json.* and cdk deploy/);
+  });
+});
+
+/** Wait until the stand-in has deployment `n` (the CLI running concurrently started it). */
+async function waitForDeployment(n: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (environment().deployments.length >= n) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`deployment ${n} never started`);
+}
