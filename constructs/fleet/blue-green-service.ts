@@ -27,6 +27,7 @@ import { ReleaseHook } from '../hooks/release-hook';
 import {
   DisasterRecoveryDescriptor,
   descriptorParameterName,
+  FeatureFlagsDescriptor,
   QUARANTINE_EXTEND_TAG_KEYS,
   RETAIN_TAG_KEY,
   RETAINED_BY_TAG_KEY,
@@ -372,6 +373,15 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
   /** Who may invoke the Lambda hooks (of one point, or all): applied to hooks added later too. */
   private readonly hookInvokers: Array<{ readonly grantee: iam.IGrantable; readonly point?: HookPoint }> = [];
   private disasterRecoverySection?: DisasterRecoveryDescriptor;
+  private featureFlagsSection?: FeatureFlagsDescriptor;
+  /** What the feature flags add to `grantStatus` and `grantRelease`, once registered. */
+  private featureFlagGrants?: {
+    readonly grantStatus: (grantee: iam.IGrantable) => iam.Grant;
+    readonly grantRelease: (grantee: iam.IGrantable) => iam.Grant;
+  };
+  /** Who was given `grantStatus` / `grantRelease`: feature flags added later grant them too. */
+  private readonly statusGrantees: iam.IGrantable[] = [];
+  private readonly releaseGrantees: iam.IGrantable[] = [];
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     super(scope, id);
@@ -571,6 +581,7 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
    * the groups' sizes.
    */
   public grantStatus(grantee: iam.IGrantable): iam.Grant {
+    if (!this.statusGrantees.includes(grantee)) this.statusGrantees.push(grantee);
     const grants = [
       this.descriptorParameter.grantRead(grantee),
       this.releaseStateTable.grant(grantee, 'dynamodb:GetItem'),
@@ -581,6 +592,9 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
         actions: ['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth', 'cloudwatch:DescribeAlarms', 'autoscaling:DescribeAutoScalingGroups'],
         resourceArns: ['*'],
       }),
+      // `bluegreen flags <svc>`: the flags environment's deployments and the profile's versions (FeatureFlags added
+      // later grants them when it registers).
+      ...(this.featureFlagGrants ? [this.featureFlagGrants.grantStatus(grantee)] : []),
     ];
     return grants.reduce((a, b) => a.combine(b));
   }
@@ -625,7 +639,10 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       }),
       // The CLI runs the Lambda release hooks (and `bluegreen contract` the contract ones).
       this.grantInvokeReleaseHooks(grantee),
+      // `bluegreen flags set|kill` (FeatureFlags added later grants them when it registers).
+      ...(this.featureFlagGrants ? [this.featureFlagGrants.grantRelease(grantee)] : []),
     ];
+    if (!this.releaseGrantees.includes(grantee)) this.releaseGrantees.push(grantee);
     return grants.reduce((a, b) => a.combine(b));
   }
 
@@ -640,6 +657,27 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       throw new Error(`BlueGreenService ${this.node.path}: it already has a RegionalFailover; a service takes one per Region.`);
     }
     this.disasterRecoverySection = section;
+  }
+
+  /**
+   * Record the service's feature flags in the descriptor (`featureFlags`) and extend `grantStatus` and
+   * `grantRelease` to what `bluegreen flags` reads and changes, also for roles granted before. Called once by the
+   * `FeatureFlags` of the service.
+   *
+   * @internal
+   */
+  public _registerFeatureFlags(
+    section: FeatureFlagsDescriptor,
+    grants: { readonly grantStatus: (grantee: iam.IGrantable) => iam.Grant; readonly grantRelease: (grantee: iam.IGrantable) => iam.Grant },
+  ): void {
+    if (this.featureFlagsSection) {
+      throw new Error(`BlueGreenService ${this.node.path}: it already has FeatureFlags; a service takes one per Region (one AppConfig application bluegreen-${this.serviceName}).`);
+    }
+    this.featureFlagsSection = section;
+    this.featureFlagGrants = grants;
+    // grantRelease includes grantStatus: each grantee gets one or the other.
+    for (const grantee of this.statusGrantees) if (!this.releaseGrantees.includes(grantee)) grants.grantStatus(grantee);
+    for (const grantee of this.releaseGrantees) grants.grantRelease(grantee);
   }
 
   /** The descriptor published to SSM (tokens resolve at deploy). */
@@ -673,6 +711,7 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       capacity: { min: this.capacity.minCapacity, max: this.capacity.maxCapacity, desired: this.capacity.desiredCapacity },
       colours: { blue: colour(this.blue), green: colour(this.green) },
       ...(this.disasterRecoverySection ? { disasterRecovery: this.disasterRecoverySection } : {}),
+      ...(this.featureFlagsSection ? { featureFlags: this.featureFlagsSection } : {}),
       ...(this.quarantine
         ? {
             healing: {
