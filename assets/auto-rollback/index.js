@@ -77,6 +77,20 @@ var init_disaster_recovery = __esm({
   }
 });
 
+// lib/contract/feature-flags.ts
+function featureFlagsDescriptorProblems(raw) {
+  if (raw === void 0) return [];
+  if (typeof raw !== "object" || raw === null) return [`featureFlags must be an object, got ${JSON.stringify(raw)}`];
+  const r = raw;
+  const keys = ["applicationId", "environmentId", "profileId", "declaredVersion", "gradualStrategyId", "killStrategyId", "monitorAlarmName"];
+  return keys.filter((k) => typeof r[k] !== "string" || r[k] === "").map((k) => `featureFlags.${k} must be a non-empty string, got ${JSON.stringify(r[k])}`);
+}
+var init_feature_flags = __esm({
+  "lib/contract/feature-flags.ts"() {
+    "use strict";
+  }
+});
+
 // lib/contract/quarantine.ts
 function healingProblems(raw) {
   if (raw === void 0) return [];
@@ -221,6 +235,7 @@ function descriptorProblems(raw, expectedService) {
   problems.push(...disasterRecoveryProblems(at(raw, "disasterRecovery")));
   problems.push(...healingProblems(at(raw, "healing")));
   problems.push(...releaseHookProblems(at(raw, "releaseHooks")));
+  problems.push(...featureFlagsDescriptorProblems(at(raw, "featureFlags")));
   const service = at(raw, "service");
   if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);
@@ -240,6 +255,7 @@ var init_descriptor = __esm({
   "lib/contract/descriptor.ts"() {
     "use strict";
     init_disaster_recovery();
+    init_feature_flags();
     init_quarantine();
     init_release_hooks();
     SERVICE_DESCRIPTOR_SCHEMA_VERSION = 1;
@@ -333,6 +349,7 @@ var init_contract = __esm({
     init_disaster_recovery();
     init_quarantine();
     init_release_hooks();
+    init_feature_flags();
   }
 });
 

@@ -183,6 +183,15 @@ function disasterRecoveryProblems(raw) {
   return problems;
 }
 
+// lib/contract/feature-flags.ts
+function featureFlagsDescriptorProblems(raw) {
+  if (raw === void 0) return [];
+  if (typeof raw !== "object" || raw === null) return [`featureFlags must be an object, got ${JSON.stringify(raw)}`];
+  const r = raw;
+  const keys = ["applicationId", "environmentId", "profileId", "declaredVersion", "gradualStrategyId", "killStrategyId", "monitorAlarmName"];
+  return keys.filter((k) => typeof r[k] !== "string" || r[k] === "").map((k) => `featureFlags.${k} must be a non-empty string, got ${JSON.stringify(r[k])}`);
+}
+
 // lib/contract/quarantine.ts
 var QUARANTINE_DEFAULT_RETENTION_SECONDS = 24 * 3600;
 var QUARANTINE_MAX_RETENTION_SECONDS = 7 * 24 * 3600;
@@ -316,6 +325,7 @@ function descriptorProblems(raw, expectedService) {
   problems.push(...disasterRecoveryProblems(at(raw, "disasterRecovery")));
   problems.push(...healingProblems(at(raw, "healing")));
   problems.push(...releaseHookProblems(at(raw, "releaseHooks")));
+  problems.push(...featureFlagsDescriptorProblems(at(raw, "featureFlags")));
   const service = at(raw, "service");
   if (expectedService !== void 0 && typeof service === "string" && service !== expectedService) {
     problems.push(`service is '${service}', expected '${expectedService}'`);

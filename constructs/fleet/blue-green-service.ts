@@ -270,7 +270,9 @@ export interface IBlueGreenService extends IConstruct, iam.IGrantable {
 
   /**
    * Grant what `bluegreen status` reads: the descriptor, the release record, the rules, target health, alarms and
-   * the groups' sizes. For operator roles and dashboards of other tools.
+   * the groups' sizes; with `FeatureFlags`, also what `bluegreen flags` reads (the flags environment's deployments
+   * and the profile's versions), including for roles granted before the FeatureFlags was added. For operator roles
+   * and dashboards of other tools.
    */
   grantStatus(grantee: iam.IGrantable): iam.Grant;
 
@@ -279,7 +281,10 @@ export interface IBlueGreenService extends IConstruct, iam.IGrantable {
    * sync-manifest, quarantine, approve, contract): everything `grantStatus` grants, plus changing the two rules'
    * weights, writing the release record, resizing the two colours' groups, tagging AMIs the colours run so the image
    * lifecycle keeps them, terminating or extending kept instances of the two groups, and invoking the functions of
-   * the Lambda release hooks (also those added later). For pipeline and on-call roles.
+   * the Lambda release hooks (also those added later); with `FeatureFlags` (also added later), what
+   * `bluegreen flags set|kill` do: new hosted versions of the flags profile, deployments with its two strategies or
+   * AppConfig.AllAtOnce, stopping them, and disabling and enabling the flags monitor's actions. For pipeline and
+   * on-call roles.
    */
   grantRelease(grantee: iam.IGrantable): iam.Grant;
 }
@@ -578,7 +583,7 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
 
   /**
    * Grant what `bluegreen status` reads: the descriptor, the release record, the rules, target health, alarms and
-   * the groups' sizes.
+   * the groups' sizes; with `FeatureFlags` (also added later), what `bluegreen flags` reads.
    */
   public grantStatus(grantee: iam.IGrantable): iam.Grant {
     if (!this.statusGrantees.includes(grantee)) this.statusGrantees.push(grantee);
@@ -604,7 +609,8 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
    * weights, writing the release record, resizing the two colours' groups, tagging the AMIs the colours run (only
    * the retention tags) so the image lifecycle keeps them, what `bluegreen quarantine terminate|extend` do:
    * terminating an instance of the two groups and moving a kept instance's expiry tag, and invoking the functions
-   * of the Lambda release hooks (only when the service has some; hooks added later are granted too).
+   * of the Lambda release hooks (only when the service has some; hooks added later are granted too), and with
+   * `FeatureFlags` (also added later) what `bluegreen flags set|kill` do.
    */
   public grantRelease(grantee: iam.IGrantable): iam.Grant {
     const stack = Stack.of(this);
