@@ -30,6 +30,8 @@ describe('FeatureFlags', () => {
     const [props] = Object.values(monitor).map((r) => r.Properties);
     expect(props.AlarmActions).toBeUndefined();
     expect(props.OKActions).toBeUndefined();
+    // AND its actions are enabled: AppConfig ignores an alarm whose actions are disabled (only a kill disables them)
+    expect(props.ActionsEnabled).not.toBe(false);
     const rule = JSON.stringify(stack.resolve(props.AlarmRule));
     expect(rule).toContain('ALARM(');
     expect(rule).toContain(' OR ');
