@@ -5,3 +5,4 @@ export * from './hooks';
 export * from './release';
 export * from './dr';
 export * from './healing';
+export * from './flags';

@@ -23,6 +23,7 @@ export function acknowledgeReferenceFindings(web: WebServiceStack): void {
       'The group id inside an Auto Scaling group ARN is unknown before deploy; the name pins the group, and a condition (MinSize 0, MaxSize 0) limits the reconciler to putting it in standby.',
     );
   }
+  ack(web.featureFlags.monitorRole, iam5('*'), 'AppConfig reads the feature-flag monitor (a composite alarm) with cloudwatch:DescribeAlarms, which returns composite alarms only when allowed on *; the role is assumable only by appconfig.amazonaws.com and only reads.');
   ackWarning(svc, 'cdk-bluegreen:plainHttp', 'The reference app has no domain or certificate; pass certificates in a real deployment.');
   if (svc.quarantine) acknowledgeQuarantineFindings(web);
   if (web.bakesImage) acknowledgeImageFindings(web.webImage);

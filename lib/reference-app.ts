@@ -18,6 +18,12 @@ export interface ReferenceAppOptions {
    * @default true
    */
   readonly acknowledge?: boolean;
+  /**
+   * Folder holding `flags/web.json` (tests synthesize with edited flags files).
+   *
+   * @default - the repository's `flags` folder
+   */
+  readonly flagsDir?: string;
 }
 
 /**
@@ -47,6 +53,7 @@ export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App
     disasterRecovery: { role: RegionRole.primary({ standbyRegion, standbyMode: StandbyMode.pilotLight() }), ...dns },
     // Keep one sick instance per colour (two for the service) for 24 hours, isolated, for investigation.
     healing: Healing.quarantine(),
+    flagsDir: options.flagsDir,
     description: 'cdk-bluegreen reference service web',
   });
   const webStandby = new WebServiceStack(app, 'BlueGreenWebStandby', {
@@ -55,6 +62,7 @@ export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App
     testListenerCidrs: ctx('bluegreen:web:testListenerCidrs'),
     // Not baked again: the colours read the AMI id the primary's bake writes to SSM in the standby Region.
     bakedImage: web.webImage,
+    flagsDir: options.flagsDir,
     disasterRecovery: { role: RegionRole.standby({ primaryRegion: region, mode: StandbyMode.pilotLight() }), ...dns, failoverSwitch: theSwitch },
     description: 'cdk-bluegreen reference service web, pilot-light standby',
   });

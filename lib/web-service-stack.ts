@@ -3,7 +3,20 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, FailoverSwitch, Healing, RegionalFailover, RegionRole, ReleaseManifest, ServiceAlarms } from '../constructs';
+import {
+  AutoRollback,
+  BakedImage,
+  BlueGreenDashboard,
+  BlueGreenService,
+  FailoverSwitch,
+  FeatureFlagFile,
+  FeatureFlags,
+  Healing,
+  RegionalFailover,
+  RegionRole,
+  ReleaseManifest,
+  ServiceAlarms,
+} from '../constructs';
 import { demoWebComponent } from './demo-web-image';
 
 /** Properties of the reference stack. */
@@ -18,6 +31,12 @@ export interface WebServiceStackProps extends StackProps {
    * @default - the repository root
    */
   readonly releasesDir?: string;
+  /**
+   * Folder holding `flags/<service>.json`.
+   *
+   * @default - the repository's `flags` folder
+   */
+  readonly flagsDir?: string;
   /**
    * Regions the web image is copied to after each bake (disaster recovery).
    *
@@ -81,6 +100,8 @@ export class WebServiceStack extends Stack {
   public readonly dashboard: BlueGreenDashboard;
   /** Rolls back a failing candidate when its gate fires, even if the pipeline that released it died. */
   public readonly autoRollback: AutoRollback;
+  /** The feature flags of `web` in this Region (AppConfig), declared from flags/web.json, changed by `bluegreen flags`. */
+  public readonly featureFlags: FeatureFlags;
 
   constructor(scope: Construct, id: string, props: WebServiceStackProps) {
     super(scope, id, props);
@@ -116,6 +137,12 @@ export class WebServiceStack extends Stack {
     this.alarms = new ServiceAlarms(this, 'Alarms', { service: this.service });
     this.dashboard = new BlueGreenDashboard(this, 'Dashboard', { alarms: this.alarms });
     this.autoRollback = new AutoRollback(this, 'AutoRollback', { service: this.service, alarms: this.alarms });
+    // Each Region declares the same flags from the same file; `bluegreen flags` changes each Region's on its own.
+    this.featureFlags = new FeatureFlags(this, 'FeatureFlags', {
+      service: this.service,
+      file: FeatureFlagFile.fromFile(path.join(props.flagsDir ?? path.join(__dirname, '..', 'flags'), 'web.json')),
+      alarms: this.alarms,
+    });
     const dr = props.disasterRecovery;
     if (dr) {
       this.failover = new RegionalFailover(this, 'Failover', {

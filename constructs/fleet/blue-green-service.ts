@@ -27,6 +27,7 @@ import { ReleaseHook } from '../hooks/release-hook';
 import {
   DisasterRecoveryDescriptor,
   descriptorParameterName,
+  FeatureFlagsDescriptor,
   QUARANTINE_EXTEND_TAG_KEYS,
   RETAIN_TAG_KEY,
   RETAINED_BY_TAG_KEY,
@@ -269,7 +270,9 @@ export interface IBlueGreenService extends IConstruct, iam.IGrantable {
 
   /**
    * Grant what `bluegreen status` reads: the descriptor, the release record, the rules, target health, alarms and
-   * the groups' sizes. For operator roles and dashboards of other tools.
+   * the groups' sizes; with `FeatureFlags`, also what `bluegreen flags` reads (the flags environment's deployments
+   * and the profile's versions), including for roles granted before the FeatureFlags was added. For operator roles
+   * and dashboards of other tools.
    */
   grantStatus(grantee: iam.IGrantable): iam.Grant;
 
@@ -278,7 +281,10 @@ export interface IBlueGreenService extends IConstruct, iam.IGrantable {
    * sync-manifest, quarantine, approve, contract): everything `grantStatus` grants, plus changing the two rules'
    * weights, writing the release record, resizing the two colours' groups, tagging AMIs the colours run so the image
    * lifecycle keeps them, terminating or extending kept instances of the two groups, and invoking the functions of
-   * the Lambda release hooks (also those added later). For pipeline and on-call roles.
+   * the Lambda release hooks (also those added later); with `FeatureFlags` (also added later), what
+   * `bluegreen flags set|kill` do: new hosted versions of the flags profile, deployments with its two strategies or
+   * AppConfig.AllAtOnce, stopping them, and disabling and enabling the flags monitor's actions. For pipeline and
+   * on-call roles.
    */
   grantRelease(grantee: iam.IGrantable): iam.Grant;
 }
@@ -372,6 +378,15 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
   /** Who may invoke the Lambda hooks (of one point, or all): applied to hooks added later too. */
   private readonly hookInvokers: Array<{ readonly grantee: iam.IGrantable; readonly point?: HookPoint }> = [];
   private disasterRecoverySection?: DisasterRecoveryDescriptor;
+  private featureFlagsSection?: FeatureFlagsDescriptor;
+  /** What the feature flags add to `grantStatus` and `grantRelease`, once registered. */
+  private featureFlagGrants?: {
+    readonly grantStatus: (grantee: iam.IGrantable) => iam.Grant;
+    readonly grantRelease: (grantee: iam.IGrantable) => iam.Grant;
+  };
+  /** Who was given `grantStatus` / `grantRelease`: feature flags added later grant them too. */
+  private readonly statusGrantees: iam.IGrantable[] = [];
+  private readonly releaseGrantees: iam.IGrantable[] = [];
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     super(scope, id);
@@ -568,9 +583,10 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
 
   /**
    * Grant what `bluegreen status` reads: the descriptor, the release record, the rules, target health, alarms and
-   * the groups' sizes.
+   * the groups' sizes; with `FeatureFlags` (also added later), what `bluegreen flags` reads.
    */
   public grantStatus(grantee: iam.IGrantable): iam.Grant {
+    if (!this.statusGrantees.includes(grantee)) this.statusGrantees.push(grantee);
     const grants = [
       this.descriptorParameter.grantRead(grantee),
       this.releaseStateTable.grant(grantee, 'dynamodb:GetItem'),
@@ -581,6 +597,9 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
         actions: ['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth', 'cloudwatch:DescribeAlarms', 'autoscaling:DescribeAutoScalingGroups'],
         resourceArns: ['*'],
       }),
+      // `bluegreen flags <svc>`: the flags environment's deployments and the profile's versions (FeatureFlags added
+      // later grants them when it registers).
+      ...(this.featureFlagGrants ? [this.featureFlagGrants.grantStatus(grantee)] : []),
     ];
     return grants.reduce((a, b) => a.combine(b));
   }
@@ -590,7 +609,8 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
    * weights, writing the release record, resizing the two colours' groups, tagging the AMIs the colours run (only
    * the retention tags) so the image lifecycle keeps them, what `bluegreen quarantine terminate|extend` do:
    * terminating an instance of the two groups and moving a kept instance's expiry tag, and invoking the functions
-   * of the Lambda release hooks (only when the service has some; hooks added later are granted too).
+   * of the Lambda release hooks (only when the service has some; hooks added later are granted too), and with
+   * `FeatureFlags` (also added later) what `bluegreen flags set|kill` do.
    */
   public grantRelease(grantee: iam.IGrantable): iam.Grant {
     const stack = Stack.of(this);
@@ -625,7 +645,10 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       }),
       // The CLI runs the Lambda release hooks (and `bluegreen contract` the contract ones).
       this.grantInvokeReleaseHooks(grantee),
+      // `bluegreen flags set|kill` (FeatureFlags added later grants them when it registers).
+      ...(this.featureFlagGrants ? [this.featureFlagGrants.grantRelease(grantee)] : []),
     ];
+    if (!this.releaseGrantees.includes(grantee)) this.releaseGrantees.push(grantee);
     return grants.reduce((a, b) => a.combine(b));
   }
 
@@ -640,6 +663,27 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       throw new Error(`BlueGreenService ${this.node.path}: it already has a RegionalFailover; a service takes one per Region.`);
     }
     this.disasterRecoverySection = section;
+  }
+
+  /**
+   * Record the service's feature flags in the descriptor (`featureFlags`) and extend `grantStatus` and
+   * `grantRelease` to what `bluegreen flags` reads and changes, also for roles granted before. Called once by the
+   * `FeatureFlags` of the service.
+   *
+   * @internal
+   */
+  public _registerFeatureFlags(
+    section: FeatureFlagsDescriptor,
+    grants: { readonly grantStatus: (grantee: iam.IGrantable) => iam.Grant; readonly grantRelease: (grantee: iam.IGrantable) => iam.Grant },
+  ): void {
+    if (this.featureFlagsSection) {
+      throw new Error(`BlueGreenService ${this.node.path}: it already has FeatureFlags; a service takes one per Region (one AppConfig application bluegreen-${this.serviceName}).`);
+    }
+    this.featureFlagsSection = section;
+    this.featureFlagGrants = grants;
+    // grantRelease includes grantStatus: each grantee gets one or the other.
+    for (const grantee of this.statusGrantees) if (!this.releaseGrantees.includes(grantee)) grants.grantStatus(grantee);
+    for (const grantee of this.releaseGrantees) grants.grantRelease(grantee);
   }
 
   /** The descriptor published to SSM (tokens resolve at deploy). */
@@ -673,6 +717,7 @@ export class BlueGreenService extends Construct implements IBlueGreenService, ec
       capacity: { min: this.capacity.minCapacity, max: this.capacity.maxCapacity, desired: this.capacity.desiredCapacity },
       colours: { blue: colour(this.blue), green: colour(this.green) },
       ...(this.disasterRecoverySection ? { disasterRecovery: this.disasterRecoverySection } : {}),
+      ...(this.featureFlagsSection ? { featureFlags: this.featureFlagsSection } : {}),
       ...(this.quarantine
         ? {
             healing: {

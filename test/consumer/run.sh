@@ -81,9 +81,10 @@ check "npx cdk synth offline (tsc with TypeScript 7, then tsx)" \
 check "the synthesized stack has both colours, the gates, the rollback function and the bake" \
   node -e '
     const t = require(process.argv[1]);
-    const types = Object.values(t.Resources).map((r) => r.Type);
+    // Composite alarms are counted as gates by name: the feature flags add a composite monitor of their own.
+    const types = Object.values(t.Resources).map((r) => (r.Type === "AWS::CloudWatch::CompositeAlarm" && /-gate$/.test(r.Properties.AlarmName) ? "gate" : r.Type));
     const count = (type) => types.filter((x) => x === type).length;
-    const want = { "AWS::AutoScaling::AutoScalingGroup": 2, "AWS::CloudWatch::CompositeAlarm": 2, "AWS::ImageBuilder::Image": 1, "Custom::BlueGreenReleaseGuard": 1 };
+    const want = { "AWS::AutoScaling::AutoScalingGroup": 2, gate: 2, "AWS::ImageBuilder::Image": 1, "Custom::BlueGreenReleaseGuard": 1 };
     const bad = Object.entries(want).filter(([k, n]) => count(k) !== n);
     if (bad.length) { console.log("  ", JSON.stringify(bad.map(([k, n]) => [k, count(k), n]))); process.exit(1); }' "$app/cdk.out/Shop.template.json"
 check "the standby stack has its failover record, switch and watcher (bundle loaded from the package)" \
@@ -109,6 +110,19 @@ check "the descriptor lists the release hook declared with the packaged ReleaseH
     const param = Object.values(t.Resources).find((r) => r.Type === "AWS::SSM::Parameter" && /descriptor/.test(JSON.stringify(r.Properties.Name)));
     const text = JSON.stringify(param && param.Properties.Value);
     if (!/releaseHooks/.test(text) || !/ci.example.com\/smoke/.test(text)) { console.log("   no releaseHooks with the webhook in the descriptor"); process.exit(1); }' "$app/cdk.out/Shop.template.json"
+check "the feature flags declared from flags/shop.json: application, live environment with the composite monitor, two strategies, the declared version and no deployment" \
+  node -e '
+    const t = require(process.argv[1]);
+    const rs = Object.values(t.Resources);
+    const of = (type) => rs.filter((r) => r.Type === type);
+    const app = of("AWS::AppConfig::Application").some((r) => r.Properties.Name === "bluegreen-shop");
+    const env = of("AWS::AppConfig::Environment").find((r) => r.Properties.Name === "live");
+    const monitor = of("AWS::CloudWatch::CompositeAlarm").some((r) => r.Properties.AlarmName === "shop-feature-flags-monitor");
+    const strategies = of("AWS::AppConfig::DeploymentStrategy").length;
+    const version = of("AWS::AppConfig::HostedConfigurationVersion").find((r) => r.DeletionPolicy === "Retain" && /release-express-checkout/.test(r.Properties.Content));
+    const deployments = of("AWS::AppConfig::Deployment").length;
+    const ok = app && env && env.Properties.Monitors.length === 1 && monitor && strategies === 2 && version && deployments === 0;
+    if (!ok) { console.log("  ", JSON.stringify({ app, env: !!env, monitor, strategies, version: !!version, deployments })); process.exit(1); }' "$app/cdk.out/Shop.template.json"
 check "no context lookup was needed (cloud assembly has no missing context)" \
   node -e 'const m = require(process.argv[1]); if (m.missing && m.missing.length) { console.log("  ", JSON.stringify(m.missing)); process.exit(1); }' "$app/cdk.out/manifest.json"
 check "npx bluegreen --help from the consumer's folder" \

@@ -2,7 +2,20 @@ import * as path from 'path';
 import * as cdk from 'aws-cdk-lib/core';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { AutoRollback, BakedImage, BlueGreenDashboard, BlueGreenService, Healing, HookPoint, ImageComponent, ReleaseHook, ReleaseManifest, ServiceAlarms } from 'cdk-bluegreen';
+import {
+  AutoRollback,
+  BakedImage,
+  BlueGreenDashboard,
+  BlueGreenService,
+  FeatureFlagFile,
+  FeatureFlags,
+  Healing,
+  HookPoint,
+  ImageComponent,
+  ReleaseHook,
+  ReleaseManifest,
+  ServiceAlarms,
+} from 'cdk-bluegreen';
 
 /** What a new user writes after `cdk init app --language typescript`: the README's example, with a bake. */
 export class ShopStack extends cdk.Stack {
@@ -27,5 +40,6 @@ export class ShopStack extends cdk.Stack {
     const alarms = new ServiceAlarms(this, 'Alarms', { service: shop });
     new BlueGreenDashboard(this, 'Dashboard', { alarms });
     new AutoRollback(this, 'AutoRollback', { service: shop, alarms });
+    new FeatureFlags(this, 'FeatureFlags', { service: shop, file: FeatureFlagFile.fromFile(path.join(__dirname, '..', 'flags', 'shop.json')), alarms });
   }
 }

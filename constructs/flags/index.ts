@@ -1,0 +1,3 @@
+export * from './feature-flag-file';
+export * from './feature-flag-rollout';
+export * from './feature-flags';
