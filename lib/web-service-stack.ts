@@ -17,7 +17,7 @@ import {
   ReleaseManifest,
   ServiceAlarms,
 } from '../constructs';
-import { demoWebComponent } from './demo-web-image';
+import { demoWebImageComponents } from './demo-web-image';
 
 /** Properties of the reference stack. */
 export interface WebServiceStackProps extends StackProps {
@@ -122,7 +122,7 @@ export class WebServiceStack extends Stack {
       new BakedImage(this, 'WebImage', {
         imageName: 'web',
         vpc: this.vpc,
-        components: [demoWebComponent()],
+        components: demoWebImageComponents(),
         distributionRegions: (props.imageDistributionRegions ?? ['eu-central-1']).map((region) => ({ region })),
       });
     this.service = new BlueGreenService(this, 'Web', {

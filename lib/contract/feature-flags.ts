@@ -347,7 +347,7 @@ export interface FeatureFlagsDescriptor {
   readonly declaredVersion: string;
   /** Strategy of `flags set --gradual` (linear, monitored, baked). */
   readonly gradualStrategyId: string;
-  /** Strategy of `flags kill` and a plain `flags set`: all at once, no bake, so it completes at once. */
+  /** Strategy of `flags kill`: all at once, no bake, so it completes at once (a plain `flags set` uses `AppConfig.AllAtOnce`). */
   readonly killStrategyId: string;
   /**
    * The environment's monitor: a composite alarm (either colour's gate in ALARM). `flags kill` disables its actions
