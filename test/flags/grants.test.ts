@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { FeatureFlags } from '../../constructs';
 import { buildService } from '../fleet/fixtures';
+import { actionsTheCliCalls } from '../helpers/sdk-actions';
 import { actionsOf, buildFlags, roleId, Statement, statementsOf } from './fixtures';
 
 const FLAG_READS = ['appconfig:GetDeployment', 'appconfig:GetHostedConfigurationVersion', 'appconfig:ListDeployments'];
@@ -99,5 +100,25 @@ describe('BlueGreenService grants with FeatureFlags', () => {
     service.grantRelease(role);
     // THEN
     expect(appconfigAndAlarmWrites(statementsOf(template(), roleId(role)))).toEqual([]);
+  });
+
+  it('grantRelease covers every AWS action the CLI calls with feature flags (hooks aside: they need a Lambda hook)', () => {
+    // GIVEN the actions in lib/aws and lib/cli, the feature-flag adapters included
+    const called = actionsTheCliCalls({ featureFlags: true, hooks: false });
+    expect([...called].filter((a) => a.startsWith('appconfig:')).length).toBeGreaterThanOrEqual(6);
+    // AND a service with FeatureFlags and a pipeline role
+    let pipeline: iam.Role | undefined;
+    const { template } = buildFlags({
+      before: ({ stack, service }) => {
+        pipeline = new iam.Role(stack, 'Pipeline', { assumedBy: new iam.AccountRootPrincipal() });
+        service.grantRelease(pipeline);
+      },
+    });
+    // THEN every called action is granted
+    const granted = new Set(actionsOf(statementsOf(template(), roleId(pipeline!))));
+    expect([...called].filter((a) => !granted.has(a))).toEqual([]);
+    // AND the flag actions the CLI calls are exactly the ones granted (no more, no less)
+    const flagActions = (set: Iterable<string>) => [...set].filter((a) => a.startsWith('appconfig:') || /AlarmActions$/.test(a)).sort();
+    expect(flagActions(called)).toEqual([...FLAG_READS, ...FLAG_CHANGES].sort());
   });
 });

@@ -23,9 +23,16 @@ export const QUARANTINE_CLI_ACTIONS: ReadonlySet<string> = new Set([
   'ec2:CreateTags',
 ]);
 
-export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly quarantine?: boolean; readonly hooks?: boolean } = {}): Set<string> {
+/**
+ * Without `featureFlags`, the adapters of `bluegreen flags` (lib/aws/feature-flags) are left out: `grantRelease` grants
+ * them only to a service with `FeatureFlags` (test/flags/grants.test.ts checks that case with `featureFlags: true`).
+ */
+export function actionsTheCliCalls(
+  options: { readonly dr?: boolean; readonly quarantine?: boolean; readonly hooks?: boolean; readonly featureFlags?: boolean } = {},
+): Set<string> {
   const prefix: Record<string, string> = {
     'client-elastic-load-balancing-v2': 'elasticloadbalancing',
+    'client-appconfig': 'appconfig',
     'client-auto-scaling': 'autoscaling',
     'client-cloudwatch': 'cloudwatch',
     'client-dynamodb': 'dynamodb',
@@ -39,7 +46,8 @@ export function actionsTheCliCalls(options: { readonly dr?: boolean; readonly qu
   const actions = new Set<string>();
   const inScope = (file: string) =>
     (options.dr || !file.startsWith(path.join('lib', 'aws', 'dr'))) && (options.quarantine || !file.startsWith(path.join('lib', 'aws', 'quarantine'))) &&
-    (options.hooks !== false || !file.startsWith(path.join('lib', 'aws', 'hooks')));
+    (options.hooks !== false || !file.startsWith(path.join('lib', 'aws', 'hooks'))) &&
+    (options.featureFlags || !file.startsWith(path.join('lib', 'aws', 'feature-flags')));
   for (const file of [...files('lib/aws'), ...files('lib/cli')].filter(inScope)) {
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/import (?:type )?\{([^}]*)\} from '@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
