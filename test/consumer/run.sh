@@ -133,6 +133,8 @@ check "npx bluegreen approve --help and contract --help from the consumer's fold
   bash -c "cd '$app' && npx --no-install bluegreen approve --help >'$work/approve-help.log' 2>&1 && grep -q 'approval' '$work/approve-help.log' && npx --no-install bluegreen contract --help >'$work/contract-help.log' 2>&1 && grep -q 'standby' '$work/contract-help.log' || { cat '$work/approve-help.log' '$work/contract-help.log'; exit 1; }"
 check "npx bluegreen quarantine --help from the consumer's folder" \
   bash -c "cd '$app' && npx --no-install bluegreen quarantine --help >'$work/q-help.log' 2>&1 && grep -q 'extend' '$work/q-help.log' || { cat '$work/q-help.log'; exit 1; }"
+check "npx bluegreen flags --help from the consumer's folder" \
+  bash -c "cd '$app' && npx --no-install bluegreen flags --help >'$work/flags-help.log' 2>&1 && grep -q 'kill' '$work/flags-help.log' || { cat '$work/flags-help.log'; exit 1; }"
 
 echo "consumer test: $((SECONDS - started)) s"
 exit "$failed"
