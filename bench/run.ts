@@ -16,7 +16,9 @@
  *   `quarantine` commands in-process: time and API calls by operation;
  * - release hooks: what a pre-release and a post-promotion command hook (`true`) add to a release, and the API
  *   calls of `approve` and `contract`, in-process.
- * `BENCH_ONLY=dr` or `BENCH_ONLY=quarantine` runs one part alone and prints it (docs/BENCHMARKS.md untouched).
+ * - feature flags: `flags kill` (idle, during a gradual rollout, during an all-at-once bake), `flags <svc>` and
+ *   `flags set --no-wait` in-process, and a bundled `flags kill` process, against moto and the AppConfig stand-in.
+ * `BENCH_ONLY=dr`, `BENCH_ONLY=quarantine` or `BENCH_ONLY=flags` runs one part alone and prints it (docs/BENCHMARKS.md untouched).
  * Writes docs/BENCHMARKS.md.
  *
  * moto answers in about a millisecond on loopback, so the times here are node's, the engine's and the SDK's own
@@ -43,6 +45,7 @@ import { AutoScalingQuarantinePort, LifecycleResult } from '../lib/release/quara
 import { createDrPair, DrPair } from '../test/integration/dr-pair';
 import { createServiceFixture, ServiceFixture } from '../test/integration/fixture';
 import { MotoServer, startMotoServer } from '../test/integration/moto-process';
+import { startAppConfigStandIn } from '../test/integration/appconfig-stand-in';
 import { autoScalingWithStandIns, lifecycleActionEvent, motoLifecycle } from '../test/integration/quarantine-stand-ins';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -588,6 +591,7 @@ interface Results {
   readonly drills: Awaited<ReturnType<typeof benchDrills>>;
   readonly quarantine: Awaited<ReturnType<typeof benchQuarantine>>;
   readonly hooks: Awaited<ReturnType<typeof benchHooks>>;
+  readonly flags: Awaited<ReturnType<typeof benchFeatureFlags>>;
   /** One-minute load averages when the run started and ended: other work on the machine skews process times. */
   readonly load: readonly [number, number];
 }
@@ -670,6 +674,7 @@ function report(r: Results): string {
     ...drSection(r.drills),
     ...quarantineSection(r.quarantine),
     ...hooksSection(r.hooks),
+    ...flagsSection(r.flags),
     '## Reproduce',
     '',
     '```sh',
@@ -828,6 +833,11 @@ async function main() {
       process.stdout.write(`${drSection(await benchDrills()).join('\n')}\n`);
       return;
     }
+    if (process.env.BENCH_ONLY === 'flags') {
+      // The feature-flag section alone, printed (docs/BENCHMARKS.md untouched).
+      process.stdout.write(`${flagsSection(await benchFeatureFlags()).join('\n')}\n`);
+      return;
+    }
     if (process.env.BENCH_ONLY === 'quarantine') {
       // The quarantine and release-hook sections alone, printed (docs/BENCHMARKS.md untouched).
       const q = await benchQuarantineAndHooks();
@@ -855,6 +865,7 @@ async function main() {
     // Before the frozen rollbacks: moto answers slowly for a while after a SIGSTOP/SIGCONT.
     const drills = await benchDrills();
     const { quarantine, hooks } = await benchQuarantineAndHooks();
+    const flags = await benchFeatureFlags();
     const frozen = { throughout: await benchFrozenRollback(server), thawed: await benchFrozenRollback(server, THAW_AFTER_MS) };
     if (process.env.BENCH_DEBUG) process.stderr.write(`${JSON.stringify({ status, waits, frozen }, undefined, 1)}\n`);
     const text = report({
@@ -870,6 +881,7 @@ async function main() {
       drills,
       quarantine,
       hooks,
+      flags,
       bundleKb: bundleSizes(),
       load: [loadAtStart, os.loadavg()[0]],
     });
@@ -1482,6 +1494,116 @@ function hooksSection(h: Awaited<ReturnType<typeof benchHooks>>): string[] {
     'The release records the deferred contract hook in the writes it makes anyway (its calls are those of the release ' +
       'with no hook). `contract` refuses from the release record and the descriptor alone; once allowed, it reads the old ' +
       'colour\'s group (in standby) and the weights, and records the run before and after it.',
+    '',
+  ];
+}
+
+// --- Feature flags ---
+
+/** The flag the kill measures turn off, and another that stays as it is. */
+const BENCH_FLAGS = [
+  { name: 'release-new-checkout', description: 'New checkout flow', owner: 'team-payments', created: '2026-11-01', expiry: '2099-01-31', default: false },
+  { name: 'ops-recommendations', description: 'Show recommendations', owner: 'team-shop', created: '2026-11-01', expiry: '2099-01-31', default: true },
+] as const;
+/** What a kill is measured against: the flag on and nothing running, a gradual rollout of it running, an all-at-once one baking. */
+type KillScene = 'idle' | 'gradual' | 'baking';
+const KILL_SCENES: Readonly<Record<KillScene, string>> = {
+  idle: 'the flag on (deployment COMPLETE), nothing running',
+  gradual: 'a `flags set --gradual` of the flag running (DEPLOYING 20 %): stopped, which leaves it off (nothing more to deploy)',
+  baking: 'a plain `flags set` of the flag baking (AppConfig.AllAtOnce: 100 %, BAKING): stopped with AllowRevert, which leaves it off',
+};
+
+/**
+ * `bluegreen flags` against moto and the AppConfig stand-in (test/integration/appconfig-stand-in.ts), on a moto server
+ * and a stand-in of their own, one service with two flags. Each kill run first puts the flag on through the CLI
+ * (`flags set --no-wait`, then the stand-in's clock moved past the deployment) so every kill has something to do.
+ */
+async function benchFeatureFlags() {
+  const server = await startMotoServer();
+  const standIn = await startAppConfigStandIn({ motoEndpoint: server.endpoint });
+  const saved = { ...process.env };
+  Object.assign(process.env, server.env, standIn.env);
+  const service = 'bff';
+  const cwd = manifestDir(service);
+  try {
+    const fx = await createServiceFixture({ service, featureFlags: { flags: BENCH_FLAGS.map((f) => ({ ...f })) } });
+    const flag = BENCH_FLAGS[0].name;
+    const settle = () => standIn.advance(30 * 60_000);
+    const flagOn = async () => {
+      await cliRun(['flags', 'set', service, flag, 'on', '--no-wait', '--reason', 'bench'], cwd, 0);
+      await settle();
+    };
+    const kill = async (scene: KillScene): Promise<CliRun> => {
+      await flagOn();
+      if (scene !== 'idle') {
+        // Off again (idle kill), then the change the kill interrupts: the flag on, gradually or all at once.
+        await cliRun(['flags', 'kill', service, flag, '--reason', 'bench: reset'], cwd, 0);
+        await cliRun(['flags', 'set', service, flag, 'on', '--no-wait', '--reason', 'bench', ...(scene === 'gradual' ? ['--gradual'] : [])], cwd, 0);
+        await standIn.advance(1000);
+      }
+      const run = await cliRun(['flags', 'kill', service, flag, '--reason', `bench: ${scene}`], cwd, 0);
+      const env = standIn.environment(fx.featureFlags!.applicationId, fx.featureFlags!.environmentId)!;
+      // Idle: a kill deployment COMPLETE. Interrupting: the stopped change leaves the flag off again, nothing more to deploy.
+      const last = env.deployments.at(-1)!;
+      const done = scene === 'idle' ? last.state === 'COMPLETE' && last.strategy.Id === fx.featureFlags!.killStrategyId : /already off/.test(run.text) && ['ROLLED_BACK', 'REVERTED'].includes(last.state);
+      if (!done) throw new Error(`the ${scene} kill did not end as it must: ${run.text}`);
+      return run;
+    };
+    const kills = Object.fromEntries(Object.keys(KILL_SCENES).map((k) => [k, [] as CliRun[]])) as Record<KillScene, CliRun[]>;
+    for (const scene of Object.keys(KILL_SCENES) as KillScene[]) await kill(scene);
+    for (let i = 0; i < RUNS; i++) for (const scene of Object.keys(KILL_SCENES) as KillScene[]) kills[scene].push(await kill(scene));
+    const lists: CliRun[] = [];
+    const sets: CliRun[] = [];
+    for (let i = -1; i < RUNS; i++) {
+      const list = await cliRun(['flags', service], cwd, 0);
+      const set = await cliRun(['flags', 'set', service, flag, i % 2 === 0 ? 'off' : 'on', '--no-wait', '--reason', 'bench'], cwd, 0);
+      await settle();
+      if (i >= 0) {
+        lists.push(list);
+        sets.push(set);
+      }
+    }
+    // The bundled process, spawn to exit: what an on-call engineer waits for.
+    const processes = await timings(async () => {
+      await flagOn();
+      const run = await timeProcess([BUNDLE, 'flags', 'kill', service, flag, '--reason', 'bench: process'], { cwd, env: process.env });
+      if (run.code !== 0) throw new Error(`bluegreen flags kill exited ${run.code}: ${run.stderr}`);
+      return run.ms;
+    });
+    return { kills, lists, sets, processes };
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    fs.rmSync(cwd, { recursive: true, force: true });
+    await standIn.stop();
+    await server.stop();
+  }
+}
+
+function flagsSection(f: Awaited<ReturnType<typeof benchFeatureFlags>>): string[] {
+  return [
+    '## Feature flags: the kill switch, `flags <svc>` and `flags set`',
+    '',
+    'In-process through the CLI (`main`, fresh counted clients each command, the descriptor included), on a moto server ' +
+      'of its own with the AppConfig stand-in (test/integration/appconfig-stand-in.ts) in front of it for what moto 5.2 ' +
+      'lacks: the environment, the strategies, deployments and their states, StopDeployment, the monitor and CloudWatch\'s ' +
+      'Disable/EnableAlarmActions. The application, profile, hosted versions, the monitor alarm, the record and the ' +
+      'descriptor are moto\'s own. The stand-in answers as fast as moto and completes a 0-minute, no-bake deployment at ' +
+      'once, so a kill\'s time here is the tool\'s own; on AWS add each call\'s latency (typically 20-80 ms), AppConfig\'s ' +
+      'own time to complete a 0/0 deployment (not measured here), and the AppConfig Agent\'s poll interval (45 s by ' +
+      `default, 15 s in the demo image) until every instance reads the flag off. ${RUNS} runs of each, interleaved, after one untimed.`,
+    '',
+    '| what | time (median / p95 / max) | API calls | by operation |',
+    '|---|---|---|---|',
+    ...(Object.keys(KILL_SCENES) as KillScene[]).map((scene) => measuredRow(`\`flags kill\`: ${KILL_SCENES[scene]}`, f.kills[scene])),
+    measuredRow('`flags <svc>` (two flags, one live version)', f.lists),
+    measuredRow('`flags set <svc> <flag> on\\|off --no-wait` (AppConfig.AllAtOnce, returns once started)', f.sets),
+    `| \`node dist/cli/bluegreen.mjs flags kill <svc> <flag>\` as a process, spawn to exit (idle) | ${spread(f.processes)} | | |`,
+    '',
+    'A kill records the change before it touches anything (a kill must not run untraced with the monitor\'s actions ' +
+      'disabled), disables the monitor composite\'s actions, stops what runs, checks again that nothing changed what is ' +
+      'live before it starts, deploys with the kill strategy, reads the deployment until COMPLETE, enables the actions ' +
+      'again and settles the record.',
     '',
   ];
 }
