@@ -58,4 +58,24 @@ describe('examples', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction', Resource: [Match.anyValue(), Match.anyValue()] })]) },
     });
   });
+
+  it('feature-flags declares two flags in AppConfig without deploying them, read by the on-call role, changed by the pipeline', async () => {
+    // GIVEN
+    const { build } = (await import(path.join(EXAMPLES, 'feature-flags', 'app.ts'))) as { build: (app: App) => Stack };
+    // WHEN
+    const stack = build(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+    // THEN the flags exist with their defaults, and nothing deploys them
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::AppConfig::Application', { Name: 'bluegreen-shop' });
+    const [version] = Object.values(t.findResources('AWS::AppConfig::HostedConfigurationVersion'));
+    const content = JSON.parse(version.Properties.Content);
+    expect(Object.keys(content.flags)).toEqual(['release-new-checkout', 'ops-disable-recommendations']);
+    expect(content.values['release-new-checkout'].enabled).toBe(false);
+    t.resourceCountIs('AWS::AppConfig::Deployment', 0);
+    // AND the gradual strategy is the one the app chose
+    t.hasResourceProperties('AWS::AppConfig::DeploymentStrategy', { GrowthFactor: 25, DeploymentDurationInMinutes: 8, FinalBakeTimeInMinutes: 5, GrowthType: 'LINEAR' });
+    // AND only the pipeline may start a deployment
+    const starters = Object.entries(t.findResources('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('appconfig:StartDeployment'));
+    expect(starters.map(([, p]) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringContaining('Pipeline')]);
+  });
 });
