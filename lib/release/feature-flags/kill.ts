@@ -125,6 +125,11 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   }
 
   const stoppedAll: FlagDeployment[] = [];
+  /** The deployments this kill started. */
+  const ours = new Set<number>();
+  let deployedOnce = false;
+  /** What the kill builds on: the newest COMPLETE deployment of the flags but its own (which has the flag off already). */
+  const liveOf = (deployments: readonly FlagDeployment[]) => liveDeployment(deployments.filter((d) => !ours.has(d.deploymentNumber)));
   let version: string | undefined;
   let deployment: FlagDeployment | undefined;
   let before: { version: string | null; value: boolean | null } | undefined;
@@ -143,8 +148,10 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     }
     for (let attempt = 1; ; attempt++) {
       const liveProfile = await readLive(config, liveNow);
-      before = { version: liveNow?.configurationVersion ?? null, value: valueIn(liveProfile, options.flag) };
-      if (liveProfile && before.value === false) {
+      const value = valueIn(liveProfile, options.flag);
+      before ??= { version: liveNow?.configurationVersion ?? null, value };
+      // After a race, our own deployment is what is served: deploy again even when the base has the flag off.
+      if (liveProfile && value === false && !deployedOnce) {
         steps.push(`${options.flag} is already off in version ${liveNow!.configurationVersion}, which AppConfig serves: nothing to deploy`);
         say(`${options.flag} is already off in version ${liveNow!.configurationVersion}: nothing to deploy`);
         outcome = 'nothing-to-do';
@@ -154,11 +161,12 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
       version = await config.createVersion(renderFeatureFlagProfile(nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: false })), description);
       steps.push(`created version ${version} with ${options.flag} off (the other flags as in ${liveNow ? `version ${liveNow.configurationVersion}` : 'their defaults, nothing deployed'})`);
       // Another change that completed (or started) since the live version was read would be undone by this version:
-      // check right before starting. What remains is the moment between this check and StartDeployment; a racer's
-      // start in it makes ours a 409, handled below.
+      // check right before starting. What remains is the moment between this check and StartDeployment: a racer's
+      // start in it makes ours a 409 (handled below) while it runs; a racer that completes at once (another kill) is
+      // found once ours completed (racedBy).
       const now = await config.listDeployments();
       const racer = runningDeployment(now);
-      const liveAgain = liveDeployment(now);
+      const liveAgain = liveOf(now);
       if (racer || !sameLive(liveAgain, liveNow)) {
         if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) {
           throw new KillStepError(`the flags kept changing while the kill built its version (${attempt} attempts; last: ${racer ? describeDeployment(racer) : `deployment ${liveAgain?.deploymentNumber} completed`}): run the kill again`);
@@ -166,7 +174,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
         if (racer) {
           steps.push(`${describeDeployment(racer)} started meanwhile`);
           await stop(racer);
-          liveNow = liveDeployment(await config.listDeployments());
+          liveNow = liveOf(await config.listDeployments());
         } else {
           liveNow = liveAgain;
         }
@@ -184,15 +192,28 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
         if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) throw e;
         const started = runningDeployment(await config.listDeployments());
         if (started) await stop(started);
-        liveNow = liveDeployment(await config.listDeployments());
+        liveNow = liveOf(await config.listDeployments());
         steps.push(`another deployment started first: building the kill's version again from ${liveNow ? `version ${liveNow.configurationVersion}` : 'the defaults'}`);
         continue;
       }
+      ours.add(number);
+      deployedOnce = true;
       steps.push(`started deployment ${number} with the kill strategy (${section.killStrategyId})`);
       say(`Deploying version ${version} (${options.flag} off) with the kill strategy: deployment ${number}`);
       deployment = await waitForDeployment(ports, number, deadline, pollMs, options.logger, prefix);
       if (deployment.state === 'COMPLETE') {
         steps.push(`deployment ${number} COMPLETE: ${options.flag} is off`);
+        // A kill completes at once, so another change's start after our check meets no running deployment (no 409)
+        // and may complete beside ours: verify that neither undid the other.
+        const raced = await racedBy(number, liveNow);
+        if (raced) {
+          if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) throw new KillStepError(`${raced.why}, and the flags kept changing (${attempt} attempts): run the kill again`);
+          steps.push(`${raced.why}: building the kill's version again from version ${raced.base.configurationVersion}`);
+          say(`${raced.why}: deploying the kill again on top of it`);
+          liveNow = raced.base;
+          deployment = undefined;
+          continue;
+        }
         outcome = 'complete';
       } else {
         detail = FLAG_DEPLOYMENT_RUNNING_STATES.includes(deployment.state)
@@ -301,6 +322,32 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     ...(warnings.length ? { warnings } : {}),
     endedAt: clock.now(),
   };
+
+  /**
+   * After our deployment `number` (built on `base`) completed: another deployment of the flags that completed
+   * between our check and our start (ours was built without its change: build again from it), or one started after
+   * ours with the flag on (running: stopped, and looked at again; COMPLETE: build again from it). Undefined when
+   * neither: what is served has the flag off and every other change.
+   */
+  async function racedBy(number: number, base: FlagDeployment | undefined): Promise<{ why: string; base: FlagDeployment } | undefined> {
+    for (;;) {
+      const after = await config.listDeployments();
+      const racer = runningDeployment(after);
+      if (racer && !racer.otherProfile && racer.deploymentNumber > number) {
+        const value = valueIn(readFeatureFlagProfile(await config.readVersion(racer.configurationVersion)), options.flag);
+        if (value !== false) {
+          steps.push(`${describeDeployment(racer)} started after the kill with ${options.flag} ${value === null ? 'not set' : 'on'}`);
+          await stop(racer);
+          continue;
+        }
+      }
+      const other = liveOf(after);
+      if (!other || other.deploymentNumber <= (base?.deploymentNumber ?? 0)) return undefined;
+      if (other.deploymentNumber < number) return { why: `deployment ${other.deploymentNumber} completed between the kill's check and its start (version ${other.configurationVersion})`, base: other };
+      const value = valueIn(await readLive(config, other), options.flag);
+      return value === false ? undefined : { why: `deployment ${other.deploymentNumber} completed after the kill with ${options.flag} on (version ${other.configurationVersion})`, base: other };
+    }
+  }
 
   /**
    * Stop a running deployment and wait until it no longer runs: VALIDATING is waited out (AppConfig stops it only

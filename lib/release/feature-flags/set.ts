@@ -140,7 +140,8 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
       version = await config.createVersion(renderFeatureFlagProfile(next), description);
       steps.push(`created version ${version} with ${options.flag} ${value}`);
       // Another change that completed (or started) since the live version was read would be undone by this
-      // version: check right before starting. A racer's start after this check makes ours a 409 (refused below).
+      // version: check right before starting. A racer's start after this check makes ours a 409 (refused below)
+      // while it runs; one that completed at once is found right after our start.
       const now = await config.listDeployments();
       const racer = runningDeployment(now);
       if (racer) throw new FlagDeploymentConflictError(`${describeDeployment(racer)} started meanwhile`);
@@ -161,6 +162,20 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
         continue;
       }
       deploymentNumber = await config.startDeployment(version, strategy, description);
+      // A kill completes at once: one that started after our check and completed before our start met no running
+      // deployment, and ours, built without it, would turn its flag back on. Ours still runs: stop it and build again.
+      const between = liveDeployment((await config.listDeployments()).filter((d) => d.deploymentNumber < deploymentNumber));
+      if (!sameLive(between, live) && attempt < FEATURE_FLAG_BUILD_ATTEMPTS) {
+        await config.stopDeployment(deploymentNumber);
+        await waitForDeployment(ports, deploymentNumber, startedAt + options.timeoutMs, options.pollMs ?? FEATURE_FLAG_POLL_MS);
+        steps.push(`deployment ${between!.deploymentNumber} completed between the check and the start: stopped deployment ${deploymentNumber} (built without it)`);
+        live = between;
+        liveProfile = await readLive(config, live);
+        next = nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: options.enabled });
+        before = { version: live?.configurationVersion ?? null, value: valueIn(liveProfile, options.flag) };
+        steps.push(`building the version again from version ${before.version}`);
+        continue;
+      }
       break;
     }
     steps.push(`started deployment ${deploymentNumber} ${how}`);

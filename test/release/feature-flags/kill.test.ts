@@ -284,6 +284,35 @@ describe('killFeatureFlag: concurrent changes (defect 3)', () => {
     expect(fake.mutations().filter((m) => m === 'createVersion')).toHaveLength(2);
   });
 
+  it('GIVEN another kill starts and completes between our check and our start (no 409: a kill completes at once) WHEN killed THEN ours is deployed again on top of it', async () => {
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed({ flags: DECLARED.flags.map((f) => ({ ...f, enabled: true })) });
+    fake.beforeStart = () => fake.deployed({ flags: DECLARED.flags.map((f) => ({ ...f, enabled: f.name !== 'ops-disable-recs' })) });
+    const r = await kill(fake);
+    expect(r.outcome).toBe('complete');
+    expect(fake.content(fake.liveVersion()!).flags.map((f) => [f.name, f.enabled])).toEqual([
+      ['release-new-checkout', false],
+      ['ops-disable-recs', false],
+    ]);
+    expect(r.steps).toContainEqual('deployment 2 completed between the kill\'s check and its start (version 6): building the kill\'s version again from version 6');
+    expect(r.before).toEqual({ version: '4', value: true });
+  });
+
+  it('GIVEN a change with the flag on starts right after the kill completed WHEN killed THEN the kill stops it', async () => {
+    const fake = onFake();
+    const get = fake.config.getDeployment;
+    fake.config.getDeployment = async (n: number) => {
+      const d = await get(n);
+      if (n === 2 && d.state === 'COMPLETE' && fake.deployments.length === 2) fake.deployed(withCheckout(true), { running: true, description: 'stale set' });
+      return d;
+    };
+    const r = await kill(fake);
+    expect(r.outcome).toBe('complete');
+    expect(fake.deployments[2].final).toBe('ROLLED_BACK');
+    expect(fake.liveVersion()).toBe('5');
+    expect(r.steps).toContainEqual(expect.stringMatching(/^deployment 3 DEPLOYING 0 % \(version 6: stale set\) started after the kill with release-new-checkout on$/));
+  });
+
   it('GIVEN the live flags change at every attempt WHEN killed THEN failed after 3 attempts, nothing started', async () => {
     const fake = onFake();
     fake.afterCreate = () => fake.deployed(withCheckout(true));

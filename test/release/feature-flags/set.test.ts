@@ -172,6 +172,19 @@ describe('setFeatureFlag', () => {
     expect(r.before).toEqual({ version: '6', value: false });
   });
 
+  it('GIVEN a kill starts and completes between our check and our start WHEN set THEN ours is stopped and built again on top of it (defect 3)', async () => {
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT, RECS] }));
+    fake.beforeStart = () => fake.deployed({ flags: declaredFeatureFlagProfile({ flags: [CHECKOUT, RECS] }).flags.map((f) => ({ ...f, enabled: f.name === 'ops-disable-recs' ? false : f.enabled })) });
+    const r = await setFeatureFlag(fake, SECTION, options());
+    expect(r.outcome).toBe('complete');
+    expect(fake.content(fake.liveVersion()!).flags.map((f) => [f.name, f.enabled])).toEqual([
+      ['release-new-checkout', true],
+      ['ops-disable-recs', false],
+    ]);
+    expect(r.steps).toContain('deployment 2 completed between the check and the start: stopped deployment 3 (built without it)');
+  });
+
   it('GIVEN the final record write fails after the deployment completed WHEN set THEN complete with a warning, not an error (defect 7)', async () => {
     const fake = liveFake();
     const write = fake.records.write;
