@@ -344,15 +344,25 @@ describe('flags: a standby Region that cannot be reached, or refuses (defects 2,
     expect([...p.mutations(), ...s.mutations()]).toEqual([]);
   });
 
-  it('GIVEN the standby refuses after the primary changed WHEN set THEN 7 (skewed) naming the Regions and the command to bring them in step', async () => {
+  it('GIVEN a kill in progress in the standby WHEN set THEN 3 before anything changed in either Region', async () => {
     const [p, s] = [fakeOff(), fakeOff()];
-    // A kill holds the standby's monitor (its set is refused), found only once the primary completed.
     s.stored = { version: 1, record: { changes: [], monitorSuspensions: [{ by: 'alice@laptop', since: new Date(s.now).toISOString(), flag: OLD.name }] } };
+    const r = await pair(p, s)(['flags', 'set', 'web', CHECKOUT.name, 'on']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${STANDBY}: a kill is in progress by alice@laptop`);
+    expect([...p.mutations(), ...s.mutations()]).toEqual([]);
+  });
+
+  it('GIVEN the standby refuses after the primary changed WHEN set THEN 7 (skewed) naming the Regions and the command to bring them in step', async () => {
+    // GIVEN the standby's last cdk deploy does not declare the flag yet: found only once the primary completed
+    const p = fakeOff();
+    const s = new FakeFlags([OLD]);
+    s.deployed(declaredFeatureFlagProfile({ flags: [OLD] }));
     const r = await pair(p, s)(['flags', 'set', 'web', CHECKOUT.name, 'on', '--json']);
     expect(r.code).toBe(7);
     const result = jsonLines(r.stdout).at(-1)!;
     expect(result.status).toBe('skewed');
-    expect(result.message).toContain(`${STANDBY}: not changed: a kill is in progress by alice@laptop`);
+    expect(result.message).toContain(`${STANDBY}: not changed: flag 'release-new-checkout' is not declared`);
     expect(result.message).toContain(`The Regions differ: release-new-checkout is on in ${PRIMARY} but not in ${STANDBY}`);
     expect(result.next).toContain(`bluegreen flags set web release-new-checkout on --reason "bring ${STANDBY} in step"`);
     expect(result.next).toContain(`bluegreen flags set web release-new-checkout off --reason "undo in ${PRIMARY}"`);

@@ -278,10 +278,22 @@ async function set(ctx: CommandContext, targets: readonly Target[], options: Fla
   const value = options.enabled ? 'on' : 'off';
   const by = actorId(ctx.io.env);
   if (targets.length > 1) {
-    // Both Regions, or neither: refuse before changing anything if either has a deployment running.
-    const running = await Promise.all(targets.map(async (t) => ({ t, d: runningDeployment(await t.ports.config.listDeployments()) })));
-    const busy = running.find((r) => r.d);
+    // Both Regions, or neither: refuse before changing anything if either has a deployment running or a kill in
+    // progress (what would refuse the standby once the primary changed).
+    const { holdersOf, isStaleHolder } = await import('../../release/feature-flags/record');
+    const state = await Promise.all(
+      targets.map(async (t) => {
+        const [deployments, stored] = await Promise.all([t.ports.config.listDeployments(), t.ports.records.read()]);
+        return { t, d: runningDeployment(deployments), kills: holdersOf(stored?.record).filter((h) => !isStaleHolder(h, t.ports.clock.now())) };
+      }),
+    );
+    const busy = state.find((r) => r.d);
     if (busy) throw new FeatureFlagRefusal(`${busy.t.region}: ${runningRefusal(global.service, flag, busy.d!)}. Nothing was changed in either Region.`);
+    const killing = state.find((r) => r.kills.length);
+    if (killing) {
+      const k = killing.kills[0];
+      throw new FeatureFlagRefusal(`${killing.t.region}: a kill is in progress by ${k.by} since ${k.since} (of ${k.flag}): wait for it (bluegreen flags ${global.service}). Nothing was changed in either Region.`);
+    }
   }
   const results: { region: string; result: FeatureFlagChangeResult }[] = [];
   /** A Region after the first that threw (refused, undeclared, AWS) once the first had changed. */
