@@ -85,9 +85,11 @@ function featureFlagsDescriptorProblems(raw) {
   const keys = ["applicationId", "environmentId", "profileId", "declaredVersion", "gradualStrategyId", "killStrategyId", "monitorAlarmName"];
   return keys.filter((k) => typeof r[k] !== "string" || r[k] === "").map((k) => `featureFlags.${k} must be a non-empty string, got ${JSON.stringify(r[k])}`);
 }
+var FEATURE_FLAG_KILL_TIMEOUT_MAX_MS;
 var init_feature_flags = __esm({
   "lib/contract/feature-flags.ts"() {
     "use strict";
+    FEATURE_FLAG_KILL_TIMEOUT_MAX_MS = 15 * 6e4;
   }
 });
 

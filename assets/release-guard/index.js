@@ -191,6 +191,7 @@ function featureFlagsDescriptorProblems(raw) {
   const keys = ["applicationId", "environmentId", "profileId", "declaredVersion", "gradualStrategyId", "killStrategyId", "monitorAlarmName"];
   return keys.filter((k) => typeof r[k] !== "string" || r[k] === "").map((k) => `featureFlags.${k} must be a non-empty string, got ${JSON.stringify(r[k])}`);
 }
+var FEATURE_FLAG_KILL_TIMEOUT_MAX_MS = 15 * 6e4;
 
 // lib/contract/quarantine.ts
 var QUARANTINE_DEFAULT_RETENTION_SECONDS = 24 * 3600;

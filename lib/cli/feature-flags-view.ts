@@ -4,6 +4,7 @@
  * recent changes. Pure: built from the engine's listing.
  */
 import type { FeatureFlagChange } from '../contract';
+import { FEATURE_FLAG_KILL_TIMEOUT_MAX_MS } from '../contract';
 import type { FeatureFlagListing, FeatureFlagView } from '../release/feature-flags/types';
 import { describeDeployment } from '../release/feature-flags/types';
 
@@ -17,6 +18,8 @@ export interface FeatureFlagsView {
   readonly service: string;
   /** One Region, or both of a disaster-recovery pair (primary first). */
   readonly regions: readonly RegionFeatureFlags[];
+  /** Regions of the pair whose flags could not be read, and why. */
+  readonly unreadable?: readonly { readonly region: string; readonly error: string }[];
 }
 
 const DAY_MS = 86_400_000;
@@ -44,6 +47,10 @@ export function renderFeatureFlags(v: FeatureFlagsView): string[] {
     if (i > 0) lines.push('');
     lines.push(...renderRegion(v.service, r));
   });
+  for (const u of v.unreadable ?? []) {
+    lines.push('');
+    lines.push(`${v.service} (${u.region}): could not be read: ${u.error}`);
+  }
   return lines;
 }
 
@@ -62,8 +69,16 @@ function renderRegion(service: string, r: RegionFeatureFlags): string[] {
   const undeclared = r.flags.filter((f) => f.status === 'undeclared');
   if (undeclared.length) lines.push(`  undeclared   ${undeclared.map((f) => f.name).join(', ')}: live but no longer declared; the next flags set or kill drops them`);
   lines.push(`  deployment   ${r.running ? `${describeDeployment(r.running)} running` : 'none running'}`);
-  const suspended = r.monitorSuspended ? ` (a kill by ${r.monitorSuspended.by} disabled them at ${r.monitorSuspended.since} and did not finish)` : '';
-  lines.push(`  monitor      ${r.monitor.name} ${r.monitor.state}, actions ${r.monitor.actionsEnabled ? 'enabled' : `DISABLED${suspended}: AppConfig will not roll a bad flag change back`}`);
+  if (r.running && r.rollout) {
+    // LIVE is the COMPLETE version; a running deployment already reaches its percentage (BAKING: every instance).
+    const what = r.rollout.length ? r.rollout.map((f) => `${f.flag} ${onOff(f.enabled, 'removed')}`).join(', ') : 'no flag value changed';
+    lines.push(`               deployment ${r.running.deploymentNumber} ${r.running.state}: serving version ${r.running.version} (${what}) to ${Math.round(r.running.percentageComplete)} %`);
+  }
+  lines.push(`  monitor      ${r.monitor.name} ${r.monitor.state}, actions ${r.monitor.actionsEnabled ? 'enabled' : 'DISABLED: AppConfig will not roll a bad flag change back'}`);
+  for (const h of r.monitorSuspensions) {
+    const dead = Date.parse(r.at) - Date.parse(h.since) > FEATURE_FLAG_KILL_TIMEOUT_MAX_MS;
+    lines.push(`               held by a kill of ${h.flag} by ${h.by} since ${h.since}${dead ? ' (older than the longest kill: it died; the next flags set clears it)' : ''}`);
+  }
   const debt = r.flags.filter((f) => f.status === 'debt');
   if (debt.length) {
     lines.push(`Debt: ${debt.length === 1 ? '1 flag' : `${debt.length} flags`} past expiry`);

@@ -3,9 +3,27 @@ import * as fs from 'fs';
 import * as os from 'os';
 import type { OwnerProcess, OwnerProcessState, ProcessProbe } from '../release';
 
-/** Who drives a release from this process, as written into the release record. */
+/** Who drives a release from this process, as written into the release record (a lease id: host and pid). */
 export function ownerId(): string {
   return `${os.hostname()}:${process.pid}`;
+}
+
+/**
+ * Who makes a change, as the flags record and an AppConfig version's description name them: `BLUEGREEN_ACTOR` when
+ * set (a pipeline's id, a person's name), else `<os user>@<host>` (`unknown@<host>` when the OS cannot say who).
+ */
+export function actorId(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const set = env.BLUEGREEN_ACTOR?.trim();
+  if (set) return set;
+  let user: string | undefined;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry for the uid (a container with an arbitrary uid): fall back to the environment.
+    user = undefined;
+  }
+  user ||= env.USER || env.USERNAME || env.LOGNAME || 'unknown';
+  return `${user}@${os.hostname()}`;
 }
 
 /**

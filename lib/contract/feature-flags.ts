@@ -376,7 +376,7 @@ export type FeatureFlagChangeOutcome = 'deploying' | 'complete' | 'rolled-back' 
 export interface FeatureFlagChange {
   /** ISO 8601, when the command started. */
   readonly at: string;
-  /** Who (`ownerId()`: user@host, or the pipeline's id). */
+  /** Who: `BLUEGREEN_ACTOR` if set (a pipeline's id), else `<os user>@<host>` (the CLI's `actorId()`). */
   readonly by: string;
   readonly reason: string;
   readonly kind: FeatureFlagChangeKind;
@@ -395,11 +395,41 @@ export interface FeatureFlagChange {
   readonly detail?: string;
 }
 
+/** A kill that holds the monitor's actions disabled (one entry per kill in progress). */
+export interface FeatureFlagMonitorSuspension {
+  /** Who runs the kill. */
+  readonly by: string;
+  /** ISO 8601, when the kill started (its change's `at`). */
+  readonly since: string;
+  /** The flag it kills. */
+  readonly flag: string;
+}
+
 /** The `<service>#flags` item: the latest changes, newest last. */
 export interface FeatureFlagRecord {
   readonly changes: readonly FeatureFlagChange[];
-  /** Set while a kill has the monitor's actions disabled (who, since): a kill that died leaves it for the next command to undo. */
-  readonly monitorSuspended?: { readonly by: string; readonly since: string };
+  /**
+   * The kills that hold the monitor's actions disabled. A kill adds itself before DisableAlarmActions and removes
+   * itself at the end, enabling the actions only when no other holder remains; an entry older than
+   * FEATURE_FLAG_KILL_TIMEOUT_MAX_MS belongs to a kill that died, and the next `flags set` clears it.
+   */
+  readonly monitorSuspensions?: readonly FeatureFlagMonitorSuspension[];
+}
+
+/**
+ * The longest a kill may take (its `--timeout` at most): a monitor suspension older than this belongs to a kill that
+ * died or gave up, never to one still running.
+ */
+export const FEATURE_FLAG_KILL_TIMEOUT_MAX_MS = 15 * 60_000;
+
+/**
+ * Whether two profiles serve the same thing: the same set of flags with the same values (descriptions, owners and
+ * dates aside: a changed description alone is not worth a deployment).
+ */
+export function sameFeatureFlagValues(a: FeatureFlagProfile, b: FeatureFlagProfile): boolean {
+  if (a.flags.length !== b.flags.length) return false;
+  const values = new Map(a.flags.map((f) => [f.name, f.enabled]));
+  return values.size === b.flags.length && b.flags.every((f) => values.has(f.name) && values.get(f.name) === f.enabled);
 }
 
 /** The record keeps this many changes. */

@@ -67,7 +67,7 @@ describe('flags: list', () => {
   it('GIVEN live flags, debt and a suspended monitor WHEN listed THEN a table, the debt with its cleanup, the monitor warned about, changes', async () => {
     const fake = fakeOff();
     fake.actionsEnabled = false;
-    fake.stored = { version: 1, record: { changes: [{ at: '2030-01-09T10:00:00Z', by: 'me@host', reason: 'launch', kind: 'set', flag: CHECKOUT.name, enabled: false, outcome: 'complete', deploymentNumber: 1, version: '4' }], monitorSuspended: { by: 'x@y', since: '2030-01-10T10:00:00Z' } } };
+    fake.stored = { version: 1, record: { changes: [{ at: '2030-01-09T10:00:00Z', by: 'me@host', reason: 'launch', kind: 'set', flag: CHECKOUT.name, enabled: false, outcome: 'complete', deploymentNumber: 1, version: '4' }], monitorSuspensions: [{ by: 'x@y', since: '2030-01-10T10:00:00Z', flag: 'release-new-checkout' }] } };
     const r = await run(['flags', 'web'], fake);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
@@ -75,7 +75,8 @@ describe('flags: list', () => {
     expect(lines[1]).toMatch(/^ {2}FLAG +LIVE +DEFAULT +OWNER +AGE +EXPIRY +STATUS$/);
     expect(lines[2]).toMatch(/^ {2}release-new-checkout +off +off +team-checkout +9d +2030-03-01 \(in 50d\) +ok$/);
     expect(lines[3]).toMatch(/^ {2}release-old-banner +off +off +team-web +70d +2030-01-05 \(4d ago\) +debt$/);
-    expect(r.stdout).toContain('monitor      web-feature-flags-monitor OK, actions DISABLED (a kill by x@y disabled them at 2030-01-10T10:00:00Z and did not finish)');
+    expect(r.stdout).toContain('monitor      web-feature-flags-monitor OK, actions DISABLED: AppConfig will not roll a bad flag change back');
+    expect(r.stdout).toContain('               held by a kill of release-new-checkout by x@y since 2030-01-10T10:00:00Z (older than the longest kill: it died; the next flags set clears it)');
     expect(r.stdout).toContain('Debt: 1 flag past expiry\n  release-old-banner (owner team-web), expired 2030-01-05\n  To clear: remove the code path that reads the flag, remove it from flags/web.json, then cdk deploy.');
     expect(r.stdout).toContain('  2030-01-09T10:00:00Z set release-new-checkout off by me@host: "launch" complete (deployment 1, version 4)');
     expect(r.stderr).toMatch(/warning: the actions of monitor web-feature-flags-monitor in eu-west-1 are DISABLED/);
@@ -102,7 +103,18 @@ describe('flags: set', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Set release-new-checkout on for web: version 5, deployment 2 COMPLETE \(all at once\)\.\n$/);
     expect(r.stdout).toContain('Deploying version 5 (release-new-checkout on) all at once (AppConfig.AllAtOnce): deployment 2');
-    expect(fake.stored?.record.changes[0]).toMatchObject({ reason: 'launch', by: expect.stringMatching(/:\d+$/), outcome: 'complete' });
+    expect(fake.stored?.record.changes[0]).toMatchObject({ reason: 'launch', by: expect.stringMatching(/^[^@:]+@[^@:]+$/), outcome: 'complete' });
+  });
+
+  it('GIVEN BLUEGREEN_ACTOR WHEN set THEN the record and the version name it (not a host:pid lease id)', async () => {
+    const fake = fakeOff();
+    const r = await runMain(['flags', 'set', 'web', CHECKOUT.name, 'on', '--reason', 'launch'], tempDir(), ssmOnlyClients(PRIMARY, withFlags(descriptorOf(PRIMARY))), {
+      featureFlagPorts: () => fake,
+      env: { BLUEGREEN_ACTOR: 'pipeline-42' },
+    });
+    expect(r.code).toBe(0);
+    expect(fake.stored?.record.changes[0].by).toBe('pipeline-42');
+    expect(fake.deployments.at(-1)?.description).toBe('flags set release-new-checkout on by pipeline-42: launch');
   });
 
   it('GIVEN --json WHEN set THEN events then a result with the Region and outcome', async () => {
@@ -267,6 +279,142 @@ describe('flags: a service with a standby Region', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`Not changed in ${STANDBY}`);
     expect(s.mutations()).toEqual([]);
+  });
+});
+
+describe('flags: a standby Region that cannot be reached, or refuses (defects 2, 6)', () => {
+  function pair(primary: FakeFlags, standby: FakeFlags, standbyDescriptor?: Error) {
+    const descriptors: Record<string, ServiceDescriptor> = {
+      [PRIMARY]: withFlags(descriptorOf(PRIMARY, drSection('primary'))),
+      [STANDBY]: withFlags(descriptorOf(STANDBY, drSection('standby'))),
+    };
+    const access = {
+      clientsFor: () => NO_AWS,
+      descriptor: async (region: string) => {
+        if (region === STANDBY && standbyDescriptor) throw standbyDescriptor;
+        return descriptors[region];
+      },
+      close: () => undefined,
+    } as unknown as DrAccess;
+    return (argv: string[]) =>
+      runMain(argv, tempDir(), ssmOnlyClients(PRIMARY, descriptors[PRIMARY]), {
+        drAccess: () => access,
+        featureFlagPorts: (d) => (d.region === PRIMARY ? primary : standby),
+      });
+  }
+  const outage = () => Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError', $metadata: {} });
+
+  it('GIVEN the standby cannot be reached WHEN killed THEN the primary is killed, exit 6 naming the command to run in the standby', async () => {
+    const [p, s] = [new FakeFlags(DECLARED), new FakeFlags(DECLARED)];
+    p.deployed(profile(true));
+    const r = await pair(p, s, outage())(['flags', 'kill', 'web', CHECKOUT.name, '--reason', 'incident', '--json']);
+    expect(r.code).toBe(6);
+    expect(p.liveVersion()).toBe('5');
+    expect(p.content('5').flags.find((f) => f.name === CHECKOUT.name)?.enabled).toBe(false);
+    const result = jsonLines(r.stdout).at(-1)!;
+    expect(result.message).toContain(`${PRIMARY}: Killed release-new-checkout of web`);
+    expect(result.message).toContain(`${STANDBY}: The kill of release-new-checkout did not run in ${STANDBY}`);
+    expect(result.next).toContain(`bluegreen flags kill web release-new-checkout --reason "incident" --region ${STANDBY}`);
+    expect(result.regions).toEqual([expect.objectContaining({ region: PRIMARY, outcome: 'complete' }), expect.objectContaining({ region: STANDBY, outcome: 'failed' })]);
+  });
+
+  it('GIVEN the flag is not declared in the standby WHEN killed THEN the primary kill is reported, exit 6', async () => {
+    const [p, s] = [new FakeFlags(DECLARED), new FakeFlags([OLD])];
+    p.deployed(profile(true));
+    const r = await pair(p, s)(['flags', 'kill', 'web', CHECKOUT.name, '--reason', 'incident']);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain(`${PRIMARY}: Killed release-new-checkout of web`);
+    expect(r.stderr).toContain("flag 'release-new-checkout' is not declared (declared: release-old-banner)");
+    expect(p.liveVersion()).toBe('5');
+  });
+
+  it('GIVEN the standby cannot be read WHEN listed THEN the primary is shown and the standby named, exit 0', async () => {
+    const r = await pair(fakeOff(), fakeOff(), outage())(['flags', 'web']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`web (${PRIMARY}): 2 feature flags; live version 4`);
+    expect(r.stdout).toContain(`web (${STANDBY}): could not be read:`);
+    expect(r.stderr).toMatch(new RegExp(`the flags of web in ${STANDBY} could not be read`));
+  });
+
+  it('GIVEN set --no-wait on a pair WHEN run THEN usage (2), nothing changed', async () => {
+    const [p, s] = [fakeOff(), fakeOff()];
+    const r = await pair(p, s)(['flags', 'set', 'web', CHECKOUT.name, 'on', '--no-wait']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--no-wait: not for web, which has a standby Region');
+    expect([...p.mutations(), ...s.mutations()]).toEqual([]);
+  });
+
+  it('GIVEN a kill in progress in the standby WHEN set THEN 3 before anything changed in either Region', async () => {
+    const [p, s] = [fakeOff(), fakeOff()];
+    s.stored = { version: 1, record: { changes: [], monitorSuspensions: [{ by: 'alice@laptop', since: new Date(s.now).toISOString(), flag: OLD.name }] } };
+    const r = await pair(p, s)(['flags', 'set', 'web', CHECKOUT.name, 'on']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${STANDBY}: a kill is in progress by alice@laptop`);
+    expect([...p.mutations(), ...s.mutations()]).toEqual([]);
+  });
+
+  it('GIVEN the standby refuses after the primary changed WHEN set THEN 7 (skewed) naming the Regions and the command to bring them in step', async () => {
+    // GIVEN the standby's last cdk deploy does not declare the flag yet: found only once the primary completed
+    const p = fakeOff();
+    const s = new FakeFlags([OLD]);
+    s.deployed(declaredFeatureFlagProfile({ flags: [OLD] }));
+    const r = await pair(p, s)(['flags', 'set', 'web', CHECKOUT.name, 'on', '--json']);
+    expect(r.code).toBe(7);
+    const result = jsonLines(r.stdout).at(-1)!;
+    expect(result.status).toBe('skewed');
+    expect(result.message).toContain(`${STANDBY}: not changed: flag 'release-new-checkout' is not declared`);
+    expect(result.message).toContain(`The Regions differ: release-new-checkout is on in ${PRIMARY} but not in ${STANDBY}`);
+    expect(result.next).toContain(`bluegreen flags set web release-new-checkout on --reason "bring ${STANDBY} in step"`);
+    expect(result.next).toContain(`bluegreen flags set web release-new-checkout off --reason "undo in ${PRIMARY}"`);
+    expect(p.liveVersion()).toBe('5');
+    expect(s.mutations()).toEqual([]);
+  });
+
+  it('GIVEN the standby is rolled back after the primary changed WHEN set THEN 7 (skewed)', async () => {
+    const [p, s] = [fakeOff(), fakeOff()];
+    s.alarm = 'ALARM';
+    const r = await pair(p, s)(['flags', 'set', 'web', CHECKOUT.name, 'on']);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain(`The Regions differ`);
+  });
+});
+
+describe('flags: kills in flight and what is served (defects 1, 4)', () => {
+  it('GIVEN a kill in progress WHEN set THEN 3 naming it', async () => {
+    const fake = fakeOff();
+    fake.stored = { version: 1, record: { changes: [], monitorSuspensions: [{ by: 'alice@laptop', since: new Date(fake.now - 60_000).toISOString(), flag: OLD.name }] } };
+    const r = await run(['flags', 'set', 'web', CHECKOUT.name, 'on'], fake);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('a kill is in progress by alice@laptop since');
+  });
+
+  it('GIVEN a kill whose deployment still runs at --timeout WHEN killed THEN 6, the monitor left disabled on purpose, how to finish', async () => {
+    const fake = new FakeFlags(DECLARED);
+    fake.deployed(profile(true));
+    const r = await runMain(['flags', 'kill', 'web', CHECKOUT.name, '--reason', '5xx', '--timeout', '10s'], tempDir(), ssmOnlyClients(PRIMARY, { ...withFlags(descriptorOf(PRIMARY)), featureFlags: { ...SECTION, killStrategyId: 'strat-gradual' } }), {
+      featureFlagPorts: () => fake,
+    });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('The kill of release-new-checkout is still deploying');
+    expect(r.stderr).toContain("The monitor's actions stay DISABLED on purpose");
+    expect(r.stderr).toContain('bluegreen flags web shows the deployment; once it is COMPLETE, the next bluegreen flags set enables them');
+    expect(fake.actionsEnabled).toBe(false);
+  });
+
+  it('GIVEN a plain set BAKING and a stop that fails WHEN killed THEN 6 saying the BAKING version is served to 100 %', async () => {
+    const fake = fakeOff();
+    fake.deployed(profile(true), { running: true, strategy: 'AppConfig.AllAtOnce', startedMsAgo: 360_000 });
+    fake.failures.set('stopDeployment', { error: new Error('InternalServerException: boom'), always: true });
+    const r = await run(['flags', 'kill', 'web', CHECKOUT.name, '--reason', '5xx'], fake);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('AppConfig serves version 4, where release-new-checkout is off; deployment 2 BAKING: serving version 5 (release-new-checkout on) to 100 %.');
+  });
+
+  it('GIVEN a plain set BAKING WHEN listed THEN the deployment line says what it serves to 100 %', async () => {
+    const fake = fakeOff();
+    fake.deployed(profile(true), { running: true, strategy: 'AppConfig.AllAtOnce', startedMsAgo: 360_000 });
+    const r = await run(['flags', 'web'], fake);
+    expect(r.stdout).toContain('               deployment 2 BAKING: serving version 5 (release-new-checkout on) to 100 %');
   });
 });
 

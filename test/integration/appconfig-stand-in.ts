@@ -17,16 +17,20 @@
  *     on the stand-in's clock (`advance(ms)`, or `timeScale`); a 0 min / 0 bake deployment is COMPLETE at once;
  *   - 409 ConflictException on StartDeployment while one is DEPLOYING or BAKING (AWS's text for that case is not
  *     documented; the adapter matches the name and status only);
- *   - StopDeployment of a DEPLOYING or BAKING deployment -> ROLLED_BACK (event log: ROLLBACK_STARTED by USER), the
- *     previous COMPLETE version served again; of an ended one -> 400 BadRequestException (AWS documents that it stops
- *     only running deployments; its exact text is not documented); `Allow-Revert: true` on the newest COMPLETE one ->
- *     REVERTED;
+ *   - StopDeployment, as AWS's API reference says it "works only on deployments that have a status of DEPLOYING,
+ *     unless an AllowRevert parameter is supplied": of a DEPLOYING deployment -> ROLLED_BACK (event log:
+ *     ROLLBACK_STARTED by USER), the previous COMPLETE version served again; of a BAKING one without `Allow-Revert:
+ *     true` -> 400 BadRequestException, with it -> REVERTED (the previous version served again); `Allow-Revert: true`
+ *     on the newest COMPLETE one -> REVERTED; anything else -> 400 BadRequestException (AWS's exact texts are not
+ *     documented). ROLLING_BACK is instantaneous here (never observed);
  *   - monitors: on every deployment read (Get/List/Start/Stop, GetEnvironment) and on `tick()`/`advance()`, moto's
  *     DescribeAlarms for the environment's monitor alarm ARNs; a running deployment rolls back (ROLLED_BACK, a
  *     ROLLBACK_STARTED event by CLOUDWATCH_ALARM naming the alarm's ARN) when one is in ALARM or INSUFFICIENT_DATA
  *     with ActionsEnabled true (AWS: no rollback on an alarm whose actions are disabled). Checked only at those
  *     moments, not continuously.
  *   - what each environment serves (`served()`): the newest COMPLETE deployment's version.
+ *   - ListDeployments: newest first, `max_results` a page (default 50), `next_token` the next page (an opaque token
+ *     here: the offset), each summary with its ConfigurationProfileId and ConfigurationName.
  * - CloudWatch DisableAlarmActions / EnableAlarmActions (AWS JSON 1.0, `X-Amz-Target:
  *   GraniteServiceVersion20100801.*`; moto raises NotImplementedError): moto's DescribeAlarms, then the alarm put
  *   again with the same fields and ActionsEnabled changed (PutMetricAlarm, or PutCompositeAlarm for a composite,
@@ -38,8 +42,7 @@
  * states, SetAlarmState, metrics).
  *
  * Not modelled: LatestVersionNumber locking and content validation of hosted versions (moto's gaps), the
- * LatestDeploymentNumber parameter of StartDeployment, ListDeployments pagination (one page, newest first, up to
- * max_results), KMS, extensions, validators, the alarm role (AlarmRoleArn is stored, never assumed), the AppConfig
+ * LatestDeploymentNumber parameter of StartDeployment, KMS, extensions, validators, the alarm role (AlarmRoleArn is stored, never assumed), the AppConfig
  * Agent and appconfigdata (GetLatestConfiguration).
  */
 import { AppConfigClient, GetConfigurationProfileCommand, GetHostedConfigurationVersionCommand, GetApplicationCommand } from '@aws-sdk/client-appconfig';
@@ -296,6 +299,7 @@ export async function startAppConfigStandIn(options: AppConfigStandInOptions): P
 
   const summaryJson = (d: StandInDeployment) => ({
     DeploymentNumber: d.number,
+    ConfigurationProfileId: d.profileId,
     ConfigurationName: d.configurationName,
     ConfigurationVersion: d.version,
     DeploymentDurationInMinutes: d.strategy.DeploymentDurationInMinutes,
@@ -399,7 +403,11 @@ export async function startAppConfigStandIn(options: AppConfigStandInOptions): P
       const env = await environmentOf(r[1], r[2]);
       if (req.method === 'GET') {
         const max = Number(query.get('max_results') ?? 50);
-        return { status: 200, body: { Items: [...env.deployments].reverse().slice(0, max).map(summaryJson) } };
+        const from = query.get('next_token') ? Number(Buffer.from(String(query.get('next_token')), 'base64').toString('utf8')) : 0;
+        const newestFirst = [...env.deployments].reverse();
+        const items = newestFirst.slice(from, from + max);
+        const more = from + max < newestFirst.length;
+        return { status: 200, body: { Items: items.map(summaryJson), ...(more ? { NextToken: Buffer.from(String(from + max)).toString('base64') } : {}) } };
       }
       if (req.method !== 'POST') return undefined;
       const input = json();
@@ -444,8 +452,13 @@ export async function startAppConfigStandIn(options: AppConfigStandInOptions): P
       if (req.method === 'GET') return { status: 200, body: deploymentJson(env, d) };
       if (req.method !== 'DELETE') return undefined;
       const allowRevert = String(req.headers['allow-revert'] ?? '').toLowerCase() === 'true';
-      if (RUNNING.includes(d.state)) {
+      if (d.state === 'DEPLOYING') {
         rollBack(d, 'USER', 'Rollback initiated by user');
+      } else if (d.state === 'BAKING') {
+        if (!allowRevert) throw new ServiceError(400, 'BadRequestException', `Deployment number ${d.number} is BAKING: it can be stopped only with AllowRevert`);
+        d.state = 'REVERTED';
+        d.completedAt = now();
+        d.events.push({ EventType: 'REVERT_COMPLETED', TriggeredBy: 'USER', Description: 'Revert completed', OccurredAt: now() });
       } else if (allowRevert && d === env.deployments.filter((x) => x.state === 'COMPLETE').pop()) {
         d.state = 'REVERTED';
         d.events.push({ EventType: 'REVERT_COMPLETED', TriggeredBy: 'USER', Description: 'Revert completed', OccurredAt: now() });

@@ -6,7 +6,13 @@
  * (DynamoDB). The stand-in's: the environment, the strategies, every deployment (states, 409, stop, monitors) and
  * Disable/EnableAlarmActions. The stand-in's clock is frozen; tests move it with `advance`, so nothing sleeps.
  */
-import { AppConfigClient, GetHostedConfigurationVersionCommand } from '@aws-sdk/client-appconfig';
+import {
+  AppConfigClient,
+  CreateConfigurationProfileCommand,
+  CreateHostedConfigurationVersionCommand,
+  GetHostedConfigurationVersionCommand,
+  StartDeploymentCommand,
+} from '@aws-sdk/client-appconfig';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +22,8 @@ import {
   CloudWatchFeatureFlagMonitor,
   createFeatureFlagPorts,
   DynamoFeatureFlagRecordStore,
+  FLAG_DEPLOYMENTS_MAX_PAGES,
+  FlagDeploymentHistoryTooLongError,
   FeatureFlagMonitorNotFoundError,
   FeatureFlagsNotConfiguredError,
   InvalidFeatureFlagRecordError,
@@ -187,31 +195,112 @@ describe('AppConfigFeatureFlagConfig: deployments', () => {
     // GIVEN one COMPLETE deployment and one already ROLLED_BACK
     const complete = await ports.config.startDeployment(ff.declaredVersion, ff.killStrategyId, 'kill');
     const stopped = await ports.config.startDeployment(ff.declaredVersion, ff.gradualStrategyId, 'gradual');
-    await ports.config.stopDeployment(stopped);
+    expect(await ports.config.stopDeployment(stopped)).toBe('stopped');
 
     // WHEN both are stopped (again)
-    await ports.config.stopDeployment(complete);
-    await ports.config.stopDeployment(stopped);
+    const results = [await ports.config.stopDeployment(complete), await ports.config.stopDeployment(stopped)];
 
     // THEN nothing changed: never a revert of the COMPLETE one
+    expect(results).toEqual(['ended', 'ended']);
     expect((await ports.config.getDeployment(complete)).state).toBe('COMPLETE');
     expect((await ports.config.getDeployment(stopped)).state).toBe('ROLLED_BACK');
     expect(clients.counter.count('appconfig', 'StopDeployment')).toBe(3);
   });
 
-  it('rethrows a refused stop of a deployment that is still running', async () => {
-    // GIVEN an AppConfig that refuses to stop (as its API reference says it may for a BAKING deployment)
+  it('stops a BAKING deployment (AppConfig refuses a plain stop with 400) with AllowRevert: REVERTED, the previous version served again', async () => {
+    // GIVEN version 1 live, and a plain set (AppConfig.AllAtOnce) of version 2 at 100 %, BAKING
+    await ports.config.startDeployment(ff.declaredVersion, ff.killStrategyId, 'first');
+    const v2 = await ports.config.createVersion(renderFeatureFlagProfile({ flags: [] }), 'v2');
+    const n = await ports.config.startDeployment(v2, 'AppConfig.AllAtOnce', 'set');
+    expect((await ports.config.getDeployment(n)).state).toBe('BAKING');
+    clients.counter.reset();
+
+    // WHEN it is stopped
+    const result = await ports.config.stopDeployment(n);
+
+    // THEN a plain stop, refused, then a stop with AllowRevert
+    expect(result).toBe('reverted');
+    expect(clients.counter.count('appconfig', 'StopDeployment')).toBe(2);
+    expect((await ports.config.getDeployment(n)).state).toBe('REVERTED');
+    expect(standIn().served(ff.applicationId, ff.environmentId)?.version).toBe(ff.declaredVersion);
+  });
+
+  it.each([
+    ['VALIDATING', 'busy'],
+    ['ROLLING_BACK', 'busy'],
+    ['COMPLETE', 'ended'],
+    ['REVERTED', 'ended'],
+  ])('answers %s to a refused plain stop with %s, never with AllowRevert', async (state, expected) => {
+    // GIVEN an AppConfig that refuses a plain stop, and the deployment in `state`
     const refusal = Object.assign(new Error('cannot stop'), { name: 'BadRequestException', $metadata: { httpStatusCode: 400 } });
+    const sent: { name: string; input: Record<string, unknown> }[] = [];
     const client = {
-      send: async (command: { constructor: { name: string } }) => {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        sent.push({ name: command.constructor.name, input: command.input });
         if (command.constructor.name === 'StopDeploymentCommand') throw refusal;
-        return { DeploymentNumber: 3, State: 'BAKING', ConfigurationVersion: '2', PercentageComplete: 100 };
+        return { DeploymentNumber: 3, State: state, ConfigurationVersion: '2', PercentageComplete: 100 };
       },
     } as unknown as AppConfigClient;
     const config = new AppConfigFeatureFlagConfig(client, ff);
 
     // WHEN / THEN
-    await expect(config.stopDeployment(3)).rejects.toBe(refusal);
+    expect(await config.stopDeployment(3)).toBe(expected);
+    expect(sent.filter((c) => c.name === 'StopDeploymentCommand').map((c) => c.input.AllowRevert)).toEqual([undefined]);
+  });
+
+  it('rethrows a refused plain stop of a deployment still DEPLOYING (AppConfig refused for another reason)', async () => {
+    const refusal = Object.assign(new Error('cannot stop'), { name: 'BadRequestException', $metadata: { httpStatusCode: 400 } });
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        if (command.constructor.name === 'StopDeploymentCommand') throw refusal;
+        return { DeploymentNumber: 3, State: 'DEPLOYING', ConfigurationVersion: '2', PercentageComplete: 40 };
+      },
+    } as unknown as AppConfigClient;
+    await expect(new AppConfigFeatureFlagConfig(client, ff).stopDeployment(3)).rejects.toBe(refusal);
+  });
+
+  it('pages ListDeployments until a COMPLETE deployment of the flags profile, marking deployments of other profiles', async () => {
+    // GIVEN one deployment of the flags, then 55 of another profile of the environment (more than a page)
+    await ports.config.startDeployment(ff.declaredVersion, ff.killStrategyId, 'flags');
+    const appconfig = clients.get(AppConfigClient);
+    const other = await appconfig.send(new CreateConfigurationProfileCommand({ ApplicationId: ff.applicationId, Name: 'other', LocationUri: 'hosted' }));
+    const otherVersion = await appconfig.send(
+      new CreateHostedConfigurationVersionCommand({ ApplicationId: ff.applicationId, ConfigurationProfileId: other.Id!, Content: new TextEncoder().encode('{}'), ContentType: 'application/json' }),
+    );
+    for (let i = 0; i < 55; i++) {
+      await appconfig.send(
+        new StartDeploymentCommand({
+          ApplicationId: ff.applicationId,
+          EnvironmentId: ff.environmentId,
+          ConfigurationProfileId: other.Id!,
+          ConfigurationVersion: String(otherVersion.VersionNumber),
+          DeploymentStrategyId: ff.killStrategyId,
+        }),
+      );
+    }
+    clients.counter.reset();
+
+    // WHEN listed
+    const list = await ports.config.listDeployments();
+
+    // THEN two pages read; the flags' COMPLETE deployment found; the others marked
+    expect(clients.counter.count('appconfig', 'ListDeployments')).toBe(2);
+    expect(list).toHaveLength(56);
+    expect(list.filter((d) => !d.otherProfile).map((d) => [d.deploymentNumber, d.state])).toEqual([[1, 'COMPLETE']]);
+    expect(list[0]).toMatchObject({ deploymentNumber: 56, otherProfile: true });
+  });
+
+  it(`fails closed after ${FLAG_DEPLOYMENTS_MAX_PAGES} pages without a COMPLETE deployment of the flags profile`, async () => {
+    let page = 0;
+    const client = {
+      send: async () => {
+        page += 1;
+        const items = Array.from({ length: 50 }, (_, i) => ({ DeploymentNumber: 100_000 - page * 50 - i, State: 'COMPLETE', ConfigurationProfileId: 'other', ConfigurationVersion: '1' }));
+        return { Items: items, NextToken: `t${page}` };
+      },
+    } as unknown as AppConfigClient;
+    await expect(new AppConfigFeatureFlagConfig(client, ff).listDeployments()).rejects.toBeInstanceOf(FlagDeploymentHistoryTooLongError);
+    expect(page).toBe(FLAG_DEPLOYMENTS_MAX_PAGES);
   });
 
   it('rolls a running deployment back when the monitor is in ALARM, and says which alarm', async () => {
@@ -298,7 +387,7 @@ describe('DynamoFeatureFlagRecordStore', () => {
     // WHEN written, then two writers both read version 1 and write
     const v1 = await ports.records.write({ changes: [change(0)] }, undefined);
     const read = await ports.records.read();
-    const v2 = await ports.records.write({ changes: [...read!.record.changes, change(1)], monitorSuspended: { by: 'ops@host', since: change(1).at } }, read!.version);
+    const v2 = await ports.records.write({ changes: [...read!.record.changes, change(1)], monitorSuspensions: [{ by: 'ops@host', since: change(1).at, flag: 'release-new-checkout' }] }, read!.version);
     const racer = ports.records.write({ changes: [...read!.record.changes, change(2)] }, read!.version);
     const firstAgain = ports.records.write({ changes: [] }, undefined);
 
@@ -307,11 +396,11 @@ describe('DynamoFeatureFlagRecordStore', () => {
     await expect(racer).rejects.toBeInstanceOf(ConcurrentFeatureFlagRecordError);
     await expect(firstAgain).rejects.toBeInstanceOf(ConcurrentFeatureFlagRecordError);
     const final = await ports.records.read();
-    expect(final).toEqual({ record: { changes: [change(0), change(1)], monitorSuspended: { by: 'ops@host', since: change(1).at } }, version: 2 });
+    expect(final).toEqual({ record: { changes: [change(0), change(1)], monitorSuspensions: [{ by: 'ops@host', since: change(1).at, flag: 'release-new-checkout' }] }, version: 2 });
     const item = await clients.get(DynamoDBClient).send(
       new GetItemCommand({ TableName: fx.descriptor.releaseStateTable, Key: { service: { S: featureFlagRecordKey(descriptor.service) } } }),
     );
-    expect(item.Item).toMatchObject({ version: { N: '2' }, changes: { N: '2' }, monitorSuspended: { BOOL: true } });
+    expect(item.Item).toMatchObject({ version: { N: '2' }, changes: { N: '2' }, monitorSuspensions: { N: '1' } });
   });
 
   it(`keeps only the newest ${FEATURE_FLAG_RECORD_MAX_CHANGES} changes`, async () => {

@@ -124,11 +124,13 @@ describe('bluegreen flags, in the order an on-call engineer meets them', () => {
     expect(run.operations.filter((o) => /Create|Start|Stop|Put|Disable|Enable/.test(o))).toEqual([]);
   });
 
-  it('kill during the rollout, with the monitor in ALARM: stops it, deploys the flag off at once, not rolled back, monitor restored', async () => {
-    // GIVEN the incident: the gates (so the monitor composite) are in ALARM
-    await setMonitor('ALARM');
+  it('kill during the rollout: stops it, deploys the flag off at once, monitor restored; the incident\'s ALARM then does not roll the kill back', async () => {
+    // GIVEN the rollout running (an alarm with actions enabled would have AppConfig roll it back by itself: the kill
+    // answers what the gates do not see)
     // WHEN
     const run = await cli('flags', 'kill', 'fc', 'release-new-checkout', '--reason', 'INC-42 checkout 5xx');
+    // AND the incident's gates (so the monitor composite) go into ALARM
+    await setMonitor('ALARM');
     // THEN the rollout was stopped and the kill deployed with the kill strategy, COMPLETE
     expect(run.code).toBe(0);
     expect(deployments()).toEqual([
@@ -143,8 +145,10 @@ describe('bluegreen flags, in the order an on-call engineer meets them', () => {
     expect(await monitor()).toEqual({ state: 'ALARM', actionsEnabled: true });
     // AND the record says who, why, what it stopped and what it deployed, with no suspension left
     const rec = await record();
-    expect(rec.monitorSuspended).toBeUndefined();
+    expect(rec.monitorSuspensions).toBeUndefined();
     expect(rec.changes.at(-1)).toMatchObject({ kind: 'kill', flag: 'release-new-checkout', enabled: false, reason: 'INC-42 checkout 5xx', outcome: 'complete', stoppedDeployment: 1, deploymentNumber: 2, version: '3' });
+    // AND the rollout's change is settled: stopped by the kill
+    expect(rec.changes.at(-2)).toMatchObject({ kind: 'gradual', deploymentNumber: 1, outcome: 'stopped', detail: expect.stringMatching(/^stopped by the kill of release-new-checkout by .+@.+ at /) });
     expect(run.stdout).toMatch(/Killed release-new-checkout of fc: off in version 3, deployment 2 COMPLETE in \d+ms \(stopped deployment 1 first\)/);
     expect(run.operations).toEqual(expect.arrayContaining(['cloudwatch:DisableAlarmActions', 'cloudwatch:EnableAlarmActions', 'appconfig:StopDeployment']));
   });
@@ -211,6 +215,51 @@ describe('bluegreen flags, in the order an on-call engineer meets them', () => {
       ['kill', 'release-new-checkout', 'complete'],
       ['gradual', 'release-new-checkout', 'stopped'],
     ]);
+  });
+});
+
+describe('bluegreen flags: a kill during a plain set\'s bake, and two kills at once', () => {
+  it('a plain set BAKES at 100 %: the listing says so; a kill reverts it (AppConfig refuses a plain stop of BAKING) and the flag is off again', async () => {
+    // GIVEN a plain set (AppConfig.AllAtOnce: every instance at once, then 10 minutes BAKING)
+    const set = await cli('flags', 'set', 'fc', 'release-new-checkout', 'on', '--reason', 'launch', '--no-wait');
+    expect(set.code).toBe(0);
+    expect(environment().deployments.at(-1)).toMatchObject({ state: 'BAKING', percentage: 100 });
+    const baking = environment().deployments.at(-1)!;
+    // WHEN listed: LIVE is the COMPLETE version's, and the BAKING version is named as served to 100 %
+    const listed = await cli('flags', 'fc');
+    expect(listed.stdout).toMatch(/^ {2}release-new-checkout +off /m);
+    expect(listed.stdout).toContain(`deployment ${baking.number} BAKING: serving version ${baking.version} (release-new-checkout on) to 100 %`);
+    // WHEN killed
+    const run = await cli('flags', 'kill', 'fc', 'release-new-checkout', '--reason', 'INC-43');
+    // THEN the bake is reverted (a plain stop, refused 400, then AllowRevert), and the previous version is served
+    expect(run.code).toBe(0);
+    expect(baking.events.map((e) => e.EventType)).toContain('REVERT_COMPLETED');
+    expect(environment().deployments.find((d) => d.number === baking.number)?.state).toBe('REVERTED');
+    expect(await served()).toEqual({ 'release-new-checkout': false, 'ops-recommendations': false });
+    expect(run.stdout).toMatch(/was already off in version \d+ \(stopped deployment \d+ first: it was BAKING, so reverted\)/);
+    // AND the set's change is recorded stopped by the kill, the monitor restored
+    const rec = await record();
+    expect(rec.changes.find((c) => c.deploymentNumber === baking.number)).toMatchObject({ kind: 'set', outcome: 'stopped' });
+    expect(rec.monitorSuspensions).toBeUndefined();
+    expect((await monitor()).actionsEnabled).toBe(true);
+  });
+
+  it('two kills of two flags at once: both flags off in what is served (neither undoes the other), the monitor enabled once both end', async () => {
+    // GIVEN both flags on (two plain sets, each baked)
+    for (const flag of ['release-new-checkout', 'ops-recommendations']) {
+      expect((await cli('flags', 'set', 'fc', flag, 'on', '--no-wait')).code).toBe(0);
+      await standIn().advance(11 * MINUTE);
+      await standIn().tick();
+    }
+    expect(await served()).toEqual({ 'release-new-checkout': true, 'ops-recommendations': true });
+    // WHEN two responders kill one each, at the same time
+    const runs = await Promise.all([cli('flags', 'kill', 'fc', 'release-new-checkout', '--reason', 'INC-44 a'), cli('flags', 'kill', 'fc', 'ops-recommendations', '--reason', 'INC-44 b')]);
+    // THEN both completed, and what is served has both off
+    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+    expect(await served()).toEqual({ 'release-new-checkout': false, 'ops-recommendations': false });
+    // AND no kill holds the monitor any more; its actions are enabled
+    expect((await record()).monitorSuspensions).toBeUndefined();
+    expect((await monitor()).actionsEnabled).toBe(true);
   });
 });
 

@@ -10,22 +10,36 @@ import {
   StartDeploymentCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-appconfig';
-import { FeatureFlagsDescriptor } from '../../contract';
-import { FeatureFlagConfigPort, FlagDeployment, FlagDeploymentConflictError, FlagDeploymentState, FLAG_DEPLOYMENT_RUNNING_STATES } from '../../release/feature-flags/ports';
+import { FEATURE_FLAG_NAMES, FeatureFlagsDescriptor } from '../../contract';
+import { FeatureFlagConfigPort, FlagDeployment, FlagDeploymentConflictError, FlagDeploymentState, FlagStopResult } from '../../release/feature-flags/ports';
 import { AwsClients } from '../clients';
 
 /** AppConfig's limit on a hosted version's and a deployment's Description. */
 export const APPCONFIG_DESCRIPTION_MAX = 1024;
 
-/** Deployments read by `listDeployments`: one page (one deployment runs at a time, so the newest page is enough). */
+/** Deployments per ListDeployments page (AppConfig's maximum). */
 export const FLAG_DEPLOYMENTS_PAGE = 50;
+
+/**
+ * Pages `listDeployments` reads at most looking for the newest COMPLETE deployment of the flags profile (1,000
+ * deployments): past that it fails rather than rebuild the flags from their defaults.
+ */
+export const FLAG_DEPLOYMENTS_MAX_PAGES = 20;
+
+/** The environment's history is too long to find what the flags serve. */
+export class FlagDeploymentHistoryTooLongError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FlagDeploymentHistoryTooLongError';
+  }
+}
 
 /** The ids of the service's AppConfig resources the adapter works on (the descriptor's `featureFlags`). */
 export type FeatureFlagConfigIds = Pick<FeatureFlagsDescriptor, 'applicationId' | 'environmentId' | 'profileId'>;
 
 /**
  * The service's flags in AppConfig: the environment's deployments and the profile's hosted versions. Each method is
- * one API call (stopDeployment two when AppConfig refuses the stop).
+ * one API call (listDeployments one per page; stopDeployment up to three when AppConfig refuses a plain stop).
  */
 export class AppConfigFeatureFlagConfig implements FeatureFlagConfigPort {
   /** The application, environment and profile of `section`, through the shared AppConfig client. */
@@ -38,13 +52,39 @@ export class AppConfigFeatureFlagConfig implements FeatureFlagConfigPort {
     private readonly ids: FeatureFlagConfigIds,
   ) {}
 
-  /** One ListDeployments call (the newest page), newest first. */
+  /**
+   * ListDeployments, page after page (newest first), until a page holds a COMPLETE deployment of the flags profile
+   * (what the flags serve) or there are no more; every deployment read, newest first, those of other profiles of the
+   * environment marked `otherProfile` (they hold the environment while they run, but never serve the flags).
+   *
+   * @throws FlagDeploymentHistoryTooLongError after FLAG_DEPLOYMENTS_MAX_PAGES pages without one: rebuilding from
+   * the declared defaults would flip every flag changed since
+   */
   public async listDeployments(): Promise<FlagDeployment[]> {
-    const out = await this.appconfig.send(
-      new ListDeploymentsCommand({ ApplicationId: this.ids.applicationId, EnvironmentId: this.ids.environmentId, MaxResults: FLAG_DEPLOYMENTS_PAGE }),
-    );
+    const all: FlagDeployment[] = [];
+    let token: string | undefined;
+    for (let page = 1; ; page++) {
+      const out = await this.appconfig.send(
+        new ListDeploymentsCommand({ ApplicationId: this.ids.applicationId, EnvironmentId: this.ids.environmentId, MaxResults: FLAG_DEPLOYMENTS_PAGE, ...(token ? { NextToken: token } : {}) }),
+      );
+      all.push(...(out.Items ?? []).map((d) => ({ ...flagDeploymentOf(d), ...(this.isOtherProfile(d) ? { otherProfile: true } : {}) })));
+      token = out.NextToken;
+      if (!token || all.some((d) => d.state === 'COMPLETE' && !d.otherProfile)) break;
+      if (page >= FLAG_DEPLOYMENTS_MAX_PAGES) {
+        throw new FlagDeploymentHistoryTooLongError(
+          `No COMPLETE deployment of profile ${this.ids.profileId} in the newest ${all.length} deployments of AppConfig environment ${this.ids.environmentId}: ` +
+            'what the flags serve cannot be found, and building from the declared defaults would flip every flag changed since. Nothing was changed.',
+        );
+      }
+    }
     // AppConfig lists them newest first already; sorting makes it a guarantee, not an observation.
-    return (out.Items ?? []).map(flagDeploymentOf).sort((a, b) => b.deploymentNumber - a.deploymentNumber);
+    return all.sort((a, b) => b.deploymentNumber - a.deploymentNumber);
+  }
+
+  /** Whether a deployment is of another profile: by its profile id, else (a summary without one) its name. */
+  private isOtherProfile(d: DeploymentSummary): boolean {
+    if (d.ConfigurationProfileId) return d.ConfigurationProfileId !== this.ids.profileId;
+    return d.ConfigurationName !== undefined && d.ConfigurationName !== FEATURE_FLAG_NAMES.PROFILE;
   }
 
   /** One GetDeployment call. */
@@ -57,20 +97,44 @@ export class AppConfigFeatureFlagConfig implements FeatureFlagConfigPort {
   }
 
   /**
-   * One StopDeployment call, never with AllowRevert (a revert of a COMPLETE deployment would undo a finished flag
-   * change, and ignores the monitors). AppConfig stops only a running deployment and answers BadRequestException for
-   * one that ended; then one GetDeployment call tells which: ended is done, still running is AppConfig's refusal and
-   * is thrown (e.g. a BAKING deployment, should AppConfig stop only DEPLOYING ones as its API reference says).
+   * StopDeployment. AppConfig's API reference: it "works only on deployments that have a status of DEPLOYING, unless
+   * an AllowRevert parameter is supplied". So: a plain stop first; on BadRequestException, GetDeployment says why:
+   * BAKING is stopped again with AllowRevert (REVERTED: the previous version is served again); VALIDATING and
+   * ROLLING_BACK answer `busy` (the caller waits); an ended one `ended`. Never AllowRevert for a COMPLETE deployment:
+   * that would undo a finished change. (Should the BAKING one complete between the GetDeployment and the revert,
+   * AppConfig reverts it anyway: it is the change the caller set out to stop, and no API call closes that gap.)
+   *
+   * @throws the plain stop's BadRequestException when the deployment is still DEPLOYING (AppConfig refused for
+   * another reason)
    */
-  public async stopDeployment(deploymentNumber: number): Promise<void> {
-    try {
-      await this.appconfig.send(
-        new StopDeploymentCommand({ ApplicationId: this.ids.applicationId, EnvironmentId: this.ids.environmentId, DeploymentNumber: deploymentNumber }),
+  public async stopDeployment(deploymentNumber: number): Promise<FlagStopResult> {
+    const stop = (allowRevert: boolean) =>
+      this.appconfig.send(
+        new StopDeploymentCommand({
+          ApplicationId: this.ids.applicationId,
+          EnvironmentId: this.ids.environmentId,
+          DeploymentNumber: deploymentNumber,
+          ...(allowRevert ? { AllowRevert: true } : {}),
+        }),
       );
+    try {
+      await stop(false);
+      return 'stopped';
     } catch (e) {
       if (!isError(e, 'BadRequestException', 400)) throw e;
       const now = await this.getDeployment(deploymentNumber);
-      if (FLAG_DEPLOYMENT_RUNNING_STATES.includes(now.state)) throw e;
+      switch (now.state) {
+        case 'BAKING':
+          await stop(true);
+          return 'reverted';
+        case 'VALIDATING':
+        case 'ROLLING_BACK':
+          return 'busy';
+        case 'DEPLOYING':
+          throw e;
+        default:
+          return 'ended';
+      }
     }
   }
 

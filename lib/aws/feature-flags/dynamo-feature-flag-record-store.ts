@@ -18,7 +18,8 @@ export class InvalidFeatureFlagRecordError extends Error {
  *
  * Attributes: `service` (S, the key `featureFlagRecordKey(service)`), `version` (N, 1 on the first write), `record`
  * (S, the FeatureFlagRecord as JSON, its newest FEATURE_FLAG_RECORD_MAX_CHANGES changes), and `changes` (N, how many)
- * and `monitorSuspended` (BOOL) copied out so the item reads well in the console.
+ * and `monitorSuspensions` (N, how many kills hold the monitor's actions disabled) copied out so the item reads well in
+ * the console.
  */
 export class DynamoFeatureFlagRecordStore implements FeatureFlagRecordStore {
   /** The record of `service` in `tableName`, through the shared DynamoDB client. */
@@ -60,7 +61,7 @@ export class DynamoFeatureFlagRecordStore implements FeatureFlagRecordStore {
     const kept: FeatureFlagRecord = { ...record, changes: record.changes.slice(-FEATURE_FLAG_RECORD_MAX_CHANGES) };
     const version = await writeVersionedItem(this.item, JSON.stringify(kept), expectedVersion, {
       changes: { N: String(kept.changes.length) },
-      monitorSuspended: { BOOL: kept.monitorSuspended !== undefined },
+      monitorSuspensions: { N: String(kept.monitorSuspensions?.length ?? 0) },
     });
     if (version === 'conflict') {
       const expected = expectedVersion === undefined ? 'no flag-change record' : `version ${expectedVersion}`;
@@ -80,11 +81,12 @@ function parseRecord(json: string, malformed: () => string): FeatureFlagRecord {
   } catch {
     throw new InvalidFeatureFlagRecordError(malformed());
   }
-  const r = raw as { changes?: unknown; monitorSuspended?: unknown };
+  const r = raw as { changes?: unknown; monitorSuspensions?: unknown };
   if (typeof raw !== 'object' || raw === null || !Array.isArray(r.changes) || !r.changes.every((c) => typeof c === 'object' && c !== null)) {
     throw new InvalidFeatureFlagRecordError(malformed());
   }
-  if (r.monitorSuspended !== undefined && (typeof r.monitorSuspended !== 'object' || r.monitorSuspended === null)) {
+  const holder = (h: unknown) => typeof h === 'object' && h !== null && ['by', 'since', 'flag'].every((k) => typeof (h as Record<string, unknown>)[k] === 'string');
+  if (r.monitorSuspensions !== undefined && (!Array.isArray(r.monitorSuspensions) || !r.monitorSuspensions.every(holder))) {
     throw new InvalidFeatureFlagRecordError(malformed());
   }
   return raw as FeatureFlagRecord;

@@ -1,10 +1,11 @@
 import type { FeatureFlagsDescriptor, ServiceDescriptor } from '../../contract';
-import { featureFlagNameProblems, UndeclaredFeatureFlagError } from '../../contract';
+import { FEATURE_FLAG_KILL_TIMEOUT_MAX_MS, featureFlagNameProblems, UndeclaredFeatureFlagError } from '../../contract';
 import { formatDuration, UsageError, usageError } from '../../release';
 import type { FeatureFlagPorts } from '../../release/feature-flags/ports';
 import { FeatureFlagRefusal } from '../../release/feature-flags/refusal';
 import type { FeatureFlagChangeResult } from '../../release/feature-flags/types';
 import { describeDeployment } from '../../release/feature-flags/types';
+import { describeServed } from '../../release/feature-flags/live';
 import { featureFlagPorts, loadServiceDescriptor } from '../aws-access';
 import { explainAwsError } from '../aws-errors';
 import type { Command, CommandContext, FlagValues } from '../command';
@@ -13,7 +14,7 @@ import { EXIT_CODES } from '../exit-codes';
 import { renderFeatureFlags, FeatureFlagsView } from '../feature-flags-view';
 import { durationFlag, stringFlag } from '../flags';
 import { apiCallSummary } from '../output';
-import { ownerId } from '../owner';
+import { actorId } from '../owner';
 import { withRetryNotices } from '../retry-notices';
 
 /** What `flags` does. */
@@ -37,8 +38,11 @@ export interface FlagsOptions {
   readonly timeoutMs?: number;
 }
 
-/** `--timeout` bounds and defaults: a kill must be quick or fail loudly; a gradual set may take its strategy's time. */
-const TIMEOUT_MS = { min: 10_000, max: 24 * 3_600_000, set: 30 * 60_000, kill: 5 * 60_000 };
+/**
+ * `--timeout` bounds and defaults: a kill must be quick or fail loudly (at most FEATURE_FLAG_KILL_TIMEOUT_MAX_MS, so a
+ * monitor suspension older than that is a dead kill's); a gradual set may take its strategy's time.
+ */
+const TIMEOUT_MS = { min: 10_000, max: 24 * 3_600_000, killMax: FEATURE_FLAG_KILL_TIMEOUT_MAX_MS, set: 30 * 60_000, kill: 5 * 60_000 };
 
 /** The flags each action takes; another action's flag is refused rather than ignored. */
 const ACTION_FLAGS: Readonly<Record<FlagsAction, readonly string[]>> = {
@@ -65,32 +69,48 @@ export const flags: Command<FlagsOptions> = {
   flags: {
     gradual: { type: 'boolean', help: "set: deploy with the service's gradual strategy (linear, monitored, baked) instead of all at once" },
     reason: { type: 'string', example: '"5xx on checkout"', help: 'set, kill: why, recorded in the flags record and the version (required for kill)' },
-    'no-wait': { type: 'boolean', help: 'set: return once the deployment started; bluegreen flags <service> follows it' },
-    timeout: { type: 'string', example: '30m', help: `set, kill: longest wait for the deployment, 10s to 24h (default ${formatDuration(TIMEOUT_MS.set)} for set, ${formatDuration(TIMEOUT_MS.kill)} for kill)` },
+    'no-wait': { type: 'boolean', help: 'set: return once the deployment started; bluegreen flags <service> follows it (not for a service with a standby Region)' },
+    timeout: {
+      type: 'string',
+      example: '30m',
+      help: `set, kill: longest wait for the deployment, 10s to 24h for set (default ${formatDuration(TIMEOUT_MS.set)}), 10s to ${formatDuration(TIMEOUT_MS.killMax)} for kill (default ${formatDuration(TIMEOUT_MS.kill)})`,
+    },
   },
   details: [
     'Actions:',
-    '  (none), list  every flag: live value, default, owner, age, expiry, status (ok, debt: past expiry, not-live:',
-    '                never deployed, undeclared: live but no longer declared); the debt and how to clear it; the',
-    '                running deployment; the monitor (a warning if its actions are disabled); recent changes.',
-    '                A service with a standby Region: both Regions. --json: one object.',
+    '  (none), list  every flag: live value (the COMPLETE version), default, owner, age, expiry, status (ok, debt:',
+    '                past expiry, not-live: never deployed, undeclared: live but no longer declared); the debt and',
+    '                how to clear it; the running deployment and what it already serves (BAKING: every instance);',
+    '                the monitor and the kills holding its actions disabled; recent changes. A service with a',
+    '                standby Region: both Regions (one that cannot be read is named, the other shown).',
     '  set           deploy a new version with the flag on or off: all at once (AppConfig.AllAtOnce, 10 minutes',
     '                monitored bake) or --gradual; the monitor (either colour\'s gate in ALARM) rolls it back.',
-    '                Refused while another deployment runs. Standby Region: primary first, then standby.',
-    '  kill          the kill switch: disable the monitor\'s actions, stop any running deployment, deploy the flag',
-    '                off at once (kill strategy, no bake), enable the monitor\'s actions again. Both Regions at once.',
+    '                Refused while another deployment runs or a kill holds the monitor. Standby Region: primary',
+    '                first, then standby (waits for each; --no-wait is refused).',
+    '  kill          the kill switch: disable the monitor\'s actions, stop any running deployment (a BAKING one with',
+    '                AllowRevert), deploy the flag off at once (kill strategy, no bake), enable the monitor\'s',
+    '                actions again once no other kill holds them. Both Regions at once; one that cannot be reached',
+    '                does not stop the other. Needs the flags record (<service>#flags): it will not run untraced.',
     '  --dry-run     (set, kill) say what would happen; change nothing.',
+    '',
+    'Who: the record and the version name BLUEGREEN_ACTOR when it is set (a pipeline\'s id, your name), else',
+    '<os user>@<host>.',
     '',
     'Exit codes:',
     '  0  done: listed, set (COMPLETE, or started with --no-wait), killed, nothing to do, a dry run',
     '  1  set: rolled back by the monitor (AppConfig\'s reason in the message); the previous version is served',
     '  2  usage: a bad flag name (the naming convention <kind>-<words>), a flag that is not declared (the message',
-    '     names the declared ones), on|off missing, kill without --reason; nothing was changed',
-    '  3  refused, nothing changed: a deployment is running (wait, or flags kill), or the service has no feature',
-    '     flags (declare them with FeatureFlags on its BlueGreenService and cdk deploy)',
+    '     names the declared ones), on|off missing, kill without --reason, set --no-wait with a standby Region;',
+    '     nothing was changed',
+    '  3  refused, nothing changed: a deployment is running (wait, or flags kill), a kill is in progress (set),',
+    '     or the service has no feature flags (declare them with FeatureFlags on its BlueGreenService, cdk deploy)',
     '  4  set: still deploying at --timeout; it goes on (bluegreen flags <service> follows it)',
-    '  5  AWS error: credentials, endpoint, throttling or access denied; the message says the fix',
-    '  6  kill: did not complete; the message says what AppConfig serves now and what to run next',
+    '  5  AWS error: credentials, endpoint, throttling or access denied; the message says the fix (list: only when',
+    '     no Region could be read)',
+    '  6  kill: did not complete in a Region (or could not reach it), or is still deploying at --timeout; the',
+    '     message says what AppConfig serves there and what to run next',
+    '  7  set, standby Region: the primary changed but the standby did not (refused, failed, rolled back): the',
+    '     Regions differ; the message names the command that brings them in step',
   ],
   parse: (values, action, operands) => parseFlags(values, action as FlagsAction, operands ?? []),
   run: (ctx, options) => withRetryNotices(ctx, () => runFlags(ctx, options)),
@@ -111,7 +131,7 @@ function parseFlags(values: FlagValues, action: FlagsAction, operands: readonly 
   if (problems.length) throw new UsageError(`${problems[0]}. 'bluegreen flags <service>' lists the declared flags.`);
   const reason = stringFlag(values, 'reason');
   if (reason !== undefined && reason.trim() === '') throw usageError('--reason', 'must say why.', reason);
-  const timeoutMs = durationFlag(values, 'timeout', TIMEOUT_MS.min, TIMEOUT_MS.max);
+  const timeoutMs = durationFlag(values, 'timeout', TIMEOUT_MS.min, action === 'kill' ? TIMEOUT_MS.killMax : TIMEOUT_MS.max);
   if (action === 'kill') {
     if (reason === undefined) throw new UsageError(`flags kill needs --reason "...": why the flag is killed, recorded for whoever turns it back on, e.g. bluegreen flags kill web ${flag} --reason "5xx on checkout".`);
     return { action, flag, reason, timeoutMs: timeoutMs ?? TIMEOUT_MS.kill };
@@ -141,15 +161,18 @@ interface Target {
 async function runFlags(ctx: CommandContext, options: FlagsOptions): Promise<number> {
   const access = drAccessFor(ctx);
   try {
-    const targets = await targetsOf(ctx, await loadServiceDescriptor(ctx), (region) => access.clientsFor(region), (region) => access.descriptor(region));
-    switch (options.action) {
-      case 'list':
-        return await list(ctx, targets);
-      case 'set':
-        return await set(ctx, targets, options);
-      default:
-        return await kill(ctx, targets, options);
+    const regions = await regionsOf(ctx, await loadServiceDescriptor(ctx), (region) => access.clientsFor(region), (region) => access.descriptor(region));
+    if (options.action === 'kill') return await kill(ctx, regions, options);
+    if (options.action === 'list') return await list(ctx, regions);
+    if (regions.length > 1 && options.wait === false) {
+      throw new UsageError(
+        `--no-wait: not for ${ctx.global.service}, which has a standby Region: the standby is changed only after the primary completes, so the command must wait. Run it without --no-wait.`,
+      );
     }
+    const unreachable = regions.find((r) => !r.target);
+    // Both Regions or neither: a set never starts in one Region it cannot follow into the other.
+    if (unreachable) throw unreachable.error;
+    return await set(ctx, regions.map((r) => r.target!), options);
   } catch (e) {
     if (e instanceof FeatureFlagRefusal) return refused(ctx, e.message);
     if (e instanceof UndeclaredFeatureFlagError) throw new UsageError(e.message);
@@ -159,27 +182,35 @@ async function runFlags(ctx: CommandContext, options: FlagsOptions): Promise<num
   }
 }
 
+/** One Region of the service: its target, or why it could not be reached. */
+interface RegionTarget {
+  readonly region: string;
+  readonly target?: Target;
+  readonly error?: unknown;
+}
+
 /**
  * The Regions a flag change reaches: the descriptor's, and for a disaster-recovery pair the other one too (each has
- * its own AppConfig), primary first.
- *
- * @throws FeatureFlagRefusal when a Region's descriptor has no feature flags
+ * its own AppConfig), primary first. A Region whose descriptor cannot be read, or has no feature flags
+ * (FeatureFlagRefusal), is returned with its error: a kill still runs in the other.
  */
-async function targetsOf(
+async function regionsOf(
   ctx: CommandContext,
   here: ServiceDescriptor,
   clientsFor: (region: string) => CommandContext['clients'],
   descriptorIn: (region: string) => Promise<ServiceDescriptor>,
-): Promise<Target[]> {
+): Promise<RegionTarget[]> {
   const dr = here.disasterRecovery;
-  const descriptors = dr ? await Promise.all([dr.primaryRegion, dr.standbyRegion].map((r) => (r === here.region ? here : descriptorIn(r)))) : [here];
-  return Promise.all(
-    descriptors.map(async (d) => {
+  const regions = dr ? [dr.primaryRegion, dr.standbyRegion] : [here.region];
+  const settled = await Promise.allSettled(
+    regions.map(async (region): Promise<Target> => {
+      const d = region === here.region ? here : await descriptorIn(region);
       if (!d.featureFlags) throw new FeatureFlagRefusal(notConfigured(d));
       const ports = await featureFlagPorts(ctx, d, d.region === here.region ? ctx.clients : clientsFor(d.region));
       return { region: d.region, section: d.featureFlags, ports, prefix: dr ? `${d.region}: ` : '' };
     }),
   );
+  return settled.map((r, i) => (r.status === 'fulfilled' ? { region: regions[i], target: r.value } : { region: regions[i], error: r.reason }));
 }
 
 /** Why a service without `featureFlags` has no flags, and the fix. */
@@ -200,15 +231,37 @@ function callsNote(ctx: CommandContext): string {
   return calls.total ? ` (${calls.total} AWS API call${calls.total === 1 ? '' : 's'}, ${calls.mutating} changing)` : '';
 }
 
-async function list(ctx: CommandContext, targets: readonly Target[]): Promise<number> {
+/** An error as one sentence, with the fix when it is an AWS error this CLI knows. */
+function explain(ctx: CommandContext, region: string, e: unknown): string {
+  return explainAwsError(e, { profile: ctx.global.profile, region, env: ctx.io.env })?.message ?? (e as Error)?.message ?? String(e);
+}
+
+async function list(ctx: CommandContext, regionTargets: readonly RegionTarget[]): Promise<number> {
   const { listFeatureFlags } = await import('../../release/feature-flags/list');
-  const regions = await Promise.all(targets.map(async (t) => ({ region: t.region, ...(await listFeatureFlags(t.ports, t.section, t.ports.clock.now())) })));
-  const view: FeatureFlagsView = { service: ctx.global.service, regions };
+  const settled = await Promise.allSettled(
+    regionTargets.map(async (r) => {
+      if (!r.target) throw r.error;
+      return { region: r.region, ...(await listFeatureFlags(r.target.ports, r.target.section, r.target.ports.clock.now())) };
+    }),
+  );
+  const regions = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const unreadable = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ region: regionTargets[i].region, error: r.reason as unknown }] : []));
+  // Nothing to show: the error of the (first) Region decides the exit code (5 for AWS, 3 for no feature flags).
+  if (!regions.length) throw unreadable[0].error;
+  for (const u of unreadable) {
+    ctx.out.warn(`the flags of ${ctx.global.service} in ${u.region} could not be read: ${explain(ctx, u.region, u.error)} The other Region is shown.`);
+  }
+  const view: FeatureFlagsView = {
+    service: ctx.global.service,
+    regions,
+    ...(unreadable.length ? { unreadable: unreadable.map((u) => ({ region: u.region, error: explain(ctx, u.region, u.error) })) } : {}),
+  };
   for (const r of regions) {
     if (!r.monitor.actionsEnabled) {
+      const held = r.monitorSuspensions.length ? ` (held by ${r.monitorSuspensions.map((h) => `a kill of ${h.flag} by ${h.by} since ${h.since}`).join(', ')})` : '';
       ctx.out.warn(
-        `the actions of monitor ${r.monitor.name} in ${r.region} are DISABLED${r.monitorSuspended ? ` (by a kill of ${r.monitorSuspended.by} at ${r.monitorSuspended.since} that did not finish)` : ''}: ` +
-          `AppConfig will not roll back a bad flag change. The next bluegreen flags set enables them, or: aws cloudwatch enable-alarm-actions --alarm-names ${r.monitor.name} --region ${r.region}`,
+        `the actions of monitor ${r.monitor.name} in ${r.region} are DISABLED${held}: ` +
+          `AppConfig will not roll back a bad flag change. The next bluegreen flags set enables them once no kill is in progress, or: aws cloudwatch enable-alarm-actions --alarm-names ${r.monitor.name} --region ${r.region}`,
       );
     }
   }
@@ -223,44 +276,91 @@ async function set(ctx: CommandContext, targets: readonly Target[], options: Fla
   const { global, out } = ctx;
   const flag = options.flag!;
   const value = options.enabled ? 'on' : 'off';
+  const by = actorId(ctx.io.env);
   if (targets.length > 1) {
-    // Both Regions, or neither: refuse before changing anything if either has a deployment running.
-    const running = await Promise.all(targets.map(async (t) => ({ t, d: runningDeployment(await t.ports.config.listDeployments()) })));
-    const busy = running.find((r) => r.d);
+    // Both Regions, or neither: refuse before changing anything if either has a deployment running or a kill in
+    // progress (what would refuse the standby once the primary changed).
+    const { holdersOf, isStaleHolder } = await import('../../release/feature-flags/record');
+    const state = await Promise.all(
+      targets.map(async (t) => {
+        const [deployments, stored] = await Promise.all([t.ports.config.listDeployments(), t.ports.records.read()]);
+        return { t, d: runningDeployment(deployments), kills: holdersOf(stored?.record).filter((h) => !isStaleHolder(h, t.ports.clock.now())) };
+      }),
+    );
+    const busy = state.find((r) => r.d);
     if (busy) throw new FeatureFlagRefusal(`${busy.t.region}: ${runningRefusal(global.service, flag, busy.d!)}. Nothing was changed in either Region.`);
+    const killing = state.find((r) => r.kills.length);
+    if (killing) {
+      const k = killing.kills[0];
+      throw new FeatureFlagRefusal(`${killing.t.region}: a kill is in progress by ${k.by} since ${k.since} (of ${k.flag}): wait for it (bluegreen flags ${global.service}). Nothing was changed in either Region.`);
+    }
   }
   const results: { region: string; result: FeatureFlagChangeResult }[] = [];
+  /** A Region after the first that threw (refused, undeclared, AWS) once the first had changed. */
+  let standbyError: { region: string; error: unknown } | undefined;
   for (const t of targets) {
-    const result = await setFeatureFlag(t.ports, t.section, {
-      service: global.service,
-      flag,
-      enabled: options.enabled!,
-      gradual: options.gradual === true,
-      ...(options.reason !== undefined ? { reason: options.reason } : {}),
-      by: ownerId(),
-      wait: options.wait !== false,
-      timeoutMs: options.timeoutMs!,
-      dryRun: global.dryRun,
-      logger: out.logger,
-      prefix: t.prefix,
-    });
-    results.push({ region: t.region, result });
-    // A Region that did not take the change stops the rollout: the standby is not changed after a failed primary.
-    if (!['complete', 'nothing-to-do', 'would-deploy'].includes(result.outcome)) break;
+    try {
+      const result = await setFeatureFlag(t.ports, t.section, {
+        service: global.service,
+        flag,
+        enabled: options.enabled!,
+        gradual: options.gradual === true,
+        ...(options.reason !== undefined ? { reason: options.reason } : {}),
+        by,
+        wait: options.wait !== false,
+        timeoutMs: options.timeoutMs!,
+        dryRun: global.dryRun,
+        logger: out.logger,
+        prefix: t.prefix,
+      });
+      results.push({ region: t.region, result });
+      // A Region that did not take the change stops the rollout: the standby is not changed after a failed primary.
+      if (!['complete', 'nothing-to-do', 'would-deploy'].includes(result.outcome)) break;
+    } catch (e) {
+      if (!results.some((r) => r.result.outcome === 'complete')) throw e;
+      standbyError = { region: t.region, error: e };
+      break;
+    }
   }
-  const skipped = targets.slice(results.length).map((t) => t.region);
-  const worst = results.map((r) => setExit(r.result, options)).reduce((a, b) => Math.max(a, b), 0);
+  for (const { result } of results) for (const w of result.warnings ?? []) out.warn(w);
+  const changed = results.filter((r) => r.result.outcome === 'complete').map((r) => r.region);
+  const behind = targets
+    .map((t) => t.region)
+    .filter((region) => {
+      const r = results.find((x) => x.region === region);
+      return !r || !['complete', 'nothing-to-do', 'would-deploy'].includes(r.result.outcome);
+    });
+  const skewed = !global.dryRun && targets.length > 1 && changed.length > 0 && behind.length > 0;
+  const worst = skewed ? EXIT_CODES.skewed : results.map((r) => setExit(r.result, options)).reduce((a, b) => Math.max(a, b), 0);
   const sentences = results.map(({ region, result }) => `${targets.length > 1 ? `${region}: ` : ''}${setMessage(global.service, result, options)}`);
+  if (standbyError) {
+    const e = standbyError.error;
+    const why = e instanceof FeatureFlagRefusal || e instanceof UndeclaredFeatureFlagError ? e.message : explain(ctx, standbyError.region, e);
+    sentences.push(`${standbyError.region}: not changed: ${why}.`);
+  }
+  const skipped = targets.slice(results.length + (standbyError ? 1 : 0)).map((t) => t.region);
   if (skipped.length) sentences.push(`Not changed in ${skipped.join(', ')}: the change stopped at the Region before.`);
-  const next =
-    worst === EXIT_CODES.paused
+  const before = results.find((r) => r.result.outcome === 'complete')?.result.before?.value;
+  const inStep = [
+    `bluegreen flags set ${global.service} ${flag} ${value}${options.gradual ? ' --gradual' : ''} --reason "bring ${behind.join(', ')} in step"`,
+    ...(before === true || before === false ? [`bluegreen flags set ${global.service} ${flag} ${before ? 'on' : 'off'} --reason "undo in ${changed.join(', ')}"`] : []),
+  ];
+  if (skewed) {
+    sentences.push(
+      `The Regions differ: ${flag} is ${value} in ${changed.join(', ')} but not in ${behind.join(', ')}. ` +
+        `Bring them in step: run the set again once ${behind.join(', ')} can take it (${inStep[0]}: the changed Region has nothing to do)${inStep[1] ? `, or undo it (${inStep[1]})` : ''}.`,
+    );
+  }
+  const next = skewed
+    ? [`bluegreen flags ${global.service}`, ...inStep]
+    : worst === EXIT_CODES.paused
       ? [`bluegreen flags ${global.service}`, `bluegreen flags kill ${global.service} ${flag} --reason "..."`]
       : worst === EXIT_CODES['rolled-back']
         ? [`bluegreen flags ${global.service}`]
         : undefined;
   const dry = global.dryRun;
   return out.result({
-    status: dry ? 'dry-run' : worst === 0 ? 'done' : worst === 1 ? 'rolled-back' : 'deploying',
+    status: dry ? 'dry-run' : skewed ? 'skewed' : worst === 0 ? 'done' : worst === 1 ? 'rolled-back' : 'deploying',
     exitCode: worst,
     message: `${sentences.join(' ')}${callsNote(ctx)}`,
     ...(next ? { next } : {}),
@@ -268,6 +368,7 @@ async function set(ctx: CommandContext, targets: readonly Target[], options: Fla
     value,
     dryRun: dry,
     regions: results.map(({ region, result }) => ({ region, ...serialisable(result) })),
+    ...(standbyError ? { notChanged: [{ region: standbyError.region, error: explain(ctx, standbyError.region, standbyError.error) }] } : {}),
     apiCalls: apiCallSummary(ctx.clients.counter),
   });
 }
@@ -287,19 +388,21 @@ function setMessage(service: string, r: FeatureFlagChangeResult, options: FlagsO
   const value = r.enabled ? 'on' : 'off';
   const how = r.kind === 'gradual' ? 'gradually' : 'all at once';
   const d = r.deployment;
+  const cleared = r.clearedSuspensions?.length ? ` Cleared ${r.clearedSuspensions.map((h) => `the dead kill of ${h.flag} by ${h.by} (since ${h.since})`).join(', ')}.` : '';
+  const resumed = r.resumedMonitor ? " The monitor's actions, which a kill had left disabled, are enabled again." : '';
   switch (r.outcome) {
     case 'would-deploy':
       return `Dry run, nothing was changed: ${r.steps.join('; ')}.`;
     case 'nothing-to-do':
       return `${r.steps.join('; ')}.`;
     case 'complete':
-      return `Set ${r.flag} ${value} for ${service}: version ${r.version}, deployment ${d?.deploymentNumber} COMPLETE (${how}).${r.resumedMonitor ? ' The monitor\'s actions, which a kill had left disabled, are enabled again.' : ''}`;
+      return `Set ${r.flag} ${value} for ${service}: version ${r.version}, deployment ${d?.deploymentNumber} COMPLETE (${how}).${resumed}${cleared}`;
     case 'rolled-back':
-      return `AppConfig rolled back deployment ${d?.deploymentNumber} (version ${r.version}, ${r.flag} ${value}): ${r.detail}. ${service} serves version ${r.before?.version ?? 'none'} again, where ${r.flag} is ${onOffText(r.before?.value)}.`;
+      return `AppConfig rolled back deployment ${d?.deploymentNumber} (version ${r.version}, ${r.flag} ${value}): ${r.detail}. ${service} serves version ${r.before?.version ?? 'none'} again, where ${r.flag} is ${onOffText(r.before?.value)}.${resumed}${cleared}`;
     default:
       return options.wait === false
-        ? `Started deployment ${d?.deploymentNumber} of version ${r.version} (${r.flag} ${value}, ${how}); it is ${d ? describeDeployment(d).replace(/^deployment \d+ /, '') : 'running'}. Follow it: bluegreen flags ${service}.`
-        : `${d ? describeDeployment({ ...d, description: null }) : 'the deployment'} is still running after ${formatDuration(options.timeoutMs!)} (${r.flag} ${value}); it goes on without this command. Follow it: bluegreen flags ${service}; stop it: bluegreen flags kill ${service} ${r.flag} --reason "...".`;
+        ? `Started deployment ${d?.deploymentNumber} of version ${r.version} (${r.flag} ${value}, ${how}); it is ${d ? describeDeployment(d).replace(/^deployment \d+ /, '') : 'running'}. Follow it: bluegreen flags ${service}.${resumed}${cleared}`
+        : `${d ? describeDeployment({ ...d, description: null }) : 'the deployment'} is still running after ${formatDuration(options.timeoutMs!)} (${r.flag} ${value}); it goes on without this command. Follow it: bluegreen flags ${service}; stop it: bluegreen flags kill ${service} ${r.flag} --reason "...".${resumed}${cleared}`;
   }
 }
 
@@ -307,34 +410,53 @@ function onOffText(v: boolean | null | undefined): string {
   return v === true ? 'on' : v === false ? 'off' : 'not set (apps use their default)';
 }
 
-async function kill(ctx: CommandContext, targets: readonly Target[], options: FlagsOptions): Promise<number> {
+/** A Region's kill: its result, or the error that kept it from running there. */
+interface RegionKill {
+  readonly region: string;
+  readonly t?: Target;
+  readonly result?: FeatureFlagChangeResult;
+  readonly error?: unknown;
+}
+
+async function kill(ctx: CommandContext, regions: readonly RegionTarget[], options: FlagsOptions): Promise<number> {
   const { killFeatureFlag } = await import('../../release/feature-flags/kill');
   const { global, out } = ctx;
   const flag = options.flag!;
-  // Both Regions at once: a kill is an incident action, and each Region's AppConfig is independent.
-  const results = await Promise.all(
-    targets.map(async (t) => ({
-      t,
-      result: await killFeatureFlag(t.ports, t.section, {
+  const by = actorId(ctx.io.env);
+  // Every Region at once, each on its own: a kill is an incident action, each Region's AppConfig is independent, and
+  // one Region that cannot be reached (or refuses) must not keep the flag on in the other.
+  const settled = await Promise.allSettled(
+    regions.map(async (r) => {
+      if (!r.target) throw r.error;
+      return killFeatureFlag(r.target.ports, r.target.section, {
         service: global.service,
         flag,
         reason: options.reason!,
-        by: ownerId(),
+        by,
         timeoutMs: options.timeoutMs!,
         dryRun: global.dryRun,
         logger: out.logger,
-        prefix: t.prefix,
-      }),
-    })),
+        prefix: r.target.prefix,
+      });
+    }),
   );
-  const failed = results.filter((r) => r.result.outcome === 'failed');
-  for (const { result } of results) for (const w of result.warnings ?? []) out.warn(w);
-  const sentences = results.map(({ t, result }) => `${targets.length > 1 ? `${t.region}: ` : ''}${killMessage(ctx, t, result)}`);
+  const kills: RegionKill[] = settled.map((s, i) =>
+    s.status === 'fulfilled' ? { region: regions[i].region, t: regions[i].target, result: s.value } : { region: regions[i].region, ...(regions[i].target ? { t: regions[i].target } : {}), error: s.reason as unknown },
+  );
+  const errors = kills.filter((k) => k.error !== undefined);
+  // Nowhere to kill: one Region (or every Region) refused the same way, nothing changed: the usual exit code.
+  if (errors.length === kills.length && (kills.length === 1 || errors.every((k) => k.error instanceof UndeclaredFeatureFlagError) || errors.every((k) => k.error instanceof FeatureFlagRefusal))) {
+    throw errors[0].error;
+  }
+  const reason = JSON.stringify(options.reason);
+  const failed = kills.filter((k) => k.error !== undefined || k.result?.outcome === 'failed');
+  for (const k of kills) for (const w of k.result?.warnings ?? []) out.warn(`${kills.length > 1 ? `${k.region}: ` : ''}${w}`);
+  const sentences = kills.map((k) => `${kills.length > 1 ? `${k.region}: ` : ''}${k.result ? killMessage(ctx, k.t!, k.result) : unreachedMessage(ctx, k, flag, reason)}`);
   const next = failed.length
     ? [
-        `bluegreen flags kill ${global.service} ${flag} --reason ${JSON.stringify(options.reason)}`,
+        ...failed.map((f) => `bluegreen flags kill ${global.service} ${flag} --reason ${reason}${kills.length > 1 ? ` --region ${f.region}` : ''}`),
         `bluegreen flags ${global.service}`,
-        ...failed.filter((f) => f.result.monitorResumed === false).map((f) => `aws cloudwatch enable-alarm-actions --alarm-names ${f.t.section.monitorAlarmName} --region ${f.t.region}`),
+        ...failed.filter((f) => f.result?.monitorResumed === false).map((f) => `aws cloudwatch enable-alarm-actions --alarm-names ${f.t!.section.monitorAlarmName} --region ${f.region}`),
       ]
     : undefined;
   return out.result({
@@ -345,31 +467,50 @@ async function kill(ctx: CommandContext, targets: readonly Target[], options: Fl
     flag,
     value: 'off',
     dryRun: global.dryRun,
-    regions: results.map(({ t, result }) => ({ region: t.region, ...serialisable(result) })),
+    regions: kills.map((k) => (k.result ? { region: k.region, ...serialisable(k.result) } : { region: k.region, outcome: 'failed', detail: errorText(ctx, k) })),
     apiCalls: apiCallSummary(ctx.clients.counter),
   });
 }
 
+function errorText(ctx: CommandContext, k: RegionKill): string {
+  const e = k.error;
+  return e instanceof FeatureFlagRefusal || e instanceof UndeclaredFeatureFlagError ? e.message : explain(ctx, k.region, e);
+}
+
+/** A Region the kill could not run in. */
+function unreachedMessage(ctx: CommandContext, k: RegionKill, flag: string, reason: string): string {
+  return (
+    `The kill of ${flag} did not run in ${k.region}: ${errorText(ctx, k)}. Nothing was changed there; ` +
+    `run it there once it can be reached: bluegreen flags kill ${ctx.global.service} ${flag} --reason ${reason} --region ${k.region}.`
+  );
+}
+
 function killMessage(ctx: CommandContext, t: Target, r: FeatureFlagChangeResult): string {
   const service = ctx.global.service;
-  const stopped = r.stoppedDeployment ? ` (stopped deployment ${r.stoppedDeployment.deploymentNumber} first)` : '';
+  const stopped = r.stoppedDeployment ? ` (stopped deployment ${r.stoppedDeployment.deploymentNumber} first${r.stoppedDeployment.state === 'REVERTED' ? ': it was BAKING, so reverted' : ''})` : '';
   const took = formatDuration(Math.max(0, r.endedAt - r.startedAt));
+  const monitor = r.monitorHeldBy?.length
+    ? `the monitor's actions stay disabled: ${r.monitorHeldBy.map((h) => `a kill of ${h.flag} by ${h.by} since ${h.since}`).join(', ')} still holds them (the last kill enables them)`
+    : "the monitor's actions are enabled again";
   switch (r.outcome) {
     case 'would-deploy':
     case 'nothing-to-do':
       if (r.dryRun) return `Dry run, nothing was changed: ${r.steps.join('; ')}.`;
-      return `${r.flag} of ${service} was already off in version ${r.before?.version}${stopped}: nothing deployed; the monitor's actions are enabled again (${took}).`;
+      return `${r.flag} of ${service} was already off in version ${r.before?.version}${stopped}: nothing deployed; ${monitor} (${took}).`;
     case 'complete':
-      return `Killed ${r.flag} of ${service}: off in version ${r.version}, deployment ${r.deployment?.deploymentNumber} COMPLETE in ${took}${stopped}; the monitor's actions are enabled again.`;
+      return `Killed ${r.flag} of ${service}: off in version ${r.version}, deployment ${r.deployment?.deploymentNumber} COMPLETE in ${took}${stopped}; ${monitor}.`;
     default: {
       const explained = r.error !== undefined ? explainAwsError(r.error, { profile: ctx.global.profile, region: t.region, env: ctx.io.env })?.message : undefined;
-      const served = r.served
-        ? r.served.version === null
-          ? 'AppConfig serves no version (apps use their defaults)'
-          : `AppConfig serves version ${r.served.version}, where ${r.flag} is ${onOffText(r.served.value)}`
-        : 'what AppConfig serves could not be read';
-      const monitor = r.monitorResumed === false ? ` The monitor's actions are still DISABLED: enable them (aws cloudwatch enable-alarm-actions --alarm-names ${t.section.monitorAlarmName}).` : '';
-      return `The kill of ${r.flag} did not complete: ${explained ?? r.detail ?? 'unknown error'}. ${served}.${monitor} Run the kill again.`;
+      const served = r.served ? describeServed(r.served, r.flag) : 'what AppConfig serves could not be read';
+      if (r.stillDeploying) {
+        return (
+          `The kill of ${r.flag} is still deploying: ${r.detail}. ${served}. The monitor's actions stay DISABLED on purpose (enabled, AppConfig would roll the kill back): ` +
+          `bluegreen flags ${service} shows the deployment; once it is COMPLETE, the next bluegreen flags set enables them (or: aws cloudwatch enable-alarm-actions --alarm-names ${t.section.monitorAlarmName} --region ${t.region}).`
+        );
+      }
+      const monitorNote =
+        r.monitorResumed === false ? ` The monitor's actions are still DISABLED: enable them (aws cloudwatch enable-alarm-actions --alarm-names ${t.section.monitorAlarmName} --region ${t.region}).` : '';
+      return `The kill of ${r.flag} did not complete: ${explained ?? r.detail ?? 'unknown error'}. ${served}.${monitorNote} Run the kill again.`;
     }
   }
 }

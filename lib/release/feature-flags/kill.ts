@@ -1,16 +1,30 @@
 /**
  * `bluegreen flags kill`: the kill switch. Turn one flag off everywhere as fast as AppConfig allows, whatever runs:
  * suspend the monitor (so the incident being answered does not roll the kill back), stop a running deployment,
- * deploy the flag off with the kill strategy (all at once, no bake), and always enable the monitor's actions again.
- * Every step goes into the record, so a kill that dies part way leaves a trace the next command acts on.
+ * deploy the flag off with the kill strategy (all at once, no bake), and enable the monitor's actions again once no
+ * other kill holds them. Every step goes into the record, so a kill that dies part way leaves a trace the next
+ * command acts on.
  */
-import { FeatureFlagChange, FeatureFlagProfile, FeatureFlagsDescriptor, nextFeatureFlagProfile, readFeatureFlagProfile, renderFeatureFlagProfile, UndeclaredFeatureFlagError } from '../../contract';
+import {
+  FeatureFlagChange,
+  FeatureFlagMonitorSuspension,
+  FeatureFlagProfile,
+  FeatureFlagsDescriptor,
+  featureFlagRecordKey,
+  nextFeatureFlagProfile,
+  readFeatureFlagProfile,
+  renderFeatureFlagProfile,
+  UndeclaredFeatureFlagError,
+} from '../../contract';
 import type { Logger } from '../ports';
-import { liveDeployment, readLive, runningDeployment, valueIn } from './live';
-import { FeatureFlagPorts, FLAG_DEPLOYMENT_RUNNING_STATES, FlagDeployment, FlagDeploymentConflictError } from './ports';
-import { recordDetail, updateRecord, withChange, withSettled } from './record';
+import { liveDeployment, readLive, runningDeployment, sameLive, servedNow, valueIn } from './live';
+import { FeatureFlagPorts, FLAG_DEPLOYMENT_RUNNING_STATES, FlagDeployment, FlagDeploymentConflictError, VersionedFeatureFlagRecord } from './ports';
+import { describeHolder, holdersOf, isHolder, isStaleHolder, recordDetail, updateRecord, withChange, withEnded, withHolder, withoutHolders, withSettled, withStopped } from './record';
 import { deploymentView, describeDeployment, FeatureFlagChangeResult } from './types';
 import { FEATURE_FLAG_POLL_MS, waitForDeployment } from './wait';
+
+/** Versions a kill builds before giving up when the live flags keep changing under it. */
+export const FEATURE_FLAG_BUILD_ATTEMPTS = 3;
 
 /** What `killFeatureFlag` is asked. */
 export interface KillFeatureFlagOptions {
@@ -18,9 +32,9 @@ export interface KillFeatureFlagOptions {
   readonly flag: string;
   /** Why (required: a kill is an incident action). */
   readonly reason: string;
-  /** Who (ownerId()). */
+  /** Who (actorId()). */
   readonly by: string;
-  /** Longest the whole kill may take (stopping, deploying), ms. */
+  /** Longest the whole kill may take (stopping, deploying), ms: at most FEATURE_FLAG_KILL_TIMEOUT_MAX_MS. */
   readonly timeoutMs: number;
   /** @default FEATURE_FLAG_POLL_MS */
   readonly pollMs?: number;
@@ -34,12 +48,23 @@ export interface KillFeatureFlagOptions {
 /** A step of the kill did not happen as it must. */
 class KillStepError extends Error {}
 
+/** Why a kill cannot run without its record, and the fix. */
+export function recordNeeded(service: string, cause: unknown): string {
+  return (
+    `the kill needs the flags record ${featureFlagRecordKey(service)} in the release-state table (it records the kill and holds the monitor's suspension, ` +
+    `so a kill never runs untraced with the monitor disabled) and could not ${cause instanceof Error && /malformed/i.test(cause.message) ? 'use' : 'reach'} it: ${(cause as Error).message}. ` +
+    'Fix: restore access to DynamoDB, or fix or delete the malformed item (it only records who changed which flag; AppConfig holds the flags), then run the kill again'
+  );
+}
+
 /**
- * Kill `flag`: record the change (`deploying`, monitor suspended), suspend the monitor, stop a running deployment and
- * wait until it no longer runs, then unless the flag is already off in what AppConfig serves, create a version with
- * it off and deploy it with the kill strategy (a racer's deployment in between is stopped and the start tried once
- * more), and follow it to COMPLETE. The monitor's actions are enabled again whatever happened, and the record says
- * how it ended. Never throws for a failed step: the result is `failed` with the detail and what AppConfig serves.
+ * Kill `flag`: record the change and this kill as a holder of the monitor's suspension, suspend the monitor, stop a
+ * running deployment (AllowRevert for a BAKING one; wait out VALIDATING and ROLLING_BACK) and wait until it no longer
+ * runs, then unless the flag is already off in what AppConfig serves, create a version with it off, check that the
+ * live flags did not change meanwhile (else build again from them, up to FEATURE_FLAG_BUILD_ATTEMPTS times), deploy
+ * it with the kill strategy, and follow it to COMPLETE. At the end, release the suspension: enable the actions only
+ * when no other kill holds them, never while the kill's own deployment still runs. Never throws for a failed step:
+ * the result is `failed` with the detail and what AppConfig serves.
  *
  * @throws UndeclaredFeatureFlagError the flag is not declared (nothing changed)
  */
@@ -53,27 +78,58 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   const dryRun = options.dryRun === true;
   const steps: string[] = [];
   const base = { kind: 'kill', flag: options.flag, enabled: false, dryRun, startedAt } as const;
+  const failedEarly = async (step: string, detail: string, e: unknown): Promise<FeatureFlagChangeResult> => ({
+    ...base,
+    outcome: 'failed',
+    steps: [step],
+    detail,
+    error: e,
+    ...(await served()),
+    endedAt: clock.now(),
+  });
+  const served = async () => {
+    const s = await servedNow(config, options.flag);
+    return s ? { served: s } : {};
+  };
 
   let declared: FeatureFlagProfile;
   let deployments: FlagDeployment[];
-  let stored: Awaited<ReturnType<typeof records.read>>;
+  const recordRead = records.read().then(
+    (r) => ({ ok: true as const, r }),
+    (e: unknown) => ({ ok: false as const, e }),
+  );
   try {
-    const [declaredContent, listed, record] = await Promise.all([config.readVersion(section.declaredVersion), config.listDeployments(), records.read()]);
+    const [declaredContent, listed] = await Promise.all([config.readVersion(section.declaredVersion), config.listDeployments()]);
     declared = readFeatureFlagProfile(declaredContent);
     deployments = listed;
-    stored = record;
   } catch (e) {
-    return { ...base, outcome: 'failed', steps: ['could not read the flags, their deployments or the record: nothing was changed'], detail: (e as Error).message, error: e, served: await served(ports, options.flag), endedAt: clock.now() };
+    await recordRead;
+    return failedEarly('could not read the flags or their deployments: nothing was changed', (e as Error).message, e);
   }
   if (!declared.flags.some((f) => f.name === options.flag)) throw new UndeclaredFeatureFlagError(options.flag, declared.flags.map((f) => f.name));
+  const read = await recordRead;
+  if (!read.ok) return failedEarly('could not read the flags record: nothing was changed', recordNeeded(options.service, read.e), read.e);
+  const stored: VersionedFeatureFlagRecord | undefined = read.r;
   const running = runningDeployment(deployments);
   const live = liveDeployment(deployments);
 
-  if (dryRun) return dryRunKill(ports, section, options, { declared, running, live, base, steps });
+  if (dryRun) return dryRunKill(ports, section, options, { declared, running, live, base, steps, holders: holdersOf(stored?.record) });
 
   const change: FeatureFlagChange = { at: new Date(startedAt).toISOString(), by: options.by, reason: options.reason, kind: 'kill', flag: options.flag, enabled: false, outcome: 'deploying' };
-  let suspendTried = false;
-  let stopped: FlagDeployment | undefined;
+  const holder: FeatureFlagMonitorSuspension = { by: options.by, since: change.at, flag: options.flag };
+  try {
+    // Before DisableAlarmActions: whoever sees the actions disabled finds who holds them.
+    await updateRecord(records, (r) => withHolder(withChange(withEnded(r, deployments), change), holder), stored ?? null);
+  } catch (e) {
+    return failedEarly('could not record the kill in the flags record: nothing was changed', recordNeeded(options.service, e), e);
+  }
+
+  const stoppedAll: FlagDeployment[] = [];
+  /** The deployments this kill started. */
+  const ours = new Set<number>();
+  let deployedOnce = false;
+  /** What the kill builds on: the newest COMPLETE deployment of the flags but its own (which has the flag off already). */
+  const liveOf = (deployments: readonly FlagDeployment[]) => liveDeployment(deployments.filter((d) => !ours.has(d.deploymentNumber)));
   let version: string | undefined;
   let deployment: FlagDeployment | undefined;
   let before: { version: string | null; value: boolean | null } | undefined;
@@ -81,87 +137,174 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   let detail: string | undefined;
   let error: unknown;
   try {
-    await updateRecord(records, (r) => withChange(r, change, { by: options.by, since: change.at }), stored ?? null);
-    suspendTried = true;
     await monitor.suspend();
     steps.push(`disabled the actions of monitor ${section.monitorAlarmName}`);
     say(`Monitor ${section.monitorAlarmName}: actions disabled while the kill deploys`);
 
     let liveNow = live;
     if (running) {
-      stopped = await stop(running);
+      await stop(running);
       liveNow = liveDeployment(await config.listDeployments());
     }
-    const liveProfile = await readLive(config, liveNow);
-    before = { version: liveNow?.configurationVersion ?? null, value: valueIn(liveProfile, options.flag) };
-    if (liveProfile && before.value === false) {
-      steps.push(`${options.flag} is already off in version ${liveNow!.configurationVersion}, which AppConfig serves: nothing to deploy`);
-      say(`${options.flag} is already off in version ${liveNow!.configurationVersion}: nothing to deploy`);
-      outcome = 'nothing-to-do';
-    } else {
+    for (let attempt = 1; ; attempt++) {
+      const liveProfile = await readLive(config, liveNow);
+      const value = valueIn(liveProfile, options.flag);
+      before ??= { version: liveNow?.configurationVersion ?? null, value };
+      // After a race, our own deployment is what is served: deploy again even when the base has the flag off.
+      if (liveProfile && value === false && !deployedOnce) {
+        steps.push(`${options.flag} is already off in version ${liveNow!.configurationVersion}, which AppConfig serves: nothing to deploy`);
+        say(`${options.flag} is already off in version ${liveNow!.configurationVersion}: nothing to deploy`);
+        outcome = 'nothing-to-do';
+        break;
+      }
       const description = `flags kill ${options.flag} by ${options.by}: ${options.reason}`.slice(0, 1024);
       version = await config.createVersion(renderFeatureFlagProfile(nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: false })), description);
-      steps.push(`created version ${version} with ${options.flag} off`);
+      steps.push(`created version ${version} with ${options.flag} off (the other flags as in ${liveNow ? `version ${liveNow.configurationVersion}` : 'their defaults, nothing deployed'})`);
+      // Another change that completed (or started) since the live version was read would be undone by this version:
+      // check right before starting. What remains is the moment between this check and StartDeployment: a racer's
+      // start in it makes ours a 409 (handled below) while it runs; a racer that completes at once (another kill) is
+      // found once ours completed (racedBy).
+      const now = await config.listDeployments();
+      const racer = runningDeployment(now);
+      const liveAgain = liveOf(now);
+      if (racer || !sameLive(liveAgain, liveNow)) {
+        if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) {
+          throw new KillStepError(`the flags kept changing while the kill built its version (${attempt} attempts; last: ${racer ? describeDeployment(racer) : `deployment ${liveAgain?.deploymentNumber} completed`}): run the kill again`);
+        }
+        if (racer) {
+          steps.push(`${describeDeployment(racer)} started meanwhile`);
+          await stop(racer);
+          liveNow = liveOf(await config.listDeployments());
+        } else {
+          liveNow = liveAgain;
+        }
+        steps.push(`the live flags changed since version ${version} was built (now ${liveNow ? `version ${liveNow.configurationVersion}` : 'none'}): building it again from them`);
+        say(`The live flags changed meanwhile: building the kill's version again from ${liveNow ? `version ${liveNow.configurationVersion}` : 'the defaults'}`);
+        continue;
+      }
       let number: number;
       try {
         number = await config.startDeployment(version, section.killStrategyId, description);
       } catch (e) {
         if (!(e instanceof FlagDeploymentConflictError)) throw e;
-        // Another command started a deployment between our stop and our start: stop it too, and start once more.
-        const racer = runningDeployment(await config.listDeployments());
-        if (racer) await stop(racer);
-        number = await config.startDeployment(version, section.killStrategyId, description);
+        // Another command started a deployment between our check and our start: stop it, and build again from
+        // what is live then (its change may have completed).
+        if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) throw e;
+        const started = runningDeployment(await config.listDeployments());
+        if (started) await stop(started);
+        liveNow = liveOf(await config.listDeployments());
+        steps.push(`another deployment started first: building the kill's version again from ${liveNow ? `version ${liveNow.configurationVersion}` : 'the defaults'}`);
+        continue;
       }
+      ours.add(number);
+      deployedOnce = true;
       steps.push(`started deployment ${number} with the kill strategy (${section.killStrategyId})`);
       say(`Deploying version ${version} (${options.flag} off) with the kill strategy: deployment ${number}`);
       deployment = await waitForDeployment(ports, number, deadline, pollMs, options.logger, prefix);
       if (deployment.state === 'COMPLETE') {
         steps.push(`deployment ${number} COMPLETE: ${options.flag} is off`);
+        // A kill completes at once, so another change's start after our check meets no running deployment (no 409)
+        // and may complete beside ours: verify that neither undid the other.
+        const raced = await racedBy(number, liveNow);
+        if (raced) {
+          if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) throw new KillStepError(`${raced.why}, and the flags kept changing (${attempt} attempts): run the kill again`);
+          steps.push(`${raced.why}: building the kill's version again from version ${raced.base.configurationVersion}`);
+          say(`${raced.why}: deploying the kill again on top of it`);
+          liveNow = raced.base;
+          deployment = undefined;
+          continue;
+        }
         outcome = 'complete';
       } else {
         detail = FLAG_DEPLOYMENT_RUNNING_STATES.includes(deployment.state)
-          ? `${describeDeployment({ ...deployment, description: undefined })} is still running after ${Math.round(options.timeoutMs / 1000)} s`
+          ? `the kill is still deploying: ${describeDeployment({ ...deployment, description: undefined })} after ${Math.round(options.timeoutMs / 1000)} s`
           : `deployment ${number} ended ${deployment.state}${deployment.rollbackReason ? `: ${deployment.rollbackReason}` : ''}`;
       }
+      break;
     }
   } catch (e) {
     error = e;
     detail = (e as Error).message;
   }
 
+  // Release the suspension: not while the kill's own deployment runs (AppConfig would roll it back once the actions
+  // are enabled, after this command exits), and not while another kill holds it.
   const warnings: string[] = [];
+  const stillDeploying = deployment !== undefined && FLAG_DEPLOYMENT_RUNNING_STATES.includes(deployment.state);
   let monitorResumed: boolean | undefined;
-  if (suspendTried) {
+  let heldBy: readonly FeatureFlagMonitorSuspension[] = [];
+  let release = false;
+  let stale: readonly FeatureFlagMonitorSuspension[] = [];
+  if (stillDeploying) {
+    steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: the kill's deployment ${deployment!.deploymentNumber} still runs`);
+  } else {
+    let current: VersionedFeatureFlagRecord | undefined;
     try {
-      await monitor.resume();
-      monitorResumed = true;
-      steps.push(`enabled the actions of monitor ${section.monitorAlarmName} again`);
-      say(`Monitor ${section.monitorAlarmName}: actions enabled again`);
+      current = await records.read();
     } catch (e) {
-      monitorResumed = false;
-      outcome = 'failed';
-      detail = `${detail ? `${detail}; ` : ''}could not enable the actions of monitor ${section.monitorAlarmName} again (${(e as Error).message})`;
-      error ??= e;
+      warnings.push(`could not read the flags record to see whether another kill holds the monitor (${(e as Error).message}); enabling its actions`);
+    }
+    const others = holdersOf(current?.record).filter((h) => !isHolder(h, holder));
+    stale = others.filter((h) => isStaleHolder(h, clock.now()));
+    heldBy = others.filter((h) => !stale.includes(h));
+    if (stale.length) steps.push(`cleared ${stale.map(describeHolder).join(', ')}: older than the longest kill, it died`);
+    if (heldBy.length) {
+      release = true;
+      steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: ${heldBy.map(describeHolder).join(', ')} still holds them`);
+      say(`Monitor ${section.monitorAlarmName}: actions left disabled for ${heldBy.map(describeHolder).join(', ')}`);
+    } else {
+      try {
+        await monitor.resume();
+        monitorResumed = true;
+        release = true;
+        steps.push(`enabled the actions of monitor ${section.monitorAlarmName} again`);
+        say(`Monitor ${section.monitorAlarmName}: actions enabled again`);
+      } catch (e) {
+        monitorResumed = false;
+        outcome = 'failed';
+        detail = `${detail ? `${detail}; ` : ''}could not enable the actions of monitor ${section.monitorAlarmName} again (${(e as Error).message})`;
+        error ??= e;
+      }
     }
   }
+  if (stillDeploying) outcome = 'failed';
+
   const ended = clock.now();
+  const endedAt = new Date(ended).toISOString();
   const settled: FeatureFlagChange = {
     ...change,
     ...(version ? { version } : {}),
     ...(deployment ? { deploymentNumber: deployment.deploymentNumber } : {}),
-    ...(stopped ? { stoppedDeployment: stopped.deploymentNumber } : {}),
-    outcome: outcome === 'failed' ? 'failed' : 'complete',
-    endedAt: new Date(ended).toISOString(),
+    ...(stoppedAll.length ? { stoppedDeployment: stoppedAll[0].deploymentNumber } : {}),
+    outcome: stillDeploying ? 'deploying' : outcome === 'failed' ? 'failed' : 'complete',
+    ...(stillDeploying ? {} : { endedAt }),
     ...(detail ? { detail: recordDetail(detail) } : outcome === 'nothing-to-do' ? { detail: `already off in version ${before?.version}: nothing deployed` } : {}),
   };
-  // The first write failed: nothing was suspended, nothing to settle (the record may be out of reach).
-  if (suspendTried) {
+  const stoppedDetail = `stopped by the kill of ${options.flag} by ${options.by} at ${change.at}`;
+  let afterRelease: readonly FeatureFlagMonitorSuspension[] = [];
+  try {
+    const next = await updateRecord(records, (r) => {
+      let x = withSettled(r, settled);
+      for (const d of stoppedAll) x = withStopped(x, d.deploymentNumber, stoppedDetail, endedAt);
+      return withoutHolders(x, release ? [holder, ...stale] : stale);
+    });
+    afterRelease = holdersOf(next);
+  } catch (e) {
+    warnings.push(`could not record the kill's outcome in the flags record (${(e as Error).message})`);
+  }
+  // Another kill that added itself between our look and our EnableAlarmActions expects the actions disabled.
+  const newcomers = afterRelease.filter((h) => !heldBy.some((o) => isHolder(o, h)) && !isHolder(h, holder));
+  if (monitorResumed && newcomers.length) {
     try {
-      await updateRecord(records, (r) => withSettled(r, settled, monitorResumed ? null : undefined));
+      await monitor.suspend();
+      monitorResumed = undefined;
+      heldBy = newcomers;
+      steps.push(`disabled the actions of monitor ${section.monitorAlarmName} again: ${newcomers.map(describeHolder).join(', ')} began meanwhile`);
     } catch (e) {
-      warnings.push(`could not record the kill's outcome in the flags record (${(e as Error).message})`);
+      warnings.push(`${newcomers.map(describeHolder).join(', ')} began meanwhile, and the actions of monitor ${section.monitorAlarmName} could not be disabled again for it (${(e as Error).message})`);
     }
   }
+  const stopped = stoppedAll[0];
   return {
     ...base,
     outcome,
@@ -170,32 +313,64 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     ...(deployment ? { deployment: deploymentView(deployment) } : {}),
     ...(stopped ? { stoppedDeployment: deploymentView(stopped) } : {}),
     ...(monitorResumed !== undefined ? { monitorResumed } : {}),
+    ...(heldBy.length ? { monitorHeldBy: heldBy } : {}),
+    ...(stillDeploying ? { stillDeploying } : {}),
     ...(detail ? { detail } : {}),
     ...(error !== undefined ? { error } : {}),
     ...(before ? { before } : {}),
-    ...(outcome === 'failed' ? { served: await served(ports, options.flag) } : {}),
+    ...(outcome === 'failed' ? await served() : {}),
     ...(warnings.length ? { warnings } : {}),
     endedAt: clock.now(),
   };
 
-  /** Stop a running deployment and wait until it no longer runs. */
+  /**
+   * After our deployment `number` (built on `base`) completed: another deployment of the flags that completed
+   * between our check and our start (ours was built without its change: build again from it), or one started after
+   * ours with the flag on (running: stopped, and looked at again; COMPLETE: build again from it). Undefined when
+   * neither: what is served has the flag off and every other change.
+   */
+  async function racedBy(number: number, base: FlagDeployment | undefined): Promise<{ why: string; base: FlagDeployment } | undefined> {
+    for (;;) {
+      const after = await config.listDeployments();
+      const racer = runningDeployment(after);
+      if (racer && !racer.otherProfile && racer.deploymentNumber > number) {
+        const value = valueIn(readFeatureFlagProfile(await config.readVersion(racer.configurationVersion)), options.flag);
+        if (value !== false) {
+          steps.push(`${describeDeployment(racer)} started after the kill with ${options.flag} ${value === null ? 'not set' : 'on'}`);
+          await stop(racer);
+          continue;
+        }
+      }
+      const other = liveOf(after);
+      if (!other || other.deploymentNumber <= (base?.deploymentNumber ?? 0)) return undefined;
+      if (other.deploymentNumber < number) return { why: `deployment ${other.deploymentNumber} completed between the kill's check and its start (version ${other.configurationVersion})`, base: other };
+      const value = valueIn(await readLive(config, other), options.flag);
+      return value === false ? undefined : { why: `deployment ${other.deploymentNumber} completed after the kill with ${options.flag} on (version ${other.configurationVersion})`, base: other };
+    }
+  }
+
+  /**
+   * Stop a running deployment and wait until it no longer runs: VALIDATING is waited out (AppConfig stops it only
+   * after), ROLLING_BACK is waited to its end (it is being undone already).
+   */
   async function stop(d: FlagDeployment): Promise<FlagDeployment> {
-    await config.stopDeployment(d.deploymentNumber);
     say(`Stopping ${describeDeployment(d)}`);
+    let how = 'stopped';
+    for (;;) {
+      const r = await config.stopDeployment(d.deploymentNumber);
+      if (r === 'reverted') how = 'stopped (BAKING: with AllowRevert)';
+      if (r !== 'busy') break;
+      const now = await config.getDeployment(d.deploymentNumber);
+      if (now.state !== 'VALIDATING') break;
+      const left = deadline - clock.now();
+      if (left <= 0) throw new KillStepError(`deployment ${d.deploymentNumber} is still VALIDATING after ${Math.round(options.timeoutMs / 1000)} s: AppConfig stops it only once it leaves VALIDATING`);
+      await clock.sleep(Math.min(pollMs, left));
+    }
     const after = await waitForDeployment(ports, d.deploymentNumber, deadline, pollMs);
     if (FLAG_DEPLOYMENT_RUNNING_STATES.includes(after.state)) throw new KillStepError(`deployment ${d.deploymentNumber} was stopped but is still ${after.state} after ${Math.round(options.timeoutMs / 1000)} s`);
-    steps.push(`stopped ${describeDeployment(d)}: now ${after.state}`);
+    steps.push(`${how} ${describeDeployment(d)}: now ${after.state}${after.state === 'REVERTED' ? ' (the previous version is served again)' : ''}`);
+    stoppedAll.push(after);
     return after;
-  }
-}
-
-/** What AppConfig serves now and the flag's value in it, best effort (for the message of a kill that failed). */
-async function served(ports: FeatureFlagPorts, flag: string): Promise<{ version: string | null; value: boolean | null } | undefined> {
-  try {
-    const live = liveDeployment(await ports.config.listDeployments());
-    return { version: live?.configurationVersion ?? null, value: valueIn(await readLive(ports.config, live), flag) };
-  } catch {
-    return undefined;
   }
 }
 
@@ -204,7 +379,14 @@ async function dryRunKill(
   ports: FeatureFlagPorts,
   section: FeatureFlagsDescriptor,
   options: KillFeatureFlagOptions,
-  read: { declared: FeatureFlagProfile; running?: FlagDeployment; live?: FlagDeployment; base: Pick<FeatureFlagChangeResult, 'kind' | 'flag' | 'enabled' | 'dryRun' | 'startedAt'>; steps: string[] },
+  read: {
+    declared: FeatureFlagProfile;
+    running?: FlagDeployment;
+    live?: FlagDeployment;
+    base: Pick<FeatureFlagChangeResult, 'kind' | 'flag' | 'enabled' | 'dryRun' | 'startedAt'>;
+    steps: string[];
+    holders: readonly FeatureFlagMonitorSuspension[];
+  },
 ): Promise<FeatureFlagChangeResult> {
   const { steps } = read;
   const state = await ports.monitor.read();
@@ -218,6 +400,10 @@ async function dryRunKill(
       ? `${options.flag} is already off in version ${before.version}, which AppConfig serves${read.running ? ' once the deployment is stopped' : ''}: nothing to deploy`
       : `would create a version with ${options.flag} off (now ${before.value === null ? 'not live' : 'on'}${before.version ? ` in version ${before.version}` : ', nothing deployed yet'}) and deploy it with the kill strategy (${section.killStrategyId})`,
   );
-  steps.push(`would enable the actions of monitor ${section.monitorAlarmName} again`);
+  steps.push(
+    read.holders.length
+      ? `would leave the actions of monitor ${section.monitorAlarmName} disabled while ${read.holders.map(describeHolder).join(', ')} holds them`
+      : `would enable the actions of monitor ${section.monitorAlarmName} again`,
+  );
   return { ...read.base, outcome: nothing ? 'nothing-to-do' : 'would-deploy', steps, before, endedAt: ports.clock.now() };
 }

@@ -1,6 +1,7 @@
 /** `bluegreen flags <service>`: every flag, what AppConfig serves, the running deployment, the monitor, the record. */
 import { FeatureFlagProfile, FeatureFlagsDescriptor, featureFlagExpired, readFeatureFlagProfile } from '../../contract';
-import { liveDeployment, readLive, runningDeployment } from './live';
+import { liveDeployment, readLive, runningDeployment, valueIn } from './live';
+import { holdersOf, withEnded } from './record';
 import type { FeatureFlagPorts } from './ports';
 import { deploymentView, FeatureFlagListing, FeatureFlagStatus, FeatureFlagView } from './types';
 
@@ -19,19 +20,31 @@ export async function listFeatureFlags(ports: FeatureFlagPorts, section: Feature
   ]);
   const live = liveDeployment(deployments);
   const running = runningDeployment(deployments);
-  const liveProfile = await readLive(ports.config, live);
-  const record = stored?.record;
+  // A running deployment of the flags already reaches its percentage of the instances (BAKING: all of them).
+  const [liveProfile, runningProfile] = await Promise.all([
+    readLive(ports.config, live),
+    running && !running.otherProfile ? ports.config.readVersion(running.configurationVersion).then(readFeatureFlagProfile) : Promise.resolve(undefined),
+  ]);
+  // Changes left `deploying` whose deployment has ended show that end (the next set or kill writes it).
+  const record = stored && withEnded(stored.record, deployments);
   return {
     at: new Date(now).toISOString(),
     running: running ? deploymentView(running) : null,
+    rollout: runningProfile ? rolloutOf(runningProfile, liveProfile) : null,
     liveVersion: live?.configurationVersion ?? null,
     liveDeployment: live ? deploymentView(live) : null,
     declaredVersion: section.declaredVersion,
     flags: flagViews(readFeatureFlagProfile(declaredContent), liveProfile, now),
     monitor: { name: section.monitorAlarmName, state: monitor.state, actionsEnabled: monitor.actionsEnabled },
-    monitorSuspended: record?.monitorSuspended ?? null,
+    monitorSuspensions: holdersOf(record),
     changes: [...(record?.changes ?? [])].reverse().slice(0, LISTED_CHANGES),
   };
+}
+
+/** The flags whose value in the running version differs from the live one (null: not in the running version). */
+function rolloutOf(running: FeatureFlagProfile, live: FeatureFlagProfile | undefined): { flag: string; enabled: boolean | null }[] {
+  const names = [...new Set([...running.flags.map((f) => f.name), ...(live?.flags ?? []).map((f) => f.name)])];
+  return names.map((flag) => ({ flag, enabled: valueIn(running, flag) })).filter((f) => f.enabled !== valueIn(live, f.flag));
 }
 
 /** Declared flags in their order with their live values, then the live flags no longer declared. */

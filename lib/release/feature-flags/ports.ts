@@ -5,7 +5,7 @@
 import type { FeatureFlagRecord } from '../../contract';
 import type { Clock } from '../ports';
 
-export type { FeatureFlagRecord, FeatureFlagChange } from '../../contract';
+export type { FeatureFlagRecord, FeatureFlagChange, FeatureFlagMonitorSuspension } from '../../contract';
 export type { Clock } from '../ports';
 
 /** AppConfig's deployment states (the SDK's DeploymentState). */
@@ -33,7 +33,19 @@ export interface FlagDeployment {
   readonly description?: string;
   /** GetDeployment only: why it rolled back, from its event log, when AppConfig said (e.g. the alarm's ARN). */
   readonly rollbackReason?: string;
+  /**
+   * It deploys another configuration profile of the environment (not the flags): it holds the environment while it
+   * runs, but its version is never what the flags serve.
+   */
+  readonly otherProfile?: boolean;
 }
+
+/**
+ * What `stopDeployment` did: `stopped` (AppConfig rolls it back: ROLLED_BACK), `reverted` (it was BAKING: stopped
+ * with AllowRevert, REVERTED, the previous version served again), `ended` (it had ended already: nothing done), or
+ * `busy` (VALIDATING or ROLLING_BACK: AppConfig cannot stop it now; wait and ask again, or wait for its end).
+ */
+export type FlagStopResult = 'stopped' | 'reverted' | 'ended' | 'busy';
 
 /** StartDeployment was refused because another deployment holds the environment (AppConfig's 409 ConflictException). */
 export class FlagDeploymentConflictError extends Error {
@@ -45,14 +57,20 @@ export class FlagDeploymentConflictError extends Error {
 
 /** The service's AppConfig application, environment and feature-flag profile (ids from the descriptor). */
 export interface FeatureFlagConfigPort {
-  /** The environment's deployments, newest first (the latest page is enough: one deployment runs at a time). */
+  /**
+   * The environment's deployments, newest first, down to (at least) the newest COMPLETE deployment of the flags
+   * profile (deployments of other profiles are marked `otherProfile`).
+   *
+   * @throws when the history is too long to find it: fail closed rather than rebuild the flags from their defaults
+   */
   listDeployments(): Promise<FlagDeployment[]>;
   getDeployment(deploymentNumber: number): Promise<FlagDeployment>;
   /**
-   * Stop a running deployment: AppConfig rolls it back (ROLLED_BACK) and serves the previous version again. A
-   * deployment that already ended is not an error (resolves without effect).
+   * Stop a running deployment: plainly (DEPLOYING: ROLLED_BACK), or with AllowRevert when AppConfig refuses a plain
+   * stop of a BAKING one (REVERTED); never AllowRevert for a COMPLETE one. Either way the previous version is served
+   * again. A deployment that already ended is not an error; VALIDATING and ROLLING_BACK answer `busy`.
    */
-  stopDeployment(deploymentNumber: number): Promise<void>;
+  stopDeployment(deploymentNumber: number): Promise<FlagStopResult>;
   /** A hosted version's content (feature-flag JSON). */
   readVersion(version: string): Promise<string>;
   /** Create a hosted version; returns its number (as a string). */

@@ -2,11 +2,12 @@
  * `bluegreen flags set`: deploy a new version of the flags with one flag changed, all at once (AppConfig.AllAtOnce)
  * or gradually (the service's gradual strategy), watched by the environment's monitor.
  */
-import { FeatureFlagChange, FeatureFlagsDescriptor, nextFeatureFlagProfile, readFeatureFlagProfile, renderFeatureFlagProfile } from '../../contract';
+import { FEATURE_FLAG_KILL_TIMEOUT_MAX_MS, FeatureFlagChange, FeatureFlagsDescriptor, nextFeatureFlagProfile, readFeatureFlagProfile, renderFeatureFlagProfile, sameFeatureFlagValues } from '../../contract';
 import type { Logger } from '../ports';
-import { liveDeployment, readLive, runningDeployment, valueIn } from './live';
+import { liveDeployment, readLive, runningDeployment, sameLive, valueIn } from './live';
 import { FeatureFlagPorts, FlagDeploymentConflictError } from './ports';
-import { recordDetail, updateRecord, withChange, withSettled } from './record';
+import { FEATURE_FLAG_BUILD_ATTEMPTS } from './kill';
+import { describeHolder, holdersOf, isStaleHolder, recordDetail, updateRecord, withChange, withEnded, withoutHolders, withSettled } from './record';
 import { FeatureFlagRefusal } from './refusal';
 import { deploymentView, describeDeployment, FeatureFlagChangeResult } from './types';
 import { FEATURE_FLAG_POLL_MS, waitForDeployment } from './wait';
@@ -23,7 +24,7 @@ export interface SetFeatureFlagOptions {
   /** Deploy with the service's gradual strategy instead of all at once. */
   readonly gradual: boolean;
   readonly reason?: string;
-  /** Who (ownerId()). */
+  /** Who (actorId()). */
   readonly by: string;
   /** Wait for the deployment to end (false: return once it started). */
   readonly wait: boolean;
@@ -45,11 +46,14 @@ export function runningRefusal(service: string, flag: string, running: Parameter
 }
 
 /**
- * Refuse while a deployment runs; resume a monitor a dead kill left suspended; nothing to do when what AppConfig
- * serves already equals the next version; else record the change, create the version, start its deployment, and
- * (unless told not to wait) follow it to COMPLETE, ROLLED_BACK or the timeout, then record the outcome.
+ * Refuse while a deployment runs or a kill holds the monitor; clear the holders of kills that died and enable the
+ * monitor's actions they left disabled; nothing to do when what AppConfig serves already has the same flags and
+ * values; else record the change, create the version, check the live flags did not change meanwhile (else build it
+ * again from them, up to FEATURE_FLAG_BUILD_ATTEMPTS times), start its deployment, and (unless told not to wait)
+ * follow it to COMPLETE, ROLLED_BACK or the timeout, then record the outcome (a failed record write is a warning:
+ * the flag is live whatever the record says).
  *
- * @throws FeatureFlagRefusal a deployment runs, or another started first (nothing changed but the record)
+ * @throws FeatureFlagRefusal a deployment runs, a kill is in progress, or another deployment started first
  * @throws UndeclaredFeatureFlagError the flag is not declared (nothing changed)
  */
 export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFlagsDescriptor, options: SetFeatureFlagOptions): Promise<FeatureFlagChangeResult> {
@@ -64,32 +68,41 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
   const [deployments, monitorState, stored, declaredContent] = await Promise.all([config.listDeployments(), monitor.read(), records.read(), config.readVersion(section.declaredVersion)]);
   const running = runningDeployment(deployments);
   if (running) throw new FeatureFlagRefusal(runningRefusal(options.service, options.flag, running));
+  const holders = holdersOf(stored?.record);
+  const stale = holders.filter((h) => isStaleHolder(h, clock.now()));
+  const active = holders.filter((h) => !stale.includes(h));
+  if (active.length) {
+    throw new FeatureFlagRefusal(
+      `${active.map((h) => `a kill is in progress by ${h.by} since ${h.since} (of ${h.flag})`).join('; ')}: it holds the monitor's actions disabled, and a change now would deploy unwatched. ` +
+        `Wait for it (bluegreen flags ${options.service}); a kill that died is cleared after ${Math.round(FEATURE_FLAG_KILL_TIMEOUT_MAX_MS / 60_000)} minutes`,
+    );
+  }
   const declared = readFeatureFlagProfile(declaredContent);
-  const live = liveDeployment(deployments);
-  const liveProfile = await readLive(config, live);
+  let live = liveDeployment(deployments);
+  let liveProfile = await readLive(config, live);
   // Throws UndeclaredFeatureFlagError before anything changes.
-  const next = nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: options.enabled });
-  const before = { version: live?.configurationVersion ?? null, value: valueIn(liveProfile, options.flag) };
+  let next = nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: options.enabled });
+  let before = { version: live?.configurationVersion ?? null, value: valueIn(liveProfile, options.flag) };
   const steps: string[] = [];
-  const base = { kind, flag: options.flag, enabled: options.enabled, dryRun, before, startedAt } as const;
+  const warnings: string[] = [];
+  const base = { kind, flag: options.flag, enabled: options.enabled, dryRun, startedAt } as const;
 
   let resumedMonitor = false;
+  if (stale.length) steps.push(`${dryRun ? 'would clear' : 'cleared'} ${stale.map(describeHolder).join(', ')}: older than the longest kill (${Math.round(FEATURE_FLAG_KILL_TIMEOUT_MAX_MS / 60_000)} minutes), it died`);
   if (!monitorState.actionsEnabled) {
     // A kill that died left the monitor's actions disabled: this change must be watched, and so must the next.
-    steps.push(`${dryRun ? 'would enable' : 'enabled'} the actions of monitor ${section.monitorAlarmName} again (a kill left them disabled${stored?.record.monitorSuspended ? ` since ${stored.record.monitorSuspended.since}, by ${stored.record.monitorSuspended.by}` : ''})`);
+    steps.push(`${dryRun ? 'would enable' : 'enabled'} the actions of monitor ${section.monitorAlarmName} again (a kill left them disabled${stale.length ? `: ${stale.map(describeHolder).join(', ')}` : ''})`);
     if (!dryRun) {
       await monitor.resume();
-      await updateRecord(records, withoutSuspended);
       resumedMonitor = true;
       say(`Monitor ${section.monitorAlarmName}: actions were disabled (a kill did not finish); enabled them again`);
     }
   }
+  if (!dryRun && stale.length) await updateRecord(records, (r) => withoutHolders(r, stale));
 
-  const content = renderFeatureFlagProfile(next);
-  if (liveProfile && renderFeatureFlagProfile(liveProfile) === content) {
+  if (liveProfile && sameFeatureFlagValues(liveProfile, next)) {
     steps.push(`${options.flag} is already ${value} in version ${live!.configurationVersion}, which AppConfig serves: nothing to deploy`);
-    const endedAt = clock.now();
-    return { ...base, outcome: 'nothing-to-do', steps, version: live!.configurationVersion, resumedMonitor, endedAt };
+    return { ...base, outcome: 'nothing-to-do', before, steps, version: live!.configurationVersion, resumedMonitor, ...(stale.length ? { clearedSuspensions: stale } : {}), endedAt: clock.now() };
   }
 
   const strategy = options.gradual ? section.gradualStrategyId : ALL_AT_ONCE_STRATEGY;
@@ -97,24 +110,79 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
   const description = `flags ${kind} ${options.flag} ${value} by ${options.by}${options.reason ? `: ${options.reason}` : ''}`.slice(0, 1024);
   if (dryRun) {
     steps.push(`would create a version with ${options.flag} ${value} (was ${before.value === null ? 'not live' : before.value ? 'on' : 'off'}${before.version ? ` in version ${before.version}` : ', nothing deployed yet'}) and deploy it ${how}`);
-    return { ...base, outcome: 'would-deploy', steps, resumedMonitor, endedAt: clock.now() };
+    return { ...base, outcome: 'would-deploy', before, steps, resumedMonitor, endedAt: clock.now() };
   }
 
   const change: FeatureFlagChange = { at: new Date(startedAt).toISOString(), by: options.by, reason: options.reason ?? '', kind, flag: options.flag, enabled: options.enabled, outcome: 'deploying' };
-  await updateRecord(records, (r) => withChange(r, change, undefined));
-  const settle = (update: Partial<FeatureFlagChange>) => updateRecord(records, (r) => withSettled(r, { ...change, ...update, endedAt: new Date(clock.now()).toISOString() }, undefined));
+  await updateRecord(records, (r) => withChange(withEnded(r, deployments), change));
+  const settle = async (update: Partial<FeatureFlagChange>) => {
+    try {
+      await updateRecord(records, (r) => withSettled(r, { ...change, ...update, endedAt: new Date(clock.now()).toISOString() }));
+    } catch (e) {
+      warnings.push(`could not record the outcome (${update.outcome}) in the flags record (${(e as Error).message}); AppConfig's deployment is what counts`);
+    }
+  };
+  const result = (r: Omit<FeatureFlagChangeResult, 'kind' | 'flag' | 'enabled' | 'dryRun' | 'startedAt' | 'endedAt' | 'steps'>): FeatureFlagChangeResult => ({
+    ...base,
+    ...r,
+    before,
+    steps,
+    resumedMonitor,
+    ...(stale.length ? { clearedSuspensions: stale } : {}),
+    ...(warnings.length ? { warnings } : {}),
+    endedAt: clock.now(),
+  });
 
   let version: string;
   let deploymentNumber: number;
   try {
-    version = await config.createVersion(content, description);
-    steps.push(`created version ${version} with ${options.flag} ${value}`);
-    deploymentNumber = await config.startDeployment(version, strategy, description);
+    for (let attempt = 1; ; attempt++) {
+      version = await config.createVersion(renderFeatureFlagProfile(next), description);
+      steps.push(`created version ${version} with ${options.flag} ${value}`);
+      // Another change that completed (or started) since the live version was read would be undone by this
+      // version: check right before starting. A racer's start after this check makes ours a 409 (refused below)
+      // while it runs; one that completed at once is found right after our start.
+      const now = await config.listDeployments();
+      const racer = runningDeployment(now);
+      if (racer) throw new FlagDeploymentConflictError(`${describeDeployment(racer)} started meanwhile`);
+      const liveAgain = liveDeployment(now);
+      if (!sameLive(liveAgain, live)) {
+        if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) throw new Error(`the flags of ${options.service} kept changing while this change was built (${attempt} attempts): run it again`);
+        live = liveAgain;
+        liveProfile = await readLive(config, live);
+        next = nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: options.enabled });
+        before = { version: live?.configurationVersion ?? null, value: valueIn(liveProfile, options.flag) };
+        steps.push(`the live flags changed meanwhile (now version ${before.version}): building the version again from them`);
+        say(`The live flags changed meanwhile (now version ${before.version}): building the version again`);
+        if (liveProfile && sameFeatureFlagValues(liveProfile, next)) {
+          steps.push(`${options.flag} is now ${value} in version ${live!.configurationVersion}, which AppConfig serves: nothing to deploy`);
+          await settle({ outcome: 'complete', detail: `already ${value} in version ${live!.configurationVersion}: nothing deployed` });
+          return result({ outcome: 'nothing-to-do', version: live!.configurationVersion });
+        }
+        continue;
+      }
+      deploymentNumber = await config.startDeployment(version, strategy, description);
+      // A kill completes at once: one that started after our check and completed before our start met no running
+      // deployment, and ours, built without it, would turn its flag back on. Ours still runs: stop it and build again.
+      const between = liveDeployment((await config.listDeployments()).filter((d) => d.deploymentNumber < deploymentNumber));
+      if (!sameLive(between, live) && attempt < FEATURE_FLAG_BUILD_ATTEMPTS) {
+        await config.stopDeployment(deploymentNumber);
+        await waitForDeployment(ports, deploymentNumber, startedAt + options.timeoutMs, options.pollMs ?? FEATURE_FLAG_POLL_MS);
+        steps.push(`deployment ${between!.deploymentNumber} completed between the check and the start: stopped deployment ${deploymentNumber} (built without it)`);
+        live = between;
+        liveProfile = await readLive(config, live);
+        next = nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: options.enabled });
+        before = { version: live?.configurationVersion ?? null, value: valueIn(liveProfile, options.flag) };
+        steps.push(`building the version again from version ${before.version}`);
+        continue;
+      }
+      break;
+    }
     steps.push(`started deployment ${deploymentNumber} ${how}`);
     say(`Deploying version ${version} (${options.flag} ${value}) ${how}: deployment ${deploymentNumber}`);
   } catch (e) {
     const conflict = e instanceof FlagDeploymentConflictError;
-    await settle({ outcome: 'failed', detail: recordDetail(conflict ? `another deployment started first: ${(e as Error).message}` : (e as Error).message) }).catch(() => undefined);
+    await settle({ outcome: 'failed', detail: recordDetail(conflict ? `another deployment started first: ${(e as Error).message}` : (e as Error).message) });
     if (conflict) {
       const now = runningDeployment(await config.listDeployments());
       throw new FeatureFlagRefusal(now ? runningRefusal(options.service, options.flag, now) : `another deployment of the flags of ${options.service} started first (${(e as Error).message}); nothing was deployed: run the command again`);
@@ -125,25 +193,20 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
   if (!options.wait) {
     await settle({ version, deploymentNumber, outcome: 'deploying' });
     const d = await config.getDeployment(deploymentNumber);
-    return { ...base, outcome: 'deploying', steps, version, deployment: deploymentView(d), resumedMonitor, endedAt: clock.now() };
+    return result({ outcome: 'deploying', version, deployment: deploymentView(d) });
   }
   const d = await waitForDeployment(ports, deploymentNumber, startedAt + options.timeoutMs, options.pollMs ?? FEATURE_FLAG_POLL_MS, options.logger, prefix);
   const deployment = deploymentView(d);
   if (d.state === 'COMPLETE') {
     await settle({ version, deploymentNumber, outcome: 'complete' });
-    return { ...base, outcome: 'complete', steps, version, deployment, resumedMonitor, endedAt: clock.now() };
+    return result({ outcome: 'complete', version, deployment });
   }
   if (d.state === 'ROLLED_BACK' || d.state === 'REVERTED') {
     const detail = d.rollbackReason ?? `AppConfig ${d.state === 'REVERTED' ? 'reverted' : 'rolled back'} the deployment (a monitor alarm, or a stop)`;
-    await settle({ version, deploymentNumber, outcome: 'rolled-back', detail: recordDetail(detail) });
-    return { ...base, outcome: 'rolled-back', steps, version, deployment, resumedMonitor, detail, endedAt: clock.now() };
+    await settle({ version, deploymentNumber, outcome: d.state === 'REVERTED' ? 'stopped' : 'rolled-back', detail: recordDetail(detail) });
+    return result({ outcome: 'rolled-back', version, deployment, detail });
   }
   // Still running at the timeout: the record keeps `deploying`; the deployment goes on without us.
   await settle({ version, deploymentNumber, outcome: 'deploying' });
-  return { ...base, outcome: 'deploying', steps, version, deployment, resumedMonitor, endedAt: clock.now() };
-}
-
-function withoutSuspended<R extends { monitorSuspended?: unknown }>(record: R): R {
-  const { monitorSuspended: _, ...rest } = record;
-  return rest as R;
+  return result({ outcome: 'deploying', version, deployment });
 }

@@ -2,7 +2,8 @@
  * What the feature-flag engine returns: the view model of `bluegreen flags <service>` and the results of `set` and
  * `kill`. Plain data, so the CLI renders it as text or prints it as JSON.
  */
-import type { FeatureFlagChange } from '../../contract';
+import type { FeatureFlagChange, FeatureFlagMonitorSuspension } from '../../contract';
+import type { ServedFlag } from './live';
 import type { FlagDeployment, FlagDeploymentState } from './ports';
 
 /** How a flag stands against its declaration, its expiry and what AppConfig serves. */
@@ -54,6 +55,11 @@ export interface FeatureFlagListing {
   readonly at: string;
   /** The deployment that holds the environment, if any. */
   readonly running: FlagDeploymentView | null;
+  /**
+   * A running deployment of the flags: the flags whose value in its version differs from the live one. Its version
+   * reaches `running.percentageComplete` % of the instances already (BAKING: all of them).
+   */
+  readonly rollout: readonly { readonly flag: string; readonly enabled: boolean | null }[] | null;
   /** The version AppConfig serves (the newest COMPLETE deployment's); null: nothing deployed yet, apps use their defaults. */
   readonly liveVersion: string | null;
   /** The deployment that made it live. */
@@ -63,8 +69,8 @@ export interface FeatureFlagListing {
   /** Declared flags in file order, then the undeclared live ones. */
   readonly flags: readonly FeatureFlagView[];
   readonly monitor: { readonly name: string; readonly state: string; readonly actionsEnabled: boolean };
-  /** Set when a kill left the monitor suspended (who, since). */
-  readonly monitorSuspended: { readonly by: string; readonly since: string } | null;
+  /** The kills holding the monitor's actions disabled (in progress, or dead: older than the longest kill). */
+  readonly monitorSuspensions: readonly FeatureFlagMonitorSuspension[];
   /** The last few changes, newest first. */
   readonly changes: readonly FeatureFlagChange[];
 }
@@ -103,12 +109,18 @@ export interface FeatureFlagChangeResult {
   readonly resumedMonitor?: boolean;
   /** kill: whether the monitor's actions are enabled again at the end (false: enable them by hand). */
   readonly monitorResumed?: boolean;
+  /** kill: the actions were left disabled because these other kills still hold them (the last one enables them). */
+  readonly monitorHeldBy?: readonly FeatureFlagMonitorSuspension[];
+  /** kill: its deployment still ran at the timeout: the monitor's actions stay disabled so AppConfig does not roll it back. */
+  readonly stillDeploying?: boolean;
+  /** set: kills that died holding the monitor (older than the longest kill), cleared first. */
+  readonly clearedSuspensions?: readonly FeatureFlagMonitorSuspension[];
   /** Why it rolled back or failed. */
   readonly detail?: string;
   /** The error that failed it, for the CLI to explain (AWS errors); not serialised. */
   readonly error?: unknown;
   /** failed: the version AppConfig serves now and the flag's value in it (null: not in it or nothing live). */
-  readonly served?: { readonly version: string | null; readonly value: boolean | null };
+  readonly served?: ServedFlag;
   /** The version that was live before, and the flag's value in it. */
   readonly before?: { readonly version: string | null; readonly value: boolean | null };
   /** What went wrong without changing the outcome (the record could not be written). */

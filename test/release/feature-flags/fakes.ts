@@ -12,6 +12,7 @@ import {
   FlagDeployment,
   FlagDeploymentConflictError,
   FlagDeploymentState,
+  FlagStopResult,
   VersionedFeatureFlagRecord,
 } from '../../../lib/release/feature-flags';
 
@@ -46,6 +47,10 @@ interface FakeDeployment {
   rollbackReason?: string;
   /** Stopped: ROLLING_BACK until then. */
   stoppingUntil?: number;
+  /** VALIDATING until then (AppConfig cannot stop it before). */
+  validatingUntil?: number;
+  /** Of another configuration profile of the environment. */
+  otherProfile?: boolean;
 }
 
 export class FakeFlags implements FeatureFlagPorts {
@@ -60,6 +65,8 @@ export class FakeFlags implements FeatureFlagPorts {
   public stored?: VersionedFeatureFlagRecord;
   /** Called before StartDeployment's conflict check (a racer starts one). */
   public beforeStart?: () => void;
+  /** Called after each CreateHostedConfigurationVersion (another command's change completes meanwhile). */
+  public afterCreate?: () => void;
   /** A stopped deployment keeps ROLLING_BACK this long, ms. */
   public stopTakesMs = 0;
   /** Record writes that fail with a concurrent-write error before succeeding. */
@@ -70,7 +77,7 @@ export class FakeFlags implements FeatureFlagPorts {
   }
 
   /** A deployment that completed (or is running) of `profile`. */
-  public deployed(profile: FeatureFlagProfile, options: { strategy?: string; running?: boolean; description?: string } = {}): number {
+  public deployed(profile: FeatureFlagProfile, options: { strategy?: string; running?: boolean; description?: string; validatingMs?: number; otherProfile?: boolean; startedMsAgo?: number } = {}): number {
     const version = String(Math.max(0, ...[...this.versions.keys()].map(Number)) + 1);
     this.versions.set(version, renderFeatureFlagProfile(profile));
     const n = this.deployments.length + 1;
@@ -78,9 +85,11 @@ export class FakeFlags implements FeatureFlagPorts {
       deploymentNumber: n,
       version,
       strategy: options.strategy ?? 'strat-gradual',
-      startedAt: options.running ? this.now : this.now - 3_600_000,
+      startedAt: options.running ? this.now - (options.startedMsAgo ?? 0) : this.now - 3_600_000,
       description: options.description ?? 'earlier',
       ...(options.running ? {} : { final: 'COMPLETE' as const }),
+      ...(options.validatingMs ? { validatingUntil: this.now + options.validatingMs } : {}),
+      ...(options.otherProfile ? { otherProfile: true } : {}),
     });
     return n;
   }
@@ -92,7 +101,7 @@ export class FakeFlags implements FeatureFlagPorts {
 
   /** The version AppConfig serves (newest COMPLETE). */
   public liveVersion(): string | undefined {
-    return [...this.deployments].reverse().find((d) => this.state(d).state === 'COMPLETE')?.version;
+    return [...this.deployments].reverse().find((d) => this.state(d).state === 'COMPLETE' && !d.otherProfile)?.version;
   }
 
   public readonly clock = {
@@ -113,6 +122,7 @@ export class FakeFlags implements FeatureFlagPorts {
 
   private state(d: FakeDeployment): { state: FlagDeploymentState; pct: number } {
     if (d.final) return { state: d.final, pct: d.final === 'COMPLETE' ? 100 : 0 };
+    if (d.validatingUntil !== undefined && this.now < d.validatingUntil) return { state: 'VALIDATING', pct: 0 };
     if (d.stoppingUntil !== undefined) {
       if (this.now < d.stoppingUntil) return { state: 'ROLLING_BACK', pct: 0 };
       d.final = 'ROLLED_BACK';
@@ -144,6 +154,7 @@ export class FakeFlags implements FeatureFlagPorts {
       startedAt: d.startedAt,
       description: d.description,
       ...(d.rollbackReason ? { rollbackReason: d.rollbackReason } : {}),
+      ...(d.otherProfile ? { otherProfile: true } : {}),
     };
   }
 
@@ -156,16 +167,24 @@ export class FakeFlags implements FeatureFlagPorts {
       this.call(`getDeployment ${n}`);
       return this.view(this.deployments[n - 1]);
     },
-    stopDeployment: async (n: number): Promise<void> => {
+    /** As the adapter: DEPLOYING stopped (ROLLED_BACK), BAKING reverted (REVERTED), VALIDATING/ROLLING_BACK busy. */
+    stopDeployment: async (n: number): Promise<FlagStopResult> => {
       this.call(`stopDeployment ${n}`);
       const d = this.deployments[n - 1];
-      if (!FLAG_DEPLOYMENT_RUNNING_STATES.includes(this.view(d).state)) return;
+      const state = this.view(d).state;
+      if (state === 'VALIDATING' || state === 'ROLLING_BACK') return 'busy';
+      if (!FLAG_DEPLOYMENT_RUNNING_STATES.includes(state)) return 'ended';
+      if (state === 'BAKING') {
+        d.final = 'REVERTED';
+        return 'reverted';
+      }
       if (this.stopTakesMs > 0) {
         d.stoppingUntil = this.now + this.stopTakesMs;
-        return;
+        return 'stopped';
       }
       d.final = 'ROLLED_BACK';
       d.rollbackReason = 'stopped';
+      return 'stopped';
     },
     readVersion: async (version: string): Promise<string> => {
       this.call(`readVersion ${version}`);
@@ -177,6 +196,7 @@ export class FakeFlags implements FeatureFlagPorts {
       this.call('createVersion');
       const version = String(Math.max(0, ...[...this.versions.keys()].map(Number)) + 1);
       this.versions.set(version, content);
+      this.afterCreate?.();
       return version;
     },
     startDeployment: async (version: string, strategy: string, description: string): Promise<number> => {

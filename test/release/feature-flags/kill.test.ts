@@ -38,7 +38,7 @@ describe('killFeatureFlag', () => {
     expect(fake.content('5').flags.find((f) => f.name === 'ops-disable-recs')?.enabled).toBe(true);
     expect(fake.actionsEnabled).toBe(true);
     expect(r.monitorResumed).toBe(true);
-    expect(fake.stored?.record.monitorSuspended).toBeUndefined();
+    expect(fake.stored?.record.monitorSuspensions).toBeUndefined();
     expect(fake.stored?.record.changes).toEqual([
       expect.objectContaining({ by: 'oncall@host', reason: '5xx on checkout', kind: 'kill', enabled: false, version: '5', deploymentNumber: 2, outcome: 'complete', endedAt: expect.any(String) }),
     ]);
@@ -53,7 +53,7 @@ describe('killFeatureFlag', () => {
       await suspend();
     };
     await kill(fake);
-    expect(seen[0]).toMatchObject({ changes: [{ outcome: 'deploying', kind: 'kill' }], monitorSuspended: { by: 'oncall@host' } });
+    expect(seen[0]).toMatchObject({ changes: [{ outcome: 'deploying', kind: 'kill' }], monitorSuspensions: [{ by: 'oncall@host', flag: 'release-new-checkout' }] });
   });
 
   it('GIVEN a gradual rollout of the flag ON running WHEN killed THEN it is stopped and nothing more deployed (off is what is served again)', async () => {
@@ -99,12 +99,13 @@ describe('killFeatureFlag', () => {
     expect(fake.actionsEnabled).toBe(true);
   });
 
-  it('GIVEN a racer starts a deployment between stop and start WHEN killed THEN the racer is stopped and the start retried once', async () => {
+  it('GIVEN a racer starts a deployment between the check and the start WHEN killed THEN the racer is stopped and the version built again from what is live', async () => {
     const fake = onFake();
     fake.beforeStart = () => fake.deployed(withCheckout(true), { running: true, description: 'racer' });
     const r = await kill(fake);
     expect(r.outcome).toBe('complete');
-    expect(fake.mutations()).toEqual(['records.write', 'monitor.suspend', 'createVersion', 'startDeployment 5 strat-kill', 'stopDeployment 2', 'startDeployment 5 strat-kill', 'monitor.resume', 'records.write']);
+    expect(fake.mutations()).toEqual(['records.write', 'monitor.suspend', 'createVersion', 'startDeployment 5 strat-kill', 'stopDeployment 2', 'createVersion', 'startDeployment 7 strat-kill', 'monitor.resume', 'records.write']);
+    expect(fake.liveVersion()).toBe('7');
   });
 
   it('GIVEN an undeclared flag WHEN killed THEN UndeclaredFeatureFlagError, nothing changed', async () => {
@@ -127,15 +128,18 @@ describe('killFeatureFlag', () => {
     expect(fake.mutations()).toEqual([]);
   });
 
-  it('GIVEN the kill deployment does not complete in time WHEN killed THEN failed with what is served, monitor resumed', async () => {
+  it('GIVEN the kill deployment still runs at the timeout WHEN killed THEN failed, still deploying, the monitor left DISABLED with its holder kept (enabled, AppConfig would roll the kill back)', async () => {
     const fake = onFake();
     const section = { ...SECTION, killStrategyId: 'strat-gradual' };
     const r = await killFeatureFlag(fake, section, options({ timeoutMs: 30_000 }));
     expect(r.outcome).toBe('failed');
-    expect(r.detail).toMatch(/^deployment 2 DEPLOYING \d+ % \(version 5\) is still running after 30 s$/);
-    expect(r.served).toEqual({ version: '4', value: true });
-    expect(fake.actionsEnabled).toBe(true);
-    expect(fake.stored?.record.changes[0]).toMatchObject({ outcome: 'failed' });
+    expect(r.stillDeploying).toBe(true);
+    expect(r.detail).toMatch(/^the kill is still deploying: deployment 2 DEPLOYING \d+ % \(version 5\) after 30 s$/);
+    expect(r.served).toEqual({ version: '4', value: true, rollout: { deploymentNumber: 2, state: 'DEPLOYING', percentage: expect.any(Number), version: '5', value: false } });
+    expect(fake.actionsEnabled).toBe(false);
+    expect(fake.log).not.toContain('monitor.resume');
+    expect(fake.stored?.record.monitorSuspensions).toEqual([expect.objectContaining({ by: 'oncall@host', flag: 'release-new-checkout' })]);
+    expect(fake.stored?.record.changes[0]).toMatchObject({ outcome: 'deploying', deploymentNumber: 2 });
   });
 
   const STEPS: [string, string[]][] = [
@@ -173,7 +177,7 @@ describe('killFeatureFlag', () => {
     expect(fake.actionsEnabled).toBe(true);
     expect(r.monitorResumed).toBe(true);
     expect(fake.stored?.record.changes[0]).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('Rate exceeded') });
-    expect(fake.stored?.record.monitorSuspended).toBeUndefined();
+    expect(fake.stored?.record.monitorSuspensions).toBeUndefined();
   });
 
   it('GIVEN the first record write fails WHEN killed THEN failed before anything changed', async () => {
@@ -193,7 +197,7 @@ describe('killFeatureFlag', () => {
     expect(r.monitorResumed).toBe(false);
     expect(r.detail).toMatch(/could not enable the actions of monitor web-feature-flags-monitor again \(AccessDenied\)/);
     expect(r.served).toEqual({ version: '5', value: false });
-    expect(fake.stored?.record.monitorSuspended).toMatchObject({ by: 'oncall@host' });
+    expect(fake.stored?.record.monitorSuspensions).toEqual([expect.objectContaining({ by: 'oncall@host' })]);
   });
 
   it('GIVEN the final record write fails WHEN killed THEN complete with a warning', async () => {
@@ -208,5 +212,223 @@ describe('killFeatureFlag', () => {
     const r = await kill(fake);
     expect(r.outcome).toBe('complete');
     expect(r.warnings).toEqual([expect.stringContaining('could not record the kill')]);
+  });
+});
+
+describe('killFeatureFlag: what AppConfig can stop (defect 1)', () => {
+  it('GIVEN a plain set BAKING (100 %, AppConfig refuses a plain stop) WHEN killed THEN reverted with AllowRevert, the flag deployed off', async () => {
+    // GIVEN off live; a plain set turning it on, 6 minutes in: BAKING at 100 %
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed(withCheckout(false));
+    fake.deployed(withCheckout(true), { running: true, strategy: 'AppConfig.AllAtOnce', startedMsAgo: 360_000, description: 'flags set release-new-checkout on by dev' });
+    // WHEN
+    const r = await kill(fake);
+    // THEN the BAKING deployment is REVERTED (the previous version served again), and nothing more is needed
+    expect(r.outcome).toBe('nothing-to-do');
+    expect(r.stoppedDeployment).toMatchObject({ deploymentNumber: 2, state: 'REVERTED' });
+    expect(r.steps).toContainEqual(expect.stringMatching(/^stopped \(BAKING: with AllowRevert\) deployment 2 BAKING 100 % .*: now REVERTED \(the previous version is served again\)$/));
+    expect(fake.liveVersion()).toBe('4');
+    expect(fake.actionsEnabled).toBe(true);
+  });
+
+  it('GIVEN a deployment VALIDATING WHEN killed THEN it waits until it leaves VALIDATING, then stops it', async () => {
+    const fake = onFake();
+    fake.deployed(withCheckout(true), { running: true, validatingMs: 5_000 });
+    const r = await kill(fake, { pollMs: 1_000 });
+    expect(r.outcome).toBe('complete');
+    expect(fake.log.filter((l) => l === 'stopDeployment 2').length).toBeGreaterThan(1);
+    expect(r.stoppedDeployment).toMatchObject({ deploymentNumber: 2, state: 'ROLLED_BACK' });
+    expect(fake.now - r.startedAt).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('GIVEN a deployment ROLLING_BACK WHEN killed THEN it waits until ROLLED_BACK instead of failing', async () => {
+    const fake = onFake();
+    fake.deployed(withCheckout(true), { running: true });
+    fake.deployments[1].stoppingUntil = fake.now + 6_000;
+    const r = await kill(fake, { pollMs: 1_000 });
+    expect(r.outcome).toBe('complete');
+    expect(r.stoppedDeployment).toMatchObject({ deploymentNumber: 2, state: 'ROLLED_BACK' });
+    expect(fake.liveVersion()).toBe('6');
+  });
+
+  it('GIVEN a stop that fails while a set BAKES WHEN killed THEN the failure says the BAKING version is served to 100 %', async () => {
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed(withCheckout(false));
+    fake.deployed(withCheckout(true), { running: true, strategy: 'AppConfig.AllAtOnce', startedMsAgo: 360_000 });
+    fake.failures.set('stopDeployment', { error: new Error('InternalServerException'), always: true });
+    const r = await kill(fake);
+    expect(r.outcome).toBe('failed');
+    expect(r.served).toEqual({ version: '4', value: false, rollout: { deploymentNumber: 2, state: 'BAKING', percentage: 100, version: '5', value: true } });
+  });
+});
+
+describe('killFeatureFlag: concurrent changes (defect 3)', () => {
+  it('GIVEN another kill completes after the live version was read WHEN killed THEN the version is built again from the new live one (its flag stays off)', async () => {
+    // GIVEN both flags on
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed({ flags: DECLARED.flags.map((f) => ({ ...f, enabled: true })) });
+    // AND a concurrent kill of ops-disable-recs completes right after our first version is created
+    fake.afterCreate = () => {
+      fake.afterCreate = undefined;
+      fake.deployed({ flags: DECLARED.flags.map((f) => ({ ...f, enabled: f.name !== 'ops-disable-recs' })) });
+    };
+    // WHEN
+    const r = await kill(fake);
+    // THEN the deployed version has both off: the other kill is not undone
+    expect(r.outcome).toBe('complete');
+    expect(fake.content(fake.liveVersion()!).flags.map((f) => [f.name, f.enabled])).toEqual([
+      ['release-new-checkout', false],
+      ['ops-disable-recs', false],
+    ]);
+    expect(r.steps).toContainEqual('the live flags changed since version 5 was built (now version 6): building it again from them');
+    expect(fake.mutations().filter((m) => m === 'createVersion')).toHaveLength(2);
+  });
+
+  it('GIVEN another kill starts and completes between our check and our start (no 409: a kill completes at once) WHEN killed THEN ours is deployed again on top of it', async () => {
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed({ flags: DECLARED.flags.map((f) => ({ ...f, enabled: true })) });
+    fake.beforeStart = () => fake.deployed({ flags: DECLARED.flags.map((f) => ({ ...f, enabled: f.name !== 'ops-disable-recs' })) });
+    const r = await kill(fake);
+    expect(r.outcome).toBe('complete');
+    expect(fake.content(fake.liveVersion()!).flags.map((f) => [f.name, f.enabled])).toEqual([
+      ['release-new-checkout', false],
+      ['ops-disable-recs', false],
+    ]);
+    expect(r.steps).toContainEqual('deployment 2 completed between the kill\'s check and its start (version 6): building the kill\'s version again from version 6');
+    expect(r.before).toEqual({ version: '4', value: true });
+  });
+
+  it('GIVEN a change with the flag on starts right after the kill completed WHEN killed THEN the kill stops it', async () => {
+    const fake = onFake();
+    const get = fake.config.getDeployment;
+    fake.config.getDeployment = async (n: number) => {
+      const d = await get(n);
+      if (n === 2 && d.state === 'COMPLETE' && fake.deployments.length === 2) fake.deployed(withCheckout(true), { running: true, description: 'stale set' });
+      return d;
+    };
+    const r = await kill(fake);
+    expect(r.outcome).toBe('complete');
+    expect(fake.deployments[2].final).toBe('ROLLED_BACK');
+    expect(fake.liveVersion()).toBe('5');
+    expect(r.steps).toContainEqual(expect.stringMatching(/^deployment 3 DEPLOYING 0 % \(version 6: stale set\) started after the kill with release-new-checkout on$/));
+  });
+
+  it('GIVEN the live flags change at every attempt WHEN killed THEN failed after 3 attempts, nothing started', async () => {
+    const fake = onFake();
+    fake.afterCreate = () => fake.deployed(withCheckout(true));
+    const r = await kill(fake);
+    expect(r.outcome).toBe('failed');
+    expect(r.detail).toMatch(/the flags kept changing while the kill built its version \(3 attempts/);
+    expect(fake.log.some((l) => l.startsWith('startDeployment'))).toBe(false);
+    expect(fake.actionsEnabled).toBe(true);
+  });
+});
+
+describe('killFeatureFlag: the monitor held by several kills (defect 4)', () => {
+  it('GIVEN another kill in progress holds the monitor WHEN this kill ends THEN its own holder is removed and the actions stay DISABLED', async () => {
+    const fake = onFake();
+    const other = { by: 'alice@laptop', since: new Date(fake.now - 60_000).toISOString(), flag: 'ops-disable-recs' };
+    fake.stored = { version: 1, record: { changes: [], monitorSuspensions: [other] } };
+    const r = await kill(fake);
+    expect(r.outcome).toBe('complete');
+    expect(fake.log).not.toContain('monitor.resume');
+    expect(fake.actionsEnabled).toBe(false);
+    expect(r.monitorHeldBy).toEqual([other]);
+    expect(fake.stored?.record.monitorSuspensions).toEqual([other]);
+  });
+
+  it('GIVEN the first write WHEN it lands THEN this kill is a holder beside the others (added before DisableAlarmActions)', async () => {
+    const fake = onFake();
+    const other = { by: 'alice@laptop', since: new Date(fake.now - 60_000).toISOString(), flag: 'ops-disable-recs' };
+    fake.stored = { version: 1, record: { changes: [], monitorSuspensions: [other] } };
+    const seen: unknown[] = [];
+    const suspend = fake.monitor.suspend;
+    fake.monitor.suspend = async () => {
+      seen.push(JSON.parse(JSON.stringify(fake.stored?.record.monitorSuspensions)));
+      await suspend();
+    };
+    await kill(fake);
+    expect(seen[0]).toEqual([other, { by: 'oncall@host', since: new Date(fake.now).toISOString(), flag: 'release-new-checkout' }]);
+  });
+
+  it('GIVEN a holder older than the longest kill WHEN this kill ends THEN the dead holder is cleared and the actions enabled', async () => {
+    const fake = onFake();
+    const dead = { by: 'bob@ci', since: new Date(fake.now - 3_600_000).toISOString(), flag: 'ops-disable-recs' };
+    fake.stored = { version: 1, record: { changes: [], monitorSuspensions: [dead] } };
+    const r = await kill(fake);
+    expect(r.outcome).toBe('complete');
+    expect(fake.actionsEnabled).toBe(true);
+    expect(fake.stored?.record.monitorSuspensions).toBeUndefined();
+    expect(r.steps).toContainEqual(`cleared a kill of ops-disable-recs by bob@ci since ${dead.since}: older than the longest kill, it died`);
+  });
+
+  it('GIVEN another kill adds itself between our look and our EnableAlarmActions WHEN this kill ends THEN the actions are disabled again for it', async () => {
+    const fake = onFake();
+    const late = { by: 'carol@desk', since: new Date(fake.now).toISOString(), flag: 'ops-disable-recs' };
+    const resume = fake.monitor.resume;
+    fake.monitor.resume = async () => {
+      await resume();
+      // The other kill: CAS-adds its holder, then disables the actions (before ours is enabled... or after: either way)
+      fake.stored = { version: fake.stored!.version + 1, record: { ...fake.stored!.record, monitorSuspensions: [...(fake.stored!.record.monitorSuspensions ?? []), late] } };
+      fake.actionsEnabled = false;
+    };
+    const r = await kill(fake);
+    expect(r.outcome).toBe('complete');
+    expect(fake.actionsEnabled).toBe(false);
+    expect(fake.stored?.record.monitorSuspensions).toEqual([late]);
+    expect(r.steps.at(-1)).toBe(`disabled the actions of monitor web-feature-flags-monitor again: a kill of ops-disable-recs by carol@desk since ${late.since} began meanwhile`);
+  });
+});
+
+describe('killFeatureFlag: deployments of other profiles (defect 5)', () => {
+  it('GIVEN a newer COMPLETE deployment of another profile of the environment WHEN killed THEN the flags are built from the newest COMPLETE flags deployment', async () => {
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed({ flags: DECLARED.flags.map((f) => ({ ...f, enabled: f.name === 'release-new-checkout' ? true : false })) }); // ours: recs off (not its default)
+    fake.deployed({ flags: [] }, { otherProfile: true });
+    const r = await kill(fake);
+    expect(r.outcome).toBe('complete');
+    expect(r.before).toEqual({ version: '4', value: true });
+    expect(fake.content(r.version!).flags.map((f) => [f.name, f.enabled])).toEqual([
+      ['release-new-checkout', false],
+      ['ops-disable-recs', false],
+    ]);
+  });
+});
+
+describe('killFeatureFlag: the record (defects 8, 11)', () => {
+  it('GIVEN a rollout recorded deploying WHEN the kill stops it THEN its change is settled stopped, naming the kill', async () => {
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed(withCheckout(false));
+    fake.deployed(withCheckout(true), { running: true, strategy: 'strat-gradual' });
+    fake.stored = {
+      version: 1,
+      record: { changes: [{ at: '2030-01-10T11:50:00.000Z', by: 'dev@box', reason: 'rollout', kind: 'gradual', flag: 'release-new-checkout', enabled: true, outcome: 'deploying', deploymentNumber: 2, version: '5' }] },
+    };
+    await kill(fake);
+    expect(fake.stored?.record.changes[0]).toMatchObject({
+      kind: 'gradual',
+      outcome: 'stopped',
+      detail: `stopped by the kill of release-new-checkout by oncall@host at ${new Date(fake.now).toISOString()}`,
+      endedAt: expect.any(String),
+    });
+  });
+
+  it('GIVEN a change left deploying whose deployment has since completed WHEN killed THEN the record says complete', async () => {
+    const fake = onFake();
+    fake.stored = {
+      version: 1,
+      record: { changes: [{ at: '2030-01-10T10:00:00.000Z', by: 'dev@box', reason: 'no-wait', kind: 'set', flag: 'release-new-checkout', enabled: true, outcome: 'deploying', deploymentNumber: 1, version: '4' }] },
+    };
+    await kill(fake);
+    expect(fake.stored?.record.changes[0]).toMatchObject({ kind: 'set', outcome: 'complete' });
+  });
+
+  it('GIVEN the record cannot be read WHEN killed THEN failed before anything changed, saying the kill needs it and the fix', async () => {
+    const fake = onFake();
+    fake.failures.set('records.read', { error: new Error('The flag-change record web#flags in t is malformed (version 3).') });
+    const r = await kill(fake);
+    expect(r.outcome).toBe('failed');
+    expect(fake.mutations()).toEqual([]);
+    expect(r.detail).toMatch(/^the kill needs the flags record web#flags .*so a kill never runs untraced with the monitor disabled\) and could not use it: .*malformed.* Fix: restore access to DynamoDB, or fix or delete the malformed item/);
   });
 });

@@ -39,7 +39,7 @@ describe('listFeatureFlags', () => {
           { at: '2030-01-09T10:00:00Z', by: 'a', reason: 'first', kind: 'set', flag: 'release-new-checkout', enabled: true, outcome: 'complete' },
           { at: '2030-01-10T11:00:00Z', by: 'b', reason: 'second', kind: 'gradual', flag: 'release-new-checkout', enabled: false, outcome: 'deploying' },
         ],
-        monitorSuspended: { by: 'b', since: '2030-01-10T11:00:00Z' },
+        monitorSuspensions: [{ by: 'b', since: '2030-01-10T11:00:00Z', flag: 'release-new-checkout' }],
       },
     };
     fake.now = NOW + 60_000; // the running deployment is 1 minute in
@@ -54,7 +54,7 @@ describe('listFeatureFlags', () => {
       ['release-old-banner', false, null, 'undeclared'],
     ]);
     expect(view.monitor).toEqual({ name: SECTION.monitorAlarmName, state: 'ALARM', actionsEnabled: false });
-    expect(view.monitorSuspended).toEqual({ by: 'b', since: '2030-01-10T11:00:00Z' });
+    expect(view.monitorSuspensions).toEqual([{ by: 'b', since: '2030-01-10T11:00:00Z', flag: 'release-new-checkout' }]);
     expect(view.changes.map((c) => c.reason)).toEqual(['second', 'first']);
   });
 
@@ -62,6 +62,31 @@ describe('listFeatureFlags', () => {
     const fake = new FakeFlags([CHECKOUT]);
     fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT] }));
     await listFeatureFlags(fake, SECTION, NOW);
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('GIVEN a plain set BAKING WHEN listed THEN LIVE is the COMPLETE version and the rollout says what the BAKING version serves to 100 % (defect 1)', async () => {
+    const fake = new FakeFlags([CHECKOUT, FRESH]);
+    fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT, FRESH] }));
+    fake.deployed({ flags: declaredFeatureFlagProfile({ flags: [CHECKOUT, FRESH] }).flags.map((f) => ({ ...f, enabled: f.name === CHECKOUT.name ? true : f.enabled })) }, { running: true, strategy: 'AppConfig.AllAtOnce', startedMsAgo: 360_000 });
+    const view = await listFeatureFlags(fake, SECTION, NOW);
+    expect(view.running).toMatchObject({ deploymentNumber: 2, state: 'BAKING', percentageComplete: 100, version: '5' });
+    expect(view.flags[0]).toMatchObject({ name: CHECKOUT.name, live: false });
+    expect(view.rollout).toEqual([{ flag: CHECKOUT.name, enabled: true }]);
+  });
+
+  it('GIVEN changes left deploying whose deployments ended WHEN listed THEN each shows its real end (defect 8)', async () => {
+    const fake = new FakeFlags([CHECKOUT]);
+    fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT] }));
+    fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT] }), { running: true });
+    fake.deployments[1].final = 'REVERTED';
+    const c = { by: 'a', reason: '', kind: 'set' as const, flag: CHECKOUT.name, enabled: true, outcome: 'deploying' as const };
+    fake.stored = { version: 1, record: { changes: [{ ...c, at: '2030-01-09T10:00:00Z', deploymentNumber: 1 }, { ...c, at: '2030-01-10T10:00:00Z', deploymentNumber: 2 }] } };
+    const view = await listFeatureFlags(fake, SECTION, NOW);
+    expect(view.changes.map((x) => [x.deploymentNumber, x.outcome])).toEqual([
+      [2, 'stopped'],
+      [1, 'complete'],
+    ]);
     expect(fake.mutations()).toEqual([]);
   });
 });

@@ -72,15 +72,17 @@ describe('setFeatureFlag', () => {
     expect(fake.mutations()).toEqual([]);
   });
 
-  it('GIVEN a monitor a dead kill left suspended WHEN set THEN its actions are enabled first, the record cleared, and it says so', async () => {
+  it('GIVEN a monitor a dead kill left suspended (older than the longest kill) WHEN set THEN its actions are enabled first, its holder cleared, and it says so', async () => {
     const fake = liveFake();
     fake.actionsEnabled = false;
-    fake.stored = { version: 1, record: { changes: [], monitorSuspended: { by: 'x', since: '2030-01-10T10:00:00Z' } } };
+    fake.stored = { version: 1, record: { changes: [], monitorSuspensions: [{ by: 'x', since: '2030-01-10T10:00:00Z', flag: 'release-new-checkout' }] } };
     const r = await setFeatureFlag(fake, SECTION, options());
     expect(r.resumedMonitor).toBe(true);
-    expect(r.steps[0]).toMatch(/enabled the actions of monitor web-feature-flags-monitor again \(a kill left them disabled since 2030-01-10T10:00:00Z, by x\)/);
+    expect(r.clearedSuspensions).toEqual([{ by: 'x', since: '2030-01-10T10:00:00Z', flag: 'release-new-checkout' }]);
+    expect(r.steps[0]).toBe('cleared a kill of release-new-checkout by x since 2030-01-10T10:00:00Z: older than the longest kill (15 minutes), it died');
+    expect(r.steps[1]).toMatch(/enabled the actions of monitor web-feature-flags-monitor again \(a kill left them disabled: a kill of release-new-checkout by x since 2030-01-10T10:00:00Z\)/);
     expect(fake.mutations()[0]).toBe('monitor.resume');
-    expect(fake.stored?.record.monitorSuspended).toBeUndefined();
+    expect(fake.stored?.record.monitorSuspensions).toBeUndefined();
     expect(r.outcome).toBe('complete');
   });
 
@@ -141,5 +143,83 @@ describe('setFeatureFlag', () => {
     const r = await setFeatureFlag(fake, SECTION, options());
     expect(r.outcome).toBe('complete');
     expect(fake.stored?.record.changes).toHaveLength(1);
+  });
+
+  it('GIVEN a kill in progress (a recent holder of the monitor) WHEN set THEN refused naming who and since when, nothing changed (defect 4)', async () => {
+    const fake = liveFake();
+    fake.actionsEnabled = false;
+    const since = new Date(fake.now - 120_000).toISOString();
+    fake.stored = { version: 1, record: { changes: [], monitorSuspensions: [{ by: 'alice@laptop', since, flag: 'ops-disable-recs' }] } };
+    const e = await setFeatureFlag(fake, SECTION, options()).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(FeatureFlagRefusal);
+    expect((e as Error).message).toContain(`a kill is in progress by alice@laptop since ${since} (of ops-disable-recs)`);
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('GIVEN another change completes after the live version was read WHEN set THEN the version is built again from the new live one (defect 3)', async () => {
+    const fake = liveFake();
+    fake.afterCreate = () => {
+      fake.afterCreate = undefined;
+      fake.deployed({ flags: declaredFeatureFlagProfile({ flags: [CHECKOUT, RECS] }).flags.map((f) => ({ ...f, enabled: f.name === 'ops-disable-recs' ? false : f.enabled })) });
+    };
+    const r = await setFeatureFlag(fake, SECTION, options());
+    expect(r.outcome).toBe('complete');
+    expect(fake.content(fake.liveVersion()!).flags.map((f) => [f.name, f.enabled])).toEqual([
+      ['release-new-checkout', true],
+      ['ops-disable-recs', false],
+    ]);
+    expect(r.steps).toContain('the live flags changed meanwhile (now version 6): building the version again from them');
+    expect(r.before).toEqual({ version: '6', value: false });
+  });
+
+  it('GIVEN a kill starts and completes between our check and our start WHEN set THEN ours is stopped and built again on top of it (defect 3)', async () => {
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT, RECS] }));
+    fake.beforeStart = () => fake.deployed({ flags: declaredFeatureFlagProfile({ flags: [CHECKOUT, RECS] }).flags.map((f) => ({ ...f, enabled: f.name === 'ops-disable-recs' ? false : f.enabled })) });
+    const r = await setFeatureFlag(fake, SECTION, options());
+    expect(r.outcome).toBe('complete');
+    expect(fake.content(fake.liveVersion()!).flags.map((f) => [f.name, f.enabled])).toEqual([
+      ['release-new-checkout', true],
+      ['ops-disable-recs', false],
+    ]);
+    expect(r.steps).toContain('deployment 2 completed between the check and the start: stopped deployment 3 (built without it)');
+  });
+
+  it('GIVEN the final record write fails after the deployment completed WHEN set THEN complete with a warning, not an error (defect 7)', async () => {
+    const fake = liveFake();
+    const write = fake.records.write;
+    let n = 0;
+    fake.records.write = async (rec, v) => {
+      n += 1;
+      if (n === 2) throw new Error('ProvisionedThroughputExceededException');
+      return write(rec, v);
+    };
+    const r = await setFeatureFlag(fake, SECTION, options());
+    expect(r.outcome).toBe('complete');
+    expect(r.warnings).toEqual([expect.stringMatching(/could not record the outcome \(complete\) in the flags record \(ProvisionedThroughputExceededException\)/)]);
+  });
+
+  it('GIVEN only a description changed in the declared version WHEN set to the live value THEN nothing to do (defect 10)', async () => {
+    const fake = new FakeFlags([{ ...CHECKOUT, description: 'a new description' }, RECS]);
+    fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT, RECS] }));
+    const r = await setFeatureFlag(fake, SECTION, options({ enabled: false }));
+    expect(r.outcome).toBe('nothing-to-do');
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('GIVEN a flag added to the declared version WHEN set to the live value THEN it deploys (the set of flags changed)', async () => {
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT] }));
+    const r = await setFeatureFlag(fake, SECTION, options({ enabled: false }));
+    expect(r.outcome).toBe('complete');
+  });
+
+  it('GIVEN a change left deploying whose deployment was rolled back WHEN set THEN the record says rolled-back (defect 8)', async () => {
+    const fake = liveFake();
+    fake.deployed(declaredFeatureFlagProfile({ flags: [CHECKOUT] }), { running: true });
+    fake.deployments[1].final = 'ROLLED_BACK';
+    fake.stored = { version: 1, record: { changes: [{ at: '2030-01-10T11:00:00.000Z', by: 'dev@box', reason: '', kind: 'set', flag: 'release-new-checkout', enabled: true, outcome: 'deploying', deploymentNumber: 2 }] } };
+    await setFeatureFlag(fake, SECTION, options());
+    expect(fake.stored?.record.changes[0]).toMatchObject({ outcome: 'rolled-back', detail: 'AppConfig rolled back deployment 2' });
   });
 });
