@@ -54,7 +54,7 @@ describe('descriptor healing section', () => {
     expect(JSON.parse(descriptorText(service)).healing).toBeUndefined();
   });
 
-  it('stays within the 4 KB limit of a standard SSM parameter in the reference app\'s primary (quarantine, disaster recovery, twelve alarm names)', () => {
+  it('stays within the 4 KB limit of a standard SSM parameter in the reference app\'s primary (quarantine, disaster recovery, twelve alarm names, feature flags)', () => {
     // GIVEN the largest descriptor we ship, every reference replaced by a value of its kind at its realistic length
     const ctx = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
     const { web } = buildReferenceApp({ app: new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'healing-descriptor-')), context: { ...ctx, 'aws:cdk:bundling-stacks': [] } }) });
@@ -74,6 +74,9 @@ describe('descriptor healing section', () => {
       [/\.GroupId>$/, 20],
       [/AccessLogs[0-9A-F]{8}>$/, 63],
       [/HealthCheck[0-9A-F]{8}>$/, 36],
+      // AppConfig ids are 7 characters; a hosted version number stays under 5 digits.
+      [/FeatureFlags\w*Hosted\w*>$|FeatureFlags\w*VersionNumber>$/, 5],
+      [/FeatureFlags\w*>$/, 7],
     ];
     const text = descriptorText(web.service);
     // WHEN
@@ -86,6 +89,7 @@ describe('descriptor healing section', () => {
     const d = JSON.parse(text);
     expect(d.healing.quarantine).toBeDefined();
     expect(d.disasterRecovery).toBeDefined();
+    expect(d.featureFlags).toBeDefined();
     expect(Object.keys(d.colours.blue.alarms)).toHaveLength(6);
     expect(Buffer.byteLength(realistic)).toBeLessThan(4096);
   });
