@@ -397,6 +397,11 @@ export interface FeatureFlagChange {
 
 /** A kill that holds the monitor's actions disabled (one entry per kill in progress). */
 export interface FeatureFlagMonitorSuspension {
+  /**
+   * The kill's nonce (random, one per kill run): two kills by the same person of the same flag in the same
+   * millisecond are still two holders. Absent: compared by `by`, `since` and `flag`.
+   */
+  readonly id?: string;
   /** Who runs the kill. */
   readonly by: string;
   /** ISO 8601, when the kill started (its change's `at`). */

@@ -17,9 +17,10 @@ import {
   UndeclaredFeatureFlagError,
 } from '../../contract';
 import type { Logger } from '../ports';
-import { liveDeployment, readLive, runningDeployment, sameLive, servedNow, valueIn } from './live';
-import { FeatureFlagPorts, FLAG_DEPLOYMENT_RUNNING_STATES, FlagDeployment, FlagDeploymentConflictError, VersionedFeatureFlagRecord } from './ports';
+import { FEATURE_FLAG_KILL_DESCRIPTION_MARKER, isKillDeployment, liveDeployment, readLive, runningDeployment, sameLive, servedNow, valueIn } from './live';
+import { FeatureFlagPorts, FeatureFlagRecord, FLAG_DEPLOYMENT_RUNNING_STATES, FlagDeployment, FlagDeploymentConflictError, VersionedFeatureFlagRecord } from './ports';
 import { describeHolder, holdersOf, isHolder, isStaleHolder, recordDetail, updateRecord, withChange, withEnded, withHolder, withoutHolders, withSettled, withStopped } from './record';
+import { FlagStopTimeoutError, stopUntilEnded } from './stop';
 import { deploymentView, describeDeployment, FeatureFlagChangeResult } from './types';
 import { FEATURE_FLAG_POLL_MS, waitForDeployment } from './wait';
 
@@ -43,6 +44,8 @@ export interface KillFeatureFlagOptions {
   readonly logger?: Logger;
   /** @default '' */
   readonly prefix?: string;
+  /** This kill's nonce in the monitor's holders. @default random */
+  readonly holderId?: string;
 }
 
 /** A step of the kill did not happen as it must. */
@@ -116,7 +119,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   if (dryRun) return dryRunKill(ports, section, options, { declared, running, live, base, steps, holders: holdersOf(stored?.record) });
 
   const change: FeatureFlagChange = { at: new Date(startedAt).toISOString(), by: options.by, reason: options.reason, kind: 'kill', flag: options.flag, enabled: false, outcome: 'deploying' };
-  const holder: FeatureFlagMonitorSuspension = { by: options.by, since: change.at, flag: options.flag };
+  const holder: FeatureFlagMonitorSuspension = { id: options.holderId ?? Math.random().toString(36).slice(2, 12), by: options.by, since: change.at, flag: options.flag };
   try {
     // Before DisableAlarmActions: whoever sees the actions disabled finds who holds them.
     await updateRecord(records, (r) => withHolder(withChange(withEnded(r, deployments), change), holder), stored ?? null);
@@ -124,7 +127,10 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     return failedEarly('could not record the kill in the flags record: nothing was changed', recordNeeded(options.service, e), e);
   }
 
+  /** The deployments this kill stopped (plainly or with AllowRevert). */
   const stoppedAll: FlagDeployment[] = [];
+  /** Running deployments that ended on their own before the kill stopped them, or another kill's it waited for. */
+  const endedAll: FlagDeployment[] = [];
   /** The deployments this kill started. */
   const ours = new Set<number>();
   let deployedOnce = false;
@@ -157,7 +163,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
         outcome = 'nothing-to-do';
         break;
       }
-      const description = `flags kill ${options.flag} by ${options.by}: ${options.reason}`.slice(0, 1024);
+      const description = `${FEATURE_FLAG_KILL_DESCRIPTION_MARKER}${options.flag} by ${options.by}: ${options.reason}`.slice(0, 1024);
       version = await config.createVersion(renderFeatureFlagProfile(nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: false })), description);
       steps.push(`created version ${version} with ${options.flag} off (the other flags as in ${liveNow ? `version ${liveNow.configurationVersion}` : 'their defaults, nothing deployed'})`);
       // Another change that completed (or started) since the live version was read would be undone by this version:
@@ -227,47 +233,17 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     detail = (e as Error).message;
   }
 
-  // Release the suspension: not while the kill's own deployment runs (AppConfig would roll it back once the actions
-  // are enabled, after this command exits), and not while another kill holds it.
+  // Release the suspension. First settle the change and remove this kill's holder in one compare-and-set write:
+  // what that write leaves is what decides (two kills ending together: the second write is re-read and applied
+  // again, so exactly one of them sees no holder left). Not while the kill's own deployment runs (AppConfig would
+  // roll it back once the actions are enabled, after this command exits), not while another kill holds it, and not
+  // when the record cannot be written (the actions stay disabled: the safe side for a kill in progress).
   const warnings: string[] = [];
   const stillDeploying = deployment !== undefined && FLAG_DEPLOYMENT_RUNNING_STATES.includes(deployment.state);
+  if (stillDeploying) outcome = 'failed';
   let monitorResumed: boolean | undefined;
   let heldBy: readonly FeatureFlagMonitorSuspension[] = [];
-  let release = false;
   let stale: readonly FeatureFlagMonitorSuspension[] = [];
-  if (stillDeploying) {
-    steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: the kill's deployment ${deployment!.deploymentNumber} still runs`);
-  } else {
-    let current: VersionedFeatureFlagRecord | undefined;
-    try {
-      current = await records.read();
-    } catch (e) {
-      warnings.push(`could not read the flags record to see whether another kill holds the monitor (${(e as Error).message}); enabling its actions`);
-    }
-    const others = holdersOf(current?.record).filter((h) => !isHolder(h, holder));
-    stale = others.filter((h) => isStaleHolder(h, clock.now()));
-    heldBy = others.filter((h) => !stale.includes(h));
-    if (stale.length) steps.push(`cleared ${stale.map(describeHolder).join(', ')}: older than the longest kill, it died`);
-    if (heldBy.length) {
-      release = true;
-      steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: ${heldBy.map(describeHolder).join(', ')} still holds them`);
-      say(`Monitor ${section.monitorAlarmName}: actions left disabled for ${heldBy.map(describeHolder).join(', ')}`);
-    } else {
-      try {
-        await monitor.resume();
-        monitorResumed = true;
-        release = true;
-        steps.push(`enabled the actions of monitor ${section.monitorAlarmName} again`);
-        say(`Monitor ${section.monitorAlarmName}: actions enabled again`);
-      } catch (e) {
-        monitorResumed = false;
-        outcome = 'failed';
-        detail = `${detail ? `${detail}; ` : ''}could not enable the actions of monitor ${section.monitorAlarmName} again (${(e as Error).message})`;
-        error ??= e;
-      }
-    }
-  }
-  if (stillDeploying) outcome = 'failed';
 
   const ended = clock.now();
   const endedAt = new Date(ended).toISOString();
@@ -281,27 +257,75 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     ...(detail ? { detail: recordDetail(detail) } : outcome === 'nothing-to-do' ? { detail: `already off in version ${before?.version}: nothing deployed` } : {}),
   };
   const stoppedDetail = `stopped by the kill of ${options.flag} by ${options.by} at ${change.at}`;
-  let afterRelease: readonly FeatureFlagMonitorSuspension[] = [];
+  let written: FeatureFlagRecord | undefined;
   try {
-    const next = await updateRecord(records, (r) => {
-      let x = withSettled(r, settled);
+    written = await updateRecord(records, (r) => {
+      let x = withSettled(withEnded(r, endedAll), settled);
       for (const d of stoppedAll) x = withStopped(x, d.deploymentNumber, stoppedDetail, endedAt);
-      return withoutHolders(x, release ? [holder, ...stale] : stale);
+      stale = holdersOf(x).filter((h) => !isHolder(h, holder) && isStaleHolder(h, clock.now()));
+      return withoutHolders(x, stillDeploying ? stale : [holder, ...stale]);
     });
-    afterRelease = holdersOf(next);
   } catch (e) {
-    warnings.push(`could not record the kill's outcome in the flags record (${(e as Error).message})`);
+    const enable = `aws cloudwatch enable-alarm-actions --alarm-names ${section.monitorAlarmName}`;
+    if (stillDeploying) {
+      warnings.push(`could not record the kill's outcome in the flags record (${(e as Error).message})`);
+    } else {
+      monitorResumed = false;
+      outcome = 'failed';
+      detail =
+        `${detail ? `${detail}; ` : ''}could not write the flags record to release the monitor (${(e as Error).message}): its actions stay DISABLED ` +
+        `(enabled, they could roll back another kill in progress). Check that no kill is in progress (bluegreen flags ${options.service}), then: ${enable}`;
+      error ??= e;
+    }
   }
-  // Another kill that added itself between our look and our EnableAlarmActions expects the actions disabled.
-  const newcomers = afterRelease.filter((h) => !heldBy.some((o) => isHolder(o, h)) && !isHolder(h, holder));
-  if (monitorResumed && newcomers.length) {
+  if (written) stale = stale.filter((h) => !holdersOf(written).some((w) => isHolder(w, h)));
+  if (stale.length && written) steps.push(`cleared ${stale.map(describeHolder).join(', ')}: older than the longest kill, it died`);
+
+  if (stillDeploying) {
+    steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: the kill's deployment ${deployment!.deploymentNumber} still runs`);
+  } else if (written) {
+    heldBy = holdersOf(written);
+    if (heldBy.length) {
+      steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: ${heldBy.map(describeHolder).join(', ')} still holds them`);
+      say(`Monitor ${section.monitorAlarmName}: actions left disabled for ${heldBy.map(describeHolder).join(', ')}`);
+    } else {
+      try {
+        await monitor.resume();
+        monitorResumed = true;
+        steps.push(`enabled the actions of monitor ${section.monitorAlarmName} again`);
+        say(`Monitor ${section.monitorAlarmName}: actions enabled again`);
+      } catch (e) {
+        monitorResumed = false;
+        outcome = 'failed';
+        detail = `${detail ? `${detail}; ` : ''}could not enable the actions of monitor ${section.monitorAlarmName} again (${(e as Error).message})`;
+        error ??= e;
+        // The record says who left them disabled.
+        try {
+          await updateRecord(records, (r) => withHolder(r, holder));
+        } catch (w) {
+          warnings.push(`could not record in the flags record that this kill left the monitor's actions disabled (${(w as Error).message})`);
+        }
+      }
+    }
+  }
+  // Another kill that added itself after our write, and disabled the actions before our EnableAlarmActions, expects
+  // them disabled: look again, and disable them again for it.
+  if (monitorResumed) {
+    let newcomers: readonly FeatureFlagMonitorSuspension[] = [];
     try {
-      await monitor.suspend();
-      monitorResumed = undefined;
-      heldBy = newcomers;
-      steps.push(`disabled the actions of monitor ${section.monitorAlarmName} again: ${newcomers.map(describeHolder).join(', ')} began meanwhile`);
+      newcomers = holdersOf((await records.read())?.record).filter((h) => !isStaleHolder(h, clock.now()));
     } catch (e) {
-      warnings.push(`${newcomers.map(describeHolder).join(', ')} began meanwhile, and the actions of monitor ${section.monitorAlarmName} could not be disabled again for it (${(e as Error).message})`);
+      warnings.push(`could not read the flags record again after enabling the actions of monitor ${section.monitorAlarmName} (${(e as Error).message}): check that no kill began meanwhile (bluegreen flags ${options.service})`);
+    }
+    if (newcomers.length) {
+      try {
+        await monitor.suspend();
+        monitorResumed = undefined;
+        heldBy = newcomers;
+        steps.push(`disabled the actions of monitor ${section.monitorAlarmName} again: ${newcomers.map(describeHolder).join(', ')} began meanwhile`);
+      } catch (e) {
+        warnings.push(`${newcomers.map(describeHolder).join(', ')} began meanwhile, and the actions of monitor ${section.monitorAlarmName} could not be disabled again for it (${(e as Error).message})`);
+      }
     }
   }
   const stopped = stoppedAll[0];
@@ -350,27 +374,44 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   }
 
   /**
-   * Stop a running deployment and wait until it no longer runs: VALIDATING is waited out (AppConfig stops it only
-   * after), ROLLING_BACK is waited to its end (it is being undone already).
+   * Make a running deployment end: another kill's is waited for (never stopped: it turns a flag off; the caller
+   * builds on top of it); any other is stopped until it no longer runs (see stopUntilEnded). Only a stop that
+   * answered stopped or reverted counts as the kill's (`stoppedAll`); one that ended on its own is `endedAll`, with
+   * its real end.
    */
-  async function stop(d: FlagDeployment): Promise<FlagDeployment> {
-    say(`Stopping ${describeDeployment(d)}`);
-    let how = 'stopped';
-    for (;;) {
-      const r = await config.stopDeployment(d.deploymentNumber);
-      if (r === 'reverted') how = 'stopped (BAKING: with AllowRevert)';
-      if (r !== 'busy') break;
-      const now = await config.getDeployment(d.deploymentNumber);
-      if (now.state !== 'VALIDATING') break;
-      const left = deadline - clock.now();
-      if (left <= 0) throw new KillStepError(`deployment ${d.deploymentNumber} is still VALIDATING after ${Math.round(options.timeoutMs / 1000)} s: AppConfig stops it only once it leaves VALIDATING`);
-      await clock.sleep(Math.min(pollMs, left));
+  async function stop(d: FlagDeployment): Promise<void> {
+    // ListDeployments has no description nor strategy id: GetDeployment says whose it is.
+    const fresh = await config.getDeployment(d.deploymentNumber);
+    const running = FLAG_DEPLOYMENT_RUNNING_STATES.includes(fresh.state);
+    if (running && isKillDeployment(fresh, section.killStrategyId)) {
+      steps.push(`${describeDeployment(fresh)} is another kill's: waited for it (a kill never stops a kill) to build on top of it`);
+      say(`Waiting for ${describeDeployment(fresh)}: another kill's`);
+      const after = await waitForDeployment(ports, d.deploymentNumber, deadline, pollMs);
+      if (FLAG_DEPLOYMENT_RUNNING_STATES.includes(after.state)) {
+        throw new KillStepError(`another kill's deployment ${d.deploymentNumber} is still ${after.state} after ${Math.round(options.timeoutMs / 1000)} s`);
+      }
+      endedAll.push(after);
+      return;
     }
-    const after = await waitForDeployment(ports, d.deploymentNumber, deadline, pollMs);
-    if (FLAG_DEPLOYMENT_RUNNING_STATES.includes(after.state)) throw new KillStepError(`deployment ${d.deploymentNumber} was stopped but is still ${after.state} after ${Math.round(options.timeoutMs / 1000)} s`);
-    steps.push(`${how} ${describeDeployment(d)}: now ${after.state}${after.state === 'REVERTED' ? ' (the previous version is served again)' : ''}`);
-    stoppedAll.push(after);
-    return after;
+    let s: Awaited<ReturnType<typeof stopUntilEnded>>;
+    if (!running) {
+      s = { how: 'ended', after: fresh };
+    } else {
+      say(`Stopping ${describeDeployment(fresh)}`);
+      try {
+        s = await stopUntilEnded(ports, d.deploymentNumber, deadline, pollMs);
+      } catch (e) {
+        if (e instanceof FlagStopTimeoutError) throw new KillStepError(`${e.message} after ${Math.round(options.timeoutMs / 1000)} s`);
+        throw e;
+      }
+    }
+    if (s.how === 'ended') {
+      steps.push(`${describeDeployment(fresh)} ended on its own before the kill could stop it: ${s.after.state}`);
+      endedAll.push(s.after);
+      return;
+    }
+    steps.push(`${s.how === 'reverted' ? 'stopped with AllowRevert (it was BAKING)' : 'stopped'} ${describeDeployment(fresh)}: now ${s.after.state} (the previous version is served again)`);
+    stoppedAll.push(s.after);
   }
 }
 

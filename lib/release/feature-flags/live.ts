@@ -7,6 +7,20 @@ export function runningDeployment(deployments: readonly FlagDeployment[]): FlagD
   return deployments.find((d) => FLAG_DEPLOYMENT_RUNNING_STATES.includes(d.state));
 }
 
+/** How a kill's deployment description begins (`flags kill <flag> by <who>: <reason>`). */
+export const FEATURE_FLAG_KILL_DESCRIPTION_MARKER = 'flags kill ';
+
+/**
+ * Whether a deployment is a kill's: its strategy is the kill strategy (GetDeployment), its description begins with
+ * the kill's marker, or its shape is the kill strategy's (growth 100 %, 0 minutes, no bake: all ListDeployments says).
+ * A kill waits for another kill's deployment and builds on top of it; it never stops it.
+ */
+export function isKillDeployment(d: FlagDeployment, killStrategyId: string): boolean {
+  if (d.strategyId !== undefined && d.strategyId === killStrategyId) return true;
+  if (d.description?.startsWith(FEATURE_FLAG_KILL_DESCRIPTION_MARKER)) return true;
+  return d.growthFactor === 100 && d.deploymentDurationMinutes === 0 && d.finalBakeTimeMinutes === 0;
+}
+
 /** The newest COMPLETE deployment of the flags profile: its version is what AppConfig serves once nothing runs. */
 export function liveDeployment(deployments: readonly FlagDeployment[]): FlagDeployment | undefined {
   return [...deployments].sort((a, b) => b.deploymentNumber - a.deploymentNumber).find((d) => d.state === 'COMPLETE' && !d.otherProfile);

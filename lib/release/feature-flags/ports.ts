@@ -29,8 +29,12 @@ export interface FlagDeployment {
   /** Total deployment time of its strategy and its final bake, minutes. */
   readonly deploymentDurationMinutes?: number;
   readonly finalBakeTimeMinutes?: number;
-  /** The description the deploying command gave (who and why). */
+  /** The description the deploying command gave (who and why). GetDeployment only: ListDeployments has none. */
   readonly description?: string;
+  /** GetDeployment only: the deployment strategy's id (a kill's is the descriptor's killStrategyId). */
+  readonly strategyId?: string;
+  /** Its strategy's growth factor, percent (the kill strategy's: 100). */
+  readonly growthFactor?: number;
   /** GetDeployment only: why it rolled back, from its event log, when AppConfig said (e.g. the alarm's ARN). */
   readonly rollbackReason?: string;
   /**
@@ -42,8 +46,10 @@ export interface FlagDeployment {
 
 /**
  * What `stopDeployment` did: `stopped` (AppConfig rolls it back: ROLLED_BACK), `reverted` (it was BAKING: stopped
- * with AllowRevert, REVERTED, the previous version served again), `ended` (it had ended already: nothing done), or
- * `busy` (VALIDATING or ROLLING_BACK: AppConfig cannot stop it now; wait and ask again, or wait for its end).
+ * with AllowRevert; AppConfig's API reference: an in-progress deployment stopped so ends ROLLED_BACK, the previous
+ * version served again), `ended` (it had ended already, on its own: nothing done), or `busy` (AppConfig refused the
+ * stop in a state it cannot stop now: VALIDATING or ROLLING_BACK, or DEPLOYING again by the time it was read; read
+ * it, then stop again or wait for its end).
  */
 export type FlagStopResult = 'stopped' | 'reverted' | 'ended' | 'busy';
 

@@ -87,7 +87,9 @@ export function holdersOf(record: FeatureFlagRecord | undefined): readonly Featu
   return record?.monitorSuspensions ?? [];
 }
 
-const sameHolder = (a: FeatureFlagMonitorSuspension, b: FeatureFlagMonitorSuspension) => a.by === b.by && a.since === b.since && a.flag === b.flag;
+/** By its nonce when either has one, else by who, since when and which flag. */
+const sameHolder = (a: FeatureFlagMonitorSuspension, b: FeatureFlagMonitorSuspension) =>
+  a.id !== undefined || b.id !== undefined ? a.id === b.id : a.by === b.by && a.since === b.since && a.flag === b.flag;
 
 /** The record with `holder` added (once). */
 export function withHolder(record: FeatureFlagRecord, holder: FeatureFlagMonitorSuspension): FeatureFlagRecord {

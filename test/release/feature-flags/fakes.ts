@@ -36,6 +36,9 @@ export function declaration(name: string, overrides: Partial<FeatureFlagDeclarat
 /** Durations of the strategies, ms (AllAtOnce bakes 10 minutes). */
 const STRATEGY_MS: Record<string, number> = { 'strat-kill': 0, 'AppConfig.AllAtOnce': 600_000, 'strat-gradual': 1_200_000 };
 
+/** The strategies' shapes, as ListDeployments summarises them (growth %, minutes, bake minutes). */
+const STRATEGY_SHAPE: Record<string, [number, number, number]> = { 'strat-kill': [100, 0, 0], 'AppConfig.AllAtOnce': [100, 0, 10], 'strat-gradual': [20, 10, 10] };
+
 interface FakeDeployment {
   deploymentNumber: number;
   version: string;
@@ -71,6 +74,8 @@ export class FakeFlags implements FeatureFlagPorts {
   public stopTakesMs = 0;
   /** Record writes that fail with a concurrent-write error before succeeding. */
   public recordConflicts = 0;
+  /** A kill-strategy deployment stays DEPLOYING this long, ms (AppConfig's 0 minutes still take a moment). */
+  public killTakesMs = 0;
 
   constructor(declared: FeatureFlagDeclaration[], declaredVersion = SECTION.declaredVersion) {
     this.versions.set(declaredVersion, renderFeatureFlagProfile(declaredFeatureFlagProfile({ flags: declared })));
@@ -134,8 +139,13 @@ export class FakeFlags implements FeatureFlagPorts {
       d.rollbackReason = `alarm ${SECTION.monitorAlarmName} in ALARM`;
       return { state: 'ROLLED_BACK', pct: 0 };
     }
-    const total = STRATEGY_MS[d.strategy] ?? 0;
     const elapsed = this.now - d.startedAt;
+    if (d.strategy === 'strat-kill') {
+      if (elapsed < this.killTakesMs) return { state: 'DEPLOYING', pct: Math.floor((elapsed / this.killTakesMs) * 100) };
+      d.final = 'COMPLETE';
+      return { state: 'COMPLETE', pct: 100 };
+    }
+    const total = STRATEGY_MS[d.strategy] ?? 0;
     if (elapsed >= total) {
       d.final = 'COMPLETE';
       return { state: 'COMPLETE', pct: 100 };
@@ -144,9 +154,12 @@ export class FakeFlags implements FeatureFlagPorts {
     return elapsed < deployMs ? { state: 'DEPLOYING', pct: Math.floor((elapsed / deployMs) * 100) } : { state: 'BAKING', pct: 100 };
   }
 
-  private view(d: FakeDeployment): FlagDeployment {
+  private view(d: FakeDeployment, get = false): FlagDeployment {
     const { state, pct } = this.state(d);
+    const shape = STRATEGY_SHAPE[d.strategy];
     return {
+      ...(get ? { strategyId: d.strategy } : {}),
+      ...(shape ? { growthFactor: shape[0], deploymentDurationMinutes: shape[1], finalBakeTimeMinutes: shape[2] } : {}),
       deploymentNumber: d.deploymentNumber,
       state,
       configurationVersion: d.version,
@@ -165,9 +178,12 @@ export class FakeFlags implements FeatureFlagPorts {
     },
     getDeployment: async (n: number): Promise<FlagDeployment> => {
       this.call(`getDeployment ${n}`);
-      return this.view(this.deployments[n - 1]);
+      return this.view(this.deployments[n - 1], true);
     },
-    /** As the adapter: DEPLOYING stopped (ROLLED_BACK), BAKING reverted (REVERTED), VALIDATING/ROLLING_BACK busy. */
+    /**
+     * As the adapter: DEPLOYING stopped (ROLLED_BACK), BAKING stopped with AllowRevert (`reverted`: ROLLED_BACK, as
+     * AppConfig's API reference says of an in-progress deployment), VALIDATING/ROLLING_BACK busy, ended `ended`.
+     */
     stopDeployment: async (n: number): Promise<FlagStopResult> => {
       this.call(`stopDeployment ${n}`);
       const d = this.deployments[n - 1];
@@ -175,7 +191,8 @@ export class FakeFlags implements FeatureFlagPorts {
       if (state === 'VALIDATING' || state === 'ROLLING_BACK') return 'busy';
       if (!FLAG_DEPLOYMENT_RUNNING_STATES.includes(state)) return 'ended';
       if (state === 'BAKING') {
-        d.final = 'REVERTED';
+        d.final = 'ROLLED_BACK';
+        d.rollbackReason = 'stopped with AllowRevert';
         return 'reverted';
       }
       if (this.stopTakesMs > 0) {
