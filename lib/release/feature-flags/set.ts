@@ -5,9 +5,10 @@
 import { FEATURE_FLAG_KILL_TIMEOUT_MAX_MS, FeatureFlagChange, FeatureFlagsDescriptor, nextFeatureFlagProfile, readFeatureFlagProfile, renderFeatureFlagProfile, sameFeatureFlagValues } from '../../contract';
 import type { Logger } from '../ports';
 import { liveDeployment, readLive, runningDeployment, sameLive, valueIn } from './live';
-import { FeatureFlagPorts, FlagDeploymentConflictError } from './ports';
+import { FeatureFlagMonitorSuspension, FeatureFlagPorts, FlagDeploymentConflictError } from './ports';
 import { FEATURE_FLAG_BUILD_ATTEMPTS } from './kill';
 import { describeHolder, holdersOf, isStaleHolder, recordDetail, updateRecord, withChange, withEnded, withoutHolders, withSettled } from './record';
+import { FlagStopTimeoutError, stopUntilEnded } from './stop';
 import { FeatureFlagRefusal } from './refusal';
 import { deploymentView, describeDeployment, FeatureFlagChangeResult } from './types';
 import { FEATURE_FLAG_POLL_MS, waitForDeployment } from './wait';
@@ -71,12 +72,12 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
   const holders = holdersOf(stored?.record);
   const stale = holders.filter((h) => isStaleHolder(h, clock.now()));
   const active = holders.filter((h) => !stale.includes(h));
-  if (active.length) {
-    throw new FeatureFlagRefusal(
-      `${active.map((h) => `a kill is in progress by ${h.by} since ${h.since} (of ${h.flag})`).join('; ')}: it holds the monitor's actions disabled, and a change now would deploy unwatched. ` +
+  const killing = (kills: readonly FeatureFlagMonitorSuspension[], more = '') =>
+    new FeatureFlagRefusal(
+      `${kills.map((h) => `a kill is in progress by ${h.by} since ${h.since} (of ${h.flag})`).join('; ')}: it holds the monitor's actions disabled, and a change now would deploy unwatched${more}. ` +
         `Wait for it (bluegreen flags ${options.service}); a kill that died is cleared after ${Math.round(FEATURE_FLAG_KILL_TIMEOUT_MAX_MS / 60_000)} minutes`,
     );
-  }
+  if (active.length) throw killing(active);
   const declared = readFeatureFlagProfile(declaredContent);
   let live = liveDeployment(deployments);
   let liveProfile = await readLive(config, live);
@@ -89,6 +90,12 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
 
   let resumedMonitor = false;
   if (stale.length) steps.push(`${dryRun ? 'would clear' : 'cleared'} ${stale.map(describeHolder).join(', ')}: older than the longest kill (${Math.round(FEATURE_FLAG_KILL_TIMEOUT_MAX_MS / 60_000)} minutes), it died`);
+  if (!dryRun && (stale.length || !monitorState.actionsEnabled)) {
+    // Clear the dead holders with compare-and-set first: a kill that added itself since our read makes the write
+    // read again, and what the write leaves decides (enabled with a kill in progress, AppConfig would roll it back).
+    const written = await updateRecord(records, (r) => withoutHolders(r, stale), stored ?? null);
+    if (holdersOf(written).length) throw killing(holdersOf(written), ' (it began meanwhile)');
+  }
   if (!monitorState.actionsEnabled) {
     // A kill that died left the monitor's actions disabled: this change must be watched, and so must the next.
     steps.push(`${dryRun ? 'would enable' : 'enabled'} the actions of monitor ${section.monitorAlarmName} again (a kill left them disabled${stale.length ? `: ${stale.map(describeHolder).join(', ')}` : ''})`);
@@ -96,9 +103,15 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
       await monitor.resume();
       resumedMonitor = true;
       say(`Monitor ${section.monitorAlarmName}: actions were disabled (a kill did not finish); enabled them again`);
+      // A kill that added itself after our write, and disabled the actions before our EnableAlarmActions, expects
+      // them disabled: look again, disable them again for it, and refuse.
+      const newcomers = holdersOf((await records.read())?.record);
+      if (newcomers.length) {
+        await monitor.suspend();
+        throw killing(newcomers, ' (it began while the actions were being enabled: they are disabled again for it)');
+      }
     }
   }
-  if (!dryRun && stale.length) await updateRecord(records, (r) => withoutHolders(r, stale));
 
   if (liveProfile && sameFeatureFlagValues(liveProfile, next)) {
     steps.push(`${options.flag} is already ${value} in version ${live!.configurationVersion}, which AppConfig serves: nothing to deploy`);
@@ -147,7 +160,9 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
       if (racer) throw new FlagDeploymentConflictError(`${describeDeployment(racer)} started meanwhile`);
       const liveAgain = liveDeployment(now);
       if (!sameLive(liveAgain, live)) {
-        if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) throw new Error(`the flags of ${options.service} kept changing while this change was built (${attempt} attempts): run it again`);
+        if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) {
+          throw new FeatureFlagRefusal(`the flags of ${options.service} kept changing while this change was built (${attempt} attempts); nothing was deployed: run it again`);
+        }
         live = liveAgain;
         liveProfile = await readLive(config, live);
         next = nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: options.enabled });
@@ -165,10 +180,30 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
       // A kill completes at once: one that started after our check and completed before our start met no running
       // deployment, and ours, built without it, would turn its flag back on. Ours still runs: stop it and build again.
       const between = liveDeployment((await config.listDeployments()).filter((d) => d.deploymentNumber < deploymentNumber));
-      if (!sameLive(between, live) && attempt < FEATURE_FLAG_BUILD_ATTEMPTS) {
-        await config.stopDeployment(deploymentNumber);
-        await waitForDeployment(ports, deploymentNumber, startedAt + options.timeoutMs, options.pollMs ?? FEATURE_FLAG_POLL_MS);
-        steps.push(`deployment ${between!.deploymentNumber} completed between the check and the start: stopped deployment ${deploymentNumber} (built without it)`);
+      if (!sameLive(between, live)) {
+        // Only ever our own deployment: never another command's (a kill's above all).
+        const own = deploymentNumber;
+        const racer = between ? `deployment ${between.deploymentNumber}` : 'a change';
+        let stopped: Awaited<ReturnType<typeof stopUntilEnded>>;
+        try {
+          stopped = await stopUntilEnded(ports, own, startedAt + options.timeoutMs, options.pollMs ?? FEATURE_FLAG_POLL_MS);
+        } catch (e) {
+          if (!(e instanceof FlagStopTimeoutError)) throw e;
+          throw new Error(`${racer} completed between the check and the start, so deployment ${own} was built without it and had to be stopped, but ${e.message}: stop it (bluegreen flags kill ${options.service} ${options.flag} --reason "...")`);
+        }
+        if (stopped.after.state === 'COMPLETE') {
+          throw new Error(
+            `${racer} completed between the check and the start, and deployment ${own}, built without it, COMPLETEd before it could be stopped: it undid ${racer}'s change. ` +
+              `Look at the flags (bluegreen flags ${options.service}) and run that change again`,
+          );
+        }
+        steps.push(`${racer} completed between the check and the start: stopped deployment ${own} (built without it)`);
+        if (attempt >= FEATURE_FLAG_BUILD_ATTEMPTS) {
+          throw new FeatureFlagRefusal(
+            `the flags of ${options.service} kept changing while this change was built (${attempt} attempts; last: ${racer} completed between the check and the start). ` +
+              `Deployment ${own} was stopped (it would have undone that change): nothing of this change is served. Run it again`,
+          );
+        }
         live = between;
         liveProfile = await readLive(config, live);
         next = nextFeatureFlagProfile(declared, liveProfile, { flag: options.flag, enabled: options.enabled });

@@ -81,7 +81,7 @@ describe('setFeatureFlag', () => {
     expect(r.clearedSuspensions).toEqual([{ by: 'x', since: '2030-01-10T10:00:00Z', flag: 'release-new-checkout' }]);
     expect(r.steps[0]).toBe('cleared a kill of release-new-checkout by x since 2030-01-10T10:00:00Z: older than the longest kill (15 minutes), it died');
     expect(r.steps[1]).toMatch(/enabled the actions of monitor web-feature-flags-monitor again \(a kill left them disabled: a kill of release-new-checkout by x since 2030-01-10T10:00:00Z\)/);
-    expect(fake.mutations()[0]).toBe('monitor.resume');
+    expect(fake.mutations().slice(0, 2)).toEqual(['records.write', 'monitor.resume']);
     expect(fake.stored?.record.monitorSuspensions).toBeUndefined();
     expect(r.outcome).toBe('complete');
   });
@@ -221,5 +221,73 @@ describe('setFeatureFlag', () => {
     fake.stored = { version: 1, record: { changes: [{ at: '2030-01-10T11:00:00.000Z', by: 'dev@box', reason: '', kind: 'set', flag: 'release-new-checkout', enabled: true, outcome: 'deploying', deploymentNumber: 2 }] } };
     await setFeatureFlag(fake, SECTION, options());
     expect(fake.stored?.record.changes[0]).toMatchObject({ outcome: 'rolled-back', detail: 'AppConfig rolled back deployment 2' });
+  });
+
+  it('GIVEN a kill completes between the check and the start at every attempt WHEN set THEN its own third deployment is stopped too and it is refused, never completing stale flags (second review, defect 1)', async () => {
+    // GIVEN three flags on and the one to set off; a kill (0 minutes) of another flag completes before each start
+    const flags = ['release-a', 'release-b', 'release-c', 'release-x'].map((n) => declaration(n, { default: n !== 'release-x' }));
+    const fake = new FakeFlags(flags);
+    fake.deployed(declaredFeatureFlagProfile({ flags }));
+    const start = fake.config.startDeployment;
+    const kills = ['release-a', 'release-b', 'release-c'];
+    fake.config.startDeployment = async (v: string, strategy: string, d: string) => {
+      const live = fake.content(fake.liveVersion()!);
+      const flag = kills.shift();
+      if (flag) fake.deployed({ flags: live.flags.map((f) => (f.name === flag ? { ...f, enabled: false } : f)) }, { strategy: 'strat-kill', description: `flags kill ${flag} by oncall: x` });
+      return start(v, strategy, d);
+    };
+    // WHEN
+    const set = setFeatureFlag(fake, SECTION, options({ flag: 'release-x' }));
+    // THEN refused; every kill's flag stays off; release-x is not on
+    await expect(set).rejects.toThrow(FeatureFlagRefusal);
+    await expect(set).rejects.toThrow(/kept changing while this change was built \(3 attempts; last: deployment 6 completed between the check and the start\)\. Deployment 7 was stopped/);
+    expect(fake.content(fake.liveVersion()!).flags.map((f) => [f.name, f.enabled])).toEqual([
+      ['release-a', false],
+      ['release-b', false],
+      ['release-c', false],
+      ['release-x', false],
+    ]);
+    // AND the set stopped only its own deployments (AllAtOnce), never a kill's
+    const stops = fake.log.filter((l) => l.startsWith('stopDeployment')).map((l) => Number(l.split(' ')[1]));
+    expect(stops).toEqual([3, 5, 7]);
+    expect(stops.every((n) => fake.deployments[n - 1].strategy === 'AppConfig.AllAtOnce')).toBe(true);
+    expect(fake.deployments.filter((d) => d.strategy === 'strat-kill').every((d) => d.final === 'COMPLETE')).toBe(true);
+    expect(fake.stored?.record.changes.at(-1)).toMatchObject({ kind: 'set', flag: 'release-x', outcome: 'failed' });
+  });
+
+  it('GIVEN a dead kill\'s holder, and a new kill adding itself before our clearing write WHEN set THEN the write is read again, the actions stay disabled and the set is refused (second review, defect 4)', async () => {
+    const fake = liveFake();
+    fake.actionsEnabled = false;
+    const dead = { by: 'x', since: '2030-01-10T10:00:00Z', flag: 'release-new-checkout' };
+    fake.stored = { version: 1, record: { changes: [], monitorSuspensions: [dead] } };
+    const fresh = { id: 'k2', by: 'oncall', since: new Date(fake.now).toISOString(), flag: 'ops-disable-recs' };
+    const read = fake.records.read;
+    fake.records.read = async () => {
+      const r = await read();
+      // The new kill adds itself right after our first read.
+      fake.records.read = read;
+      fake.stored = { version: 2, record: { changes: [], monitorSuspensions: [dead, fresh] } };
+      return r;
+    };
+    await expect(setFeatureFlag(fake, SECTION, options())).rejects.toThrow(/a kill is in progress by oncall since .* \(of ops-disable-recs\).* \(it began meanwhile\)/);
+    expect(fake.log).not.toContain('monitor.resume');
+    expect(fake.actionsEnabled).toBe(false);
+    expect(fake.stored?.record.monitorSuspensions).toEqual([fresh]);
+  });
+
+  it('GIVEN a new kill disables the actions between our clearing write and our EnableAlarmActions WHEN set THEN they are disabled again and the set refused (second review, defect 4)', async () => {
+    const fake = liveFake();
+    fake.actionsEnabled = false;
+    fake.stored = { version: 1, record: { changes: [], monitorSuspensions: [{ by: 'x', since: '2030-01-10T10:00:00Z', flag: 'release-new-checkout' }] } };
+    const fresh = { id: 'k2', by: 'oncall', since: new Date(fake.now).toISOString(), flag: 'ops-disable-recs' };
+    const resume = fake.monitor.resume;
+    fake.monitor.resume = async () => {
+      fake.stored = { version: fake.stored!.version + 1, record: { ...fake.stored!.record, monitorSuspensions: [fresh] } };
+      fake.actionsEnabled = false;
+      await resume();
+    };
+    await expect(setFeatureFlag(fake, SECTION, options())).rejects.toThrow(/disabled again for it/);
+    expect(fake.actionsEnabled).toBe(false);
+    expect(fake.log.some((l) => l.startsWith('startDeployment'))).toBe(false);
   });
 });
