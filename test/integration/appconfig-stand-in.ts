@@ -20,9 +20,10 @@
  *   - StopDeployment, as AWS's API reference says it "works only on deployments that have a status of DEPLOYING,
  *     unless an AllowRevert parameter is supplied": of a DEPLOYING deployment -> ROLLED_BACK (event log:
  *     ROLLBACK_STARTED by USER), the previous COMPLETE version served again; of a BAKING one without `Allow-Revert:
- *     true` -> 400 BadRequestException, with it -> REVERTED (the previous version served again); `Allow-Revert: true`
- *     on the newest COMPLETE one -> REVERTED; anything else -> 400 BadRequestException (AWS's exact texts are not
- *     documented). ROLLING_BACK is instantaneous here (never observed);
+ *     true` -> 400 BadRequestException, with it -> ROLLED_BACK (the API reference: AllowRevert on an in-progress
+ *     deployment rolls it back; the previous version served again); `Allow-Revert: true` on the newest COMPLETE one
+ *     -> REVERTED (AWS: within 72 hours; not modelled); anything else -> 400 BadRequestException (AWS's exact texts
+ *     are not documented). ROLLING_BACK is instantaneous here (never observed);
  *   - monitors: on every deployment read (Get/List/Start/Stop, GetEnvironment) and on `tick()`/`advance()`, moto's
  *     DescribeAlarms for the environment's monitor alarm ARNs; a running deployment rolls back (ROLLED_BACK, a
  *     ROLLBACK_STARTED event by CLOUDWATCH_ALARM naming the alarm's ARN) when one is in ALARM or INSUFFICIENT_DATA
@@ -456,9 +457,7 @@ export async function startAppConfigStandIn(options: AppConfigStandInOptions): P
         rollBack(d, 'USER', 'Rollback initiated by user');
       } else if (d.state === 'BAKING') {
         if (!allowRevert) throw new ServiceError(400, 'BadRequestException', `Deployment number ${d.number} is BAKING: it can be stopped only with AllowRevert`);
-        d.state = 'REVERTED';
-        d.completedAt = now();
-        d.events.push({ EventType: 'REVERT_COMPLETED', TriggeredBy: 'USER', Description: 'Revert completed', OccurredAt: now() });
+        rollBack(d, 'USER', 'Rollback initiated by user (AllowRevert)');
       } else if (allowRevert && d === env.deployments.filter((x) => x.state === 'COMPLETE').pop()) {
         d.state = 'REVERTED';
         d.events.push({ EventType: 'REVERT_COMPLETED', TriggeredBy: 'USER', Description: 'Revert completed', OccurredAt: now() });

@@ -207,7 +207,7 @@ describe('AppConfigFeatureFlagConfig: deployments', () => {
     expect(clients.counter.count('appconfig', 'StopDeployment')).toBe(3);
   });
 
-  it('stops a BAKING deployment (AppConfig refuses a plain stop with 400) with AllowRevert: REVERTED, the previous version served again', async () => {
+  it('stops a BAKING deployment (AppConfig refuses a plain stop with 400) with AllowRevert: ROLLED_BACK (in progress), the previous version served again', async () => {
     // GIVEN version 1 live, and a plain set (AppConfig.AllAtOnce) of version 2 at 100 %, BAKING
     await ports.config.startDeployment(ff.declaredVersion, ff.killStrategyId, 'first');
     const v2 = await ports.config.createVersion(renderFeatureFlagProfile({ flags: [] }), 'v2');
@@ -221,13 +221,14 @@ describe('AppConfigFeatureFlagConfig: deployments', () => {
     // THEN a plain stop, refused, then a stop with AllowRevert
     expect(result).toBe('reverted');
     expect(clients.counter.count('appconfig', 'StopDeployment')).toBe(2);
-    expect((await ports.config.getDeployment(n)).state).toBe('REVERTED');
+    expect((await ports.config.getDeployment(n)).state).toBe('ROLLED_BACK');
     expect(standIn().served(ff.applicationId, ff.environmentId)?.version).toBe(ff.declaredVersion);
   });
 
   it.each([
     ['VALIDATING', 'busy'],
     ['ROLLING_BACK', 'busy'],
+    ['DEPLOYING', 'busy'],
     ['COMPLETE', 'ended'],
     ['REVERTED', 'ended'],
   ])('answers %s to a refused plain stop with %s, never with AllowRevert', async (state, expected) => {
@@ -248,15 +249,11 @@ describe('AppConfigFeatureFlagConfig: deployments', () => {
     expect(sent.filter((c) => c.name === 'StopDeploymentCommand').map((c) => c.input.AllowRevert)).toEqual([undefined]);
   });
 
-  it('rethrows a refused plain stop of a deployment still DEPLOYING (AppConfig refused for another reason)', async () => {
-    const refusal = Object.assign(new Error('cannot stop'), { name: 'BadRequestException', $metadata: { httpStatusCode: 400 } });
-    const client = {
-      send: async (command: { constructor: { name: string } }) => {
-        if (command.constructor.name === 'StopDeploymentCommand') throw refusal;
-        return { DeploymentNumber: 3, State: 'DEPLOYING', ConfigurationVersion: '2', PercentageComplete: 40 };
-      },
-    } as unknown as AppConfigClient;
-    await expect(new AppConfigFeatureFlagConfig(client, ff).stopDeployment(3)).rejects.toBe(refusal);
+  it('reads the strategy id, description and growth of a deployment (how a kill recognises another kill\'s)', async () => {
+    const n = await ports.config.startDeployment(ff.declaredVersion, ff.killStrategyId, 'flags kill release-x by me: why');
+    const got = await ports.config.getDeployment(n);
+    expect(got).toMatchObject({ strategyId: ff.killStrategyId, description: 'flags kill release-x by me: why', growthFactor: 100, deploymentDurationMinutes: 0, finalBakeTimeMinutes: 0 });
+    expect((await ports.config.listDeployments()).find((d) => d.deploymentNumber === n)).toMatchObject({ growthFactor: 100, deploymentDurationMinutes: 0, finalBakeTimeMinutes: 0 });
   });
 
   it('pages ListDeployments until a COMPLETE deployment of the flags profile, marking deployments of other profiles', async () => {

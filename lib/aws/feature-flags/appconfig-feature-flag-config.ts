@@ -93,19 +93,27 @@ export class AppConfigFeatureFlagConfig implements FeatureFlagConfigPort {
       new GetDeploymentCommand({ ApplicationId: this.ids.applicationId, EnvironmentId: this.ids.environmentId, DeploymentNumber: deploymentNumber }),
     );
     const reason = rollbackReason(out);
-    return { ...flagDeploymentOf(out), ...(out.Description ? { description: out.Description } : {}), ...(reason ? { rollbackReason: reason } : {}) };
+    return {
+      ...flagDeploymentOf(out),
+      ...(out.Description ? { description: out.Description } : {}),
+      ...(out.DeploymentStrategyId ? { strategyId: out.DeploymentStrategyId } : {}),
+      ...(reason ? { rollbackReason: reason } : {}),
+    };
   }
 
   /**
    * StopDeployment. AppConfig's API reference: it "works only on deployments that have a status of DEPLOYING, unless
-   * an AllowRevert parameter is supplied". So: a plain stop first; on BadRequestException, GetDeployment says why:
-   * BAKING is stopped again with AllowRevert (REVERTED: the previous version is served again); VALIDATING and
-   * ROLLING_BACK answer `busy` (the caller waits); an ended one `ended`. Never AllowRevert for a COMPLETE deployment:
-   * that would undo a finished change. (Should the BAKING one complete between the GetDeployment and the revert,
-   * AppConfig reverts it anyway: it is the change the caller set out to stop, and no API call closes that gap.)
+   * an AllowRevert parameter is supplied"; with AllowRevert an in-progress deployment ends ROLLED_BACK, and only a
+   * COMPLETE one (within 72 hours) REVERTED. So: a plain stop first; on BadRequestException, GetDeployment says why:
+   * BAKING is stopped again with AllowRevert (`reverted`: ROLLED_BACK, the previous version served again);
+   * VALIDATING and ROLLING_BACK answer `busy` (the caller waits), and so does DEPLOYING (it left VALIDATING between
+   * the refused stop and the read: the caller reads it and stops it again); an ended one `ended`. AllowRevert is sent
+   * only when that read said BAKING, never for a deployment read COMPLETE.
    *
-   * @throws the plain stop's BadRequestException when the deployment is still DEPLOYING (AppConfig refused for
-   * another reason)
+   * The window no API call closes: a BAKING deployment that completes between that GetDeployment and the stop with
+   * AllowRevert is REVERTED, the version before it served again. For a kill that is the change it set out to stop,
+   * and the kill then rebuilds from what is live, so its flag still ends off; but every other flag that deployment
+   * changed goes back to its previous value too (docs/FEATURE-FLAGS.md, Limits).
    */
   public async stopDeployment(deploymentNumber: number): Promise<FlagStopResult> {
     const stop = (allowRevert: boolean) =>
@@ -129,9 +137,8 @@ export class AppConfigFeatureFlagConfig implements FeatureFlagConfigPort {
           return 'reverted';
         case 'VALIDATING':
         case 'ROLLING_BACK':
-          return 'busy';
         case 'DEPLOYING':
-          throw e;
+          return 'busy';
         default:
           return 'ended';
       }
@@ -206,6 +213,7 @@ function flagDeploymentOf(d: DeploymentSummary | Deployment): FlagDeployment {
     ...(d.CompletedAt ? { completedAt: d.CompletedAt.getTime() } : {}),
     ...(d.DeploymentDurationInMinutes !== undefined ? { deploymentDurationMinutes: d.DeploymentDurationInMinutes } : {}),
     ...(d.FinalBakeTimeInMinutes !== undefined ? { finalBakeTimeMinutes: d.FinalBakeTimeInMinutes } : {}),
+    ...(d.GrowthFactor !== undefined ? { growthFactor: d.GrowthFactor } : {}),
   };
 }
 
