@@ -370,6 +370,39 @@ describe('flags: a standby Region that cannot be reached, or refuses (defects 2,
     expect(s.mutations()).toEqual([]);
   });
 
+  it('GIVEN both Regions fail with an AWS error before any change WHEN killed THEN 5, as for one Region (second review, defect 8)', async () => {
+    const [p, s] = [new FakeFlags(DECLARED), new FakeFlags(DECLARED)];
+    const descriptors: Record<string, ServiceDescriptor> = {
+      [PRIMARY]: withFlags(descriptorOf(PRIMARY, drSection('primary'))),
+      [STANDBY]: withFlags(descriptorOf(STANDBY, drSection('standby'))),
+    };
+    const access = { clientsFor: () => NO_AWS, descriptor: async (region: string) => descriptors[region], close: () => undefined } as unknown as DrAccess;
+    const r = await runMain(['flags', 'kill', 'web', CHECKOUT.name, '--reason', 'incident'], tempDir(), ssmOnlyClients(PRIMARY, descriptors[PRIMARY]), {
+      drAccess: () => access,
+      featureFlagPorts: () => {
+        throw outage();
+      },
+    });
+    expect(r.code).toBe(5);
+    expect([...p.mutations(), ...s.mutations()]).toEqual([]);
+  });
+
+  it('GIVEN the primary completed and the standby still deploys at --timeout WHEN set THEN 7 saying to wait for the standby, not to run the set again (second review, defect 8)', async () => {
+    const [p, s] = [fakeOff(), fakeOff()];
+    // The standby's rollout is slower than --timeout (the primary's is not).
+    const start = s.config.startDeployment;
+    s.config.startDeployment = async (v: string, strategy: string, d: string) => {
+      const n = await start(v, strategy, d);
+      s.deployments[n - 1].startedAt += 3_600_000;
+      return n;
+    };
+    const r = await pair(p, s)(['flags', 'set', 'web', CHECKOUT.name, 'on', '--gradual', '--timeout', '25m', '--json']);
+    expect(r.code).toBe(7);
+    const result = jsonLines(r.stdout).at(-1)!;
+    expect(result.message).toContain(`and ${STANDBY} is still deploying it. Wait for the standby's deployment (bluegreen flags web --region ${STANDBY}); a set now would be refused while it runs`);
+    expect(result.next).toEqual([`bluegreen flags web --region ${STANDBY}`, `bluegreen flags set web release-new-checkout on --gradual --reason "bring ${STANDBY} in step"`]);
+  });
+
   it('GIVEN the standby is rolled back after the primary changed WHEN set THEN 7 (skewed)', async () => {
     const [p, s] = [fakeOff(), fakeOff()];
     s.alarm = 'ALARM';
@@ -397,7 +430,10 @@ describe('flags: kills in flight and what is served (defects 1, 4)', () => {
     expect(r.code).toBe(6);
     expect(r.stderr).toContain('The kill of release-new-checkout is still deploying');
     expect(r.stderr).toContain("The monitor's actions stay DISABLED on purpose");
-    expect(r.stderr).toContain('bluegreen flags web shows the deployment; once it is COMPLETE, the next bluegreen flags set enables them');
+    expect(r.stderr).toContain(
+      'this kill still holds them, so a bluegreen flags set is refused meanwhile. Wait for the deployment to complete (bluegreen flags web), then enable them: ' +
+        `aws cloudwatch enable-alarm-actions --alarm-names web-feature-flags-monitor --region ${PRIMARY} (or, 16 minutes after the kill started, the next bluegreen flags set clears its hold and enables them)`,
+    );
     expect(fake.actionsEnabled).toBe(false);
   });
 

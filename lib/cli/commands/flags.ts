@@ -6,6 +6,7 @@ import { FeatureFlagRefusal } from '../../release/feature-flags/refusal';
 import type { FeatureFlagChangeResult } from '../../release/feature-flags/types';
 import { describeDeployment } from '../../release/feature-flags/types';
 import { describeServed } from '../../release/feature-flags/live';
+import { FEATURE_FLAG_STALE_HOLDER_MS } from '../../release/feature-flags/record';
 import { featureFlagPorts, loadServiceDescriptor } from '../aws-access';
 import { explainAwsError } from '../aws-errors';
 import type { Command, CommandContext, FlagValues } from '../command';
@@ -105,12 +106,12 @@ export const flags: Command<FlagsOptions> = {
     '  3  refused, nothing changed: a deployment is running (wait, or flags kill), a kill is in progress (set),',
     '     or the service has no feature flags (declare them with FeatureFlags on its BlueGreenService, cdk deploy)',
     '  4  set: still deploying at --timeout; it goes on (bluegreen flags <service> follows it)',
-    '  5  AWS error: credentials, endpoint, throttling or access denied; the message says the fix (list: only when',
-    '     no Region could be read)',
+    '  5  AWS error: credentials, endpoint, throttling or access denied; the message says the fix (list, kill:',
+    '     only when no Region could be reached)',
     '  6  kill: did not complete in a Region (or could not reach it), or is still deploying at --timeout; the',
     '     message says what AppConfig serves there and what to run next',
-    '  7  set, standby Region: the primary changed but the standby did not (refused, failed, rolled back): the',
-    '     Regions differ; the message names the command that brings them in step',
+    '  7  set, standby Region: the primary changed but the standby did not (refused, failed, rolled back, or still',
+    '     deploying at --timeout): the Regions differ; the message names what brings them in step',
   ],
   parse: (values, action, operands) => parseFlags(values, action as FlagsAction, operands ?? []),
   run: (ctx, options) => withRetryNotices(ctx, () => runFlags(ctx, options)),
@@ -341,18 +342,28 @@ async function set(ctx: CommandContext, targets: readonly Target[], options: Fla
   const skipped = targets.slice(results.length + (standbyError ? 1 : 0)).map((t) => t.region);
   if (skipped.length) sentences.push(`Not changed in ${skipped.join(', ')}: the change stopped at the Region before.`);
   const before = results.find((r) => r.result.outcome === 'complete')?.result.before?.value;
+  /** Regions behind because their deployment still runs (the set timed out there): a set again would be refused. */
+  const deploying = results.filter((r) => r.result.outcome === 'deploying').map((r) => r.region);
+  const waitFor = deploying.map((region) => `bluegreen flags ${global.service} --region ${region}`);
   const inStep = [
     `bluegreen flags set ${global.service} ${flag} ${value}${options.gradual ? ' --gradual' : ''} --reason "bring ${behind.join(', ')} in step"`,
     ...(before === true || before === false ? [`bluegreen flags set ${global.service} ${flag} ${before ? 'on' : 'off'} --reason "undo in ${changed.join(', ')}"`] : []),
   ];
-  if (skewed) {
+  if (skewed && deploying.length) {
+    sentences.push(
+      `The Regions differ for now: ${flag} is ${value} in ${changed.join(', ')}, and ${deploying.join(', ')} is still deploying it. ` +
+        `Wait for the standby's deployment (${waitFor.join('; ')}); a set now would be refused while it runs. If it is rolled back, run the set again then (${inStep[0]}).`,
+    );
+  } else if (skewed) {
     sentences.push(
       `The Regions differ: ${flag} is ${value} in ${changed.join(', ')} but not in ${behind.join(', ')}. ` +
         `Bring them in step: run the set again once ${behind.join(', ')} can take it (${inStep[0]}: the changed Region has nothing to do)${inStep[1] ? `, or undo it (${inStep[1]})` : ''}.`,
     );
   }
   const next = skewed
-    ? [`bluegreen flags ${global.service}`, ...inStep]
+    ? deploying.length
+      ? [...waitFor, inStep[0]]
+      : [`bluegreen flags ${global.service}`, ...inStep]
     : worst === EXIT_CODES.paused
       ? [`bluegreen flags ${global.service}`, `bluegreen flags kill ${global.service} ${flag} --reason "..."`]
       : worst === EXIT_CODES['rolled-back']
@@ -444,8 +455,10 @@ async function kill(ctx: CommandContext, regions: readonly RegionTarget[], optio
     s.status === 'fulfilled' ? { region: regions[i].region, t: regions[i].target, result: s.value } : { region: regions[i].region, ...(regions[i].target ? { t: regions[i].target } : {}), error: s.reason as unknown },
   );
   const errors = kills.filter((k) => k.error !== undefined);
-  // Nowhere to kill: one Region (or every Region) refused the same way, nothing changed: the usual exit code.
-  if (errors.length === kills.length && (kills.length === 1 || errors.every((k) => k.error instanceof UndeclaredFeatureFlagError) || errors.every((k) => k.error instanceof FeatureFlagRefusal))) {
+  // Nowhere to kill: one Region, or every Region the same way (undeclared, refused, an AWS error), before anything
+  // changed: the usual exit code (2, 3, 5), as for a service in one Region.
+  const kind = (e: unknown) => (e instanceof UndeclaredFeatureFlagError ? 'undeclared' : e instanceof FeatureFlagRefusal ? 'refused' : 'aws');
+  if (errors.length === kills.length && errors.every((k) => kind(k.error) === kind(errors[0].error))) {
     throw errors[0].error;
   }
   const reason = JSON.stringify(options.reason);
@@ -487,7 +500,7 @@ function unreachedMessage(ctx: CommandContext, k: RegionKill, flag: string, reas
 
 function killMessage(ctx: CommandContext, t: Target, r: FeatureFlagChangeResult): string {
   const service = ctx.global.service;
-  const stopped = r.stoppedDeployment ? ` (stopped deployment ${r.stoppedDeployment.deploymentNumber} first${r.stoppedDeployment.state === 'REVERTED' ? ': it was BAKING, so reverted' : ''})` : '';
+  const stopped = r.stoppedDeployment ? ` (stopped deployment ${r.stoppedDeployment.deploymentNumber} first${r.stoppedWithAllowRevert ? ': it was BAKING, so stopped with AllowRevert' : ''})` : '';
   const took = formatDuration(Math.max(0, r.endedAt - r.startedAt));
   const monitor = r.monitorHeldBy?.length
     ? `the monitor's actions stay disabled: ${r.monitorHeldBy.map((h) => `a kill of ${h.flag} by ${h.by} since ${h.since}`).join(', ')} still holds them (the last kill enables them)`
@@ -504,8 +517,10 @@ function killMessage(ctx: CommandContext, t: Target, r: FeatureFlagChangeResult)
       const served = r.served ? describeServed(r.served, r.flag) : 'what AppConfig serves could not be read';
       if (r.stillDeploying) {
         return (
-          `The kill of ${r.flag} is still deploying: ${r.detail}. ${served}. The monitor's actions stay DISABLED on purpose (enabled, AppConfig would roll the kill back): ` +
-          `bluegreen flags ${service} shows the deployment; once it is COMPLETE, the next bluegreen flags set enables them (or: aws cloudwatch enable-alarm-actions --alarm-names ${t.section.monitorAlarmName} --region ${t.region}).`
+          `The kill of ${r.flag} is still deploying: ${r.detail}. ${served}. The monitor's actions stay DISABLED on purpose (enabled, AppConfig would roll the kill back), ` +
+          `and this kill still holds them, so a bluegreen flags set is refused meanwhile. Wait for the deployment to complete (bluegreen flags ${service}), ` +
+          `then enable them: aws cloudwatch enable-alarm-actions --alarm-names ${t.section.monitorAlarmName} --region ${t.region} ` +
+          `(or, ${Math.round(FEATURE_FLAG_STALE_HOLDER_MS / 60_000)} minutes after the kill started, the next bluegreen flags set clears its hold and enables them).`
         );
       }
       const monitorNote =

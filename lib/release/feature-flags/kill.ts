@@ -131,6 +131,8 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   const stoppedAll: FlagDeployment[] = [];
   /** Running deployments that ended on their own before the kill stopped them, or another kill's it waited for. */
   const endedAll: FlagDeployment[] = [];
+  /** The deployments of `stoppedAll` stopped with AllowRevert (they were BAKING). */
+  const revertedAll = new Set<number>();
   /** The deployments this kill started. */
   const ours = new Set<number>();
   let deployedOnce = false;
@@ -335,7 +337,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     steps,
     ...(version ? { version } : {}),
     ...(deployment ? { deployment: deploymentView(deployment) } : {}),
-    ...(stopped ? { stoppedDeployment: deploymentView(stopped) } : {}),
+    ...(stopped ? { stoppedDeployment: deploymentView(stopped), ...(revertedAll.has(stopped.deploymentNumber) ? { stoppedWithAllowRevert: true } : {}) } : {}),
     ...(monitorResumed !== undefined ? { monitorResumed } : {}),
     ...(heldBy.length ? { monitorHeldBy: heldBy } : {}),
     ...(stillDeploying ? { stillDeploying } : {}),
@@ -412,6 +414,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     }
     steps.push(`${s.how === 'reverted' ? 'stopped with AllowRevert (it was BAKING)' : 'stopped'} ${describeDeployment(fresh)}: now ${s.after.state} (the previous version is served again)`);
     stoppedAll.push(s.after);
+    if (s.how === 'reverted') revertedAll.add(s.after.deploymentNumber);
   }
 }
 

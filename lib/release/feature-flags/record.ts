@@ -109,10 +109,13 @@ export function isHolder(h: FeatureFlagMonitorSuspension, holder: FeatureFlagMon
   return sameHolder(h, holder);
 }
 
-/** Whether a holder belongs to a kill that died: older than the longest a kill may take (plus a minute's slack). */
+/** A holder older than this belongs to a kill that died: the longest a kill may take, plus a minute's slack. */
+export const FEATURE_FLAG_STALE_HOLDER_MS = FEATURE_FLAG_KILL_TIMEOUT_MAX_MS + 60_000;
+
+/** Whether a holder belongs to a kill that died: older than FEATURE_FLAG_STALE_HOLDER_MS. */
 export function isStaleHolder(h: FeatureFlagMonitorSuspension, now: number): boolean {
   const since = Date.parse(h.since);
-  return Number.isNaN(since) || now - since > FEATURE_FLAG_KILL_TIMEOUT_MAX_MS + 60_000;
+  return Number.isNaN(since) || now - since > FEATURE_FLAG_STALE_HOLDER_MS;
 }
 
 /** `a kill of release-x by me@host since 2030-...`. */

@@ -103,8 +103,10 @@ export interface FeatureFlagChangeResult {
   readonly version?: string;
   /** Its deployment, as last read. */
   readonly deployment?: FlagDeploymentView;
-  /** kill: the deployment it stopped first. */
+  /** kill: the deployment it stopped first (not one that ended on its own before the stop). */
   readonly stoppedDeployment?: FlagDeploymentView;
+  /** kill: `stoppedDeployment` was BAKING, so it was stopped with AllowRevert (it ends ROLLED_BACK all the same). */
+  readonly stoppedWithAllowRevert?: boolean;
   /** set: the monitor's actions were disabled (a kill died) and were enabled again first. */
   readonly resumedMonitor?: boolean;
   /** kill: whether the monitor's actions are enabled again at the end (false: enable them by hand). */
