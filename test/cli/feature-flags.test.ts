@@ -437,6 +437,30 @@ describe('flags: kills in flight and what is served (defects 1, 4)', () => {
     expect(fake.actionsEnabled).toBe(false);
   });
 
+  it('GIVEN a plain set that completes on its own before the kill stops it WHEN killed THEN it is not called stopped by the kill (second review, defect 5)', async () => {
+    const fake = new FakeFlags(DECLARED);
+    fake.deployed(profile(false));
+    fake.deployed(profile(true), { running: true, strategy: 'AppConfig.AllAtOnce', startedMsAgo: 599_000 });
+    const suspend = fake.monitor.suspend;
+    fake.monitor.suspend = async () => {
+      fake.now += 2_000;
+      await suspend();
+    };
+    const r = await run(['flags', 'kill', 'web', CHECKOUT.name, '--reason', '5xx'], fake);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Killed release-new-checkout of web: off in version \d+, deployment 3 COMPLETE in \S+;/);
+    expect(r.stdout).not.toContain('stopped deployment');
+  });
+
+  it('GIVEN a plain set BAKING WHEN killed THEN it says the set was stopped with AllowRevert (second review, defect 7)', async () => {
+    const fake = new FakeFlags(DECLARED);
+    fake.deployed(profile(false));
+    fake.deployed(profile(true), { running: true, strategy: 'AppConfig.AllAtOnce', startedMsAgo: 360_000 });
+    const r = await run(['flags', 'kill', 'web', CHECKOUT.name, '--reason', '5xx'], fake);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(stopped deployment 2 first: it was BAKING, so stopped with AllowRevert)');
+  });
+
   it('GIVEN a plain set BAKING and a stop that fails WHEN killed THEN 6 saying the BAKING version is served to 100 %', async () => {
     const fake = fakeOff();
     fake.deployed(profile(true), { running: true, strategy: 'AppConfig.AllAtOnce', startedMsAgo: 360_000 });

@@ -408,7 +408,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
       }
     }
     if (s.how === 'ended') {
-      steps.push(`${describeDeployment(fresh)} ended on its own before the kill could stop it: ${s.after.state}`);
+      steps.push(`${describeDeployment(d)} ended on its own before the kill could stop it: ${s.after.state}`);
       endedAll.push(s.after);
       return;
     }
