@@ -385,13 +385,18 @@ describe('DynamoFeatureFlagRecordStore', () => {
     const v1 = await ports.records.write({ changes: [change(0)] }, undefined);
     const read = await ports.records.read();
     const v2 = await ports.records.write({ changes: [...read!.record.changes, change(1)], monitorSuspensions: [{ by: 'ops@host', since: change(1).at, flag: 'release-new-checkout' }] }, read!.version);
-    const racer = ports.records.write({ changes: [...read!.record.changes, change(2)] }, read!.version);
-    const firstAgain = ports.records.write({ changes: [] }, undefined);
+    // (settled together: a rejection left unawaited while the other is awaited is an unhandled rejection)
+    const [racer, firstAgain] = await Promise.allSettled([
+      ports.records.write({ changes: [...read!.record.changes, change(2)] }, read!.version),
+      ports.records.write({ changes: [] }, undefined),
+    ]);
 
     // THEN the loser and a second "first" write are refused; the record is the winner's
     expect([v1, v2]).toEqual([1, 2]);
-    await expect(racer).rejects.toBeInstanceOf(ConcurrentFeatureFlagRecordError);
-    await expect(firstAgain).rejects.toBeInstanceOf(ConcurrentFeatureFlagRecordError);
+    for (const refused of [racer, firstAgain]) {
+      expect(refused.status).toBe('rejected');
+      expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrentFeatureFlagRecordError);
+    }
     const final = await ports.records.read();
     expect(final).toEqual({ record: { changes: [change(0), change(1)], monitorSuspensions: [{ by: 'ops@host', since: change(1).at, flag: 'release-new-checkout' }] }, version: 2 });
     const item = await clients.get(DynamoDBClient).send(
