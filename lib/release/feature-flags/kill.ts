@@ -113,10 +113,8 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   const read = await recordRead;
   if (!read.ok) return failedEarly('could not read the flags record: nothing was changed', recordNeeded(options.service, read.e), read.e);
   const stored: VersionedFeatureFlagRecord | undefined = read.r;
-  const running = runningDeployment(deployments);
-  const live = liveDeployment(deployments);
 
-  if (dryRun) return dryRunKill(ports, section, options, { declared, running, live, base, steps, holders: holdersOf(stored?.record) });
+  if (dryRun) return dryRunKill(ports, section, options, { declared, running: runningDeployment(deployments), live: liveDeployment(deployments), base, steps, holders: holdersOf(stored?.record) });
 
   const change: FeatureFlagChange = { at: new Date(startedAt).toISOString(), by: options.by, reason: options.reason, kind: 'kill', flag: options.flag, enabled: false, outcome: 'deploying' };
   const holder: FeatureFlagMonitorSuspension = { id: options.holderId ?? Math.random().toString(36).slice(2, 12), by: options.by, since: change.at, flag: options.flag };
@@ -138,6 +136,8 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   let deployedOnce = false;
   /** What the kill builds on: the newest COMPLETE deployment of the flags but its own (which has the flag off already). */
   const liveOf = (deployments: readonly FlagDeployment[]) => liveDeployment(deployments.filter((d) => !ours.has(d.deploymentNumber)));
+  /** The deployments as listed after the holder write and the suspend. */
+  let listed: FlagDeployment[] = [];
   let version: string | undefined;
   let deployment: FlagDeployment | undefined;
   let before: { version: string | null; value: boolean | null } | undefined;
@@ -149,7 +149,14 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     steps.push(`disabled the actions of monitor ${section.monitorAlarmName}`);
     say(`Monitor ${section.monitorAlarmName}: actions disabled while the kill deploys`);
 
-    let liveNow = live;
+    // What runs and what is live, read only now, after the holder write and the suspend: a `flags set` that read the
+    // record before our holder was written and starts after this listing finds our holder when it reads the record
+    // again right after its start, and stops its own deployment; one that started before this listing is in it, and
+    // is stopped here. (From the first listing, such a set's rollout would go unseen: "already off", exit 0, while it
+    // turns the flag on.)
+    listed = await config.listDeployments();
+    const running = runningDeployment(listed);
+    let liveNow = liveDeployment(listed);
     if (running) {
       await stop(running);
       liveNow = liveDeployment(await config.listDeployments());
@@ -262,7 +269,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   let written: FeatureFlagRecord | undefined;
   try {
     written = await updateRecord(records, (r) => {
-      let x = withSettled(withEnded(r, endedAll), settled);
+      let x = withSettled(withEnded(r, [...listed, ...endedAll]), settled);
       for (const d of stoppedAll) x = withStopped(x, d.deploymentNumber, stoppedDetail, endedAt);
       stale = holdersOf(x).filter((h) => !isHolder(h, holder) && isStaleHolder(h, clock.now()));
       return withoutHolders(x, stillDeploying ? stale : [holder, ...stale]);

@@ -177,6 +177,10 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
         continue;
       }
       deploymentNumber = await config.startDeployment(version, strategy, description);
+      // A kill that wrote its holder after our first read lists the deployments only after that write: if it listed
+      // before our start it did not see ours, and may end "already off" while ours turns the flag on. Read the
+      // record again now: a kill in progress wins, ours is stopped (only ever our own deployment).
+      await refuseForKill(deploymentNumber);
       // A kill completes at once: one that started after our check and completed before our start met no running
       // deployment, and ours, built without it, would turn its flag back on. Ours still runs: stop it and build again.
       const between = liveDeployment((await config.listDeployments()).filter((d) => d.deploymentNumber < deploymentNumber));
@@ -223,6 +227,36 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
       throw new FeatureFlagRefusal(now ? runningRefusal(options.service, options.flag, now) : `another deployment of the flags of ${options.service} started first (${(e as Error).message}); nothing was deployed: run the command again`);
     }
     throw e;
+  }
+
+  /**
+   * Stop our own deployment `own` and refuse when a kill that is not stale holds the monitor now (or the record
+   * cannot be read to know: the safe side for a kill).
+   */
+  async function refuseForKill(own: number): Promise<void> {
+    let kills: readonly FeatureFlagMonitorSuspension[];
+    let why: string;
+    try {
+      kills = holdersOf((await records.read())?.record).filter((h) => !isStaleHolder(h, clock.now()));
+      if (!kills.length) return;
+      why = `a kill began while this change started (${kills.map(describeHolder).join(', ')})`;
+    } catch (e) {
+      kills = [];
+      why = `the flags record could not be read after deployment ${own} started, to check that no kill began meanwhile (${(e as Error).message})`;
+    }
+    let stopped: Awaited<ReturnType<typeof stopUntilEnded>>;
+    try {
+      stopped = await stopUntilEnded(ports, own, startedAt + options.timeoutMs, options.pollMs ?? FEATURE_FLAG_POLL_MS);
+    } catch (e) {
+      if (!(e instanceof FlagStopTimeoutError)) throw e;
+      throw new Error(`${why}, so deployment ${own} had to be stopped, but ${e.message}: stop it (bluegreen flags kill ${options.service} ${options.flag} --reason "...")`);
+    }
+    if (stopped.after.state === 'COMPLETE') {
+      throw new Error(`${why}, and deployment ${own} COMPLETEd before it could be stopped: look at the flags (bluegreen flags ${options.service}) and run the kill again if it was undone`);
+    }
+    steps.push(`${why}: stopped deployment ${own}`);
+    const message = `${why}: deployment ${own} was stopped, nothing of this change is served. Wait for the kill (bluegreen flags ${options.service}), then run the change again`;
+    throw kills.length ? new FeatureFlagRefusal(message) : new Error(message);
   }
 
   if (!options.wait) {

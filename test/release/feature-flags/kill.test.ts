@@ -533,11 +533,12 @@ describe('killFeatureFlag: second review', () => {
       version: 1,
       record: { changes: [{ at: '2030-01-10T11:50:01.000Z', by: 'carol', reason: 'launch', kind: 'set', flag: 'release-new-checkout', enabled: true, outcome: 'deploying', deploymentNumber: set, version: '5' }] },
     };
-    // AND DisableAlarmActions takes 2 s: the set completes before the stop
-    const suspend = fake.monitor.suspend;
-    fake.monitor.suspend = async () => {
+    // AND the kill's GetDeployment before its stop takes 2 s: the set completes before the stop
+    const get = fake.config.getDeployment;
+    fake.config.getDeployment = async (n: number) => {
+      fake.config.getDeployment = get;
       fake.now += 2_000;
-      await suspend();
+      return get(n);
     };
     // WHEN
     const r = await kill(fake);
@@ -565,5 +566,29 @@ describe('killFeatureFlag: second review', () => {
     expect(fake.deployments[gradual - 1].final).toBe('ROLLED_BACK');
     expect(r.stoppedDeployment).toMatchObject({ deploymentNumber: gradual, state: 'ROLLED_BACK' });
     expect(r.outcome).toBe('complete');
+  });
+});
+
+describe('killFeatureFlag: third review', () => {
+  it('GIVEN a set of the flag ON that starts just after the kill\'s first read WHEN killed THEN the kill lists again after its holder write and stops it, never "already off" while it rolls out (item 1)', async () => {
+    // GIVEN the flag off and live; a gradual set turning it on starts right after the kill read the deployments
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed(withCheckout(false));
+    const write = fake.records.write;
+    let set: number | undefined;
+    fake.records.write = async (r, v) => {
+      set ??= fake.deployed(withCheckout(true), { running: true, strategy: 'strat-gradual', description: 'flags gradual release-new-checkout on by dev' });
+      return write(r, v);
+    };
+    // WHEN
+    const r = await kill(fake);
+    // THEN the set's rollout is stopped, and what AppConfig serves has the flag off, now and an hour later
+    expect(fake.log.indexOf(`stopDeployment ${set}`)).toBeGreaterThan(fake.log.indexOf('monitor.suspend'));
+    expect(fake.deployments[set! - 1].final).toBe('ROLLED_BACK');
+    expect(r.stoppedDeployment).toMatchObject({ deploymentNumber: set });
+    expect(r.outcome).toBe('nothing-to-do');
+    fake.now += 3_600_000;
+    expect(fake.content(fake.liveVersion()!).flags.find((f) => f.name === 'release-new-checkout')?.enabled).toBe(false);
+    expect((await fake.config.listDeployments()).filter((d) => d.state !== 'COMPLETE' && d.state !== 'ROLLED_BACK')).toEqual([]);
   });
 });

@@ -291,3 +291,33 @@ describe('setFeatureFlag', () => {
     expect(fake.log.some((l) => l.startsWith('startDeployment'))).toBe(false);
   });
 });
+
+describe('setFeatureFlag: third review', () => {
+  it('GIVEN a kill writes its holder after the set read the record, and lists before the set starts WHEN set THEN the set reads the record after its start, stops its own deployment and is refused (item 1)', async () => {
+    // GIVEN: the kill's holder lands between the set's read and its StartDeployment
+    const fake = liveFake();
+    const holder = { id: 'k1', by: 'oncall', since: new Date(fake.now).toISOString(), flag: 'release-new-checkout' };
+    fake.beforeStart = () => {
+      fake.stored = { version: fake.stored!.version + 1, record: { ...fake.stored!.record, monitorSuspensions: [holder] } };
+    };
+    // WHEN
+    const e = await setFeatureFlag(fake, SECTION, options({ gradual: true })).catch((x: unknown) => x);
+    // THEN refused (exit 3), its own deployment stopped, the flag not on, the holder untouched
+    expect(e).toBeInstanceOf(FeatureFlagRefusal);
+    expect((e as Error).message).toMatch(/a kill began while this change started \(a kill of release-new-checkout by oncall since .*\): deployment 2 was stopped, nothing of this change is served/);
+    expect(fake.log).toContain('stopDeployment 2');
+    expect(fake.deployments[1].final).toBe('ROLLED_BACK');
+    fake.now += 3_600_000;
+    expect(fake.content(fake.liveVersion()!).flags.find((f) => f.name === 'release-new-checkout')?.enabled).toBe(false);
+    expect(fake.stored?.record.monitorSuspensions).toEqual([holder]);
+    expect(fake.stored?.record.changes.at(-1)).toMatchObject({ kind: 'gradual', outcome: 'failed', detail: expect.stringMatching(/a kill began/) });
+    expect(fake.log).not.toContain('monitor.resume');
+  });
+
+  it('GIVEN the record cannot be read right after the start WHEN set THEN its own deployment is stopped (a kill may have begun) and it fails (item 1)', async () => {
+    const fake = liveFake();
+    fake.beforeStart = () => fake.failures.set('records.read', { error: new Error('ProvisionedThroughputExceededException') });
+    await expect(setFeatureFlag(fake, SECTION, options({ gradual: true }))).rejects.toThrow(/could not be read after deployment 2 started.*deployment 2 was stopped/);
+    expect(fake.deployments[1].final).toBe('ROLLED_BACK');
+  });
+});
