@@ -139,6 +139,8 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   /** The deployments as listed after the holder write and the suspend. */
   let listed: FlagDeployment[] = [];
   let version: string | undefined;
+  /** The last deployment this kill started (its state may be unknown when a later step threw). */
+  let started: number | undefined;
   let deployment: FlagDeployment | undefined;
   let before: { version: string | null; value: boolean | null } | undefined;
   let outcome: 'complete' | 'nothing-to-do' | 'failed' = 'failed';
@@ -212,6 +214,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
         continue;
       }
       ours.add(number);
+      started = number;
       deployedOnce = true;
       steps.push(`started deployment ${number} with the kill strategy (${section.killStrategyId})`);
       say(`Deploying version ${version} (${options.flag} off) with the kill strategy: deployment ${number}`);
@@ -248,7 +251,23 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   // roll it back once the actions are enabled, after this command exits), not while another kill holds it, and not
   // when the record cannot be written (the actions stay disabled: the safe side for a kill in progress).
   const warnings: string[] = [];
-  const stillDeploying = deployment !== undefined && FLAG_DEPLOYMENT_RUNNING_STATES.includes(deployment.state);
+  // A step that threw after our start (GetDeployment throttled while waiting, a listing after it) leaves our own
+  // deployment's state unknown: read it. Still running, or unreadable, it counts as still deploying: the holder
+  // stays and the actions stay disabled (enabled, AppConfig would roll the kill back once the alarm fires).
+  let ownUnknown = false;
+  if (error !== undefined && started !== undefined && deployment?.deploymentNumber !== started) {
+    try {
+      const d = await config.getDeployment(started);
+      if (FLAG_DEPLOYMENT_RUNNING_STATES.includes(d.state)) {
+        deployment = d;
+        detail = `${detail}; the kill's deployment ${started} still runs (${d.state})`;
+      }
+    } catch (e) {
+      ownUnknown = true;
+      detail = `${detail}; the kill's deployment ${started} could not be read (${(e as Error).message}): it may still run`;
+    }
+  }
+  const stillDeploying = ownUnknown || (deployment !== undefined && FLAG_DEPLOYMENT_RUNNING_STATES.includes(deployment.state));
   if (stillDeploying) outcome = 'failed';
   let monitorResumed: boolean | undefined;
   let heldBy: readonly FeatureFlagMonitorSuspension[] = [];
@@ -259,7 +278,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   const settled: FeatureFlagChange = {
     ...change,
     ...(version ? { version } : {}),
-    ...(deployment ? { deploymentNumber: deployment.deploymentNumber } : {}),
+    ...(deployment ? { deploymentNumber: deployment.deploymentNumber } : ownUnknown ? { deploymentNumber: started } : {}),
     ...(stoppedAll.length ? { stoppedDeployment: stoppedAll[0].deploymentNumber } : {}),
     outcome: stillDeploying ? 'deploying' : outcome === 'failed' ? 'failed' : 'complete',
     ...(stillDeploying ? {} : { endedAt }),
@@ -291,7 +310,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   if (stale.length && written) steps.push(`cleared ${stale.map(describeHolder).join(', ')}: older than the longest kill, it died`);
 
   if (stillDeploying) {
-    steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: the kill's deployment ${deployment!.deploymentNumber} still runs`);
+    steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: the kill's deployment ${deployment?.deploymentNumber ?? started} ${ownUnknown ? 'may still run' : 'still runs'}`);
   } else if (written) {
     heldBy = holdersOf(written);
     if (heldBy.length) {

@@ -147,9 +147,10 @@ describe('killFeatureFlag', () => {
     ['stopDeployment', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'records.write', 'monitor.resume']],
     ['createVersion', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'createVersion', 'records.write', 'monitor.resume']],
     ['startDeployment', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'createVersion', 'startDeployment 6 strat-kill', 'records.write', 'monitor.resume']],
-    ['getDeployment', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'createVersion', 'startDeployment 6 strat-kill', 'records.write', 'monitor.resume']],
     ['readVersion', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'records.write', 'monitor.resume']],
   ];
+  // A GetDeployment of the kill's own deployment that fails after its start: see "third review" (item 2): the
+  // actions stay disabled while its state is unknown.
   it.each(STEPS)('GIVEN %s fails WHEN killed THEN failed, monitor resumed, record says failed', async (op, mutations) => {
     const fake = onFake();
     fake.deployed(withCheckout(true), { running: true });
@@ -159,12 +160,6 @@ describe('killFeatureFlag', () => {
       fake.config.readVersion = async (v: string) => {
         if (v === '4') throw new Error('ThrottlingException: Rate exceeded');
         return read(v);
-      };
-    } else if (op === 'getDeployment') {
-      const get = fake.config.getDeployment;
-      fake.config.getDeployment = async (n: number) => {
-        if (n === 3) throw new Error('ThrottlingException: Rate exceeded');
-        return get(n);
       };
     } else {
       fake.failures.set(op, { error: new Error('ThrottlingException: Rate exceeded') });
@@ -590,5 +585,42 @@ describe('killFeatureFlag: third review', () => {
     fake.now += 3_600_000;
     expect(fake.content(fake.liveVersion()!).flags.find((f) => f.name === 'release-new-checkout')?.enabled).toBe(false);
     expect((await fake.config.listDeployments()).filter((d) => d.state !== 'COMPLETE' && d.state !== 'ROLLED_BACK')).toEqual([]);
+  });
+
+  it('GIVEN waiting for the kill\'s own deployment throws after its start (GetDeployment throttled) WHEN killed THEN it is read again: still DEPLOYING, the holder stays and the actions stay DISABLED, so AppConfig does not roll the kill back (item 2)', async () => {
+    // GIVEN the flag on, the monitor in ALARM, a kill deployment that takes 5 s, the first GetDeployment throttled
+    const fake = onFake();
+    fake.alarm = 'ALARM';
+    fake.killTakesMs = 5_000;
+    fake.beforeStart = () => fake.failures.set('getDeployment', { error: new Error('ThrottlingException: Rate exceeded') });
+    // WHEN
+    const r = await kill(fake, { holderId: 'k1' });
+    // THEN failed (exit 6) as still deploying, the actions left disabled with this kill's holder
+    expect(r.outcome).toBe('failed');
+    expect(r.stillDeploying).toBe(true);
+    expect(r.detail).toMatch(/ThrottlingException: Rate exceeded; the kill's deployment 2 still runs \(DEPLOYING\)/);
+    expect(r.monitorResumed).toBeUndefined();
+    expect(fake.log).not.toContain('monitor.resume');
+    expect(fake.actionsEnabled).toBe(false);
+    expect(fake.stored?.record.monitorSuspensions).toEqual([expect.objectContaining({ id: 'k1' })]);
+    expect(fake.stored?.record.changes.at(-1)).toMatchObject({ kind: 'kill', outcome: 'deploying', deploymentNumber: 2 });
+    // AND the kill completes instead of being rolled back by the alarm
+    fake.now += 10_000;
+    expect(fake.deployments[1].final ?? (await fake.config.getDeployment(2)).state).toBe('COMPLETE');
+    expect(fake.content(fake.liveVersion()!).flags.find((f) => f.name === 'release-new-checkout')?.enabled).toBe(false);
+  });
+
+  it('GIVEN the kill\'s own deployment cannot be read at all after its start WHEN killed THEN it may still run: the holder stays and the actions stay DISABLED (item 2)', async () => {
+    const fake = onFake();
+    fake.killTakesMs = 5_000;
+    fake.beforeStart = () => fake.failures.set('getDeployment', { error: new Error('AccessDeniedException'), always: true });
+    const r = await kill(fake, { holderId: 'k1' });
+    expect(r.outcome).toBe('failed');
+    expect(r.stillDeploying).toBe(true);
+    expect(r.detail).toMatch(/the kill's deployment 2 could not be read \(AccessDeniedException\): it may still run/);
+    expect(r.steps.at(-1)).toMatch(/left the actions of monitor .* disabled: the kill's deployment 2 may still run/);
+    expect(fake.actionsEnabled).toBe(false);
+    expect(fake.stored?.record.monitorSuspensions).toEqual([expect.objectContaining({ id: 'k1' })]);
+    expect(fake.stored?.record.changes.at(-1)).toMatchObject({ outcome: 'deploying', deploymentNumber: 2 });
   });
 });
