@@ -434,7 +434,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
       }
     }
     if (s.how === 'ended') {
-      steps.push(`${describeDeployment(d)} ended on its own before the kill could stop it: ${s.after.state}`);
+      steps.push(`${describeDeployment(d)} ended on its own before the kill could stop it: ${s.after.state}${s.after.rollbackReason ? ` (${s.after.rollbackReason})` : ''}`);
       endedAll.push(s.after);
       return;
     }

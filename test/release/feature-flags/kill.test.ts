@@ -260,14 +260,25 @@ describe('killFeatureFlag: what AppConfig can stop (defect 1)', () => {
     expect(fake.now - r.startedAt).toBeGreaterThanOrEqual(5_000);
   });
 
-  it('GIVEN a deployment ROLLING_BACK WHEN killed THEN it waits until ROLLED_BACK instead of failing', async () => {
+  it('GIVEN a deployment ROLLING_BACK (the alarm\'s rollback) WHEN killed THEN it waits until ROLLED_BACK instead of failing, and records its real end, not "stopped by the kill" (third review, item 3)', async () => {
+    // GIVEN a rollout recorded deploying, which the alarm is rolling back
     const fake = onFake();
-    fake.deployed(withCheckout(true), { running: true });
-    fake.deployments[1].stoppingUntil = fake.now + 6_000;
+    const rollout = fake.deployed(withCheckout(true), { running: true });
+    fake.deployments[rollout - 1].stoppingUntil = fake.now + 6_000;
+    fake.deployments[rollout - 1].rollbackReason = 'alarm web-feature-flags-monitor in ALARM';
+    fake.stored = {
+      version: 1,
+      record: { changes: [{ at: '2030-01-10T11:58:00.000Z', by: 'carol', reason: 'launch', kind: 'gradual', flag: 'release-new-checkout', enabled: true, outcome: 'deploying', deploymentNumber: rollout, version: '5' }] },
+    };
+    // WHEN
     const r = await kill(fake, { pollMs: 1_000 });
+    // THEN
     expect(r.outcome).toBe('complete');
-    expect(r.stoppedDeployment).toMatchObject({ deploymentNumber: 2, state: 'ROLLED_BACK' });
     expect(fake.liveVersion()).toBe('6');
+    expect(r.stoppedDeployment).toBeUndefined();
+    expect(r.steps).toContainEqual(expect.stringMatching(/^deployment 2 .* ended on its own before the kill could stop it: ROLLED_BACK \(alarm web-feature-flags-monitor in ALARM\)$/));
+    expect(fake.stored?.record.changes[0]).toMatchObject({ kind: 'gradual', outcome: 'rolled-back', detail: 'alarm web-feature-flags-monitor in ALARM' });
+    expect(fake.stored?.record.changes[1]).not.toHaveProperty('stoppedDeployment');
   });
 
   it('GIVEN a stop that fails while a set BAKES WHEN killed THEN the failure says the BAKING version is served to 100 %', async () => {
