@@ -382,7 +382,16 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
    * neither: what is served has the flag off and every other change.
    */
   async function racedBy(number: number, base: FlagDeployment | undefined): Promise<{ why: string; base: FlagDeployment } | undefined> {
-    for (;;) {
+    for (let pass = 1; ; pass++) {
+      // A racer stopped: look again after a pause, within the kill's deadline (changes that keep starting must not
+      // keep the kill, and the monitor it holds disabled, forever).
+      if (pass > 1) {
+        const left = deadline - clock.now();
+        if (left <= 0) {
+          throw new KillStepError(`changes with ${options.flag} on kept starting after the kill's deployment ${number} completed (${pass - 1} stopped in ${Math.round(options.timeoutMs / 1000)} s): find who starts them (bluegreen flags ${options.service}), then run the kill again`);
+        }
+        await clock.sleep(Math.min(pollMs, left));
+      }
       const after = await config.listDeployments();
       const racer = runningDeployment(after);
       if (racer && !racer.otherProfile && racer.deploymentNumber > number) {

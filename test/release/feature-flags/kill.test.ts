@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { declaredFeatureFlagProfile, FeatureFlagProfile, UndeclaredFeatureFlagError } from '../../../lib/contract';
 import { killFeatureFlag, KillFeatureFlagOptions } from '../../../lib/release/feature-flags';
-import { declaration, FakeFlags, SECTION } from './fakes';
+import { declaration, FakeFlags, NOW, SECTION } from './fakes';
 
 const CHECKOUT = declaration('release-new-checkout');
 const RECS = declaration('ops-disable-recs', { default: true });
@@ -633,5 +633,35 @@ describe('killFeatureFlag: third review', () => {
     expect(fake.actionsEnabled).toBe(false);
     expect(fake.stored?.record.monitorSuspensions).toEqual([expect.objectContaining({ id: 'k1' })]);
     expect(fake.stored?.record.changes.at(-1)).toMatchObject({ outcome: 'deploying', deploymentNumber: 2 });
+  });
+
+  it('GIVEN changes with the flag on that keep starting after the kill completed WHEN killed THEN it stops them with a pause each, and fails at its deadline instead of looping forever (item 4)', async () => {
+    // GIVEN a change turning the flag on starts after the kill's deployment, and again after each stop
+    const fake = onFake();
+    let racers = 0;
+    const racer = () => {
+      racers += 1;
+      if (racers > 50) throw new Error('looped without a deadline');
+      fake.deployed(withCheckout(true), { running: true, description: 'flags gradual release-new-checkout on by bot' });
+    };
+    const start = fake.config.startDeployment;
+    fake.config.startDeployment = async (v: string, strategy: string, d: string) => {
+      const n = await start(v, strategy, d);
+      racer();
+      return n;
+    };
+    const stop = fake.config.stopDeployment;
+    fake.config.stopDeployment = async (n: number) => {
+      const answer = await stop(n);
+      racer();
+      return answer;
+    };
+    // WHEN
+    const r = await kill(fake, { timeoutMs: 20_000, pollMs: 2_000 });
+    // THEN
+    expect(r.outcome).toBe('failed');
+    expect(r.detail).toMatch(/changes with release-new-checkout on kept starting after the kill's deployment 2 completed \(\d+ stopped in 20 s\)/);
+    expect(racers).toBeLessThanOrEqual(12);
+    expect(fake.now - NOW).toBeGreaterThanOrEqual(20_000);
   });
 });
