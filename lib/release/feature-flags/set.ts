@@ -2,12 +2,12 @@
  * `bluegreen flags set`: deploy a new version of the flags with one flag changed, all at once (AppConfig.AllAtOnce)
  * or gradually (the service's gradual strategy), watched by the environment's monitor.
  */
-import { FEATURE_FLAG_KILL_TIMEOUT_MAX_MS, FeatureFlagChange, FeatureFlagsDescriptor, nextFeatureFlagProfile, readFeatureFlagProfile, renderFeatureFlagProfile, sameFeatureFlagValues } from '../../contract';
+import { FeatureFlagChange, FeatureFlagsDescriptor, nextFeatureFlagProfile, readFeatureFlagProfile, renderFeatureFlagProfile, sameFeatureFlagValues } from '../../contract';
 import type { Logger } from '../ports';
 import { liveDeployment, readLive, runningDeployment, sameLive, valueIn } from './live';
 import { FeatureFlagMonitorSuspension, FeatureFlagPorts, FlagDeploymentConflictError } from './ports';
 import { FEATURE_FLAG_BUILD_ATTEMPTS } from './kill';
-import { describeHolder, holdersOf, isStaleHolder, recordDetail, updateRecord, withChange, withEnded, withoutHolders, withSettled } from './record';
+import { describeHolder, FEATURE_FLAG_STALE_HOLDER_MS, holdersOf, isStaleHolder, recordDetail, updateRecord, withChange, withEnded, withoutHolders, withSettled } from './record';
 import { FlagStopTimeoutError, stopUntilEnded } from './stop';
 import { FeatureFlagRefusal } from './refusal';
 import { deploymentView, describeDeployment, FeatureFlagChangeResult } from './types';
@@ -70,12 +70,26 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
   const running = runningDeployment(deployments);
   if (running) throw new FeatureFlagRefusal(runningRefusal(options.service, options.flag, running));
   const holders = holdersOf(stored?.record);
-  const stale = holders.filter((h) => isStaleHolder(h, clock.now()));
+  const dead = holders.filter((h) => isStaleHolder(h, clock.now()));
+  // A kill that exited while its deployment still ran kept its holder (the actions stay disabled until that
+  // deployment completes). Once its recorded deployment is COMPLETE and someone enabled the actions again (as its
+  // message says), its hold is over: cleared like a dead one. Only then: a kill still running has no deployment
+  // number in its change, and one whose deployment runs or whose actions are disabled keeps its hold.
+  const killDeployment = (h: FeatureFlagMonitorSuspension) =>
+    stored?.record.changes.find((c) => c.kind === 'kill' && c.at === h.since && c.by === h.by && c.flag === h.flag)?.deploymentNumber;
+  const done = holders.filter((h) => {
+    if (dead.includes(h) || !monitorState.actionsEnabled) return false;
+    const n = killDeployment(h);
+    return n !== undefined && deployments.some((d) => d.deploymentNumber === n && !d.otherProfile && d.state === 'COMPLETE');
+  });
+  const stale = [...dead, ...done];
   const active = holders.filter((h) => !stale.includes(h));
   const killing = (kills: readonly FeatureFlagMonitorSuspension[], more = '') =>
     new FeatureFlagRefusal(
       `${kills.map((h) => `a kill is in progress by ${h.by} since ${h.since} (of ${h.flag})`).join('; ')}: it holds the monitor's actions disabled, and a change now would deploy unwatched${more}. ` +
-        `Wait for it (bluegreen flags ${options.service}); a kill that died is cleared after ${Math.round(FEATURE_FLAG_KILL_TIMEOUT_MAX_MS / 60_000)} minutes`,
+        `Wait for it (bluegreen flags ${options.service}). A kill that exited while its deployment still ran keeps its hold: once that deployment is COMPLETE and the actions ` +
+        `are enabled again (aws cloudwatch enable-alarm-actions --alarm-names ${section.monitorAlarmName}), the next flags set clears it; ` +
+        `a kill that died is cleared ${Math.round(FEATURE_FLAG_STALE_HOLDER_MS / 60_000)} minutes after it began`,
     );
   if (active.length) throw killing(active);
   const declared = readFeatureFlagProfile(declaredContent);
@@ -89,7 +103,13 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
   const base = { kind, flag: options.flag, enabled: options.enabled, dryRun, startedAt } as const;
 
   let resumedMonitor = false;
-  if (stale.length) steps.push(`${dryRun ? 'would clear' : 'cleared'} ${stale.map(describeHolder).join(', ')}: older than the longest kill (${Math.round(FEATURE_FLAG_KILL_TIMEOUT_MAX_MS / 60_000)} minutes), it died`);
+  if (dead.length) steps.push(`${dryRun ? 'would clear' : 'cleared'} ${dead.map(describeHolder).join(', ')}: older than ${Math.round(FEATURE_FLAG_STALE_HOLDER_MS / 60_000)} minutes (the longest kill and a minute), it died`);
+  if (done.length) {
+    steps.push(
+      `${dryRun ? 'would clear' : 'cleared'} ${done.map((h) => `${describeHolder(h)} (its deployment ${killDeployment(h)} is COMPLETE)`).join(', ')}: ` +
+        `the monitor's actions were enabled again, its hold is over`,
+    );
+  }
   if (!dryRun && (stale.length || !monitorState.actionsEnabled)) {
     // Clear the dead holders with compare-and-set first: a kill that added itself since our read makes the write
     // read again, and what the write leaves decides (enabled with a kill in progress, AppConfig would roll it back).
