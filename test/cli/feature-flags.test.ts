@@ -59,6 +59,10 @@ describe('flags: command line', () => {
   it('documents its actions and exit codes in help, and is in the overview', async () => {
     const help = (await runMain(['flags', '--help'], '/', NO_AWS)).stdout;
     for (const line of ['bluegreen flags kill <service> <flag> --reason', 'Exit codes:', '  4  set: still deploying', '  6  kill: did not complete', 'naming convention']) expect(help).toContain(line);
+    // Third review, item 6: what a kill does with another kill's deployment; exit 3 and 6 for a set that stopped its own.
+    for (const line of ["another kill's deployment is waited for, never stopped", 'also a set refused after 3 attempts, or because a kill began as it started', 'set: its own deployment had to be']) {
+      expect(help.replace(/\n +/g, ' ')).toContain(line);
+    }
     expect((await runMain(['--help'], '/', NO_AWS)).stdout).toMatch(/\n {2}flags +feature flags \(AWS AppConfig\)/);
   });
 });
@@ -432,7 +436,8 @@ describe('flags: kills in flight and what is served (defects 1, 4)', () => {
     expect(r.stderr).toContain("The monitor's actions stay DISABLED on purpose");
     expect(r.stderr).toContain(
       'this kill still holds them, so a bluegreen flags set is refused meanwhile. Wait for the deployment to complete (bluegreen flags web), then enable them: ' +
-        `aws cloudwatch enable-alarm-actions --alarm-names web-feature-flags-monitor --region ${PRIMARY} (or, 16 minutes after the kill started, the next bluegreen flags set clears its hold and enables them)`,
+        `aws cloudwatch enable-alarm-actions --alarm-names web-feature-flags-monitor --region ${PRIMARY}; the next bluegreen flags set then clears this kill's hold ` +
+        '(or, 16 minutes after the kill started, the next bluegreen flags set clears its hold and enables them)',
     );
     expect(fake.actionsEnabled).toBe(false);
   });

@@ -89,9 +89,10 @@ export const flags: Command<FlagsOptions> = {
     '                Refused while another deployment runs or a kill holds the monitor. Standby Region: primary',
     '                first, then standby (waits for each; --no-wait is refused).',
     '  kill          the kill switch: disable the monitor\'s actions, stop any running deployment (a BAKING one with',
-    '                AllowRevert), deploy the flag off at once (kill strategy, no bake), enable the monitor\'s',
-    '                actions again once no other kill holds them. Both Regions at once; one that cannot be reached',
-    '                does not stop the other. Needs the flags record (<service>#flags): it will not run untraced.',
+    '                AllowRevert; another kill\'s deployment is waited for, never stopped), deploy the flag off at',
+    '                once (kill strategy, no bake), enable the monitor\'s actions again once no other kill holds',
+    '                them. Both Regions at once; one that cannot be reached does not stop the other. Needs the',
+    '                flags record (<service>#flags): it will not run untraced.',
     '  --dry-run     (set, kill) say what would happen; change nothing.',
     '',
     'Who: the record and the version name BLUEGREEN_ACTOR when it is set (a pipeline\'s id, your name), else',
@@ -104,12 +105,16 @@ export const flags: Command<FlagsOptions> = {
     '     names the declared ones), on|off missing, kill without --reason, set --no-wait with a standby Region;',
     '     nothing was changed',
     '  3  refused, nothing changed: a deployment is running (wait, or flags kill), a kill is in progress (set),',
-    '     or the service has no feature flags (declare them with FeatureFlags on its BlueGreenService, cdk deploy)',
+    '     or the service has no feature flags (declare them with FeatureFlags on its BlueGreenService, cdk deploy);',
+    '     also a set refused after 3 attempts, or because a kill began as it started: its own deployment was',
+    '     started and stopped, nothing of it served',
     '  4  set: still deploying at --timeout; it goes on (bluegreen flags <service> follows it)',
     '  5  AWS error: credentials, endpoint, throttling or access denied; the message says the fix (list, kill:',
     '     only when no Region could be reached)',
     '  6  kill: did not complete in a Region (or could not reach it), or is still deploying at --timeout; the',
-    '     message says what AppConfig serves there and what to run next',
+    '     message says what AppConfig serves there and what to run next. set: its own deployment had to be',
+    '     stopped (the flags changed under it, a kill began) but could not be stopped in time, or completed',
+    '     before the stop; the message says what to look at',
     '  7  set, standby Region: the primary changed but the standby did not (refused, failed, rolled back, or still',
     '     deploying at --timeout): the Regions differ; the message names what brings them in step',
   ],
@@ -519,8 +524,8 @@ function killMessage(ctx: CommandContext, t: Target, r: FeatureFlagChangeResult)
         return (
           `The kill of ${r.flag} is still deploying: ${r.detail}. ${served}. The monitor's actions stay DISABLED on purpose (enabled, AppConfig would roll the kill back), ` +
           `and this kill still holds them, so a bluegreen flags set is refused meanwhile. Wait for the deployment to complete (bluegreen flags ${service}), ` +
-          `then enable them: aws cloudwatch enable-alarm-actions --alarm-names ${t.section.monitorAlarmName} --region ${t.region} ` +
-          `(or, ${Math.round(FEATURE_FLAG_STALE_HOLDER_MS / 60_000)} minutes after the kill started, the next bluegreen flags set clears its hold and enables them).`
+          `then enable them: aws cloudwatch enable-alarm-actions --alarm-names ${t.section.monitorAlarmName} --region ${t.region}; the next bluegreen flags set then ` +
+          `clears this kill's hold (or, ${Math.round(FEATURE_FLAG_STALE_HOLDER_MS / 60_000)} minutes after the kill started, the next bluegreen flags set clears its hold and enables them).`
         );
       }
       const monitorNote =

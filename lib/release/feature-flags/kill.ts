@@ -113,10 +113,8 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   const read = await recordRead;
   if (!read.ok) return failedEarly('could not read the flags record: nothing was changed', recordNeeded(options.service, read.e), read.e);
   const stored: VersionedFeatureFlagRecord | undefined = read.r;
-  const running = runningDeployment(deployments);
-  const live = liveDeployment(deployments);
 
-  if (dryRun) return dryRunKill(ports, section, options, { declared, running, live, base, steps, holders: holdersOf(stored?.record) });
+  if (dryRun) return dryRunKill(ports, section, options, { declared, running: runningDeployment(deployments), live: liveDeployment(deployments), base, steps, holders: holdersOf(stored?.record) });
 
   const change: FeatureFlagChange = { at: new Date(startedAt).toISOString(), by: options.by, reason: options.reason, kind: 'kill', flag: options.flag, enabled: false, outcome: 'deploying' };
   const holder: FeatureFlagMonitorSuspension = { id: options.holderId ?? Math.random().toString(36).slice(2, 12), by: options.by, since: change.at, flag: options.flag };
@@ -138,7 +136,11 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   let deployedOnce = false;
   /** What the kill builds on: the newest COMPLETE deployment of the flags but its own (which has the flag off already). */
   const liveOf = (deployments: readonly FlagDeployment[]) => liveDeployment(deployments.filter((d) => !ours.has(d.deploymentNumber)));
+  /** The deployments as listed after the holder write and the suspend. */
+  let listed: FlagDeployment[] = [];
   let version: string | undefined;
+  /** The last deployment this kill started (its state may be unknown when a later step threw). */
+  let started: number | undefined;
   let deployment: FlagDeployment | undefined;
   let before: { version: string | null; value: boolean | null } | undefined;
   let outcome: 'complete' | 'nothing-to-do' | 'failed' = 'failed';
@@ -149,7 +151,14 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
     steps.push(`disabled the actions of monitor ${section.monitorAlarmName}`);
     say(`Monitor ${section.monitorAlarmName}: actions disabled while the kill deploys`);
 
-    let liveNow = live;
+    // What runs and what is live, read only now, after the holder write and the suspend: a `flags set` that read the
+    // record before our holder was written and starts after this listing finds our holder when it reads the record
+    // again right after its start, and stops its own deployment; one that started before this listing is in it, and
+    // is stopped here. (From the first listing, such a set's rollout would go unseen: "already off", exit 0, while it
+    // turns the flag on.)
+    listed = await config.listDeployments();
+    const running = runningDeployment(listed);
+    let liveNow = liveDeployment(listed);
     if (running) {
       await stop(running);
       liveNow = liveDeployment(await config.listDeployments());
@@ -205,6 +214,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
         continue;
       }
       ours.add(number);
+      started = number;
       deployedOnce = true;
       steps.push(`started deployment ${number} with the kill strategy (${section.killStrategyId})`);
       say(`Deploying version ${version} (${options.flag} off) with the kill strategy: deployment ${number}`);
@@ -241,7 +251,23 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   // roll it back once the actions are enabled, after this command exits), not while another kill holds it, and not
   // when the record cannot be written (the actions stay disabled: the safe side for a kill in progress).
   const warnings: string[] = [];
-  const stillDeploying = deployment !== undefined && FLAG_DEPLOYMENT_RUNNING_STATES.includes(deployment.state);
+  // A step that threw after our start (GetDeployment throttled while waiting, a listing after it) leaves our own
+  // deployment's state unknown: read it. Still running, or unreadable, it counts as still deploying: the holder
+  // stays and the actions stay disabled (enabled, AppConfig would roll the kill back once the alarm fires).
+  let ownUnknown = false;
+  if (error !== undefined && started !== undefined && deployment?.deploymentNumber !== started) {
+    try {
+      const d = await config.getDeployment(started);
+      if (FLAG_DEPLOYMENT_RUNNING_STATES.includes(d.state)) {
+        deployment = d;
+        detail = `${detail}; the kill's deployment ${started} still runs (${d.state})`;
+      }
+    } catch (e) {
+      ownUnknown = true;
+      detail = `${detail}; the kill's deployment ${started} could not be read (${(e as Error).message}): it may still run`;
+    }
+  }
+  const stillDeploying = ownUnknown || (deployment !== undefined && FLAG_DEPLOYMENT_RUNNING_STATES.includes(deployment.state));
   if (stillDeploying) outcome = 'failed';
   let monitorResumed: boolean | undefined;
   let heldBy: readonly FeatureFlagMonitorSuspension[] = [];
@@ -252,7 +278,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   const settled: FeatureFlagChange = {
     ...change,
     ...(version ? { version } : {}),
-    ...(deployment ? { deploymentNumber: deployment.deploymentNumber } : {}),
+    ...(deployment ? { deploymentNumber: deployment.deploymentNumber } : ownUnknown ? { deploymentNumber: started } : {}),
     ...(stoppedAll.length ? { stoppedDeployment: stoppedAll[0].deploymentNumber } : {}),
     outcome: stillDeploying ? 'deploying' : outcome === 'failed' ? 'failed' : 'complete',
     ...(stillDeploying ? {} : { endedAt }),
@@ -262,7 +288,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   let written: FeatureFlagRecord | undefined;
   try {
     written = await updateRecord(records, (r) => {
-      let x = withSettled(withEnded(r, endedAll), settled);
+      let x = withSettled(withEnded(r, [...listed, ...endedAll]), settled);
       for (const d of stoppedAll) x = withStopped(x, d.deploymentNumber, stoppedDetail, endedAt);
       stale = holdersOf(x).filter((h) => !isHolder(h, holder) && isStaleHolder(h, clock.now()));
       return withoutHolders(x, stillDeploying ? stale : [holder, ...stale]);
@@ -284,7 +310,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
   if (stale.length && written) steps.push(`cleared ${stale.map(describeHolder).join(', ')}: older than the longest kill, it died`);
 
   if (stillDeploying) {
-    steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: the kill's deployment ${deployment!.deploymentNumber} still runs`);
+    steps.push(`left the actions of monitor ${section.monitorAlarmName} disabled: the kill's deployment ${deployment?.deploymentNumber ?? started} ${ownUnknown ? 'may still run' : 'still runs'}`);
   } else if (written) {
     heldBy = holdersOf(written);
     if (heldBy.length) {
@@ -356,7 +382,16 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
    * neither: what is served has the flag off and every other change.
    */
   async function racedBy(number: number, base: FlagDeployment | undefined): Promise<{ why: string; base: FlagDeployment } | undefined> {
-    for (;;) {
+    for (let pass = 1; ; pass++) {
+      // A racer stopped: look again after a pause, within the kill's deadline (changes that keep starting must not
+      // keep the kill, and the monitor it holds disabled, forever).
+      if (pass > 1) {
+        const left = deadline - clock.now();
+        if (left <= 0) {
+          throw new KillStepError(`changes with ${options.flag} on kept starting after the kill's deployment ${number} completed (${pass - 1} stopped in ${Math.round(options.timeoutMs / 1000)} s): find who starts them (bluegreen flags ${options.service}), then run the kill again`);
+        }
+        await clock.sleep(Math.min(pollMs, left));
+      }
       const after = await config.listDeployments();
       const racer = runningDeployment(after);
       if (racer && !racer.otherProfile && racer.deploymentNumber > number) {
@@ -408,7 +443,7 @@ export async function killFeatureFlag(ports: FeatureFlagPorts, section: FeatureF
       }
     }
     if (s.how === 'ended') {
-      steps.push(`${describeDeployment(d)} ended on its own before the kill could stop it: ${s.after.state}`);
+      steps.push(`${describeDeployment(d)} ended on its own before the kill could stop it: ${s.after.state}${s.after.rollbackReason ? ` (${s.after.rollbackReason})` : ''}`);
       endedAll.push(s.after);
       return;
     }

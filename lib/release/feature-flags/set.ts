@@ -2,12 +2,12 @@
  * `bluegreen flags set`: deploy a new version of the flags with one flag changed, all at once (AppConfig.AllAtOnce)
  * or gradually (the service's gradual strategy), watched by the environment's monitor.
  */
-import { FEATURE_FLAG_KILL_TIMEOUT_MAX_MS, FeatureFlagChange, FeatureFlagsDescriptor, nextFeatureFlagProfile, readFeatureFlagProfile, renderFeatureFlagProfile, sameFeatureFlagValues } from '../../contract';
+import { FeatureFlagChange, FeatureFlagsDescriptor, nextFeatureFlagProfile, readFeatureFlagProfile, renderFeatureFlagProfile, sameFeatureFlagValues } from '../../contract';
 import type { Logger } from '../ports';
 import { liveDeployment, readLive, runningDeployment, sameLive, valueIn } from './live';
 import { FeatureFlagMonitorSuspension, FeatureFlagPorts, FlagDeploymentConflictError } from './ports';
 import { FEATURE_FLAG_BUILD_ATTEMPTS } from './kill';
-import { describeHolder, holdersOf, isStaleHolder, recordDetail, updateRecord, withChange, withEnded, withoutHolders, withSettled } from './record';
+import { describeHolder, FEATURE_FLAG_STALE_HOLDER_MS, holdersOf, isStaleHolder, recordDetail, updateRecord, withChange, withEnded, withoutHolders, withSettled } from './record';
 import { FlagStopTimeoutError, stopUntilEnded } from './stop';
 import { FeatureFlagRefusal } from './refusal';
 import { deploymentView, describeDeployment, FeatureFlagChangeResult } from './types';
@@ -70,12 +70,26 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
   const running = runningDeployment(deployments);
   if (running) throw new FeatureFlagRefusal(runningRefusal(options.service, options.flag, running));
   const holders = holdersOf(stored?.record);
-  const stale = holders.filter((h) => isStaleHolder(h, clock.now()));
+  const dead = holders.filter((h) => isStaleHolder(h, clock.now()));
+  // A kill that exited while its deployment still ran kept its holder (the actions stay disabled until that
+  // deployment completes). Once its recorded deployment is COMPLETE and someone enabled the actions again (as its
+  // message says), its hold is over: cleared like a dead one. Only then: a kill still running has no deployment
+  // number in its change, and one whose deployment runs or whose actions are disabled keeps its hold.
+  const killDeployment = (h: FeatureFlagMonitorSuspension) =>
+    stored?.record.changes.find((c) => c.kind === 'kill' && c.at === h.since && c.by === h.by && c.flag === h.flag)?.deploymentNumber;
+  const done = holders.filter((h) => {
+    if (dead.includes(h) || !monitorState.actionsEnabled) return false;
+    const n = killDeployment(h);
+    return n !== undefined && deployments.some((d) => d.deploymentNumber === n && !d.otherProfile && d.state === 'COMPLETE');
+  });
+  const stale = [...dead, ...done];
   const active = holders.filter((h) => !stale.includes(h));
   const killing = (kills: readonly FeatureFlagMonitorSuspension[], more = '') =>
     new FeatureFlagRefusal(
       `${kills.map((h) => `a kill is in progress by ${h.by} since ${h.since} (of ${h.flag})`).join('; ')}: it holds the monitor's actions disabled, and a change now would deploy unwatched${more}. ` +
-        `Wait for it (bluegreen flags ${options.service}); a kill that died is cleared after ${Math.round(FEATURE_FLAG_KILL_TIMEOUT_MAX_MS / 60_000)} minutes`,
+        `Wait for it (bluegreen flags ${options.service}). A kill that exited while its deployment still ran keeps its hold: once that deployment is COMPLETE and the actions ` +
+        `are enabled again (aws cloudwatch enable-alarm-actions --alarm-names ${section.monitorAlarmName}), the next flags set clears it; ` +
+        `a kill that died is cleared ${Math.round(FEATURE_FLAG_STALE_HOLDER_MS / 60_000)} minutes after it began`,
     );
   if (active.length) throw killing(active);
   const declared = readFeatureFlagProfile(declaredContent);
@@ -89,7 +103,13 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
   const base = { kind, flag: options.flag, enabled: options.enabled, dryRun, startedAt } as const;
 
   let resumedMonitor = false;
-  if (stale.length) steps.push(`${dryRun ? 'would clear' : 'cleared'} ${stale.map(describeHolder).join(', ')}: older than the longest kill (${Math.round(FEATURE_FLAG_KILL_TIMEOUT_MAX_MS / 60_000)} minutes), it died`);
+  if (dead.length) steps.push(`${dryRun ? 'would clear' : 'cleared'} ${dead.map(describeHolder).join(', ')}: older than ${Math.round(FEATURE_FLAG_STALE_HOLDER_MS / 60_000)} minutes (the longest kill and a minute), it died`);
+  if (done.length) {
+    steps.push(
+      `${dryRun ? 'would clear' : 'cleared'} ${done.map((h) => `${describeHolder(h)} (its deployment ${killDeployment(h)} is COMPLETE)`).join(', ')}: ` +
+        `the monitor's actions were enabled again, its hold is over`,
+    );
+  }
   if (!dryRun && (stale.length || !monitorState.actionsEnabled)) {
     // Clear the dead holders with compare-and-set first: a kill that added itself since our read makes the write
     // read again, and what the write leaves decides (enabled with a kill in progress, AppConfig would roll it back).
@@ -177,6 +197,10 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
         continue;
       }
       deploymentNumber = await config.startDeployment(version, strategy, description);
+      // A kill that wrote its holder after our first read lists the deployments only after that write: if it listed
+      // before our start it did not see ours, and may end "already off" while ours turns the flag on. Read the
+      // record again now: a kill in progress wins, ours is stopped (only ever our own deployment).
+      await refuseForKill(deploymentNumber);
       // A kill completes at once: one that started after our check and completed before our start met no running
       // deployment, and ours, built without it, would turn its flag back on. Ours still runs: stop it and build again.
       const between = liveDeployment((await config.listDeployments()).filter((d) => d.deploymentNumber < deploymentNumber));
@@ -223,6 +247,36 @@ export async function setFeatureFlag(ports: FeatureFlagPorts, section: FeatureFl
       throw new FeatureFlagRefusal(now ? runningRefusal(options.service, options.flag, now) : `another deployment of the flags of ${options.service} started first (${(e as Error).message}); nothing was deployed: run the command again`);
     }
     throw e;
+  }
+
+  /**
+   * Stop our own deployment `own` and refuse when a kill that is not stale holds the monitor now (or the record
+   * cannot be read to know: the safe side for a kill).
+   */
+  async function refuseForKill(own: number): Promise<void> {
+    let kills: readonly FeatureFlagMonitorSuspension[];
+    let why: string;
+    try {
+      kills = holdersOf((await records.read())?.record).filter((h) => !isStaleHolder(h, clock.now()));
+      if (!kills.length) return;
+      why = `a kill began while this change started (${kills.map(describeHolder).join(', ')})`;
+    } catch (e) {
+      kills = [];
+      why = `the flags record could not be read after deployment ${own} started, to check that no kill began meanwhile (${(e as Error).message})`;
+    }
+    let stopped: Awaited<ReturnType<typeof stopUntilEnded>>;
+    try {
+      stopped = await stopUntilEnded(ports, own, startedAt + options.timeoutMs, options.pollMs ?? FEATURE_FLAG_POLL_MS);
+    } catch (e) {
+      if (!(e instanceof FlagStopTimeoutError)) throw e;
+      throw new Error(`${why}, so deployment ${own} had to be stopped, but ${e.message}: stop it (bluegreen flags kill ${options.service} ${options.flag} --reason "...")`);
+    }
+    if (stopped.after.state === 'COMPLETE') {
+      throw new Error(`${why}, and deployment ${own} COMPLETEd before it could be stopped: look at the flags (bluegreen flags ${options.service}) and run the kill again if it was undone`);
+    }
+    steps.push(`${why}: stopped deployment ${own}`);
+    const message = `${why}: deployment ${own} was stopped, nothing of this change is served. Wait for the kill (bluegreen flags ${options.service}), then run the change again`;
+    throw kills.length ? new FeatureFlagRefusal(message) : new Error(message);
   }
 
   if (!options.wait) {

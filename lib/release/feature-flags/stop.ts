@@ -20,8 +20,8 @@ export class FlagStopTimeoutError extends Error {
 /**
  * StopDeployment until the deployment no longer runs: `busy` is read again, and VALIDATING waited out (AppConfig
  * stops it only after), DEPLOYING or BAKING stopped again (it left VALIDATING meanwhile: never waited out, it would
- * roll out), ROLLING_BACK waited to its end (it is being undone already). `ended`: it completed or rolled back on its
- * own, which the caller must not count as its stop.
+ * roll out), ROLLING_BACK waited to its end (it is being undone already, by someone else: `ended`). `ended`: it
+ * completed or rolled back on its own, which the caller must not count as its stop.
  *
  * @throws FlagStopTimeoutError when it still runs at `deadline`
  */
@@ -42,7 +42,9 @@ export async function stopUntilEnded(ports: FeatureFlagPorts, deploymentNumber: 
       break;
     }
     if (now.state === 'ROLLING_BACK') {
-      how = 'stopped';
+      // Not our stop (AppConfig refused it): someone else's rollback, the alarm's most often. It ends on its own,
+      // and is recorded with that real end (rolled-back, with its reason), not as stopped by us.
+      how = 'ended';
       break;
     }
     // DEPLOYING or BAKING: it left VALIDATING between the refused stop and this read: stop it again, at once the

@@ -131,7 +131,7 @@ export class FakeFlags implements FeatureFlagPorts {
     if (d.stoppingUntil !== undefined) {
       if (this.now < d.stoppingUntil) return { state: 'ROLLING_BACK', pct: 0 };
       d.final = 'ROLLED_BACK';
-      d.rollbackReason = 'stopped';
+      d.rollbackReason ??= 'stopped';
       return { state: 'ROLLED_BACK', pct: 0 };
     }
     if (this.alarm === 'ALARM' && this.actionsEnabled) {

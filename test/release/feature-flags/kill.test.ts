@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { declaredFeatureFlagProfile, FeatureFlagProfile, UndeclaredFeatureFlagError } from '../../../lib/contract';
 import { killFeatureFlag, KillFeatureFlagOptions } from '../../../lib/release/feature-flags';
-import { declaration, FakeFlags, SECTION } from './fakes';
+import { declaration, FakeFlags, NOW, SECTION } from './fakes';
 
 const CHECKOUT = declaration('release-new-checkout');
 const RECS = declaration('ops-disable-recs', { default: true });
@@ -147,9 +147,10 @@ describe('killFeatureFlag', () => {
     ['stopDeployment', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'records.write', 'monitor.resume']],
     ['createVersion', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'createVersion', 'records.write', 'monitor.resume']],
     ['startDeployment', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'createVersion', 'startDeployment 6 strat-kill', 'records.write', 'monitor.resume']],
-    ['getDeployment', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'createVersion', 'startDeployment 6 strat-kill', 'records.write', 'monitor.resume']],
     ['readVersion', ['records.write', 'monitor.suspend', 'stopDeployment 2', 'records.write', 'monitor.resume']],
   ];
+  // A GetDeployment of the kill's own deployment that fails after its start: see "third review" (item 2): the
+  // actions stay disabled while its state is unknown.
   it.each(STEPS)('GIVEN %s fails WHEN killed THEN failed, monitor resumed, record says failed', async (op, mutations) => {
     const fake = onFake();
     fake.deployed(withCheckout(true), { running: true });
@@ -159,12 +160,6 @@ describe('killFeatureFlag', () => {
       fake.config.readVersion = async (v: string) => {
         if (v === '4') throw new Error('ThrottlingException: Rate exceeded');
         return read(v);
-      };
-    } else if (op === 'getDeployment') {
-      const get = fake.config.getDeployment;
-      fake.config.getDeployment = async (n: number) => {
-        if (n === 3) throw new Error('ThrottlingException: Rate exceeded');
-        return get(n);
       };
     } else {
       fake.failures.set(op, { error: new Error('ThrottlingException: Rate exceeded') });
@@ -265,14 +260,25 @@ describe('killFeatureFlag: what AppConfig can stop (defect 1)', () => {
     expect(fake.now - r.startedAt).toBeGreaterThanOrEqual(5_000);
   });
 
-  it('GIVEN a deployment ROLLING_BACK WHEN killed THEN it waits until ROLLED_BACK instead of failing', async () => {
+  it('GIVEN a deployment ROLLING_BACK (the alarm\'s rollback) WHEN killed THEN it waits until ROLLED_BACK instead of failing, and records its real end, not "stopped by the kill" (third review, item 3)', async () => {
+    // GIVEN a rollout recorded deploying, which the alarm is rolling back
     const fake = onFake();
-    fake.deployed(withCheckout(true), { running: true });
-    fake.deployments[1].stoppingUntil = fake.now + 6_000;
+    const rollout = fake.deployed(withCheckout(true), { running: true });
+    fake.deployments[rollout - 1].stoppingUntil = fake.now + 6_000;
+    fake.deployments[rollout - 1].rollbackReason = 'alarm web-feature-flags-monitor in ALARM';
+    fake.stored = {
+      version: 1,
+      record: { changes: [{ at: '2030-01-10T11:58:00.000Z', by: 'carol', reason: 'launch', kind: 'gradual', flag: 'release-new-checkout', enabled: true, outcome: 'deploying', deploymentNumber: rollout, version: '5' }] },
+    };
+    // WHEN
     const r = await kill(fake, { pollMs: 1_000 });
+    // THEN
     expect(r.outcome).toBe('complete');
-    expect(r.stoppedDeployment).toMatchObject({ deploymentNumber: 2, state: 'ROLLED_BACK' });
     expect(fake.liveVersion()).toBe('6');
+    expect(r.stoppedDeployment).toBeUndefined();
+    expect(r.steps).toContainEqual(expect.stringMatching(/^deployment 2 .* ended on its own before the kill could stop it: ROLLED_BACK \(alarm web-feature-flags-monitor in ALARM\)$/));
+    expect(fake.stored?.record.changes[0]).toMatchObject({ kind: 'gradual', outcome: 'rolled-back', detail: 'alarm web-feature-flags-monitor in ALARM' });
+    expect(fake.stored?.record.changes[1]).not.toHaveProperty('stoppedDeployment');
   });
 
   it('GIVEN a stop that fails while a set BAKES WHEN killed THEN the failure says the BAKING version is served to 100 %', async () => {
@@ -533,11 +539,12 @@ describe('killFeatureFlag: second review', () => {
       version: 1,
       record: { changes: [{ at: '2030-01-10T11:50:01.000Z', by: 'carol', reason: 'launch', kind: 'set', flag: 'release-new-checkout', enabled: true, outcome: 'deploying', deploymentNumber: set, version: '5' }] },
     };
-    // AND DisableAlarmActions takes 2 s: the set completes before the stop
-    const suspend = fake.monitor.suspend;
-    fake.monitor.suspend = async () => {
+    // AND the kill's GetDeployment before its stop takes 2 s: the set completes before the stop
+    const get = fake.config.getDeployment;
+    fake.config.getDeployment = async (n: number) => {
+      fake.config.getDeployment = get;
       fake.now += 2_000;
-      await suspend();
+      return get(n);
     };
     // WHEN
     const r = await kill(fake);
@@ -565,5 +572,96 @@ describe('killFeatureFlag: second review', () => {
     expect(fake.deployments[gradual - 1].final).toBe('ROLLED_BACK');
     expect(r.stoppedDeployment).toMatchObject({ deploymentNumber: gradual, state: 'ROLLED_BACK' });
     expect(r.outcome).toBe('complete');
+  });
+});
+
+describe('killFeatureFlag: third review', () => {
+  it('GIVEN a set of the flag ON that starts just after the kill\'s first read WHEN killed THEN the kill lists again after its holder write and stops it, never "already off" while it rolls out (item 1)', async () => {
+    // GIVEN the flag off and live; a gradual set turning it on starts right after the kill read the deployments
+    const fake = new FakeFlags([CHECKOUT, RECS]);
+    fake.deployed(withCheckout(false));
+    const write = fake.records.write;
+    let set: number | undefined;
+    fake.records.write = async (r, v) => {
+      set ??= fake.deployed(withCheckout(true), { running: true, strategy: 'strat-gradual', description: 'flags gradual release-new-checkout on by dev' });
+      return write(r, v);
+    };
+    // WHEN
+    const r = await kill(fake);
+    // THEN the set's rollout is stopped, and what AppConfig serves has the flag off, now and an hour later
+    expect(fake.log.indexOf(`stopDeployment ${set}`)).toBeGreaterThan(fake.log.indexOf('monitor.suspend'));
+    expect(fake.deployments[set! - 1].final).toBe('ROLLED_BACK');
+    expect(r.stoppedDeployment).toMatchObject({ deploymentNumber: set });
+    expect(r.outcome).toBe('nothing-to-do');
+    fake.now += 3_600_000;
+    expect(fake.content(fake.liveVersion()!).flags.find((f) => f.name === 'release-new-checkout')?.enabled).toBe(false);
+    expect((await fake.config.listDeployments()).filter((d) => d.state !== 'COMPLETE' && d.state !== 'ROLLED_BACK')).toEqual([]);
+  });
+
+  it('GIVEN waiting for the kill\'s own deployment throws after its start (GetDeployment throttled) WHEN killed THEN it is read again: still DEPLOYING, the holder stays and the actions stay DISABLED, so AppConfig does not roll the kill back (item 2)', async () => {
+    // GIVEN the flag on, the monitor in ALARM, a kill deployment that takes 5 s, the first GetDeployment throttled
+    const fake = onFake();
+    fake.alarm = 'ALARM';
+    fake.killTakesMs = 5_000;
+    fake.beforeStart = () => fake.failures.set('getDeployment', { error: new Error('ThrottlingException: Rate exceeded') });
+    // WHEN
+    const r = await kill(fake, { holderId: 'k1' });
+    // THEN failed (exit 6) as still deploying, the actions left disabled with this kill's holder
+    expect(r.outcome).toBe('failed');
+    expect(r.stillDeploying).toBe(true);
+    expect(r.detail).toMatch(/ThrottlingException: Rate exceeded; the kill's deployment 2 still runs \(DEPLOYING\)/);
+    expect(r.monitorResumed).toBeUndefined();
+    expect(fake.log).not.toContain('monitor.resume');
+    expect(fake.actionsEnabled).toBe(false);
+    expect(fake.stored?.record.monitorSuspensions).toEqual([expect.objectContaining({ id: 'k1' })]);
+    expect(fake.stored?.record.changes.at(-1)).toMatchObject({ kind: 'kill', outcome: 'deploying', deploymentNumber: 2 });
+    // AND the kill completes instead of being rolled back by the alarm
+    fake.now += 10_000;
+    expect(fake.deployments[1].final ?? (await fake.config.getDeployment(2)).state).toBe('COMPLETE');
+    expect(fake.content(fake.liveVersion()!).flags.find((f) => f.name === 'release-new-checkout')?.enabled).toBe(false);
+  });
+
+  it('GIVEN the kill\'s own deployment cannot be read at all after its start WHEN killed THEN it may still run: the holder stays and the actions stay DISABLED (item 2)', async () => {
+    const fake = onFake();
+    fake.killTakesMs = 5_000;
+    fake.beforeStart = () => fake.failures.set('getDeployment', { error: new Error('AccessDeniedException'), always: true });
+    const r = await kill(fake, { holderId: 'k1' });
+    expect(r.outcome).toBe('failed');
+    expect(r.stillDeploying).toBe(true);
+    expect(r.detail).toMatch(/the kill's deployment 2 could not be read \(AccessDeniedException\): it may still run/);
+    expect(r.steps.at(-1)).toMatch(/left the actions of monitor .* disabled: the kill's deployment 2 may still run/);
+    expect(fake.actionsEnabled).toBe(false);
+    expect(fake.stored?.record.monitorSuspensions).toEqual([expect.objectContaining({ id: 'k1' })]);
+    expect(fake.stored?.record.changes.at(-1)).toMatchObject({ outcome: 'deploying', deploymentNumber: 2 });
+  });
+
+  it('GIVEN changes with the flag on that keep starting after the kill completed WHEN killed THEN it stops them with a pause each, and fails at its deadline instead of looping forever (item 4)', async () => {
+    // GIVEN a change turning the flag on starts after the kill's deployment, and again after each stop
+    const fake = onFake();
+    let racers = 0;
+    const racer = () => {
+      racers += 1;
+      if (racers > 50) throw new Error('looped without a deadline');
+      fake.deployed(withCheckout(true), { running: true, description: 'flags gradual release-new-checkout on by bot' });
+    };
+    const start = fake.config.startDeployment;
+    fake.config.startDeployment = async (v: string, strategy: string, d: string) => {
+      const n = await start(v, strategy, d);
+      racer();
+      return n;
+    };
+    const stop = fake.config.stopDeployment;
+    fake.config.stopDeployment = async (n: number) => {
+      const answer = await stop(n);
+      racer();
+      return answer;
+    };
+    // WHEN
+    const r = await kill(fake, { timeoutMs: 20_000, pollMs: 2_000 });
+    // THEN
+    expect(r.outcome).toBe('failed');
+    expect(r.detail).toMatch(/changes with release-new-checkout on kept starting after the kill's deployment 2 completed \(\d+ stopped in 20 s\)/);
+    expect(racers).toBeLessThanOrEqual(12);
+    expect(fake.now - NOW).toBeGreaterThanOrEqual(20_000);
   });
 });

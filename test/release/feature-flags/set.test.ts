@@ -79,7 +79,7 @@ describe('setFeatureFlag', () => {
     const r = await setFeatureFlag(fake, SECTION, options());
     expect(r.resumedMonitor).toBe(true);
     expect(r.clearedSuspensions).toEqual([{ by: 'x', since: '2030-01-10T10:00:00Z', flag: 'release-new-checkout' }]);
-    expect(r.steps[0]).toBe('cleared a kill of release-new-checkout by x since 2030-01-10T10:00:00Z: older than the longest kill (15 minutes), it died');
+    expect(r.steps[0]).toBe('cleared a kill of release-new-checkout by x since 2030-01-10T10:00:00Z: older than 16 minutes (the longest kill and a minute), it died');
     expect(r.steps[1]).toMatch(/enabled the actions of monitor web-feature-flags-monitor again \(a kill left them disabled: a kill of release-new-checkout by x since 2030-01-10T10:00:00Z\)/);
     expect(fake.mutations().slice(0, 2)).toEqual(['records.write', 'monitor.resume']);
     expect(fake.stored?.record.monitorSuspensions).toBeUndefined();
@@ -289,5 +289,75 @@ describe('setFeatureFlag', () => {
     await expect(setFeatureFlag(fake, SECTION, options())).rejects.toThrow(/disabled again for it/);
     expect(fake.actionsEnabled).toBe(false);
     expect(fake.log.some((l) => l.startsWith('startDeployment'))).toBe(false);
+  });
+});
+
+describe('setFeatureFlag: third review', () => {
+  it('GIVEN a kill writes its holder after the set read the record, and lists before the set starts WHEN set THEN the set reads the record after its start, stops its own deployment and is refused (item 1)', async () => {
+    // GIVEN: the kill's holder lands between the set's read and its StartDeployment
+    const fake = liveFake();
+    const holder = { id: 'k1', by: 'oncall', since: new Date(fake.now).toISOString(), flag: 'release-new-checkout' };
+    fake.beforeStart = () => {
+      fake.stored = { version: fake.stored!.version + 1, record: { ...fake.stored!.record, monitorSuspensions: [holder] } };
+    };
+    // WHEN
+    const e = await setFeatureFlag(fake, SECTION, options({ gradual: true })).catch((x: unknown) => x);
+    // THEN refused (exit 3), its own deployment stopped, the flag not on, the holder untouched
+    expect(e).toBeInstanceOf(FeatureFlagRefusal);
+    expect((e as Error).message).toMatch(/a kill began while this change started \(a kill of release-new-checkout by oncall since .*\): deployment 2 was stopped, nothing of this change is served/);
+    expect(fake.log).toContain('stopDeployment 2');
+    expect(fake.deployments[1].final).toBe('ROLLED_BACK');
+    fake.now += 3_600_000;
+    expect(fake.content(fake.liveVersion()!).flags.find((f) => f.name === 'release-new-checkout')?.enabled).toBe(false);
+    expect(fake.stored?.record.monitorSuspensions).toEqual([holder]);
+    expect(fake.stored?.record.changes.at(-1)).toMatchObject({ kind: 'gradual', outcome: 'failed', detail: expect.stringMatching(/a kill began/) });
+    expect(fake.log).not.toContain('monitor.resume');
+  });
+
+  it('GIVEN the record cannot be read right after the start WHEN set THEN its own deployment is stopped (a kill may have begun) and it fails (item 1)', async () => {
+    const fake = liveFake();
+    fake.beforeStart = () => fake.failures.set('records.read', { error: new Error('ProvisionedThroughputExceededException') });
+    await expect(setFeatureFlag(fake, SECTION, options({ gradual: true }))).rejects.toThrow(/could not be read after deployment 2 started.*deployment 2 was stopped/);
+    expect(fake.deployments[1].final).toBe('ROLLED_BACK');
+  });
+
+  it('GIVEN a kill that exited still deploying, whose deployment is now COMPLETE and whose actions were enabled by hand WHEN set THEN its hold is cleared and the set deploys (item 5)', async () => {
+    // GIVEN: the kill's change recorded deploying with its deployment, which has since completed; its holder kept
+    const fake = liveFake();
+    const n = fake.deployed({ flags: declaredFeatureFlagProfile({ flags: [CHECKOUT, RECS] }).flags }, { strategy: 'strat-kill', description: 'flags kill release-new-checkout by oncall: x' });
+    const since = new Date(fake.now - 5 * 60_000).toISOString();
+    const holder = { id: 'k1', by: 'oncall', since, flag: 'release-new-checkout' };
+    fake.stored = {
+      version: 1,
+      record: { changes: [{ at: since, by: 'oncall', reason: 'x', kind: 'kill', flag: 'release-new-checkout', enabled: false, outcome: 'deploying', deploymentNumber: n, version: '5' }], monitorSuspensions: [holder] },
+    };
+    // WHEN
+    const r = await setFeatureFlag(fake, SECTION, options());
+    // THEN
+    expect(r.outcome).toBe('complete');
+    expect(r.steps[0]).toBe(`cleared a kill of release-new-checkout by oncall since ${since} (its deployment ${n} is COMPLETE): the monitor's actions were enabled again, its hold is over`);
+    expect(r.clearedSuspensions).toEqual([holder]);
+    expect(fake.stored?.record.monitorSuspensions).toBeUndefined();
+    expect(fake.stored?.record.changes[0]).toMatchObject({ kind: 'kill', outcome: 'complete' });
+  });
+
+  it('GIVEN a kill that exited still deploying, whose deployment is COMPLETE but whose actions are still disabled WHEN set THEN refused, saying how its hold ends (item 5)', async () => {
+    const fake = liveFake();
+    const n = fake.deployed({ flags: declaredFeatureFlagProfile({ flags: [CHECKOUT, RECS] }).flags }, { strategy: 'strat-kill', description: 'flags kill release-new-checkout by oncall: x' });
+    fake.actionsEnabled = false;
+    const since = new Date(fake.now - 5 * 60_000).toISOString();
+    fake.stored = {
+      version: 1,
+      record: {
+        changes: [{ at: since, by: 'oncall', reason: 'x', kind: 'kill', flag: 'release-new-checkout', enabled: false, outcome: 'deploying', deploymentNumber: n, version: '5' }],
+        monitorSuspensions: [{ id: 'k1', by: 'oncall', since, flag: 'release-new-checkout' }],
+      },
+    };
+    const e = await setFeatureFlag(fake, SECTION, options()).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(FeatureFlagRefusal);
+    expect((e as Error).message).toMatch(
+      /once that deployment is COMPLETE and the actions are enabled again \(aws cloudwatch enable-alarm-actions --alarm-names web-feature-flags-monitor\), the next flags set clears it; a kill that died is cleared 16 minutes after it began/,
+    );
+    expect(fake.mutations()).toEqual([]);
   });
 });
