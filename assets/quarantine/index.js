@@ -1073,6 +1073,15 @@ var DynamoQuarantineRecordStore = class _DynamoQuarantineRecordStore {
   }
 };
 
+// lib/aws/private/once.ts
+function once(load) {
+  let loading;
+  return () => loading ??= load().catch((e) => {
+    loading = void 0;
+    throw e;
+  });
+}
+
 // lib/aws/quarantine/create-quarantine-ports.ts
 var QuarantineNotConfiguredError = class extends Error {
   constructor(service) {
@@ -1156,13 +1165,6 @@ function lazyNotifier(clients, topicArn) {
 function lazyGauge(clients, service) {
   const port = once(async () => (await Promise.resolve().then(() => (init_cloudwatch_replacement_gauge(), cloudwatch_replacement_gauge_exports))).CloudWatchReplacementGauge.fromClients(clients, service));
   return { publish: async (counts) => (await port()).publish(counts) };
-}
-function once(load) {
-  let loading;
-  return () => loading ??= load().catch((e) => {
-    loading = void 0;
-    throw e;
-  });
 }
 
 // lib/release/quarantine/classify-termination.ts

@@ -3,6 +3,7 @@ import { FeatureFlagConfigPort, FeatureFlagMonitorPort, FeatureFlagPorts } from 
 import { AwsClients } from '../clients';
 import { SystemClock } from '../system-clock';
 import { DynamoFeatureFlagRecordStore } from './dynamo-feature-flag-record-store';
+import { once } from '../private/once';
 
 /** The service's descriptor has no `featureFlags` section: it declares no feature flags. */
 export class FeatureFlagsNotConfiguredError extends Error {
@@ -65,14 +66,4 @@ function lazyMonitor(clients: AwsClients, alarmName: string): FeatureFlagMonitor
     suspend: async () => (await port()).suspend(),
     resume: async () => (await port()).resume(),
   };
-}
-
-/** `load` run once; calls made while it runs share its promise. A failed load is tried again on the next call. */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let loading: Promise<T> | undefined;
-  return () =>
-    (loading ??= load().catch((e: unknown) => {
-      loading = undefined;
-      throw e;
-    }));
 }

@@ -12,6 +12,7 @@ import {
 import { AwsClients } from '../clients';
 import { SystemClock } from '../system-clock';
 import { DynamoQuarantineRecordStore } from './dynamo-quarantine-record-store';
+import { once } from '../private/once';
 
 /** The service's descriptor has no `healing.quarantine` section: it only replaces sick instances. */
 export class QuarantineNotConfiguredError extends Error {
@@ -134,14 +135,4 @@ function lazyNotifier(clients: AwsClients, topicArn: string): QuarantineNotifier
 function lazyGauge(clients: AwsClients, service: string): ReplacementGauge {
   const port = once(async () => (await import('./cloudwatch-replacement-gauge')).CloudWatchReplacementGauge.fromClients(clients, service));
   return { publish: async (counts) => (await port()).publish(counts) };
-}
-
-/** `load` run once; calls made while it runs share its promise. A failed load is tried again on the next call. */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let loading: Promise<T> | undefined;
-  return () =>
-    (loading ??= load().catch((e: unknown) => {
-      loading = undefined;
-      throw e;
-    }));
 }
