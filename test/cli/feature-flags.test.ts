@@ -51,6 +51,10 @@ describe('flags: command line', () => {
     [['flags', 'kill', 'web', 'release-new-checkout', '--reason', 'x', '--gradual'], 'bluegreen: --gradual: does not apply to flags kill; it is for flags set.'],
     [['flags', 'web', '--reason', 'x'], 'bluegreen: --reason: does not apply to flags list; it is for flags set, kill. Got "x".'],
     [['flags', 'set', 'web', 'release-new-checkout', 'on', '--timeout', '1s'], 'bluegreen: --timeout: must be from 10s to 24h. Got "1s".'],
+    [['flags', 'set', 'web', 'release-new-checkout', 'on', '--timeout', '25h'], 'bluegreen: --timeout: must be from 10s to 24h. Got "25h".'],
+    // A kill holds the monitor's actions at most 15 minutes (a holder older than that is taken for a dead kill).
+    [['flags', 'kill', 'web', 'release-new-checkout', '--reason', 'x', '--timeout', '16m'], 'bluegreen: --timeout: must be from 10s to 15m. Got "16m".'],
+    [['flags', 'kill', 'web', 'release-new-checkout', '--reason', 'x', '--timeout', '5s'], 'bluegreen: --timeout: must be from 10s to 15m. Got "5s".'],
   ];
   it.each(BAD)('refuses %j with exit 2 and one line, before any AWS call', async (argv, message) => {
     expect(await runMain(argv, '/nonexistent', NO_AWS)).toEqual({ code: 2, stdout: '', stderr: `${message}\n` });
